@@ -1,0 +1,75 @@
+//! One module per subcommand, each with clap `Args` and `run(args) -> Result<ExitCode, CmdError>`.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// Exit code 0: every input was read and nothing failed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code 1: the inputs were read and findings failed them.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code 2: an input could not be read, or the command could not run.
+pub const EXIT_ERROR: u8 = 2;
+
+/// An error that stops a whole subcommand (as opposed to one unreadable input,
+/// which is reported with the others).
+#[derive(Debug)]
+pub struct CmdError {
+    pub message: String,
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl CmdError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CmdError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        CmdError {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CmdError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<std::io::Error> for CmdError {
+    fn from(e: std::io::Error) -> Self {
+        CmdError::with_source("could not write the report", e)
+    }
+}
+
+/// Turn a worst-seen exit level into an `ExitCode`.
+pub fn exit(level: u8) -> ExitCode {
+    ExitCode::from(level)
+}
+
+/// The message of an error followed by each of its causes: `a: b: c`.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

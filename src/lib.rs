@@ -1,0 +1,10 @@
+//! uniabi: what CPython extension modules import, what their wheels claim, and
+//! whether one binary can serve every build (PEP 803 `abi3t`, PEP 809 `abi2026`).
+//!
+//! The library holds everything; `main.rs` only parses arguments and dispatches
+//! to one `cmd::*::run` per subcommand.
+
+pub mod binary;
+pub mod cmd;
+pub mod output;
+pub mod version;

@@ -1,0 +1,21 @@
+//! Writing reports to stdout: a closed pipe (`uniabi inspect | head`) ends quietly.
+
+use std::io::{self, Write};
+
+/// Run `f` against a locked, buffered stdout and flush it.
+///
+/// A broken pipe is not an error: the reader has all it wanted.
+pub fn to_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match f(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Print a serializable report as pretty JSON followed by a newline.
+pub fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
