@@ -4,7 +4,10 @@
 //! The library holds everything; `main.rs` only parses arguments and dispatches
 //! to one `cmd::*::run` per subcommand.
 
+pub mod analysis;
 pub mod binary;
 pub mod cmd;
+pub mod naming;
 pub mod output;
 pub mod version;
+pub mod wheel;

@@ -17,11 +17,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// List what each extension module imports from CPython, exports, links and claims.
+    Inspect(cmd::inspect::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<ExitCode, cmd::CmdError> = match cli.command {};
+    let result: Result<ExitCode, cmd::CmdError> = match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

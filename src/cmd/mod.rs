@@ -1,6 +1,8 @@
 //! One module per subcommand, each with clap `Args` and `run(args) -> Result<ExitCode, CmdError>`.
 
 use std::fmt;
+
+pub mod inspect;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.
@@ -72,4 +74,25 @@ pub fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// The input options every reading subcommand shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Wheels, extension files (.so, .pyd, .dylib), or directories to search for both.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Refuse any archive member or file that inflates past this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
+    pub max_member_mib: u64,
+}
+
+impl InputArgs {
+    /// The reading limits these options ask for.
+    pub fn limits(&self) -> crate::wheel::Limits {
+        crate::wheel::Limits {
+            max_member_size: self.max_member_mib << 20,
+            ..crate::wheel::Limits::DEFAULT
+        }
+    }
 }

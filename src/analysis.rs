@@ -1,0 +1,320 @@
+//! The shared first step of every subcommand: turn the paths a user gave into
+//! inputs (wheels and extension files, directories searched), open each, and
+//! read every shared object it holds.
+//!
+//! Inputs are independent, so they are read on all cores; results keep the
+//! order the user gave (directories expand in sorted order).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::binary::{self, Binary, Format, Slice};
+use crate::naming::{self, ExtensionName};
+use crate::wheel::{Limits, Wheel, WheelError};
+
+/// What a path on the command line turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Wheel,
+    File,
+}
+
+/// One input to analyse: a wheel or a bare shared object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputPath {
+    /// The path as given (or, for a directory's contents, the directory joined with the file).
+    pub display: String,
+    pub path: PathBuf,
+    pub kind: InputKind,
+}
+
+/// A path that could not become an input (missing, or a directory without wheels).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError {
+    pub display: String,
+    pub message: String,
+}
+
+/// Expand command-line paths: a directory is searched (recursively, sorted) for
+/// wheels and shared objects; a file is a wheel if it ends in `.whl`.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let display = path.display().to_string();
+        match std::fs::metadata(path) {
+            Err(e) => out.push(Err(PathError {
+                display,
+                message: format!("cannot open: {e}"),
+            })),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                if let Err(e) = walk(path, &mut found) {
+                    out.push(Err(PathError {
+                        display,
+                        message: format!("cannot list the directory: {e}"),
+                    }));
+                    continue;
+                }
+                if found.is_empty() {
+                    out.push(Err(PathError {
+                        display,
+                        message: "directory holds no wheels or extension modules".into(),
+                    }));
+                }
+                found.sort();
+                out.extend(
+                    found
+                        .into_iter()
+                        .map(|p| Ok(input_path(p.display().to_string(), p))),
+                );
+            }
+            Ok(_) => out.push(Ok(input_path(display, path.clone()))),
+        }
+    }
+    out
+}
+
+fn input_path(display: String, path: PathBuf) -> InputPath {
+    let kind = if is_wheel_name(&path) {
+        InputKind::Wheel
+    } else {
+        InputKind::File
+    };
+    InputPath {
+        display,
+        path,
+        kind,
+    }
+}
+
+fn is_wheel_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() {
+            walk(&path, found)?;
+        } else if kind.is_file()
+            && (is_wheel_name(&path) || naming::is_shared_object_name(&path.to_string_lossy()))
+        {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a shared object is an importable extension or a vendored library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Exports a module hook, or carries an extension suffix (`.pyd`, `.abi3.so`, `.cpython-313t-….so`).
+    Extension,
+    /// Anything else: `*.libs/libfoo.so`, `.dylibs/libomp.dylib`.
+    Library,
+}
+
+/// The wheel-level facts of an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WheelInfo {
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    /// The `Tag:` lines of WHEEL, sorted.
+    pub tags: Vec<String>,
+    /// The wheel's file name.
+    pub filename: String,
+}
+
+/// One shared object found in an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysedBinary {
+    /// The wheel member name, or the file's path for a bare file.
+    pub member: String,
+    pub role: Role,
+    pub name: Option<ExtensionName>,
+    pub binary: Binary,
+}
+
+impl AnalysedBinary {
+    pub fn format(&self) -> Format {
+        self.binary.format
+    }
+
+    pub fn slices(&self) -> &[Slice] {
+        &self.binary.slices
+    }
+}
+
+/// Everything read from one input.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub input: InputPath,
+    pub wheel: Option<WheelInfo>,
+    pub binaries: Vec<AnalysedBinary>,
+    /// Problems that made (part of) the input unreadable, each naming what failed.
+    pub errors: Vec<String>,
+}
+
+impl Analysed {
+    /// The one-line error for this input, if anything in it could not be read.
+    pub fn error(&self) -> Option<String> {
+        (!self.errors.is_empty()).then(|| self.errors.join("; "))
+    }
+}
+
+/// Classify a parsed shared object as extension or library.
+pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
+    let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
+    let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
+    if has_hook || has_suffix {
+        Role::Extension
+    } else {
+        Role::Library
+    }
+}
+
+fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
+    let binary = binary::parse(data)?;
+    let name = naming::parse_extension_name(member);
+    Ok(AnalysedBinary {
+        member: member.to_string(),
+        role: role(name.as_ref(), &binary),
+        name,
+        binary,
+    })
+}
+
+/// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
+pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
+    WheelInfo {
+        name: wheel.name.clone(),
+        version: wheel.version.clone(),
+        build: wheel.metadata.build.clone(),
+        tags: wheel.sorted_tags(),
+        filename: wheel
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// Read one input.
+pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
+    let mut out = Analysed {
+        input: input.clone(),
+        wheel: None,
+        binaries: Vec::new(),
+        errors: Vec::new(),
+    };
+    match input.kind {
+        InputKind::Wheel => match Wheel::open(&input.path, limits) {
+            Ok(mut wheel) => {
+                out.wheel = Some(wheel_info(&wheel));
+                for member in wheel.shared_objects() {
+                    let result = wheel.read(&member);
+                    match result {
+                        Ok(data) => match analyse_bytes(&member.name, &data) {
+                            Ok(b) => out.binaries.push(b),
+                            Err(e) => out
+                                .errors
+                                .push(format!("{}: {}: {e}", input.display, member.name)),
+                        },
+                        Err(e) => {
+                            out.errors
+                                .push(format!("{}: {}", input.display, crate::cmd::chain(&e)))
+                        }
+                    }
+                }
+            }
+            Err(e) => out
+                .errors
+                .push(format!("{}: {}", input.display, wheel_error_line(&e))),
+        },
+        InputKind::File => match read_file(&input.path, limits) {
+            Ok(data) => match analyse_bytes(&input.display, &data) {
+                Ok(b) => out.binaries.push(b),
+                Err(e) => out.errors.push(format!("{}: {e}", input.display)),
+            },
+            Err(e) => out.errors.push(format!("{}: {e}", input.display)),
+        },
+    }
+    out
+}
+
+/// A wheel error with its cause, on one line.
+pub fn wheel_error_line(e: &WheelError) -> String {
+    crate::cmd::chain(e)
+}
+
+fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > limits.max_member_size {
+        return Err(format!(
+            "{} bytes, more than the limit of {}",
+            meta.len(),
+            limits.max_member_size
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// Expand the paths and analyse every input on all cores, keeping input order.
+/// Paths that could not be expanded come back as inputs with an error.
+pub fn analyse_all(paths: &[PathBuf], limits: Limits) -> Vec<Analysed> {
+    let expanded = expand_paths(paths);
+    parallel_map(&expanded, |item| match item {
+        Ok(input) => analyse(input, limits),
+        Err(e) => Analysed {
+            input: InputPath {
+                display: e.display.clone(),
+                path: PathBuf::from(&e.display),
+                kind: InputKind::File,
+            },
+            wheel: None,
+            binaries: Vec::new(),
+            errors: vec![format!("{}: {}", e.display, e.message)],
+        },
+    })
+}
+
+/// Map `f` over `items` on all available cores; results in input order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}

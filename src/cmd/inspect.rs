@@ -1,0 +1,248 @@
+//! `uniabi inspect PATH...`: what each shared object imports from CPython, the
+//! module hooks it exports, the DLL it links, and what its file name claims.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use crate::analysis::{self, Analysed, AnalysedBinary, Role, WheelInfo};
+use crate::binary::{Format, Slice};
+use crate::naming::SuffixAbi;
+use crate::output;
+
+/// Arguments of `uniabi inspect`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print one JSON document (schema `uniabi/inspect/1`).
+    #[arg(long)]
+    pub json: bool,
+    /// List every CPython symbol each slice imports.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// The `--json` document.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub inputs: Vec<InputReport>,
+}
+
+/// One input: a wheel or a bare file.
+#[derive(Debug, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub error: Option<String>,
+    pub wheel: Option<WheelInfo>,
+    pub binaries: Vec<BinaryReport>,
+}
+
+/// One shared object.
+#[derive(Debug, Serialize)]
+pub struct BinaryReport {
+    pub member: String,
+    pub role: Role,
+    pub format: Format,
+    /// The module name the file name gives (extensions only).
+    pub module: Option<String>,
+    /// The ABI the file name's suffix claims: `cp313t`, `abi3`, `abi3t`, or null.
+    pub suffix_abi: Option<SuffixAbi>,
+    /// The suffix's platform part: `x86_64-linux-gnu`, `darwin`, `win_amd64`, or null.
+    pub suffix_platform: Option<String>,
+    pub slices: Vec<SliceReport>,
+}
+
+/// One architecture slice.
+#[derive(Debug, Serialize)]
+pub struct SliceReport {
+    pub arch: String,
+    pub python_imports: Vec<String>,
+    pub python_library: Option<String>,
+    pub module_hooks: Vec<String>,
+    /// How many symbols it imports in all (CPython's and others').
+    pub imports_total: usize,
+}
+
+impl SliceReport {
+    fn new(slice: &Slice) -> Self {
+        SliceReport {
+            arch: slice.arch.clone(),
+            python_imports: slice
+                .python_imports()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            python_library: slice.python_library().map(str::to_string),
+            module_hooks: slice
+                .module_hooks()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            imports_total: slice.imports.len(),
+        }
+    }
+}
+
+impl BinaryReport {
+    fn new(b: &AnalysedBinary) -> Self {
+        let name = b.name.as_ref();
+        BinaryReport {
+            member: b.member.clone(),
+            role: b.role,
+            format: b.format(),
+            module: name
+                .filter(|_| b.role == Role::Extension)
+                .map(|n| n.module.clone()),
+            suffix_abi: name.and_then(|n| n.abi),
+            suffix_platform: name.and_then(|n| n.platform.clone()),
+            slices: b.slices().iter().map(SliceReport::new).collect(),
+        }
+    }
+}
+
+/// Build the report for analysed inputs.
+pub fn report(analysed: &[Analysed]) -> Report {
+    Report {
+        schema: "uniabi/inspect/1",
+        inputs: analysed
+            .iter()
+            .map(|a| InputReport {
+                path: a.input.display.clone(),
+                error: a.error(),
+                wheel: a.wheel.clone(),
+                binaries: a.binaries.iter().map(BinaryReport::new).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Run `uniabi inspect`.
+pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let analysed = analysis::analyse_all(&args.input.paths, args.input.limits());
+    let report = report(&analysed);
+    for input in &report.inputs {
+        if let Some(e) = &input.error {
+            eprintln!("uniabi: error: {e}");
+        }
+    }
+    output::to_stdout(|out| {
+        if args.json {
+            output::json(out, &report)
+        } else {
+            print_human(out, &report, args.verbose)
+        }
+    })?;
+    let failed = report.inputs.iter().any(|i| i.error.is_some());
+    Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
+}
+
+/// The human printer: wheel → binary → slice, with counts.
+pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
+    let (mut wheels, mut binaries, mut slices, mut errors) = (0, 0, 0, 0);
+    for input in &report.inputs {
+        writeln!(out, "{}", input.path)?;
+        if let Some(w) = &input.wheel {
+            wheels += 1;
+            let build = w
+                .build
+                .as_deref()
+                .map(|b| format!(" build {b}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  wheel {} {}{build}, {} tag{}",
+                w.name,
+                w.version,
+                w.tags.len(),
+                plural(w.tags.len())
+            )?;
+            for tag in &w.tags {
+                writeln!(out, "    {tag}")?;
+            }
+        }
+        for b in &input.binaries {
+            binaries += 1;
+            write_binary(out, b, verbose, &mut slices)?;
+        }
+        if input.wheel.is_some() && input.binaries.is_empty() && input.error.is_none() {
+            writeln!(out, "  no shared objects")?;
+        }
+        if input.error.is_some() {
+            errors += 1;
+            writeln!(out, "  unreadable: see the error above")?;
+        }
+    }
+    writeln!(
+        out,
+        "{} input{}: {wheels} wheel{}, {binaries} binar{}, {slices} slice{}, {errors} unreadable",
+        report.inputs.len(),
+        plural(report.inputs.len()),
+        plural(wheels),
+        if binaries == 1 { "y" } else { "ies" },
+        plural(slices),
+    )
+}
+
+fn write_binary(
+    out: &mut dyn Write,
+    b: &BinaryReport,
+    verbose: bool,
+    slices: &mut usize,
+) -> io::Result<()> {
+    let claim = match (&b.suffix_abi, &b.suffix_platform) {
+        (Some(abi), Some(p)) => format!(", suffix {abi} ({p})"),
+        (Some(abi), None) => format!(", suffix {abi}"),
+        (None, _) if b.role == Role::Extension => ", suffix names no ABI".to_string(),
+        (None, _) => String::new(),
+    };
+    let module = b
+        .module
+        .as_deref()
+        .map(|m| format!(", module {m}"))
+        .unwrap_or_default();
+    let role = match b.role {
+        Role::Extension => "extension",
+        Role::Library => "library",
+    };
+    writeln!(
+        out,
+        "  {}  [{} {role}{module}{claim}]",
+        b.member,
+        b.format.as_str()
+    )?;
+    for s in &b.slices {
+        *slices += 1;
+        let hooks = if s.module_hooks.is_empty() {
+            "none".to_string()
+        } else {
+            s.module_hooks.join(", ")
+        };
+        let dll = s
+            .python_library
+            .as_deref()
+            .map(|d| format!(", links {d}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {}: {} CPython import{} of {}, hooks {hooks}{dll}",
+            s.arch,
+            s.python_imports.len(),
+            plural(s.python_imports.len()),
+            s.imports_total
+        )?;
+        if verbose {
+            for sym in &s.python_imports {
+                writeln!(out, "      {sym}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

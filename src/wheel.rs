@@ -1,0 +1,574 @@
+//! Reading wheels: the zip's central directory, `WHEEL`, `RECORD`, and members
+//! straight from the archive (never extracted to disk).
+//!
+//! A wheel is refused as a whole, with the member named, when any member name
+//! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink; and
+//! members are inflated under [`Limits`], so a zip bomb costs nothing.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use zip::ZipArchive;
+use zip::result::ZipError;
+
+/// Bounds on what a wheel may make uniabi read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes one member may inflate to (declared or actual).
+    pub max_member_size: u64,
+    /// The most members a wheel may hold.
+    pub max_members: usize,
+    /// The largest inflate ratio allowed for members over 1 MiB inflated.
+    pub max_ratio: u64,
+}
+
+impl Limits {
+    /// 512 MiB per member, 200 000 members, 1000:1.
+    pub const DEFAULT: Limits = Limits {
+        max_member_size: 512 << 20,
+        max_members: 200_000,
+        max_ratio: 1000,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Why a wheel could not be read.
+#[derive(Debug)]
+pub enum WheelError {
+    /// The file could not be opened or read.
+    Io(io::Error),
+    /// The file is not a readable zip archive.
+    NotAZip(ZipError),
+    /// A member's name could escape or confuse an extraction.
+    UnsafeMember {
+        member: String,
+        reason: &'static str,
+    },
+    /// Two members share a name.
+    DuplicateMember { member: String },
+    /// The archive holds more members than [`Limits::max_members`].
+    TooManyMembers { count: usize, limit: usize },
+    /// A member would inflate past [`Limits`].
+    MemberTooLarge { member: String, detail: String },
+    /// A member's data could not be inflated.
+    BadMember { member: String, source: ZipError },
+    /// No `*.dist-info/` directory, or more than one.
+    DistInfo { detail: String },
+    /// `*.dist-info/WHEEL` is missing or unreadable.
+    WheelFile { detail: String },
+}
+
+impl fmt::Display for WheelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WheelError::Io(_) => write!(f, "cannot read the file"),
+            WheelError::NotAZip(_) => write!(f, "not a zip archive"),
+            WheelError::UnsafeMember { member, reason } => {
+                write!(
+                    f,
+                    "invalid wheel: member '{}' {reason}",
+                    member.escape_debug()
+                )
+            }
+            WheelError::DuplicateMember { member } => {
+                write!(
+                    f,
+                    "invalid wheel: member '{}' appears more than once",
+                    member.escape_debug()
+                )
+            }
+            WheelError::TooManyMembers { count, limit } => {
+                write!(
+                    f,
+                    "invalid wheel: {count} members, more than the limit of {limit}"
+                )
+            }
+            WheelError::MemberTooLarge { member, detail } => {
+                write!(f, "member '{member}' {detail}")
+            }
+            WheelError::BadMember { member, .. } => write!(f, "member '{member}' cannot be read"),
+            WheelError::DistInfo { detail } => write!(f, "invalid wheel: {detail}"),
+            WheelError::WheelFile { detail } => write!(f, "invalid wheel: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for WheelError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WheelError::Io(e) => Some(e),
+            WheelError::NotAZip(e) | WheelError::BadMember { source: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One file member of a wheel, as the central directory describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Index in the archive's central directory.
+    pub index: usize,
+    pub name: String,
+    /// Declared inflated size.
+    pub size: u64,
+    pub compressed_size: u64,
+    pub crc32: u32,
+}
+
+/// The parsed `*.dist-info/WHEEL` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WheelMetadata {
+    pub wheel_version: Option<String>,
+    pub generators: Vec<String>,
+    pub root_is_purelib: Option<bool>,
+    /// The `Tag:` lines, in file order.
+    pub tags: Vec<String>,
+    pub build: Option<String>,
+}
+
+impl WheelMetadata {
+    /// Parse the `Key: value` lines of a WHEEL file. Unknown keys are ignored.
+    pub fn parse(text: &str) -> WheelMetadata {
+        let mut meta = WheelMetadata::default();
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().to_string();
+            match key.trim() {
+                "Wheel-Version" => meta.wheel_version = Some(value),
+                "Generator" => meta.generators.push(value),
+                "Root-Is-Purelib" => {
+                    meta.root_is_purelib = Some(value.eq_ignore_ascii_case("true"))
+                }
+                "Tag" => meta.tags.push(value),
+                "Build" => meta.build = Some(value),
+                _ => {}
+            }
+        }
+        meta
+    }
+}
+
+/// An open wheel: its members, its `.dist-info` and its `WHEEL` file.
+pub struct Wheel {
+    pub path: PathBuf,
+    archive: ZipArchive<BufReader<File>>,
+    /// File members (directory entries left out), in archive order.
+    pub members: Vec<Member>,
+    /// `name-version.dist-info`, without the trailing `/`.
+    pub dist_info: String,
+    /// The distribution name as the `.dist-info` directory spells it.
+    pub name: String,
+    pub version: String,
+    pub metadata: WheelMetadata,
+    limits: Limits,
+}
+
+impl fmt::Debug for Wheel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wheel")
+            .field("path", &self.path)
+            .field("dist_info", &self.dist_info)
+            .finish()
+    }
+}
+
+/// Why a member name is unsafe, if it is.
+pub fn unsafe_member_reason(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("has an empty name")
+    } else if name.contains('\0') {
+        Some("has a NUL byte in its name")
+    } else if name.contains('\\') {
+        Some("has a backslash in its name")
+    } else if name.starts_with('/') || name.as_bytes().get(1) == Some(&b':') {
+        Some("has an absolute path")
+    } else if name.split('/').any(|part| part == "..") {
+        Some("has a '..' component that escapes the wheel")
+    } else {
+        None
+    }
+}
+
+impl Wheel {
+    /// Open a wheel and read its central directory and `WHEEL` file.
+    pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
+        let file = File::open(path).map_err(WheelError::Io)?;
+        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| match e {
+            ZipError::Io(io) => WheelError::Io(io),
+            other => WheelError::NotAZip(other),
+        })?;
+        if archive.len() > limits.max_members {
+            return Err(WheelError::TooManyMembers {
+                count: archive.len(),
+                limit: limits.max_members,
+            });
+        }
+        let members = list_members(&mut archive)?;
+        let dist_info = find_dist_info(&members)?;
+        let (name, version) = match dist_info
+            .strip_suffix(".dist-info")
+            .and_then(|s| s.split_once('-'))
+        {
+            Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => {
+                (n.to_string(), v.to_string())
+            }
+            _ => {
+                return Err(WheelError::DistInfo {
+                    detail: format!("'{dist_info}' is not named NAME-VERSION.dist-info"),
+                });
+            }
+        };
+        let mut wheel = Wheel {
+            path: path.to_path_buf(),
+            archive,
+            members,
+            dist_info,
+            name,
+            version,
+            metadata: WheelMetadata::default(),
+            limits,
+        };
+        let wheel_file = format!("{}/WHEEL", wheel.dist_info);
+        let text = match wheel.read_text(&wheel_file) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Err(WheelError::WheelFile {
+                    detail: format!("'{wheel_file}' is missing"),
+                });
+            }
+            Err(WheelError::BadMember { member, .. })
+            | Err(WheelError::MemberTooLarge { member, .. }) => {
+                return Err(WheelError::WheelFile {
+                    detail: format!("'{member}' cannot be read"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        wheel.metadata = WheelMetadata::parse(&text);
+        if wheel.metadata.tags.is_empty() {
+            return Err(WheelError::WheelFile {
+                detail: format!("'{wheel_file}' has no Tag: lines"),
+            });
+        }
+        Ok(wheel)
+    }
+
+    /// The member with this name, if any.
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+
+    /// Inflate a whole member into memory, under the wheel's [`Limits`].
+    pub fn read(&mut self, member: &Member) -> Result<Vec<u8>, WheelError> {
+        let limits = self.limits;
+        check_declared_size(member, &limits)?;
+        let mut file =
+            self.archive
+                .by_index(member.index)
+                .map_err(|source| WheelError::BadMember {
+                    member: member.name.clone(),
+                    source,
+                })?;
+        let mut data = Vec::with_capacity(member.size.min(limits.max_member_size) as usize);
+        let read = (&mut file)
+            .take(limits.max_member_size + 1)
+            .read_to_end(&mut data);
+        match read {
+            Ok(_) if data.len() as u64 > limits.max_member_size => {
+                Err(WheelError::MemberTooLarge {
+                    member: member.name.clone(),
+                    detail: format!(
+                        "inflates past the limit of {} bytes",
+                        limits.max_member_size
+                    ),
+                })
+            }
+            Ok(_) => Ok(data),
+            Err(e) => Err(WheelError::BadMember {
+                member: member.name.clone(),
+                source: ZipError::Io(e),
+            }),
+        }
+    }
+
+    /// Read a member as UTF-8 text; `None` if there is no such member.
+    pub fn read_text(&mut self, name: &str) -> Result<Option<String>, WheelError> {
+        let Some(member) = self.member(name).cloned() else {
+            return Ok(None);
+        };
+        let data = self.read(&member)?;
+        String::from_utf8(data)
+            .map(Some)
+            .map_err(|_| WheelError::BadMember {
+                member: name.to_string(),
+                source: ZipError::InvalidArchive("member is not UTF-8 text".into()),
+            })
+    }
+
+    /// The expanded `Tag:` lines of WHEEL, sorted, without duplicates.
+    pub fn sorted_tags(&self) -> Vec<String> {
+        let mut tags = self.metadata.tags.clone();
+        tags.sort();
+        tags.dedup();
+        tags
+    }
+
+    /// Members whose names look like shared objects (`.so`, `.pyd`, `.dylib`, `.dll`, `.so.N`).
+    pub fn shared_objects(&self) -> Vec<Member> {
+        self.members
+            .iter()
+            .filter(|m| crate::naming::is_shared_object_name(&m.name))
+            .cloned()
+            .collect()
+    }
+
+    /// Parse `RECORD`, if present.
+    pub fn record(&mut self) -> Result<Option<Record>, WheelError> {
+        let name = format!("{}/RECORD", self.dist_info);
+        match self.read_text(&name)? {
+            Some(text) => Record::parse(&text)
+                .map(Some)
+                .map_err(|detail| WheelError::WheelFile {
+                    detail: format!("'{name}': {detail}"),
+                }),
+            None => Ok(None),
+        }
+    }
+}
+
+fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelError> {
+    if member.size > limits.max_member_size {
+        return Err(WheelError::MemberTooLarge {
+            member: member.name.clone(),
+            detail: format!(
+                "declares {} bytes, more than the limit of {}",
+                member.size, limits.max_member_size
+            ),
+        });
+    }
+    if member.size > 1 << 20 && member.size / member.compressed_size.max(1) > limits.max_ratio {
+        return Err(WheelError::MemberTooLarge {
+            member: member.name.clone(),
+            detail: format!(
+                "inflates {} bytes to {}, a ratio beyond {}:1",
+                member.compressed_size, member.size, limits.max_ratio
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>, WheelError> {
+    let mut members = Vec::with_capacity(archive.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if let Some(reason) = unsafe_member_reason(&name) {
+            return Err(WheelError::UnsafeMember {
+                member: name,
+                reason,
+            });
+        }
+        if entry.is_symlink() {
+            return Err(WheelError::UnsafeMember {
+                member: name,
+                reason: "is a symbolic link",
+            });
+        }
+        if !seen.insert(name.clone()) {
+            return Err(WheelError::DuplicateMember { member: name });
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        members.push(Member {
+            index,
+            size: entry.size(),
+            compressed_size: entry.compressed_size(),
+            crc32: entry.crc32(),
+            name,
+        });
+    }
+    Ok(members)
+}
+
+fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
+    let mut dirs: Vec<&str> = members
+        .iter()
+        .filter_map(|m| m.name.split_once('/').map(|(dir, _)| dir))
+        .filter(|dir| dir.ends_with(".dist-info"))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    match dirs.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(WheelError::DistInfo {
+            detail: "no .dist-info directory".into(),
+        }),
+        many => Err(WheelError::DistInfo {
+            detail: format!("several .dist-info directories: {}", many.join(", ")),
+        }),
+    }
+}
+
+/// One row of `RECORD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordEntry {
+    /// `sha256=<urlsafe base64, no padding>`, or `None` (RECORD's own row).
+    pub hash: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// A parsed `RECORD`: path → entry, sorted by path.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    pub entries: BTreeMap<String, RecordEntry>,
+}
+
+impl Record {
+    /// Parse RECORD's CSV (fields may be double-quoted with `""` escapes).
+    pub fn parse(text: &str) -> Result<Record, String> {
+        let mut entries = BTreeMap::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields = split_csv(line)
+                .ok_or_else(|| format!("line {} has an unterminated quote", n + 1))?;
+            let [path, hash, size] = fields.as_slice() else {
+                return Err(format!(
+                    "line {} has {} fields, expected 3",
+                    n + 1,
+                    fields.len()
+                ));
+            };
+            let size = match size.as_str() {
+                "" => None,
+                s => Some(
+                    s.parse()
+                        .map_err(|_| format!("line {} has size '{s}', not a number", n + 1))?,
+                ),
+            };
+            let hash = (!hash.is_empty()).then(|| hash.clone());
+            entries.insert(path.clone(), RecordEntry { hash, size });
+        }
+        Ok(Record { entries })
+    }
+}
+
+fn split_csv(line: &str) -> Option<Vec<String>> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if cur.is_empty() => quoted = true,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    if quoted {
+        return None;
+    }
+    fields.push(cur);
+    Some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_wheel_metadata() {
+        let m = WheelMetadata::parse(
+            "Wheel-Version: 1.0\nGenerator: setuptools (80.9.0)\nRoot-Is-Purelib: false\n\
+             Tag: cp314-cp314t-macosx_11_0_arm64\nGenerator: delocate 0.13.0\n\n",
+        );
+        assert_eq!(m.wheel_version.as_deref(), Some("1.0"));
+        assert_eq!(m.generators, ["setuptools (80.9.0)", "delocate 0.13.0"]);
+        assert_eq!(m.root_is_purelib, Some(false));
+        assert_eq!(m.tags, ["cp314-cp314t-macosx_11_0_arm64"]);
+        assert_eq!(m.build, None);
+    }
+
+    #[test]
+    fn ok_record() {
+        let r = Record::parse(
+            "psutil/__init__.py,sha256=abc,123\n\"a,b.py\",sha256=x,1\n\"q\"\"uote\",,\npsutil-7.1.2.dist-info/RECORD,,\n",
+        )
+        .unwrap();
+        assert_eq!(r.entries.len(), 4);
+        assert_eq!(
+            r.entries["psutil/__init__.py"],
+            RecordEntry {
+                hash: Some("sha256=abc".into()),
+                size: Some(123)
+            }
+        );
+        assert!(r.entries.contains_key("a,b.py"));
+        assert!(r.entries.contains_key("q\"uote"));
+        assert_eq!(
+            r.entries["psutil-7.1.2.dist-info/RECORD"],
+            RecordEntry {
+                hash: None,
+                size: None
+            }
+        );
+    }
+
+    #[test]
+    fn err_record() {
+        assert_eq!(
+            Record::parse("a,b\n").unwrap_err(),
+            "line 1 has 2 fields, expected 3"
+        );
+        assert_eq!(
+            Record::parse("a,b,x\n").unwrap_err(),
+            "line 1 has size 'x', not a number"
+        );
+        assert_eq!(
+            Record::parse("\"a,b,1\n").unwrap_err(),
+            "line 1 has an unterminated quote"
+        );
+    }
+
+    #[test]
+    fn err_unsafe_member_names() {
+        assert_eq!(
+            unsafe_member_reason("/etc/passwd"),
+            Some("has an absolute path")
+        );
+        assert_eq!(unsafe_member_reason("C:/x"), Some("has an absolute path"));
+        assert_eq!(
+            unsafe_member_reason("pkg/../../x"),
+            Some("has a '..' component that escapes the wheel")
+        );
+        assert_eq!(
+            unsafe_member_reason("pkg\\x.py"),
+            Some("has a backslash in its name")
+        );
+        assert_eq!(
+            unsafe_member_reason("pkg/x\0.py"),
+            Some("has a NUL byte in its name")
+        );
+        assert_eq!(unsafe_member_reason("pkg/..x/y"), None);
+        assert_eq!(unsafe_member_reason("psutil/_psutil_linux.abi3.so"), None);
+    }
+}
