@@ -1,3 +1,4 @@
 //! Integration tests, built as one binary.
 
 mod common;
+mod inspect;
