@@ -9,5 +9,6 @@ pub mod binary;
 pub mod cmd;
 pub mod naming;
 pub mod output;
+pub mod suffixes;
 pub mod version;
 pub mod wheel;
