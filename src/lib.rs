@@ -12,3 +12,4 @@ pub mod output;
 pub mod suffixes;
 pub mod version;
 pub mod wheel;
+pub mod wheel_writer;

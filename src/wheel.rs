@@ -64,6 +64,8 @@ pub enum WheelError {
     DistInfo { detail: String },
     /// `*.dist-info/WHEEL` is missing or unreadable.
     WheelFile { detail: String },
+    /// A member disagrees with RECORD (hash, size, or missing row).
+    Corrupt { member: String, detail: String },
 }
 
 impl fmt::Display for WheelError {
@@ -97,6 +99,9 @@ impl fmt::Display for WheelError {
             WheelError::BadMember { member, .. } => write!(f, "member '{member}' cannot be read"),
             WheelError::DistInfo { detail } => write!(f, "invalid wheel: {detail}"),
             WheelError::WheelFile { detail } => write!(f, "invalid wheel: {detail}"),
+            WheelError::Corrupt { member, detail } => {
+                write!(f, "corrupt wheel: member '{member}' {detail}")
+            }
         }
     }
 }
@@ -330,6 +335,87 @@ impl Wheel {
             .filter(|m| crate::naming::is_shared_object_name(&m.name))
             .cloned()
             .collect()
+    }
+
+    /// The raw (still compressed) entry of a member, for copying as it is.
+    pub fn raw_member(
+        &mut self,
+        member: &Member,
+    ) -> Result<zip::read::ZipFile<'_, BufReader<File>>, WheelError> {
+        self.archive
+            .by_index_raw(member.index)
+            .map_err(|source| WheelError::BadMember {
+                member: member.name.clone(),
+                source,
+            })
+    }
+
+    /// Check every member against RECORD: each must have a row whose hash and
+    /// size match its inflated bytes, and every row must name a member.
+    /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
+    pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
+        let record_name = format!("{}/RECORD", self.dist_info);
+        let record = self.record()?.ok_or_else(|| WheelError::Corrupt {
+            member: record_name.clone(),
+            detail: "is missing".into(),
+        })?;
+        let unhashed = |name: &str| {
+            name == record_name || name.ends_with("/RECORD.jws") || name.ends_with("/RECORD.p7s")
+        };
+        let mut verified = BTreeMap::new();
+        for member in self.members.clone() {
+            if unhashed(&member.name) {
+                verified.insert(
+                    member.name.clone(),
+                    RecordEntry {
+                        hash: None,
+                        size: None,
+                    },
+                );
+                continue;
+            }
+            let corrupt = |detail: String| WheelError::Corrupt {
+                member: member.name.clone(),
+                detail,
+            };
+            let Some(entry) = record.entries.get(&member.name) else {
+                return Err(corrupt("is not listed in RECORD".into()));
+            };
+            let data = self.read(&member)?;
+            let actual = crate::wheel_writer::record_hash(&data);
+            match &entry.hash {
+                Some(h) if h.starts_with("sha256=") && *h != actual => {
+                    return Err(corrupt(format!("has hash {actual}, but RECORD says {h}")));
+                }
+                Some(h) if !h.starts_with("sha256=") && !h.is_empty() => {
+                    return Err(corrupt(format!(
+                        "has a RECORD hash '{h}' that is not sha256"
+                    )));
+                }
+                None => return Err(corrupt("has no hash in RECORD".into())),
+                _ => {}
+            }
+            if let Some(size) = entry.size.filter(|&s| s != data.len() as u64) {
+                return Err(corrupt(format!(
+                    "is {} bytes, but RECORD says {size}",
+                    data.len()
+                )));
+            }
+            verified.insert(
+                member.name.clone(),
+                RecordEntry {
+                    hash: Some(actual),
+                    size: Some(data.len() as u64),
+                },
+            );
+        }
+        if let Some(missing) = record.entries.keys().find(|k| !verified.contains_key(*k)) {
+            return Err(WheelError::Corrupt {
+                member: missing.clone(),
+                detail: "is listed in RECORD but not in the wheel".into(),
+            });
+        }
+        Ok(verified)
     }
 
     /// Parse `RECORD`, if present.
