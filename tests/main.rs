@@ -1,3 +1,4 @@
 //! Integration tests, built as one binary.
 
+mod binary;
 mod common;
