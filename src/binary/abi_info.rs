@@ -10,6 +10,7 @@
 //! A record is only reported when exactly one is reachable this way and it
 //! reads as version 1.0 with known flags. Anything less certain is `None`.
 
+use object::{Object, ObjectSection, SectionKind};
 use serde::Serialize;
 
 /// The slot id of `Py_mod_abi` in CPython 3.15 final. Early 3.15 alphas used
@@ -196,6 +197,25 @@ impl Image<'_> {
             u64::from_le_bytes(array)
         }
     }
+}
+
+/// The data sections of any file `object` reads, at their load addresses.
+pub(super) fn data_regions<'data>(file: &impl Object<'data>) -> Vec<Region<'data>> {
+    file.sections()
+        .filter(|s| {
+            matches!(
+                s.kind(),
+                SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyDataWithRel
+            )
+        })
+        .filter_map(|s| {
+            Some(Region {
+                address: s.address(),
+                data: s.data().ok()?,
+            })
+        })
+        .filter(|r| !r.data.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use object::elf;
 use object::read::elf::{ElfFile, ElfFile32, ElfFile64, FileHeader, Rela, SectionHeader, Sym};
-use object::{Endian, Endianness, Object, ObjectSection, SectionKind};
+use object::{Endian, Endianness};
 
-use super::abi_info::{Image, Region};
-use super::{Binary, BinaryError, Format, Import, Slice, text};
+use super::abi_info::{Image, data_regions};
+use super::{AbiInfo, Binary, BinaryError, Format, Import, Slice, text};
 
 /// Parse an ELF file (32- or 64-bit, either byte order).
 pub(super) fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
@@ -170,27 +170,6 @@ fn abi_info<Elf: FileHeader<Endian = Endianness>>(file: &ElfFile<'_, Elf>) -> Op
             None => Some(in_place),
         }
     })
-}
-
-use super::AbiInfo;
-
-/// The data sections of any file `object` reads, at their load addresses.
-pub(super) fn data_regions<'data>(file: &impl Object<'data>) -> Vec<Region<'data>> {
-    file.sections()
-        .filter(|s| {
-            matches!(
-                s.kind(),
-                SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyDataWithRel
-            )
-        })
-        .filter_map(|s| {
-            Some(Region {
-                address: s.address(),
-                data: s.data().ok()?,
-            })
-        })
-        .filter(|r| !r.data.is_empty())
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,8 +7,7 @@ use object::read::macho::{
     LoadCommandIterator, MachHeader, MachOFile, MachOFile32, MachOFile64, Nlist, Segment,
 };
 
-use super::abi_info::Image;
-use super::elf::data_regions;
+use super::abi_info::{Image, data_regions};
 use super::{AbiInfo, Binary, BinaryError, Format, Import, Slice, text};
 
 /// Bytes of a fat header and of one 32- and 64-bit fat entry.
@@ -253,7 +252,7 @@ fn abi_info<Mach: MachHeader<Endian = Endianness>>(file: &MachOFile<'_, Mach>) -
         None => image.find_abi_info(|_, in_place| Some(in_place)),
         Some(command) => {
             let fixups = command.chained_fixups(endian, data).ok()?;
-            let segments = segments::<Mach>(file.macho_load_commands().ok()?);
+            let segments = segments::<Mach>(file.macho_load_commands().ok()?, endian);
             let text = segments.iter().find(|s| s.name == b"__TEXT")?.vmaddr;
             image.find_abi_info(|site, _| {
                 let (index, segment) = segments
@@ -306,6 +305,7 @@ struct SegmentRange<'data> {
 /// The segments in load command order, which is how chained fixups index them.
 fn segments<'data, Mach: MachHeader<Endian = Endianness>>(
     mut commands: LoadCommandIterator<'data, Endianness>,
+    endian: Endianness,
 ) -> Vec<SegmentRange<'data>> {
     let mut segments = Vec::new();
     while let Ok(Some(command)) = commands.next() {
@@ -313,15 +313,15 @@ fn segments<'data, Mach: MachHeader<Endian = Endianness>>(
             continue;
         };
         let (Ok(fileoff), Ok(filesize)) = (
-            usize::try_from(segment.fileoff(Endianness::default()).into()),
-            usize::try_from(segment.filesize(Endianness::default()).into()),
+            usize::try_from(segment.fileoff(endian).into()),
+            usize::try_from(segment.filesize(endian).into()),
         ) else {
             continue;
         };
         segments.push(SegmentRange {
             name: segment.name(),
-            vmaddr: segment.vmaddr(Endianness::default()).into(),
-            vmsize: segment.vmsize(Endianness::default()).into(),
+            vmaddr: segment.vmaddr(endian).into(),
+            vmsize: segment.vmsize(endian).into(),
             fileoff,
             filesize,
         });

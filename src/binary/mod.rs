@@ -61,7 +61,8 @@ pub struct Binary {
 /// What one architecture slice imports and exports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Slice {
-    /// `x86_64`, `aarch64` (also Mach-O arm64), `x86`, `arm`, `ppc64le`, `s390x`, `riscv64`, ...
+    /// `x86_64`, `aarch64` (also Mach-O arm64; Mach-O arm64e stays `arm64e`), `x86`, `arm`,
+    /// `ppc64le`, `s390x`, `riscv64`, ...
     pub arch: String,
     /// Every imported symbol (Mach-O leading `_` removed), sorted by name then library, no duplicates.
     pub imports: Vec<Import>,
@@ -103,6 +104,29 @@ pub fn is_python_dll(name: &str) -> bool {
 }
 
 impl Slice {
+    /// Build a slice, sorting and deduplicating imports and exports.
+    ///
+    /// An import listed both weak and strong is kept once, as strong.
+    fn new(
+        arch: String,
+        mut imports: Vec<Import>,
+        mut exports: Vec<String>,
+        libraries: Vec<String>,
+        abi_info: Option<AbiInfo>,
+    ) -> Self {
+        imports.sort_unstable();
+        imports.dedup_by(|next, kept| next.name == kept.name && next.library == kept.library);
+        exports.sort_unstable();
+        exports.dedup();
+        Slice {
+            arch,
+            imports,
+            exports,
+            libraries,
+            abi_info,
+        }
+    }
+
     /// The CPython symbols this slice imports, sorted, no duplicates.
     ///
     /// On PE, the imports from a `python*.dll`; elsewhere the imports whose
@@ -210,31 +234,6 @@ impl BinaryError {
             None => String::from("unreadable structure"),
         };
         BinaryError::Malformed { format, detail }
-    }
-}
-
-impl Slice {
-    /// Build a slice, sorting and deduplicating imports and exports.
-    ///
-    /// An import listed both weak and strong is kept once, as strong.
-    fn new(
-        arch: String,
-        mut imports: Vec<Import>,
-        mut exports: Vec<String>,
-        libraries: Vec<String>,
-        abi_info: Option<AbiInfo>,
-    ) -> Self {
-        imports.sort_unstable();
-        imports.dedup_by(|next, kept| next.name == kept.name && next.library == kept.library);
-        exports.sort_unstable();
-        exports.dedup();
-        Slice {
-            arch,
-            imports,
-            exports,
-            libraries,
-            abi_info,
-        }
     }
 }
 

@@ -4,8 +4,7 @@ use object::pe;
 use object::read::pe::{ImageNtHeaders, ImageOptionalHeader, Import as PeImport, PeFile};
 use object::{FileKind, LittleEndian as LE};
 
-use super::abi_info::Image;
-use super::elf::data_regions;
+use super::abi_info::{Image, data_regions};
 use super::{Binary, BinaryError, Format, Import, Slice, text};
 
 /// Parse a PE32 or PE32+ image.
