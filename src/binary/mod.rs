@@ -3,8 +3,27 @@
 //! Every format reader returns the same small [`Binary`]: one [`Slice`] per
 //! architecture, each with the symbols it imports and exports. The dispatcher
 //! [`parse`] picks the reader by magic bytes.
+//!
+//! The production reader is the `object` crate for all three formats: one
+//! uniform, zero-copy, lazily parsed API over `&[u8]`. On Mach-O the imports
+//! come from the symbol table (the undefined external `nlist` entries of
+//! `LC_SYMTAB`), so chained fixups (`LC_DYLD_CHAINED_FIXUPS`, used by macOS 11+
+//! arm64 builds) cannot hide an import the way they hide it from a reader that
+//! walks bind opcodes. `goblin` is only a dev-dependency, used by the tests as an
+//! independent cross-check.
+//!
+//! Input is untrusted: every count and offset is checked against the size of
+//! the file before it is used, and a broken file is a [`BinaryError`], never a
+//! panic.
 
 use serde::Serialize;
+
+mod abi_info;
+mod elf;
+mod macho;
+mod pe;
+
+pub use abi_info::AbiInfo;
 
 /// The container format of a shared object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -19,6 +38,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The lowercase name: `elf`, `macho` or `pe`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Elf => "elf",
@@ -31,14 +51,18 @@ impl Format {
 /// A parsed shared object: its format and one slice per architecture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Binary {
+    /// The container format.
     pub format: Format,
+    /// One slice per architecture, in file order: exactly one for ELF, PE and
+    /// thin Mach-O; one per fat header entry for a fat Mach-O file.
     pub slices: Vec<Slice>,
 }
 
 /// What one architecture slice imports and exports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Slice {
-    /// `x86_64`, `aarch64` (also Mach-O arm64), `x86`, `arm`, `ppc64le`, `s390x`, `riscv64`, ...
+    /// `x86_64`, `aarch64` (also Mach-O arm64; Mach-O arm64e stays `arm64e`), `x86`, `arm`,
+    /// `ppc64le`, `s390x`, `riscv64`, ...
     pub arch: String,
     /// Every imported symbol (Mach-O leading `_` removed), sorted by name then library, no duplicates.
     pub imports: Vec<Import>,
@@ -46,11 +70,16 @@ pub struct Slice {
     pub exports: Vec<String>,
     /// The libraries it links (ELF `DT_NEEDED`, Mach-O load commands, PE DLLs), in file order.
     pub libraries: Vec<String>,
+    /// The `PyABIInfo` record the module declares through its `Py_mod_abi`
+    /// slot, when it can be located without doubt (see [`AbiInfo`]).
+    pub abi_info: Option<AbiInfo>,
 }
 
 /// One imported symbol.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Import {
+    /// The symbol name (Mach-O leading `_` removed, no ELF `@version`); a PE
+    /// import by ordinal is written `#<ordinal>`.
     pub name: String,
     /// The DLL a PE import comes from; `None` on ELF and Mach-O, which resolve by flat lookup.
     pub library: Option<String>,
@@ -75,6 +104,29 @@ pub fn is_python_dll(name: &str) -> bool {
 }
 
 impl Slice {
+    /// Build a slice, sorting and deduplicating imports and exports.
+    ///
+    /// An import listed both weak and strong is kept once, as strong.
+    fn new(
+        arch: String,
+        mut imports: Vec<Import>,
+        mut exports: Vec<String>,
+        libraries: Vec<String>,
+        abi_info: Option<AbiInfo>,
+    ) -> Self {
+        imports.sort_unstable();
+        imports.dedup_by(|next, kept| next.name == kept.name && next.library == kept.library);
+        exports.sort_unstable();
+        exports.dedup();
+        Slice {
+            arch,
+            imports,
+            exports,
+            libraries,
+            abi_info,
+        }
+    }
+
     /// The CPython symbols this slice imports, sorted, no duplicates.
     ///
     /// On PE, the imports from a `python*.dll`; elsewhere the imports whose
@@ -118,7 +170,12 @@ pub enum BinaryError {
     /// The first bytes match no format uniabi reads.
     UnknownFormat,
     /// The file claims a format but its structure is broken (truncated, offsets outside the file...).
-    Malformed { format: Format, detail: String },
+    Malformed {
+        /// The format the magic bytes announced.
+        format: Format,
+        /// What is broken, in a few words.
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for BinaryError {
@@ -148,6 +205,39 @@ pub fn sniff(data: &[u8]) -> Option<Format> {
 }
 
 /// Parse a shared object of any supported format.
-pub fn parse(_data: &[u8]) -> Result<Binary, BinaryError> {
-    Err(BinaryError::UnknownFormat)
+///
+/// The reader is chosen by [`sniff`]; `data` is the whole file.
+pub fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
+    match sniff(data) {
+        Some(Format::Elf) => elf::parse(data),
+        Some(Format::Macho) => macho::parse(data),
+        Some(Format::Pe) => pe::parse(data),
+        None => Err(BinaryError::UnknownFormat),
+    }
+}
+
+impl BinaryError {
+    fn malformed(format: Format, detail: impl Into<String>) -> Self {
+        BinaryError::Malformed {
+            format,
+            detail: detail.into(),
+        }
+    }
+
+    /// Wrap an error from the `object` crate, whose messages read
+    /// "Invalid ELF section header offset/size/alignment".
+    fn object(format: Format, err: object::read::Error) -> Self {
+        let text = err.to_string();
+        let mut chars = text.chars();
+        let detail = match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::from("unreadable structure"),
+        };
+        BinaryError::Malformed { format, detail }
+    }
+}
+
+/// A symbol name as text; names that are not UTF-8 are converted lossily.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::analysis::{self, Analysed, AnalysedBinary, Role, WheelInfo};
-use crate::binary::{Format, Slice};
+use crate::binary::{AbiInfo, Format, Slice};
 use crate::naming::SuffixAbi;
 use crate::output;
 
@@ -65,6 +65,8 @@ pub struct SliceReport {
     pub module_hooks: Vec<String>,
     /// How many symbols it imports in all (CPython's and others').
     pub imports_total: usize,
+    /// The PyABIInfo record (`Py_mod_abi` slot), when it can be located with certainty.
+    pub abi_info: Option<AbiInfo>,
 }
 
 impl SliceReport {
@@ -83,6 +85,7 @@ impl SliceReport {
                 .map(str::to_string)
                 .collect(),
             imports_total: slice.imports.len(),
+            abi_info: slice.abi_info,
         }
     }
 }
@@ -234,6 +237,18 @@ fn write_binary(
             plural(s.python_imports.len()),
             s.imports_total
         )?;
+        if let Some(info) = &s.abi_info {
+            writeln!(
+                out,
+                "      PyABIInfo {}.{}: flags {:#06x} ({}), built with {}, ABI {}",
+                info.major,
+                info.minor,
+                info.flags,
+                info.flag_names(),
+                AbiInfo::version_text(info.build_version),
+                AbiInfo::version_text(info.abi_version)
+            )?;
+        }
         if verbose {
             for sym in &s.python_imports {
                 writeln!(out, "      {sym}")?;
