@@ -7,4 +7,5 @@
 pub mod binary;
 pub mod cmd;
 pub mod output;
+pub mod specs;
 pub mod version;

@@ -17,11 +17,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Show the stable-ABI manifests, or what each ABI says about the given symbols
+    Specs(cmd::specs::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<ExitCode, cmd::CmdError> = match cli.command {};
+    let result: Result<ExitCode, cmd::CmdError> = match cli.command {
+        Command::Specs(args) => cmd::specs::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {
