@@ -950,9 +950,10 @@ struct RawFrozenSet {
 fn from_toml<T: serde::de::DeserializeOwned>(t: &Text) -> Result<T, SpecError> {
     toml::from_str(&t.text).map_err(|e| SpecError::Syntax {
         file: t.label.clone(),
-        line: e
-            .span()
-            .map(|s| t.text[..s.start.min(t.text.len())].matches('\n').count() + 1),
+        line: e.span().map(|s| {
+            let before = &t.text.as_bytes()[..s.start.min(t.text.len())];
+            before.iter().filter(|&&b| b == b'\n').count() + 1
+        }),
         message: one_line(e.message()),
     })
 }

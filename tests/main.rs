@@ -1,3 +1,5 @@
 //! Integration tests, built as one binary.
 
 mod common;
+
+mod specs;
