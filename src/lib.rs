@@ -9,6 +9,7 @@ pub mod binary;
 pub mod cmd;
 pub mod naming;
 pub mod output;
+pub mod specs;
 pub mod suffixes;
 pub mod version;
 pub mod wheel;

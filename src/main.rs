@@ -20,12 +20,15 @@ struct Cli {
 enum Command {
     /// List what each extension module imports from CPython, exports, links and claims.
     Inspect(cmd::inspect::Args),
+    /// Show the stable-ABI manifests, or what each ABI says about the given symbols
+    Specs(cmd::specs::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Specs(args) => cmd::specs::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,3 +3,4 @@
 mod binary;
 mod common;
 mod inspect;
+mod specs;

@@ -106,7 +106,11 @@ impl AbiInfo {
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
-        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
     }
 
     /// A `PY_VERSION_HEX`-style version as `3.15.0b2`, or `any` for 0 ("skip the check").
@@ -121,7 +125,11 @@ impl AbiInfo {
             0xc => "rc",
             _ => "",
         };
-        let serial = if level.is_empty() { String::new() } else { (hex & 0xf).to_string() };
+        let serial = if level.is_empty() {
+            String::new()
+        } else {
+            (hex & 0xf).to_string()
+        };
         format!("{major}.{minor}.{micro}{level}{serial}")
     }
 }

@@ -1,5 +1,7 @@
 //! One module per subcommand, each with clap `Args` and `run(args) -> Result<ExitCode, CmdError>`.
 
+pub mod specs;
+
 use std::fmt;
 
 pub mod inspect;
