@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod naming;
 pub mod output;
 pub mod suffixes;
+pub mod tags;
 pub mod version;
 pub mod wheel;
 pub mod wheel_writer;

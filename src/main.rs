@@ -20,12 +20,15 @@ struct Cli {
 enum Command {
     /// List what each extension module imports from CPython, exports, links and claims.
     Inspect(cmd::inspect::Args),
+    /// Which CPython interpreters an installer lets install a wheel, through which tag.
+    Tags(cmd::tags::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Tags(args) => cmd::tags::run(args),
     };
     match result {
         Ok(code) => code,

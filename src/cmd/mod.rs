@@ -3,6 +3,7 @@
 use std::fmt;
 
 pub mod inspect;
+pub mod tags;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.
