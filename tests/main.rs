@@ -2,3 +2,4 @@
 
 mod common;
 mod inspect;
+mod tags;
