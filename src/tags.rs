@@ -58,6 +58,13 @@ pub enum TagError {
         /// The build tag.
         build: String,
     },
+    /// A tag or tag set with a member that does not parse; the cause is the source.
+    TagMember {
+        /// The whole tag or tag set.
+        input: String,
+        /// What is wrong with the member.
+        source: Box<TagError>,
+    },
     /// A wheel filename whose tag fields do not parse; the cause is the source.
     WheelTags {
         /// The whole filename.
@@ -109,6 +116,7 @@ impl fmt::Display for TagError {
                 "'{filename}' is not a wheel filename: its build tag '{build}' \
                  does not start with a digit"
             ),
+            TagError::TagMember { input, .. } => write!(f, "'{input}' is not a valid wheel tag"),
             TagError::WheelTags { filename, .. } => {
                 write!(
                     f,
@@ -122,7 +130,9 @@ impl fmt::Display for TagError {
 impl std::error::Error for TagError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            TagError::WheelTags { source, .. } => Some(source.as_ref()),
+            TagError::TagMember { source, .. } | TagError::WheelTags { source, .. } => {
+                Some(source.as_ref())
+            }
             _ => None,
         }
     }
@@ -750,33 +760,40 @@ impl fmt::Display for TagSet {
     }
 }
 
-impl FromStr for TagSet {
-    type Err = TagError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+impl TagSet {
+    /// Parse without wrapping a bad member's error in [`TagError::TagMember`].
+    fn parse_unwrapped(s: &str) -> Result<Self, TagError> {
         let fields: Vec<&str> = s.split('-').collect();
         let [python, abi, platform] = fields[..] else {
             return Err(TagError::TagFields(s.to_string()));
         };
-        fn members<T: FromStr<Err = TagError>>(
-            whole: &str,
-            field: &str,
-        ) -> Result<Vec<T>, TagError> {
-            field
-                .split('.')
-                .map(|m| {
-                    if m.is_empty() {
-                        Err(TagError::EmptyPart(whole.to_string()))
-                    } else {
-                        m.parse()
-                    }
-                })
-                .collect()
+        if [python, abi, platform]
+            .iter()
+            .any(|f| f.split('.').any(str::is_empty))
+        {
+            return Err(TagError::EmptyPart(s.to_string()));
+        }
+        fn members<T: FromStr<Err = TagError>>(field: &str) -> Result<Vec<T>, TagError> {
+            field.split('.').map(str::parse).collect()
         }
         Ok(TagSet {
-            python: members(s, python)?,
-            abi: members(s, abi)?,
-            platform: members(s, platform)?,
+            python: members(python)?,
+            abi: members(abi)?,
+            platform: members(platform)?,
+        })
+    }
+}
+
+impl FromStr for TagSet {
+    type Err = TagError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TagSet::parse_unwrapped(s).map_err(|e| match e {
+            TagError::TagFields(_) | TagError::EmptyPart(_) => e,
+            member => TagError::TagMember {
+                input: s.to_string(),
+                source: Box::new(member),
+            },
         })
     }
 }
@@ -869,7 +886,7 @@ impl FromStr for WheelFilename {
                 build: b.to_string(),
             });
         }
-        let tags = tags.join("-").parse().map_err(|e| TagError::WheelTags {
+        let tags = TagSet::parse_unwrapped(&tags.join("-")).map_err(|e| TagError::WheelTags {
             filename: s.to_string(),
             source: Box::new(e),
         })?;
@@ -1513,9 +1530,18 @@ mod tests {
             "cp313--any".parse::<TagSet>().unwrap_err(),
             TagError::EmptyPart("cp313--any".into())
         );
+        let e = "cp313-abi3x-any".parse::<TagSet>().unwrap_err();
         assert_eq!(
-            "cp313-abi3x-any".parse::<TagSet>().unwrap_err(),
-            TagError::AbiTag("abi3x".into())
+            e,
+            TagError::TagMember {
+                input: "cp313-abi3x-any".into(),
+                source: Box::new(TagError::AbiTag("abi3x".into()))
+            }
+        );
+        assert_eq!(
+            crate::cmd::chain(&e),
+            "'cp313-abi3x-any' is not a valid wheel tag: 'abi3x' is not an ABI tag: expected \
+             none, abi3, abi3t, abiYYYY, or cpXY followed by the flags t and d"
         );
     }
 

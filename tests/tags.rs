@@ -195,11 +195,12 @@ fn err_unparsable_input_is_reported_with_the_others() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.trim_end(),
-        "uniabi: error: 'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
+        "uniabi: error: 'cp3x-abi3-any' is not a valid wheel tag: \
+         'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
     );
     assert_eq!(
         doc["inputs"][0]["error"],
-        "'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
+        "'cp3x-abi3-any' is not a valid wheel tag: 'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
     );
     assert_eq!(installers(&doc["inputs"][1]).len(), 11);
 
