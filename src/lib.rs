@@ -11,6 +11,7 @@ pub mod naming;
 pub mod output;
 pub mod specs;
 pub mod suffixes;
+pub mod tags;
 pub mod version;
 pub mod wheel;
 pub mod wheel_writer;

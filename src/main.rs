@@ -22,6 +22,8 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Show the stable-ABI manifests, or what each ABI says about the given symbols
     Specs(cmd::specs::Args),
+    /// Which CPython interpreters an installer lets install a wheel, through which tag.
+    Tags(cmd::tags::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Specs(args) => cmd::specs::run(args),
+        Command::Tags(args) => cmd::tags::run(args),
     };
     match result {
         Ok(code) => code,

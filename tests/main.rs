@@ -4,3 +4,4 @@ mod binary;
 mod common;
 mod inspect;
 mod specs;
+mod tags;

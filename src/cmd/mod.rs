@@ -5,6 +5,7 @@ pub mod specs;
 use std::fmt;
 
 pub mod inspect;
+pub mod tags;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.
