@@ -45,17 +45,11 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
     for path in paths {
         let display = path.display().to_string();
         match std::fs::metadata(path) {
-            Err(e) => out.push(Err(PathError {
-                display,
-                message: format!("cannot open: {e}"),
-            })),
+            Err(e) => out.push(Err(PathError { display, message: format!("cannot open: {e}") })),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
                 if let Err(e) = walk(path, &mut found) {
-                    out.push(Err(PathError {
-                        display,
-                        message: format!("cannot list the directory: {e}"),
-                    }));
+                    out.push(Err(PathError { display, message: format!("cannot list the directory: {e}") }));
                     continue;
                 }
                 if found.is_empty() {
@@ -65,11 +59,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
                     }));
                 }
                 found.sort();
-                out.extend(
-                    found
-                        .into_iter()
-                        .map(|p| Ok(input_path(p.display().to_string(), p))),
-                );
+                out.extend(found.into_iter().map(|p| Ok(input_path(p.display().to_string(), p))));
             }
             Ok(_) => out.push(Ok(input_path(display, path.clone()))),
         }
@@ -78,21 +68,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
 }
 
 fn input_path(display: String, path: PathBuf) -> InputPath {
-    let kind = if is_wheel_name(&path) {
-        InputKind::Wheel
-    } else {
-        InputKind::File
-    };
-    InputPath {
-        display,
-        path,
-        kind,
-    }
+    let kind = if is_wheel_name(&path) { InputKind::Wheel } else { InputKind::File };
+    InputPath { display, path, kind }
 }
 
 fn is_wheel_name(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("whl"))
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -102,9 +83,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry.path();
         if kind.is_dir() {
             walk(&path, found)?;
-        } else if kind.is_file()
-            && (is_wheel_name(&path) || naming::is_shared_object_name(&path.to_string_lossy()))
-        {
+        } else if kind.is_file() && (is_wheel_name(&path) || naming::is_shared_object_name(&path.to_string_lossy())) {
             found.push(path);
         }
     }
@@ -174,22 +153,13 @@ impl Analysed {
 pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
     let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
     let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
-    if has_hook || has_suffix {
-        Role::Extension
-    } else {
-        Role::Library
-    }
+    if has_hook || has_suffix { Role::Extension } else { Role::Library }
 }
 
 fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
     let binary = binary::parse(data)?;
     let name = naming::parse_extension_name(member);
-    Ok(AnalysedBinary {
-        member: member.to_string(),
-        role: role(name.as_ref(), &binary),
-        name,
-        binary,
-    })
+    Ok(AnalysedBinary { member: member.to_string(), role: role(name.as_ref(), &binary), name, binary })
 }
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
@@ -199,22 +169,13 @@ pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
         version: wheel.version.clone(),
         build: wheel.metadata.build.clone(),
         tags: wheel.sorted_tags(),
-        filename: wheel
-            .path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        filename: wheel.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
     }
 }
 
 /// Read one input.
 pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
-    let mut out = Analysed {
-        input: input.clone(),
-        wheel: None,
-        binaries: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
     match input.kind {
         InputKind::Wheel => match Wheel::open(&input.path, limits) {
             Ok(mut wheel) => {
@@ -224,20 +185,13 @@ pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
                             Ok(b) => out.binaries.push(b),
-                            Err(e) => out
-                                .errors
-                                .push(format!("{}: {}: {e}", input.display, member.name)),
+                            Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
                         },
-                        Err(e) => {
-                            out.errors
-                                .push(format!("{}: {}", input.display, crate::cmd::chain(&e)))
-                        }
+                        Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
                     }
                 }
             }
-            Err(e) => out
-                .errors
-                .push(format!("{}: {}", input.display, wheel_error_line(&e))),
+            Err(e) => out.errors.push(format!("{}: {}", input.display, wheel_error_line(&e))),
         },
         InputKind::File => match read_file(&input.path, limits) {
             Ok(data) => match analyse_bytes(&input.display, &data) {
@@ -258,11 +212,7 @@ pub fn wheel_error_line(e: &WheelError) -> String {
 fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > limits.max_member_size {
-        return Err(format!(
-            "{} bytes, more than the limit of {}",
-            meta.len(),
-            limits.max_member_size
-        ));
+        return Err(format!("{} bytes, more than the limit of {}", meta.len(), limits.max_member_size));
     }
     std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
 }
@@ -274,11 +224,7 @@ pub fn analyse_all(paths: &[PathBuf], limits: Limits) -> Vec<Analysed> {
     parallel_map(&expanded, |item| match item {
         Ok(input) => analyse(input, limits),
         Err(e) => Analysed {
-            input: InputPath {
-                display: e.display.clone(),
-                path: PathBuf::from(&e.display),
-                kind: InputKind::File,
-            },
+            input: InputPath { display: e.display.clone(), path: PathBuf::from(&e.display), kind: InputKind::File },
             wheel: None,
             binaries: Vec::new(),
             errors: vec![format!("{}: {}", e.display, e.message)],
@@ -288,10 +234,7 @@ pub fn analyse_all(paths: &[PathBuf], limits: Limits) -> Vec<Analysed> {
 
 /// Map `f` over `items` on all available cores; results in input order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len())
-        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
     }
@@ -311,10 +254,5 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
             });
         }
     });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
+    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }

@@ -6,12 +6,14 @@
 
 pub mod analysis;
 pub mod binary;
+pub mod check;
 pub mod cmd;
 pub mod naming;
 pub mod output;
 pub mod specs;
 pub mod suffixes;
 pub mod tags;
+pub mod verify;
 pub mod version;
 pub mod wheel;
 pub mod wheel_writer;

@@ -20,6 +20,10 @@ struct Cli {
 enum Command {
     /// List what each extension module imports from CPython, exports, links and claims.
     Inspect(cmd::inspect::Args),
+    /// Judge binaries against what their tags (or file names) claim: abi3, abi3t, abi2026, cp3XY(t).
+    Check(cmd::check::Args),
+    /// For every interpreter the tags admit, which file import loads for each module, and whether it can.
+    Verify(cmd::verify::Args),
     /// Show the stable-ABI manifests, or what each ABI says about the given symbols
     Specs(cmd::specs::Args),
     /// Which CPython interpreters an installer lets install a wheel, through which tag.
@@ -30,6 +34,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
         Command::Specs(args) => cmd::specs::run(args),
         Command::Tags(args) => cmd::tags::run(args),
     };

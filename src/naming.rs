@@ -22,11 +22,7 @@ use crate::version::PyVersion;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SuffixAbi {
     /// A version-specific build: `cpython-313` / `cp313`, free-threaded `cpython-313t` / `cp313t`.
-    CPython {
-        version: PyVersion,
-        free_threaded: bool,
-        debug: bool,
-    },
+    CPython { version: PyVersion, free_threaded: bool, debug: bool },
     /// `.abi3.so`, `.abi3-<multiarch>.so`.
     Abi3,
     /// `.abi3t.so`, `.abi3t-<multiarch>.so` (PEP 803: loads on GIL and free-threaded 3.15+).
@@ -38,11 +34,7 @@ pub enum SuffixAbi {
 impl fmt::Display for SuffixAbi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SuffixAbi::CPython {
-                version,
-                free_threaded,
-                debug,
-            } => {
+            SuffixAbi::CPython { version, free_threaded, debug } => {
                 write!(f, "cp{}", version.tag_digits())?;
                 if *free_threaded {
                     f.write_str("t")?;
@@ -87,17 +79,12 @@ pub fn base_name(path: &str) -> &str {
 /// `.dll`, or a versioned `.so.1.2`.
 pub fn is_shared_object_name(path: &str) -> bool {
     let name = base_name(path).to_ascii_lowercase();
-    if [".so", ".pyd", ".dylib", ".dll"]
-        .iter()
-        .any(|e| name.ends_with(e))
-    {
+    if [".so", ".pyd", ".dylib", ".dll"].iter().any(|e| name.ends_with(e)) {
         return true;
     }
     // libfoo.so.1 / libfoo.so.1.2.3 (vendored libraries in `*.libs/`).
     match name.find(".so.") {
-        Some(i) => name[i + 4..]
-            .split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        Some(i) => name[i + 4..].split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
         None => false,
     }
 }
@@ -126,12 +113,7 @@ pub fn parse_extension_name(path: &str) -> Option<ExtensionName> {
         Some(tag) if extension.eq_ignore_ascii_case("pyd") => parse_windows_tag(tag),
         Some(tag) => parse_unix_tag(tag),
     };
-    Some(ExtensionName {
-        module: module.to_string(),
-        abi,
-        platform,
-        extension: extension.to_ascii_lowercase(),
-    })
+    Some(ExtensionName { module: module.to_string(), abi, platform, extension: extension.to_ascii_lowercase() })
 }
 
 /// `cp313t-win_amd64` → (cp313t, win_amd64).
@@ -178,12 +160,7 @@ fn parse_unix_tag(tag: &str) -> (Option<SuffixAbi>, Option<String>) {
 fn parse_cpython_digits(s: &str) -> Option<SuffixAbi> {
     let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, flags) = s.split_at(digits_end);
-    if digits.len() < 2
-        || digits.len() > 4
-        || !flags
-            .bytes()
-            .all(|b| matches!(b, b't' | b'd' | b'm' | b'u'))
-    {
+    if digits.len() < 2 || digits.len() > 4 || !flags.bytes().all(|b| matches!(b, b't' | b'd' | b'm' | b'u')) {
         return None;
     }
     let major = digits[..1].parse().ok()?;
@@ -214,37 +191,16 @@ mod tests {
             parsed("psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so"),
             ("_psutil_linux".into(), s("cp313t"), s("x86_64-linux-gnu"))
         );
-        assert_eq!(
-            parsed("_psutil_osx.cpython-314t-darwin.so"),
-            ("_psutil_osx".into(), s("cp314t"), s("darwin"))
-        );
-        assert_eq!(
-            parsed("a/_psutil_linux.abi3.so"),
-            ("_psutil_linux".into(), s("abi3"), None)
-        );
+        assert_eq!(parsed("_psutil_osx.cpython-314t-darwin.so"), ("_psutil_osx".into(), s("cp314t"), s("darwin")));
+        assert_eq!(parsed("a/_psutil_linux.abi3.so"), ("_psutil_linux".into(), s("abi3"), None));
         assert_eq!(parsed("m.abi3t.so"), ("m".into(), s("abi3t"), None));
-        assert_eq!(
-            parsed("m.abi3t-x86_64-linux-gnu.so"),
-            ("m".into(), s("abi3t"), s("x86_64-linux-gnu"))
-        );
-        assert_eq!(
-            parsed("m.abi3-aarch64-linux-gnu.so"),
-            ("m".into(), s("abi3"), s("aarch64-linux-gnu"))
-        );
-        assert_eq!(
-            parsed("m.cpython-37m-x86_64-linux-gnu.so"),
-            ("m".into(), s("cp37"), s("x86_64-linux-gnu"))
-        );
-        assert_eq!(
-            parsed("m.cpython-315d-darwin.so"),
-            ("m".into(), s("cp315d"), s("darwin"))
-        );
+        assert_eq!(parsed("m.abi3t-x86_64-linux-gnu.so"), ("m".into(), s("abi3t"), s("x86_64-linux-gnu")));
+        assert_eq!(parsed("m.abi3-aarch64-linux-gnu.so"), ("m".into(), s("abi3"), s("aarch64-linux-gnu")));
+        assert_eq!(parsed("m.cpython-37m-x86_64-linux-gnu.so"), ("m".into(), s("cp37"), s("x86_64-linux-gnu")));
+        assert_eq!(parsed("m.cpython-315d-darwin.so"), ("m".into(), s("cp315d"), s("darwin")));
         assert_eq!(parsed("m.abi2026.so"), ("m".into(), s("abi2026"), None));
         assert_eq!(parsed("m.so"), ("m".into(), None, None));
-        assert_eq!(
-            parsed("m.pypy310-pp73-x86_64-linux-gnu.so"),
-            ("m".into(), None, None)
-        );
+        assert_eq!(parsed("m.pypy310-pp73-x86_64-linux-gnu.so"), ("m".into(), None, None));
     }
 
     #[test]
@@ -253,28 +209,16 @@ mod tests {
             parsed("psutil/_psutil_windows.cp313t-win_amd64.pyd"),
             ("_psutil_windows".into(), s("cp313t"), s("win_amd64"))
         );
-        assert_eq!(
-            parsed("x.cp315-win_arm64.pyd"),
-            ("x".into(), s("cp315"), s("win_arm64"))
-        );
-        assert_eq!(
-            parsed("_psutil_windows.pyd"),
-            ("_psutil_windows".into(), None, None)
-        );
+        assert_eq!(parsed("x.cp315-win_arm64.pyd"), ("x".into(), s("cp315"), s("win_arm64")));
+        assert_eq!(parsed("_psutil_windows.pyd"), ("_psutil_windows".into(), None, None));
     }
 
     #[test]
     fn ok_shared_object_names() {
-        assert!(is_shared_object_name(
-            "numpy.libs/libscipy_openblas64_-ff651d7f.so"
-        ));
-        assert!(is_shared_object_name(
-            "pkg.libs/libgfortran-040039e1.so.5.0.0"
-        ));
+        assert!(is_shared_object_name("numpy.libs/libscipy_openblas64_-ff651d7f.so"));
+        assert!(is_shared_object_name("pkg.libs/libgfortran-040039e1.so.5.0.0"));
         assert!(is_shared_object_name("pkg/.dylibs/libomp.dylib"));
-        assert!(is_shared_object_name(
-            "numpy.libs/msvcp140-23ebcc0b37c8e3d074511f362feac48b.dll"
-        ));
+        assert!(is_shared_object_name("numpy.libs/msvcp140-23ebcc0b37c8e3d074511f362feac48b.dll"));
         assert!(!is_shared_object_name("pkg/so.py"));
         assert!(!is_shared_object_name("pkg/libfoo.so.x"));
         assert!(!is_extension_name("pkg.libs/libgfortran-040039e1.so.5.0.0"));

@@ -49,17 +49,9 @@ pub enum SpecError {
     ///
     /// The parser's message is kept on one line (it may span several) rather than as a
     /// `source()`, so that the one-line error `main` prints stays one line.
-    Syntax {
-        file: String,
-        line: Option<usize>,
-        message: String,
-    },
+    Syntax { file: String, line: Option<usize>, message: String },
     /// An item's version (`added`, `min_version`…) is not of the form `3.15`.
-    Version {
-        file: String,
-        item: String,
-        source: VersionError,
-    },
+    Version { file: String, item: String, source: VersionError },
     /// A manifest parses but says something impossible: an unknown item kind, a symbol
     /// listed twice, a rule for a symbol the Stable ABI does not have.
     Invalid { file: String, problem: String },
@@ -79,16 +71,10 @@ impl fmt::Display for SpecError {
             SpecError::Read { path, .. } => {
                 write!(f, "cannot read the manifest {}", path.display())
             }
-            SpecError::Syntax {
-                file,
-                line: Some(line),
-                message,
-            } => write!(f, "{file} is not a valid manifest: line {line}: {message}"),
-            SpecError::Syntax {
-                file,
-                line: None,
-                message,
-            } => write!(f, "{file} is not a valid manifest: {message}"),
+            SpecError::Syntax { file, line: Some(line), message } => {
+                write!(f, "{file} is not a valid manifest: line {line}: {message}")
+            }
+            SpecError::Syntax { file, line: None, message } => write!(f, "{file} is not a valid manifest: {message}"),
             SpecError::Version { file, item, .. } => {
                 write!(f, "{file}: {item} has an unusable version")
             }
@@ -384,11 +370,7 @@ struct Text {
 
 impl Text {
     fn embedded(file: &str, text: &str) -> Text {
-        Text {
-            label: format!("{file} (embedded)"),
-            origin: "embedded".to_string(),
-            text: text.to_string(),
-        }
+        Text { label: format!("{file} (embedded)"), origin: "embedded".to_string(), text: text.to_string() }
     }
 }
 
@@ -409,10 +391,7 @@ impl Specs {
     /// Fails when `dir` cannot be read, holds none of the three files, or one of them
     /// cannot be read or parsed.
     pub fn load_dir(dir: &Path) -> Result<Specs, SpecError> {
-        let meta = std::fs::metadata(dir).map_err(|source| SpecError::Dir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let meta = std::fs::metadata(dir).map_err(|source| SpecError::Dir { path: dir.to_path_buf(), source })?;
         if !meta.is_dir() {
             return Err(SpecError::Dir {
                 path: dir.to_path_buf(),
@@ -422,17 +401,10 @@ impl Specs {
         let read = |file: &str, embedded: &str| -> Result<(Text, bool), SpecError> {
             let path = dir.join(file);
             match std::fs::read_to_string(&path) {
-                Ok(text) => Ok((
-                    Text {
-                        label: path.display().to_string(),
-                        origin: path.display().to_string(),
-                        text,
-                    },
-                    true,
-                )),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    Ok((Text::embedded(file, embedded), false))
+                Ok(text) => {
+                    Ok((Text { label: path.display().to_string(), origin: path.display().to_string(), text }, true))
                 }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((Text::embedded(file, embedded), false)),
                 Err(source) => Err(SpecError::Read { path, source }),
             }
         };
@@ -440,9 +412,7 @@ impl Specs {
         let (abi3t, b) = read(ABI3T_FILE, EMBEDDED_ABI3T)?;
         let (abi2026, c) = read(ABI2026_FILE, EMBEDDED_ABI2026)?;
         if !(a || b || c) {
-            return Err(SpecError::NoManifests {
-                path: dir.to_path_buf(),
-            });
+            return Err(SpecError::NoManifests { path: dir.to_path_buf() });
         }
         Specs::from_texts(stable, abi3t, abi2026)
     }
@@ -462,19 +432,13 @@ impl Specs {
         let raw26: RawAbi2026 = from_toml(&abi2026)?;
 
         // abi3t: opaque structs and rules must name Stable ABI items; internal symbols must not.
-        let bad = |problem: String| SpecError::Invalid {
-            file: abi3t.label.clone(),
-            problem,
-        };
+        let bad = |problem: String| SpecError::Invalid { file: abi3t.label.clone(), problem };
         let min_version = version(&abi3t.label, "[abi] min_version", &raw3t.abi.min_version)?;
         for o in &raw3t.opaque_struct {
             match items.get_mut(&o.name) {
                 Some(item) if item.kind == ItemKind::Struct => item.abi3t_opaque = true,
                 _ => {
-                    return Err(bad(format!(
-                        "the opaque struct '{}' is not a struct of {STABLE_ABI_FILE}",
-                        o.name
-                    )));
+                    return Err(bad(format!("the opaque struct '{}' is not a struct of {STABLE_ABI_FILE}", o.name)));
                 }
             }
         }
@@ -503,10 +467,7 @@ impl Specs {
                 )));
             }
             if internal.contains_key(&s.symbol) {
-                return Err(bad(format!(
-                    "the internal symbol '{}' is listed twice",
-                    s.symbol
-                )));
+                return Err(bad(format!("the internal symbol '{}' is listed twice", s.symbol)));
             }
             internal.insert(s.symbol.clone(), s);
         }
@@ -525,28 +486,18 @@ impl Specs {
         };
 
         // abi2026: the frozen set is computed, never listed.
-        let bad = |problem: String| SpecError::Invalid {
-            file: abi2026.label.clone(),
-            problem,
-        };
-        let macro_value =
-            parse_macro_value(&raw26.abi.macro_value, &raw26.abi.tag).ok_or_else(|| {
-                bad(format!(
-                    "macro_value '{}' is not 0x03ffYYYY with YYYY the year of the tag '{}'",
-                    raw26.abi.macro_value, raw26.abi.tag
-                ))
-            })?;
-        let base_version = version(
-            &abi2026.label,
-            "[frozen_set] base_version",
-            &raw26.frozen_set.base_version,
-        )?;
+        let bad = |problem: String| SpecError::Invalid { file: abi2026.label.clone(), problem };
+        let macro_value = parse_macro_value(&raw26.abi.macro_value, &raw26.abi.tag).ok_or_else(|| {
+            bad(format!(
+                "macro_value '{}' is not 0x03ffYYYY with YYYY the year of the tag '{}'",
+                raw26.abi.macro_value, raw26.abi.tag
+            ))
+        })?;
+        let base_version = version(&abi2026.label, "[frozen_set] base_version", &raw26.frozen_set.base_version)?;
         let min26 = version(&abi2026.label, "[abi] min_version", &raw26.abi.min_version)?;
         let mut abi2026_set: BTreeSet<String> = items
             .values()
-            .filter(|i| {
-                i.kind.is_symbol() && i.added <= base_version && !abi3t_rules.contains_key(&i.name)
-            })
+            .filter(|i| i.kind.is_symbol() && i.added <= base_version && !abi3t_rules.contains_key(&i.name))
             .map(|i| i.name.clone())
             .collect();
         let from_stable = abi2026_set.len();
@@ -558,10 +509,7 @@ impl Specs {
                 )));
             }
             if abi3t_rules.contains_key(&a.symbol) {
-                return Err(bad(format!(
-                    "'{}' is added, but abi3t makes it unusable",
-                    a.symbol
-                )));
+                return Err(bad(format!("'{}' is added, but abi3t makes it unusable", a.symbol)));
             }
             abi2026_set.insert(a.symbol.clone());
         }
@@ -582,92 +530,33 @@ impl Specs {
 
         let count_kind = |k: ItemKind| items.values().filter(|i| i.kind == k).count();
         let stable_counts = vec![
-            Count {
-                name: "functions",
-                count: count_kind(ItemKind::Function),
-            },
-            Count {
-                name: "data",
-                count: count_kind(ItemKind::Data),
-            },
-            Count {
-                name: "structs",
-                count: count_kind(ItemKind::Struct),
-            },
-            Count {
-                name: "macros",
-                count: count_kind(ItemKind::Macro),
-            },
-            Count {
-                name: "consts",
-                count: count_kind(ItemKind::Const),
-            },
-            Count {
-                name: "typedefs",
-                count: count_kind(ItemKind::Typedef),
-            },
-            Count {
-                name: "feature_macros",
-                count: feature_macros.len(),
-            },
-            Count {
-                name: "abi_only",
-                count: items.values().filter(|i| i.abi_only).count(),
-            },
-            Count {
-                name: "platform_only",
-                count: items.values().filter(|i| i.ifdef.is_some()).count(),
-            },
-            Count {
-                name: "abi3t_opaque",
-                count: items.values().filter(|i| i.abi3t_opaque).count(),
-            },
+            Count { name: "functions", count: count_kind(ItemKind::Function) },
+            Count { name: "data", count: count_kind(ItemKind::Data) },
+            Count { name: "structs", count: count_kind(ItemKind::Struct) },
+            Count { name: "macros", count: count_kind(ItemKind::Macro) },
+            Count { name: "consts", count: count_kind(ItemKind::Const) },
+            Count { name: "typedefs", count: count_kind(ItemKind::Typedef) },
+            Count { name: "feature_macros", count: feature_macros.len() },
+            Count { name: "abi_only", count: items.values().filter(|i| i.abi_only).count() },
+            Count { name: "platform_only", count: items.values().filter(|i| i.ifdef.is_some()).count() },
+            Count { name: "abi3t_opaque", count: items.values().filter(|i| i.abi3t_opaque).count() },
         ];
         let abi3t_counts = vec![
-            Count {
-                name: "opaque_structs",
-                count: abi3t_spec.opaque_structs.len(),
-            },
-            Count {
-                name: "rules",
-                count: abi3t_rules.len(),
-            },
-            Count {
-                name: "shim_ok_rules",
-                count: abi3t_rules.values().filter(|r| r.shim_ok).count(),
-            },
-            Count {
-                name: "internal_symbols",
-                count: internal.len(),
-            },
-            Count {
-                name: "removed_macros",
-                count: abi3t_spec.removed_macros.len(),
-            },
+            Count { name: "opaque_structs", count: abi3t_spec.opaque_structs.len() },
+            Count { name: "rules", count: abi3t_rules.len() },
+            Count { name: "shim_ok_rules", count: abi3t_rules.values().filter(|r| r.shim_ok).count() },
+            Count { name: "internal_symbols", count: internal.len() },
+            Count { name: "removed_macros", count: abi3t_spec.removed_macros.len() },
         ];
         let excluded = items
             .values()
-            .filter(|i| {
-                i.kind.is_symbol() && i.added <= base_version && abi3t_rules.contains_key(&i.name)
-            })
+            .filter(|i| i.kind.is_symbol() && i.added <= base_version && abi3t_rules.contains_key(&i.name))
             .count();
         let abi2026_counts = vec![
-            Count {
-                name: "frozen_set",
-                count: abi2026_set.len(),
-            },
-            Count {
-                name: "from_stable_abi",
-                count: from_stable,
-            },
-            Count {
-                name: "excluded_by_abi3t",
-                count: excluded,
-            },
-            Count {
-                name: "added_by_pep_809",
-                count: abi2026_spec.added.len(),
-            },
+            Count { name: "frozen_set", count: abi2026_set.len() },
+            Count { name: "from_stable_abi", count: from_stable },
+            Count { name: "excluded_by_abi3t", count: excluded },
+            Count { name: "added_by_pep_809", count: abi2026_spec.added.len() },
         ];
         let sources = vec![
             ManifestSource {
@@ -799,10 +688,7 @@ enum RawWindows {
 type StableParts = (BTreeMap<String, StableItem>, BTreeMap<String, FeatureMacro>);
 
 fn parse_stable(t: &Text) -> Result<StableParts, SpecError> {
-    let bad = |problem: String| SpecError::Invalid {
-        file: t.label.clone(),
-        problem,
-    };
+    let bad = |problem: String| SpecError::Invalid { file: t.label.clone(), problem };
     let table: toml::Table = from_toml(t)?;
     let mut items: BTreeMap<String, StableItem> = BTreeMap::new();
     let mut macros: BTreeMap<String, FeatureMacro> = BTreeMap::new();
@@ -822,32 +708,21 @@ fn parse_stable(t: &Text) -> Result<StableParts, SpecError> {
         for (name, value) in entries {
             let item_id = format!("[{kind}.{name}]");
             if let Some(first) = seen.insert(name.clone(), kind) {
-                return Err(bad(format!(
-                    "'{name}' is listed twice, as [{first}.{name}] and {item_id}"
-                )));
+                return Err(bad(format!("'{name}' is listed twice, as [{first}.{name}] and {item_id}")));
             }
-            let raw: RawItem = value.try_into().map_err(|e: toml::de::Error| {
-                bad(format!("{item_id} is malformed: {}", one_line(e.message())))
-            })?;
+            let raw: RawItem = value
+                .try_into()
+                .map_err(|e: toml::de::Error| bad(format!("{item_id} is malformed: {}", one_line(e.message()))))?;
             if kind == ItemKind::FeatureMacro {
                 let windows = match raw.windows {
                     Some(RawWindows::Bool(true)) => WindowsAvailability::Yes,
                     Some(RawWindows::Bool(false)) | None => WindowsAvailability::No,
                     Some(RawWindows::Text(s)) if s == "maybe" => WindowsAvailability::Maybe,
                     Some(RawWindows::Text(s)) => {
-                        return Err(bad(format!(
-                            "{item_id} has windows = '{s}' (expected true, false or 'maybe')"
-                        )));
+                        return Err(bad(format!("{item_id} has windows = '{s}' (expected true, false or 'maybe')")));
                     }
                 };
-                macros.insert(
-                    name.clone(),
-                    FeatureMacro {
-                        name,
-                        doc: raw.doc.unwrap_or_default(),
-                        windows,
-                    },
-                );
+                macros.insert(name.clone(), FeatureMacro { name, doc: raw.doc.unwrap_or_default(), windows });
                 continue;
             }
             let Some(added) = raw.added else {
@@ -873,10 +748,7 @@ fn parse_stable(t: &Text) -> Result<StableParts, SpecError> {
         if let Some(m) = &item.ifdef
             && !macros.contains_key(m)
         {
-            return Err(bad(format!(
-                "[{}.{}] has ifdef = '{m}', which is no [feature_macro]",
-                item.kind, item.name
-            )));
+            return Err(bad(format!("[{}.{}] has ifdef = '{m}', which is no [feature_macro]", item.kind, item.name)));
         }
     }
     Ok((items, macros))
@@ -959,19 +831,11 @@ fn from_toml<T: serde::de::DeserializeOwned>(t: &Text) -> Result<T, SpecError> {
 }
 
 fn version(file: &str, item: &str, s: &str) -> Result<PyVersion, SpecError> {
-    s.parse().map_err(|source| SpecError::Version {
-        file: file.to_string(),
-        item: item.to_string(),
-        source,
-    })
+    s.parse().map_err(|source| SpecError::Version { file: file.to_string(), item: item.to_string(), source })
 }
 
 fn one_line(s: &str) -> String {
-    s.trim()
-        .split('\n')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("; ")
+    s.trim().split('\n').map(str::trim).collect::<Vec<_>>().join("; ")
 }
 
 /// `0x03ff2026` for tag `abi2026`: the high word 0x03ff, the low word the year in hex digits.
@@ -979,16 +843,12 @@ fn parse_macro_value(s: &str, tag: &str) -> Option<u32> {
     let v = u32::from_str_radix(s.strip_prefix("0x")?.replace('_', "").as_str(), 16).ok()?;
     let year = tag.strip_prefix("abi")?;
     let low = u32::from_str_radix(year, 16).ok()?;
-    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) && v == (0x03ff << 16 | low))
-        .then_some(v)
+    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) && v == (0x03ff << 16 | low)).then_some(v)
 }
 
 /// The leading `#` lines of a manifest, without the `#`.
 fn header(text: &str) -> Vec<String> {
-    text.lines()
-        .map_while(|l| l.strip_prefix('#'))
-        .map(|l| l.trim().to_string())
-        .collect()
+    text.lines().map_while(|l| l.strip_prefix('#')).map(|l| l.trim().to_string()).collect()
 }
 
 #[cfg(test)]
@@ -996,11 +856,7 @@ mod tests {
     use super::*;
 
     fn text(label: &str, s: &str) -> Text {
-        Text {
-            label: label.to_string(),
-            origin: label.to_string(),
-            text: s.to_string(),
-        }
+        Text { label: label.to_string(), origin: label.to_string(), text: s.to_string() }
     }
 
     fn with_stable(s: &str) -> Result<Specs, SpecError> {
@@ -1025,16 +881,10 @@ mod tests {
         assert!(!specs.in_abi2026("PyModuleDef_Init"));
         assert!(specs.in_abi2026("Py_IncRef"));
         assert!(specs.in_abi2026("PyObject_GetInterface"));
-        assert!(
-            !specs.in_abi2026("Py_HashBuffer"),
-            "added in 3.16, after the freeze"
-        );
+        assert!(!specs.in_abi2026("Py_HashBuffer"), "added in 3.16, after the freeze");
         assert!(specs.stable("PyObject").unwrap().abi3t_opaque);
         assert_eq!(specs.abi2026().macro_value, 0x03ff_2026);
-        assert_eq!(
-            specs.feature_macro("USE_STACKCHECK").unwrap().windows,
-            WindowsAvailability::Maybe
-        );
+        assert_eq!(specs.feature_macro("USE_STACKCHECK").unwrap().windows, WindowsAvailability::Maybe);
     }
 
     #[test]
@@ -1051,14 +901,8 @@ mod tests {
 
     #[test]
     fn ok_macro_value() {
-        assert_eq!(
-            parse_macro_value("0x03ff2026", "abi2026"),
-            Some(0x03ff_2026)
-        );
-        assert_eq!(
-            parse_macro_value("0x03ff_2031", "abi2031"),
-            Some(0x03ff_2031)
-        );
+        assert_eq!(parse_macro_value("0x03ff2026", "abi2026"), Some(0x03ff_2026));
+        assert_eq!(parse_macro_value("0x03ff_2031", "abi2031"), Some(0x03ff_2031));
         assert_eq!(parse_macro_value("0x03ff2026", "abi2031"), None);
         assert_eq!(parse_macro_value("0x03fe2026", "abi2026"), None);
     }
@@ -1090,9 +934,7 @@ mod tests {
     #[test]
     fn err_symbol_twice() {
         assert_eq!(
-            err_text(with_stable(
-                "[function.PyFoo]\nadded = '3.2'\n[data.PyFoo]\nadded = '3.2'\n"
-            )),
+            err_text(with_stable("[function.PyFoo]\nadded = '3.2'\n[data.PyFoo]\nadded = '3.2'\n")),
             "stable_abi.toml: 'PyFoo' is listed twice, as [data.PyFoo] and [function.PyFoo]"
         );
     }
@@ -1104,9 +946,7 @@ mod tests {
             "stable_abi.toml: [function.PyFoo] has no 'added' version"
         );
         assert_eq!(
-            err_text(with_stable(
-                "[function.PyFoo]\nadded = '3.2'\nifdef = 'NOPE'\n"
-            )),
+            err_text(with_stable("[function.PyFoo]\nadded = '3.2'\nifdef = 'NOPE'\n")),
             "stable_abi.toml: [function.PyFoo] has ifdef = 'NOPE', which is no [feature_macro]"
         );
     }
@@ -1124,8 +964,7 @@ mod tests {
 
     #[test]
     fn err_internal_symbol_in_stable_abi() {
-        let abi3t =
-            EMBEDDED_ABI3T.replace("symbol = \"_Py_DecRefShared\"", "symbol = \"Py_IncRef\"");
+        let abi3t = EMBEDDED_ABI3T.replace("symbol = \"_Py_DecRefShared\"", "symbol = \"Py_IncRef\"");
         let r = Specs::from_texts(
             Text::embedded(STABLE_ABI_FILE, EMBEDDED_STABLE_ABI),
             text("abi3t.toml", &abi3t),
@@ -1166,9 +1005,6 @@ mod tests {
     fn err_dir() {
         let e = Specs::load_dir(Path::new("/nonexistent/specs")).unwrap_err();
         assert!(matches!(e, SpecError::Dir { .. }));
-        assert_eq!(
-            e.to_string(),
-            "cannot read the specs directory /nonexistent/specs"
-        );
+        assert_eq!(e.to_string(), "cannot read the specs directory /nonexistent/specs");
     }
 }

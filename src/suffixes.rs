@@ -84,17 +84,9 @@ impl SuffixPlatform {
     /// The suffix platform of a wheel platform tag (`manylinux_2_17_x86_64`,
     /// `macosx_11_0_arm64`, `win_amd64`); `None` for `any` and unknown platforms.
     pub fn from_platform_tag(tag: &str) -> Option<SuffixPlatform> {
-        let unix = |part: &str| {
-            Some(SuffixPlatform {
-                os: SuffixOs::Unix,
-                part: part.to_string(),
-            })
-        };
+        let unix = |part: &str| Some(SuffixPlatform { os: SuffixOs::Unix, part: part.to_string() });
         if tag.starts_with("win") {
-            return Some(SuffixPlatform {
-                os: SuffixOs::Windows,
-                part: tag.to_string(),
-            });
+            return Some(SuffixPlatform { os: SuffixOs::Windows, part: tag.to_string() });
         }
         if tag.starts_with("macosx_") {
             return unix("darwin");
@@ -125,17 +117,8 @@ impl SuffixPlatform {
 
 /// The architecture at the end of a Linux platform tag.
 fn linux_arch(tag: &str) -> Option<&str> {
-    const ARCHES: [&str; 9] = [
-        "x86_64",
-        "i686",
-        "aarch64",
-        "armv7l",
-        "ppc64le",
-        "ppc64",
-        "s390x",
-        "riscv64",
-        "loongarch64",
-    ];
+    const ARCHES: [&str; 9] =
+        ["x86_64", "i686", "aarch64", "armv7l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"];
     ARCHES.into_iter().find(|a| tag.ends_with(&format!("_{a}")))
 }
 
@@ -147,9 +130,7 @@ impl SuffixTable {
 
     /// Parse a table in the `specs/suffixes.toml` format.
     pub fn parse(text: &str) -> Result<SuffixTable, SuffixError> {
-        toml::from_str(text)
-            .map(|file| SuffixTable { file })
-            .map_err(SuffixError)
+        toml::from_str(text).map(|file| SuffixTable { file }).map_err(SuffixError)
     }
 
     /// Whether PEP 809 specifies the prototype's abi2026 suffixes (it does not).
@@ -166,11 +147,7 @@ impl SuffixTable {
         platform: &SuffixPlatform,
         pep809: bool,
     ) -> Vec<String> {
-        let build = if free_threaded {
-            Build::FreeThreaded
-        } else {
-            Build::Gil
-        };
+        let build = if free_threaded { Build::FreeThreaded } else { Build::Gil };
         let entry = self
             .file
             .table
@@ -187,12 +164,7 @@ impl SuffixTable {
             list.splice(at..at, proto.unix_suffixes.iter().cloned());
         }
         let digits = version.tag_digits();
-        list.into_iter()
-            .map(|s| {
-                s.replace("{XY}", &digits)
-                    .replace("{platform}", &platform.part)
-            })
-            .collect()
+        list.into_iter().map(|s| s.replace("{XY}", &digits).replace("{platform}", &platform.part)).collect()
     }
 }
 
@@ -211,14 +183,8 @@ mod tests {
     #[test]
     fn ok_linux_suffixes_match_pep_803_and_domain() {
         let t = SuffixTable::embedded().unwrap();
-        assert_eq!(
-            t.suffixes(v(14), false, &linux(), false),
-            [".cpython-314-x86_64-linux-gnu.so", ".abi3.so", ".so"]
-        );
-        assert_eq!(
-            t.suffixes(v(14), true, &linux(), false),
-            [".cpython-314t-x86_64-linux-gnu.so", ".abi3.so", ".so"]
-        );
+        assert_eq!(t.suffixes(v(14), false, &linux(), false), [".cpython-314-x86_64-linux-gnu.so", ".abi3.so", ".so"]);
+        assert_eq!(t.suffixes(v(14), true, &linux(), false), [".cpython-314t-x86_64-linux-gnu.so", ".abi3.so", ".so"]);
         assert_eq!(
             t.suffixes(v(15), false, &linux(), false),
             [
@@ -232,70 +198,33 @@ mod tests {
         );
         assert_eq!(
             t.suffixes(v(16), true, &linux(), false),
-            [
-                ".cpython-316t-x86_64-linux-gnu.so",
-                ".abi3t-x86_64-linux-gnu.so",
-                ".abi3t.so",
-                ".so"
-            ]
+            [".cpython-316t-x86_64-linux-gnu.so", ".abi3t-x86_64-linux-gnu.so", ".abi3t.so", ".so"]
         );
-        assert!(
-            t.suffixes(v(12), true, &linux(), false).is_empty(),
-            "no free-threaded build before 3.13"
-        );
+        assert!(t.suffixes(v(12), true, &linux(), false).is_empty(), "no free-threaded build before 3.13");
     }
 
     #[test]
     fn ok_macos_windows_and_pep809() {
         let t = SuffixTable::embedded().unwrap();
         let mac = SuffixPlatform::from_platform_tag("macosx_11_0_arm64").unwrap();
-        assert_eq!(
-            t.suffixes(v(13), true, &mac, false),
-            [".cpython-313t-darwin.so", ".abi3.so", ".so"]
-        );
+        assert_eq!(t.suffixes(v(13), true, &mac, false), [".cpython-313t-darwin.so", ".abi3.so", ".so"]);
         let win = SuffixPlatform::from_platform_tag("win_amd64").unwrap();
-        assert_eq!(
-            t.suffixes(v(13), true, &win, false),
-            [".cp313t-win_amd64.pyd", ".pyd"]
-        );
-        assert_eq!(
-            t.suffixes(v(15), false, &win, true),
-            [".cp315-win_amd64.pyd", ".pyd"]
-        );
+        assert_eq!(t.suffixes(v(13), true, &win, false), [".cp313t-win_amd64.pyd", ".pyd"]);
+        assert_eq!(t.suffixes(v(15), false, &win, true), [".cp315-win_amd64.pyd", ".pyd"]);
         assert_eq!(
             t.suffixes(v(15), true, &mac, true),
-            [
-                ".cpython-315t-darwin.so",
-                ".abi3t-darwin.so",
-                ".abi3t.so",
-                ".abi2026-darwin.so",
-                ".abi2026.so",
-                ".so"
-            ]
+            [".cpython-315t-darwin.so", ".abi3t-darwin.so", ".abi3t.so", ".abi2026-darwin.so", ".abi2026.so", ".so"]
         );
-        assert!(
-            !t.suffixes(v(14), false, &mac, true)
-                .iter()
-                .any(|s| s.contains("abi2026"))
-        );
+        assert!(!t.suffixes(v(14), false, &mac, true).iter().any(|s| s.contains("abi2026")));
         assert!(!t.pep809_suffix_specified());
     }
 
     #[test]
     fn ok_platform_tags() {
         let p = |t: &str| SuffixPlatform::from_platform_tag(t).map(|p| p.part);
-        assert_eq!(
-            p("manylinux2014_aarch64").as_deref(),
-            Some("aarch64-linux-gnu")
-        );
-        assert_eq!(
-            p("musllinux_1_2_x86_64").as_deref(),
-            Some("x86_64-linux-musl")
-        );
-        assert_eq!(
-            p("manylinux_2_17_ppc64le").as_deref(),
-            Some("powerpc64le-linux-gnu")
-        );
+        assert_eq!(p("manylinux2014_aarch64").as_deref(), Some("aarch64-linux-gnu"));
+        assert_eq!(p("musllinux_1_2_x86_64").as_deref(), Some("x86_64-linux-musl"));
+        assert_eq!(p("manylinux_2_17_ppc64le").as_deref(), Some("powerpc64le-linux-gnu"));
         assert_eq!(p("linux_armv7l").as_deref(), Some("arm-linux-gnueabihf"));
         assert_eq!(p("macosx_10_15_universal2").as_deref(), Some("darwin"));
         assert_eq!(p("win32").as_deref(), Some("win32"));
@@ -305,9 +234,6 @@ mod tests {
     #[test]
     fn err_bad_table() {
         let e = SuffixTable::parse("table = 3").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "specs/suffixes.toml is not a valid suffix table"
-        );
+        assert_eq!(e.to_string(), "specs/suffixes.toml is not a valid suffix table");
     }
 }

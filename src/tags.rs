@@ -95,14 +95,8 @@ impl fmt::Display for TagError {
                 "'{s}' is not a wheel tag: expected python-abi-platform, \
                  such as cp313-cp313t-win_amd64"
             ),
-            TagError::EmptyPart(s) => write!(
-                f,
-                "'{s}' is not a wheel tag: a field or a dotted member of one is empty"
-            ),
-            TagError::Compressed(s) => write!(
-                f,
-                "'{s}' is a compressed tag set, not a single tag: expand it first"
-            ),
+            TagError::EmptyPart(s) => write!(f, "'{s}' is not a wheel tag: a field or a dotted member of one is empty"),
+            TagError::Compressed(s) => write!(f, "'{s}' is a compressed tag set, not a single tag: expand it first"),
             TagError::NotWheel(s) => {
                 write!(f, "'{s}' is not a wheel filename: it does not end in .whl")
             }
@@ -118,10 +112,7 @@ impl fmt::Display for TagError {
             ),
             TagError::TagMember { input, .. } => write!(f, "'{input}' is not a valid wheel tag"),
             TagError::WheelTags { filename, .. } => {
-                write!(
-                    f,
-                    "'{filename}' is not a wheel filename: its tags are invalid"
-                )
+                write!(f, "'{filename}' is not a wheel filename: its tags are invalid")
             }
         }
     }
@@ -130,9 +121,7 @@ impl fmt::Display for TagError {
 impl std::error::Error for TagError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            TagError::TagMember { source, .. } | TagError::WheelTags { source, .. } => {
-                Some(source.as_ref())
-            }
+            TagError::TagMember { source, .. } | TagError::WheelTags { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -144,16 +133,12 @@ impl std::error::Error for TagError {
 /// `[a-z_][a-z0-9_]*`: the shape of an implementation's tag (`pp310`, `graalpy311`).
 fn is_lower_identifier(s: &str) -> bool {
     let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b'a'..=b'z' | b'_'))
-        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    matches!(bytes.next(), Some(b'a'..=b'z' | b'_')) && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
 }
 
 /// Split `s` into its leading ASCII digits and the rest.
 fn split_digits(s: &str) -> (&str, &str) {
-    let end = s
-        .bytes()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(s.len());
+    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
     s.split_at(end)
 }
 
@@ -219,10 +204,7 @@ impl PythonTag {
 
     /// `pyXY` for a version.
     pub const fn python(version: PyVersion) -> Self {
-        PythonTag::Python {
-            major: version.major,
-            minor: Some(version.minor),
-        }
+        PythonTag::Python { major: version.major, minor: Some(version.minor) }
     }
 
     /// `pyX` for a major version.
@@ -238,10 +220,7 @@ impl fmt::Display for PythonTag {
             PythonTag::CPythonThreaded { version } => write!(f, "cp{}t", version.tag_digits()),
             PythonTag::CPythonMajor(major) => write!(f, "cp{major}"),
             PythonTag::Python { major, minor: None } => write!(f, "py{major}"),
-            PythonTag::Python {
-                major,
-                minor: Some(minor),
-            } => write!(f, "py{major}{minor}"),
+            PythonTag::Python { major, minor: Some(minor) } => write!(f, "py{major}{minor}"),
             PythonTag::Other(s) => f.write_str(s),
         }
     }
@@ -280,11 +259,7 @@ impl FromStr for PythonTag {
                 (true, true, Some(_)) => Err(err()),
             };
         }
-        if is_lower_identifier(s) {
-            Ok(PythonTag::Other(s.to_string()))
-        } else {
-            Err(err())
-        }
+        if is_lower_identifier(s) { Ok(PythonTag::Other(s.to_string())) } else { Err(err()) }
     }
 }
 
@@ -334,11 +309,7 @@ impl AbiTag {
 
     /// The version-specific ABI of a non-debug CPython 3.8+ build: `cp313` or `cp313t`.
     pub const fn cpython(version: PyVersion, free_threaded: bool) -> Self {
-        AbiTag::CPython {
-            version,
-            free_threaded,
-            debug: false,
-        }
+        AbiTag::CPython { version, free_threaded, debug: false }
     }
 
     /// Whether this is a stable ABI (`abi3`, `abi3t` or `abiYYYY`).
@@ -355,30 +326,12 @@ impl fmt::Display for AbiTag {
             AbiTag::Abi3 => f.write_str("abi3"),
             AbiTag::Abi3t => f.write_str("abi3t"),
             AbiTag::AbiYear(year) => write!(f, "abi{year:04}"),
-            AbiTag::CPython {
-                version,
-                free_threaded,
-                debug,
-            } => write!(
-                f,
-                "cp{}{}{}",
-                version.tag_digits(),
-                flag(*free_threaded, "t"),
-                flag(*debug, "d")
-            ),
-            AbiTag::CPythonLegacy {
-                version,
-                debug,
-                pymalloc,
-                ucs4,
-            } => write!(
-                f,
-                "cp{}{}{}{}",
-                version.tag_digits(),
-                flag(*debug, "d"),
-                flag(*pymalloc, "m"),
-                flag(*ucs4, "u")
-            ),
+            AbiTag::CPython { version, free_threaded, debug } => {
+                write!(f, "cp{}{}{}", version.tag_digits(), flag(*free_threaded, "t"), flag(*debug, "d"))
+            }
+            AbiTag::CPythonLegacy { version, debug, pymalloc, ucs4 } => {
+                write!(f, "cp{}{}{}{}", version.tag_digits(), flag(*debug, "d"), flag(*pymalloc, "m"), flag(*ucs4, "u"))
+            }
             AbiTag::Other(s) => f.write_str(s),
         }
     }
@@ -417,31 +370,17 @@ impl FromStr for AbiTag {
                 }
                 None => false,
             };
-            let (free_threaded, debug, pymalloc, ucs4) =
-                (take("t"), take("d"), take("m"), take("u"));
+            let (free_threaded, debug, pymalloc, ucs4) = (take("t"), take("d"), take("m"), take("u"));
             if !rest.is_empty() || (free_threaded && (pymalloc || ucs4)) {
                 return Err(err());
             }
             return Ok(if pymalloc || ucs4 {
-                AbiTag::CPythonLegacy {
-                    version,
-                    debug,
-                    pymalloc,
-                    ucs4,
-                }
+                AbiTag::CPythonLegacy { version, debug, pymalloc, ucs4 }
             } else {
-                AbiTag::CPython {
-                    version,
-                    free_threaded,
-                    debug,
-                }
+                AbiTag::CPython { version, free_threaded, debug }
             });
         }
-        if is_lower_identifier(s) {
-            Ok(AbiTag::Other(s.to_string()))
-        } else {
-            Err(err())
-        }
+        if is_lower_identifier(s) { Ok(AbiTag::Other(s.to_string())) } else { Err(err()) }
     }
 }
 
@@ -561,10 +500,7 @@ impl PlatformTag {
                 // `<family>_<major>_<minor>_<arch>`, or the legacy
                 // `manylinux1_<arch>` / `manylinux2014_<arch>` with the
                 // version fused into the family name.
-                let fused = s
-                    .split('_')
-                    .next()
-                    .is_some_and(|f| f.ends_with(|c: char| c.is_ascii_digit()));
+                let fused = s.split('_').next().is_some_and(|f| f.ends_with(|c: char| c.is_ascii_digit()));
                 let skip = if fused { 1 } else { 3 };
                 s.splitn(skip + 1, '_').nth(skip).filter(|a| !a.is_empty())
             }
@@ -582,14 +518,8 @@ impl FromStr for PlatformTag {
     type Err = TagError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let ok = !s.is_empty()
-            && s.bytes()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
-        if ok {
-            Ok(PlatformTag(s.to_string()))
-        } else {
-            Err(TagError::PlatformTag(s.to_string()))
-        }
+        let ok = !s.is_empty() && s.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
+        if ok { Ok(PlatformTag(s.to_string())) } else { Err(TagError::PlatformTag(s.to_string())) }
     }
 }
 
@@ -635,11 +565,7 @@ pub struct Tag {
 impl Tag {
     /// A tag from its three parts.
     pub fn new(python: PythonTag, abi: AbiTag, platform: PlatformTag) -> Self {
-        Tag {
-            python,
-            abi,
-            platform,
-        }
+        Tag { python, abi, platform }
     }
 
     /// Why no CPython installer accepts this tag, or `None` if some interpreter
@@ -661,9 +587,7 @@ impl FromStr for Tag {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let set: TagSet = s.parse()?;
         match (&set.python[..], &set.abi[..], &set.platform[..]) {
-            ([python], [abi], [platform]) => {
-                Ok(Tag::new(python.clone(), abi.clone(), platform.clone()))
-            }
+            ([python], [abi], [platform]) => Ok(Tag::new(python.clone(), abi.clone(), platform.clone())),
             _ => Err(TagError::Compressed(s.to_string())),
         }
     }
@@ -692,9 +616,7 @@ impl TagSet {
 
     /// Whether the set's product contains `tag`.
     pub fn contains(&self, tag: &Tag) -> bool {
-        self.python.contains(&tag.python)
-            && self.abi.contains(&tag.abi)
-            && self.platform.contains(&tag.platform)
+        self.python.contains(&tag.python) && self.abi.contains(&tag.abi) && self.platform.contains(&tag.platform)
     }
 
     /// The tags the set means: the cartesian product, sorted and deduplicated.
@@ -767,20 +689,13 @@ impl TagSet {
         let [python, abi, platform] = fields[..] else {
             return Err(TagError::TagFields(s.to_string()));
         };
-        if [python, abi, platform]
-            .iter()
-            .any(|f| f.split('.').any(str::is_empty))
-        {
+        if [python, abi, platform].iter().any(|f| f.split('.').any(str::is_empty)) {
             return Err(TagError::EmptyPart(s.to_string()));
         }
         fn members<T: FromStr<Err = TagError>>(field: &str) -> Result<Vec<T>, TagError> {
             field.split('.').map(str::parse).collect()
         }
-        Ok(TagSet {
-            python: members(python)?,
-            abi: members(abi)?,
-            platform: members(platform)?,
-        })
+        Ok(TagSet { python: members(python)?, abi: members(abi)?, platform: members(platform)? })
     }
 }
 
@@ -790,10 +705,7 @@ impl FromStr for TagSet {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         TagSet::parse_unwrapped(s).map_err(|e| match e {
             TagError::TagFields(_) | TagError::EmptyPart(_) => e,
-            member => TagError::TagMember {
-                input: s.to_string(),
-                source: Box::new(member),
-            },
+            member => TagError::TagMember { input: s.to_string(), source: Box::new(member) },
         })
     }
 }
@@ -866,9 +778,7 @@ impl FromStr for WheelFilename {
     type Err = TagError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let stem = s
-            .strip_suffix(".whl")
-            .ok_or_else(|| TagError::NotWheel(s.to_string()))?;
+        let stem = s.strip_suffix(".whl").ok_or_else(|| TagError::NotWheel(s.to_string()))?;
         let parts: Vec<&str> = stem.split('-').collect();
         let (name, version, build, tags) = match parts[..] {
             [n, v, p, a, pl] => (n, v, None, [p, a, pl]),
@@ -881,15 +791,10 @@ impl FromStr for WheelFilename {
         if let Some(b) = build
             && !b.starts_with(|c: char| c.is_ascii_digit())
         {
-            return Err(TagError::BuildTag {
-                filename: s.to_string(),
-                build: b.to_string(),
-            });
+            return Err(TagError::BuildTag { filename: s.to_string(), build: b.to_string() });
         }
-        let tags = TagSet::parse_unwrapped(&tags.join("-")).map_err(|e| TagError::WheelTags {
-            filename: s.to_string(),
-            source: Box::new(e),
-        })?;
+        let tags = TagSet::parse_unwrapped(&tags.join("-"))
+            .map_err(|e| TagError::WheelTags { filename: s.to_string(), source: Box::new(e) })?;
         Ok(WheelFilename {
             name: name.to_string(),
             version: version.to_string(),
@@ -923,10 +828,7 @@ const PEP809_SINCE: u8 = 15;
 impl Interpreter {
     /// An interpreter.
     pub const fn new(version: PyVersion, free_threaded: bool) -> Self {
-        Interpreter {
-            version,
-            free_threaded,
-        }
+        Interpreter { version, free_threaded }
     }
 
     /// Its Python tag, `cp314` (also for free-threaded builds).
@@ -938,12 +840,7 @@ impl Interpreter {
     /// (pymalloc on, as in CPython's default build).
     pub fn abi_tag(&self) -> AbiTag {
         if self.version.major == 3 && self.version.minor < 8 {
-            AbiTag::CPythonLegacy {
-                version: self.version,
-                debug: false,
-                pymalloc: true,
-                ucs4: false,
-            }
+            AbiTag::CPythonLegacy { version: self.version, debug: false, pymalloc: true, ucs4: false }
         } else {
             AbiTag::cpython(self.version, self.free_threaded)
         }
@@ -952,11 +849,7 @@ impl Interpreter {
     /// Its stable ABI as `packaging` names it: `abi3` for GIL builds, `abi3t`
     /// for free-threaded ones (for every version from 3.2, as `packaging` does).
     fn stable_abi(&self) -> AbiTag {
-        if self.free_threaded {
-            AbiTag::Abi3t
-        } else {
-            AbiTag::Abi3
-        }
+        if self.free_threaded { AbiTag::Abi3t } else { AbiTag::Abi3 }
     }
 
     /// The (python, abi) pairs an installer accepts on the interpreter's own
@@ -996,15 +889,9 @@ impl Interpreter {
 
     fn generic_none(&self) -> Vec<(PythonTag, AbiTag)> {
         let v = self.version;
-        let mut out = vec![
-            (PythonTag::python(v), AbiTag::None),
-            (PythonTag::python_major(v.major), AbiTag::None),
-        ];
+        let mut out = vec![(PythonTag::python(v), AbiTag::None), (PythonTag::python_major(v.major), AbiTag::None)];
         for minor in (0..v.minor).rev() {
-            out.push((
-                PythonTag::python(PyVersion::new(v.major, minor)),
-                AbiTag::None,
-            ));
+            out.push((PythonTag::python(PyVersion::new(v.major, minor)), AbiTag::None));
         }
         out
     }
@@ -1064,11 +951,7 @@ impl Interpreter {
     }
 }
 
-fn first_match(
-    native: &[(PythonTag, AbiTag)],
-    any: &[(PythonTag, AbiTag)],
-    set: &TagSet,
-) -> Option<Tag> {
+fn first_match(native: &[(PythonTag, AbiTag)], any: &[(PythonTag, AbiTag)], set: &TagSet) -> Option<Tag> {
     let has_pair = |(p, a): &(PythonTag, AbiTag)| set.python.contains(p) && set.abi.contains(a);
     if let Some(platform) = set.platform.iter().find(|p| !p.is_any())
         && let Some((p, a)) = native.iter().find(|pair| has_pair(pair))
@@ -1085,12 +968,7 @@ fn first_match(
 
 impl fmt::Display for Interpreter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}{}",
-            self.version,
-            if self.free_threaded { "t" } else { "" }
-        )
+        write!(f, "{}{}", self.version, if self.free_threaded { "t" } else { "" })
     }
 }
 
@@ -1103,9 +981,7 @@ impl FromStr for Interpreter {
             Some(v) => (v, true),
             None => (s, false),
         };
-        let version = v
-            .parse()
-            .map_err(|_| crate::version::VersionError(s.to_string()))?;
+        let version = v.parse().map_err(|_| crate::version::VersionError(s.to_string()))?;
         Ok(Interpreter::new(version, free_threaded))
     }
 }
@@ -1165,34 +1041,24 @@ impl fmt::Display for DeadReason {
                 f.write_str("CPython installers never generate a cpX tag without a minor version")
             }
             DeadReason::NotPython3 => f.write_str("no Python 3 interpreter accepts it"),
-            DeadReason::OtherImplementation => {
-                f.write_str("the Python tag names another implementation, not CPython")
+            DeadReason::OtherImplementation => f.write_str("the Python tag names another implementation, not CPython"),
+            DeadReason::GenericWithAbi => f.write_str("generic pyX tags are accepted only with the ABI 'none'"),
+            DeadReason::VersionMismatch => {
+                f.write_str("a version-specific ABI is accepted only with the Python tag of the same version")
             }
-            DeadReason::GenericWithAbi => {
-                f.write_str("generic pyX tags are accepted only with the ABI 'none'")
+            DeadReason::FreeThreadedTooOld => f.write_str("free-threaded builds exist only from CPython 3.13"),
+            DeadReason::LegacyFlagTooNew => {
+                f.write_str("the ABI flag 'm' exists only before CPython 3.8, and 'u' only before 3.3")
             }
-            DeadReason::VersionMismatch => f.write_str(
-                "a version-specific ABI is accepted only with the Python tag of the same version",
-            ),
-            DeadReason::FreeThreadedTooOld => {
-                f.write_str("free-threaded builds exist only from CPython 3.13")
+            DeadReason::StableAbiTooOld => f.write_str("the stable ABI is accepted only with Python tags from cp32"),
+            DeadReason::AbiYear(2026) => {
+                f.write_str("no installer accepts abi2026 yet: PEP 809 is a draft (see the PEP 809 column)")
             }
-            DeadReason::LegacyFlagTooNew => f.write_str(
-                "the ABI flag 'm' exists only before CPython 3.8, and 'u' only before 3.3",
-            ),
-            DeadReason::StableAbiTooOld => {
-                f.write_str("the stable ABI is accepted only with Python tags from cp32")
-            }
-            DeadReason::AbiYear(2026) => f.write_str(
-                "no installer accepts abi2026 yet: PEP 809 is a draft (see the PEP 809 column)",
-            ),
             DeadReason::AbiYear(year) => {
                 write!(f, "no installer accepts abi{year:04}: PEP 809 defines only abi2026")
             }
             DeadReason::OtherAbi => f.write_str("the ABI tag is not a CPython ABI"),
-            DeadReason::BinaryAbiOnAny => {
-                f.write_str("only the ABI 'none' is accepted with the platform 'any'")
-            }
+            DeadReason::BinaryAbiOnAny => f.write_str("only the ABI 'none' is accepted with the platform 'any'"),
         }
     }
 }
@@ -1216,15 +1082,9 @@ pub struct DeadTag {
 fn abi_reason(python: PyVersion, abi: &AbiTag) -> Option<DeadReason> {
     match abi {
         AbiTag::None => None,
-        AbiTag::Abi3 | AbiTag::Abi3t => {
-            (python.minor < STABLE_ABI_SINCE).then_some(DeadReason::StableAbiTooOld)
-        }
+        AbiTag::Abi3 | AbiTag::Abi3t => (python.minor < STABLE_ABI_SINCE).then_some(DeadReason::StableAbiTooOld),
         AbiTag::AbiYear(year) => Some(DeadReason::AbiYear(*year)),
-        AbiTag::CPython {
-            version,
-            free_threaded,
-            ..
-        } => {
+        AbiTag::CPython { version, free_threaded, .. } => {
             if *version != python {
                 Some(DeadReason::VersionMismatch)
             } else if *free_threaded && version.minor < FREE_THREADED_SINCE {
@@ -1233,12 +1093,7 @@ fn abi_reason(python: PyVersion, abi: &AbiTag) -> Option<DeadReason> {
                 None
             }
         }
-        AbiTag::CPythonLegacy {
-            version,
-            pymalloc,
-            ucs4,
-            ..
-        } => {
+        AbiTag::CPythonLegacy { version, pymalloc, ucs4, .. } => {
             if *version != python {
                 Some(DeadReason::VersionMismatch)
             } else if (*pymalloc && version.minor >= 8) || (*ucs4 && version.minor >= 3) {
@@ -1261,9 +1116,7 @@ fn dead_reason(tag: &Tag) -> Option<DeadReason> {
         PythonTag::Python { major, .. } if *major != 3 => Some(DeadReason::NotPython3),
         PythonTag::Python { .. } => (tag.abi != AbiTag::None).then_some(DeadReason::GenericWithAbi),
     };
-    reason.or_else(|| {
-        (tag.platform.is_any() && tag.abi != AbiTag::None).then_some(DeadReason::BinaryAbiOnAny)
-    })
+    reason.or_else(|| (tag.platform.is_any() && tag.abi != AbiTag::None).then_some(DeadReason::BinaryAbiOnAny))
 }
 
 /// The tags of `set` (expanded, sorted) that no CPython installer accepts, each with its reason.
@@ -1320,9 +1173,7 @@ mod tests {
 
     #[test]
     fn err_python_tags() {
-        for bad in [
-            "cp3x", "cp3t", "py313t", "cp303", "cp3256", "CP313", "", "3cp", "py-3",
-        ] {
+        for bad in ["cp3x", "cp3t", "py313t", "cp303", "cp3256", "CP313", "", "3cp", "py-3"] {
             let e = bad.parse::<PythonTag>().unwrap_err();
             assert_eq!(e, TagError::PythonTag(bad.into()));
         }
@@ -1334,11 +1185,7 @@ mod tests {
 
     #[test]
     fn ok_abi_tags_round_trip() {
-        let cp = |minor, free_threaded, debug| AbiTag::CPython {
-            version: v(3, minor),
-            free_threaded,
-            debug,
-        };
+        let cp = |minor, free_threaded, debug| AbiTag::CPython { version: v(3, minor), free_threaded, debug };
         let legacy = |major, minor, debug, pymalloc, ucs4| AbiTag::CPythonLegacy {
             version: v(major, minor),
             debug,
@@ -1369,14 +1216,8 @@ mod tests {
 
     #[test]
     fn err_abi_tags() {
-        for bad in [
-            "cp313x", "cp3", "cp313tm", "cp313dt", "abi4", "abi20261", "ABI3", "", "abi3-",
-        ] {
-            assert_eq!(
-                bad.parse::<AbiTag>().unwrap_err(),
-                TagError::AbiTag(bad.into()),
-                "{bad}"
-            );
+        for bad in ["cp313x", "cp3", "cp313tm", "cp313dt", "abi4", "abi20261", "ABI3", "", "abi3-"] {
+            assert_eq!(bad.parse::<AbiTag>().unwrap_err(), TagError::AbiTag(bad.into()), "{bad}");
         }
         assert_eq!(
             "cp313x".parse::<AbiTag>().unwrap_err().to_string(),
@@ -1389,67 +1230,17 @@ mod tests {
     fn ok_platform_tags_classified() {
         let cases = [
             ("any", PlatformKind::Any, Os::Any, None),
-            (
-                "linux_x86_64",
-                PlatformKind::Linux,
-                Os::Linux,
-                Some("x86_64"),
-            ),
-            (
-                "manylinux_2_28_x86_64",
-                PlatformKind::Manylinux,
-                Os::Linux,
-                Some("x86_64"),
-            ),
-            (
-                "manylinux2014_aarch64",
-                PlatformKind::Manylinux,
-                Os::Linux,
-                Some("aarch64"),
-            ),
-            (
-                "manylinux1_x86_64",
-                PlatformKind::Manylinux,
-                Os::Linux,
-                Some("x86_64"),
-            ),
-            (
-                "musllinux_1_2_armv7l",
-                PlatformKind::Musllinux,
-                Os::Linux,
-                Some("armv7l"),
-            ),
-            (
-                "macosx_11_0_arm64",
-                PlatformKind::Macos,
-                Os::Macos,
-                Some("arm64"),
-            ),
-            (
-                "macosx_10_15_universal2",
-                PlatformKind::Macos,
-                Os::Macos,
-                Some("universal2"),
-            ),
-            (
-                "win_amd64",
-                PlatformKind::Windows,
-                Os::Windows,
-                Some("amd64"),
-            ),
-            (
-                "win_arm64",
-                PlatformKind::Windows,
-                Os::Windows,
-                Some("arm64"),
-            ),
+            ("linux_x86_64", PlatformKind::Linux, Os::Linux, Some("x86_64")),
+            ("manylinux_2_28_x86_64", PlatformKind::Manylinux, Os::Linux, Some("x86_64")),
+            ("manylinux2014_aarch64", PlatformKind::Manylinux, Os::Linux, Some("aarch64")),
+            ("manylinux1_x86_64", PlatformKind::Manylinux, Os::Linux, Some("x86_64")),
+            ("musllinux_1_2_armv7l", PlatformKind::Musllinux, Os::Linux, Some("armv7l")),
+            ("macosx_11_0_arm64", PlatformKind::Macos, Os::Macos, Some("arm64")),
+            ("macosx_10_15_universal2", PlatformKind::Macos, Os::Macos, Some("universal2")),
+            ("win_amd64", PlatformKind::Windows, Os::Windows, Some("amd64")),
+            ("win_arm64", PlatformKind::Windows, Os::Windows, Some("arm64")),
             ("win32", PlatformKind::Windows, Os::Windows, Some("x86")),
-            (
-                "ios_13_0_arm64_iphoneos",
-                PlatformKind::Other,
-                Os::Other,
-                None,
-            ),
+            ("ios_13_0_arm64_iphoneos", PlatformKind::Other, Os::Other, None),
             ("manylinux_2_28", PlatformKind::Manylinux, Os::Linux, None),
         ];
         for (text, kind, os, arch) in cases {
@@ -1464,10 +1255,7 @@ mod tests {
     #[test]
     fn err_platform_tags() {
         for bad in ["", "Win_amd64", "linux x86_64", "win+amd64"] {
-            assert_eq!(
-                bad.parse::<PlatformTag>().unwrap_err(),
-                TagError::PlatformTag(bad.into())
-            );
+            assert_eq!(bad.parse::<PlatformTag>().unwrap_err(), TagError::PlatformTag(bad.into()));
         }
         assert_eq!(
             "Win_amd64".parse::<PlatformTag>().unwrap_err().to_string(),
@@ -1483,60 +1271,35 @@ mod tests {
         assert_eq!(t.abi, AbiTag::cpython(v(3, 13), true));
         assert_eq!(t.platform.as_str(), "win_amd64");
         assert_eq!(t.to_string(), "cp313-cp313t-win_amd64");
-        let mut tags: Vec<Tag> = [
-            "cp39-abi3-any",
-            "cp310-abi3-any",
-            "cp310-abi3t-any",
-            "cp310-abi3-win32",
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
+        let mut tags: Vec<Tag> = ["cp39-abi3-any", "cp310-abi3-any", "cp310-abi3t-any", "cp310-abi3-win32"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
         tags.sort();
         let texts: Vec<String> = tags.iter().map(Tag::to_string).collect();
-        assert_eq!(
-            texts,
-            [
-                "cp310-abi3-any",
-                "cp310-abi3-win32",
-                "cp310-abi3t-any",
-                "cp39-abi3-any"
-            ]
-        );
+        assert_eq!(texts, ["cp310-abi3-any", "cp310-abi3-win32", "cp310-abi3t-any", "cp39-abi3-any"]);
     }
 
     #[test]
     fn err_tags() {
         let e = "cp313.cp314-abi3-any".parse::<Tag>().unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "'cp313.cp314-abi3-any' is a compressed tag set, not a single tag: expand it first"
-        );
+        assert_eq!(e.to_string(), "'cp313.cp314-abi3-any' is a compressed tag set, not a single tag: expand it first");
         let e = "cp313-abi3".parse::<TagSet>().unwrap_err();
         assert_eq!(
             e.to_string(),
             "'cp313-abi3' is not a wheel tag: expected python-abi-platform, such as cp313-cp313t-win_amd64"
         );
-        assert_eq!(
-            "cp313-abi3-any-x".parse::<TagSet>().unwrap_err(),
-            TagError::TagFields("cp313-abi3-any-x".into())
-        );
+        assert_eq!("cp313-abi3-any-x".parse::<TagSet>().unwrap_err(), TagError::TagFields("cp313-abi3-any-x".into()));
         let e = "cp313..cp314-abi3-any".parse::<TagSet>().unwrap_err();
         assert_eq!(
             e.to_string(),
             "'cp313..cp314-abi3-any' is not a wheel tag: a field or a dotted member of one is empty"
         );
-        assert_eq!(
-            "cp313--any".parse::<TagSet>().unwrap_err(),
-            TagError::EmptyPart("cp313--any".into())
-        );
+        assert_eq!("cp313--any".parse::<TagSet>().unwrap_err(), TagError::EmptyPart("cp313--any".into()));
         let e = "cp313-abi3x-any".parse::<TagSet>().unwrap_err();
         assert_eq!(
             e,
-            TagError::TagMember {
-                input: "cp313-abi3x-any".into(),
-                source: Box::new(TagError::AbiTag("abi3x".into()))
-            }
+            TagError::TagMember { input: "cp313-abi3x-any".into(), source: Box::new(TagError::AbiTag("abi3x".into())) }
         );
         assert_eq!(
             crate::cmd::chain(&e),
@@ -1568,31 +1331,22 @@ mod tests {
             ]
         );
         // The two tags a per-version merge would really produce do not compress exactly.
-        let real: Vec<Tag> = ["cp314-cp314t-linux_x86_64", "cp313-cp313t-linux_x86_64"]
-            .iter()
-            .map(|t| t.parse().unwrap())
-            .collect();
+        let real: Vec<Tag> =
+            ["cp314-cp314t-linux_x86_64", "cp313-cp313t-linux_x86_64"].iter().map(|t| t.parse().unwrap()).collect();
         let c = TagSet::compress(&real);
         assert_eq!(c.to_string(), "cp313.cp314-cp313t.cp314t-linux_x86_64");
         assert!(!c.covers_exactly(&real));
         assert!(c.expand().iter().all(|t| c.contains(t)));
 
         // abi3.abi3t compresses exactly, fields sorted as text.
-        let universal: Vec<Tag> = [
-            "cp315-abi3t-win_amd64",
-            "cp315-abi3-win_amd64",
-            "cp315-abi3-win_amd64",
-        ]
-        .iter()
-        .map(|t| t.parse().unwrap())
-        .collect();
+        let universal: Vec<Tag> = ["cp315-abi3t-win_amd64", "cp315-abi3-win_amd64", "cp315-abi3-win_amd64"]
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
         let c = TagSet::compress(&universal);
         assert_eq!(c.to_string(), "cp315-abi3.abi3t-win_amd64");
         assert!(c.covers_exactly(&universal));
-        let c = TagSet::compress(&[
-            "cp39-abi3-any".parse().unwrap(),
-            "cp310-abi3-any".parse().unwrap(),
-        ]);
+        let c = TagSet::compress(&["cp39-abi3-any".parse().unwrap(), "cp310-abi3-any".parse().unwrap()]);
         assert_eq!(c.to_string(), "cp310.cp39-abi3-any");
 
         // Written order is kept; duplicates expand once.
@@ -1620,9 +1374,10 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 11);
-        let w: WheelFilename = "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl"
-            .parse()
-            .unwrap();
+        let w: WheelFilename =
+            "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl"
+                .parse()
+                .unwrap();
         assert_eq!((w.name.as_str(), w.version.as_str()), ("psutil", "7.1.2"));
         assert_eq!(w.tags.platform.len(), 3);
         let w: WheelFilename = "Foo.Bar-1.0-1b-py3-none-any.whl".parse().unwrap();
@@ -1633,37 +1388,25 @@ mod tests {
 
     #[test]
     fn err_wheel_filenames() {
-        let e = "foo-1.0-py3-none-any.zip"
-            .parse::<WheelFilename>()
-            .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "'foo-1.0-py3-none-any.zip' is not a wheel filename: it does not end in .whl"
-        );
+        let e = "foo-1.0-py3-none-any.zip".parse::<WheelFilename>().unwrap_err();
+        assert_eq!(e.to_string(), "'foo-1.0-py3-none-any.zip' is not a wheel filename: it does not end in .whl");
         let e = "foo-1.0-py3-none.whl".parse::<WheelFilename>().unwrap_err();
         assert_eq!(
             e.to_string(),
             "'foo-1.0-py3-none.whl' is not a wheel filename: expected name-version(-build)-python-abi-platform.whl"
         );
-        let e = "foo-1.0-b1-py3-none-any.whl"
-            .parse::<WheelFilename>()
-            .unwrap_err();
+        let e = "foo-1.0-b1-py3-none-any.whl".parse::<WheelFilename>().unwrap_err();
         assert_eq!(
             e.to_string(),
             "'foo-1.0-b1-py3-none-any.whl' is not a wheel filename: its build tag 'b1' does not start with a digit"
         );
-        let e = "foo-1.0-cp3x-none-any.whl"
-            .parse::<WheelFilename>()
-            .unwrap_err();
+        let e = "foo-1.0-cp3x-none-any.whl".parse::<WheelFilename>().unwrap_err();
         assert_eq!(
             crate::cmd::chain(&e),
             "'foo-1.0-cp3x-none-any.whl' is not a wheel filename: its tags are invalid: \
              'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
         );
-        assert!(matches!(
-            "-1.0-py3-none-any.whl".parse::<WheelFilename>(),
-            Err(TagError::WheelFields(_))
-        ));
+        assert!(matches!("-1.0-py3-none-any.whl".parse::<WheelFilename>(), Err(TagError::WheelFields(_))));
         assert!(WheelFilename::from_path(Path::new("/")).is_err());
     }
 
@@ -1683,13 +1426,7 @@ mod tests {
     #[test]
     fn ok_interpreters_list() {
         let names: Vec<String> = interpreters().iter().map(Interpreter::to_string).collect();
-        assert_eq!(
-            names,
-            [
-                "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16",
-                "3.16t"
-            ]
-        );
+        assert_eq!(names, ["3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"]);
         assert!("3.14x".parse::<Interpreter>().is_err());
         assert_eq!(interp("3.14t"), Interpreter::new(v(3, 14), true));
     }
@@ -1715,40 +1452,16 @@ mod tests {
             ]
         );
         let s = pairs(&interp("3.15").supported());
-        assert_eq!(
-            s[..5],
-            [
-                "cp315-cp315",
-                "cp315-abi3",
-                "cp315-none",
-                "cp314-abi3",
-                "cp313-abi3"
-            ]
-        );
-        assert!(
-            !s.iter()
-                .any(|p| p.contains("abi3t") || p.contains("abi2026"))
-        );
+        assert_eq!(s[..5], ["cp315-cp315", "cp315-abi3", "cp315-none", "cp314-abi3", "cp313-abi3"]);
+        assert!(!s.iter().any(|p| p.contains("abi3t") || p.contains("abi2026")));
         assert_eq!(s.len(), 3 + 13 + 2 + 15);
-        assert_eq!(
-            pairs(&interp("3.13").supported_any())[..4],
-            ["cp313-none", "py313-none", "py3-none", "py312-none"]
-        );
+        assert_eq!(pairs(&interp("3.13").supported_any())[..4], ["cp313-none", "py313-none", "py3-none", "py312-none"]);
     }
 
     #[test]
     fn ok_supported_order_free_threaded() {
         let s = pairs(&interp("3.14t").supported());
-        assert_eq!(
-            s[..5],
-            [
-                "cp314-cp314t",
-                "cp314-abi3t",
-                "cp314-none",
-                "cp313-abi3t",
-                "cp312-abi3t"
-            ]
-        );
+        assert_eq!(s[..5], ["cp314-cp314t", "cp314-abi3t", "cp314-none", "cp313-abi3t", "cp312-abi3t"]);
         assert_eq!(s[14], "cp32-abi3t");
         assert_eq!(s[15..18], ["py314-none", "py3-none", "py313-none"]);
         assert!(!s.iter().any(|p| p.ends_with("-abi3")));
@@ -1756,10 +1469,7 @@ mod tests {
 
     #[test]
     fn ok_supported_pep809() {
-        assert_eq!(
-            interp("3.14").supported_pep809(),
-            interp("3.14").supported()
-        );
+        assert_eq!(interp("3.14").supported_pep809(), interp("3.14").supported());
         let s = pairs(&interp("3.15t").supported_pep809());
         assert_eq!(
             s[..7],
@@ -1775,10 +1485,7 @@ mod tests {
         );
         assert!(s.contains(&"py3-abi2026".to_string()));
         let s = pairs(&interp("3.16").supported_pep809());
-        assert_eq!(
-            s[..4],
-            ["cp316-cp316", "cp316-abi3", "cp316-abi2026", "cp316-none"]
-        );
+        assert_eq!(s[..4], ["cp316-cp316", "cp316-abi3", "cp316-abi2026", "cp316-none"]);
     }
 
     #[test]
@@ -1786,64 +1493,32 @@ mod tests {
         let all = interpreters();
         let installers = |s: &str| -> Vec<String> {
             let s = set(s);
-            all.iter()
-                .filter(|i| i.installs(&s))
-                .map(Interpreter::to_string)
-                .collect()
+            all.iter().filter(|i| i.installs(&s)).map(Interpreter::to_string).collect()
         };
         assert_eq!(
             installers("cp313-abi3.abi3t-manylinux_2_28_x86_64"),
-            [
-                "3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"
-            ]
+            ["3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"]
         );
-        assert_eq!(
-            installers("cp315-abi3.abi3t-win_amd64"),
-            ["3.15", "3.15t", "3.16", "3.16t"]
-        );
+        assert_eq!(installers("cp315-abi3.abi3t-win_amd64"), ["3.15", "3.15t", "3.16", "3.16t"]);
         assert_eq!(installers("cp315-abi3t-win_amd64"), ["3.15t", "3.16t"]);
         assert!(installers("cp315t-abi3t-win_amd64").is_empty());
         assert!(installers("cp315-abi2026-win_amd64").is_empty());
         assert_eq!(installers("cp313-cp313t-win_amd64"), ["3.13t"]);
-        assert_eq!(
-            installers("cp313.cp314-cp313t.cp314t-win_amd64"),
-            ["3.13t", "3.14t"]
-        );
-        assert_eq!(
-            installers("cp36-abi3-win_amd64"),
-            ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15", "3.16"]
-        );
+        assert_eq!(installers("cp313.cp314-cp313t.cp314t-win_amd64"), ["3.13t", "3.14t"]);
+        assert_eq!(installers("cp36-abi3-win_amd64"), ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15", "3.16"]);
         assert_eq!(installers("cp313-none-any").len(), 2);
         assert!(installers("cp313-abi3-any").is_empty());
         assert_eq!(installers("py3-none-any").len(), 11);
 
         let m = |i: &str, s: &str| interp(i).matched_tag(&set(s)).map(|t| t.to_string());
-        assert_eq!(
-            m("3.14t", "cp313-abi3.abi3t-win_amd64").as_deref(),
-            Some("cp313-abi3t-win_amd64")
-        );
-        assert_eq!(
-            m("3.14", "cp310.cp313-abi3-win_amd64").as_deref(),
-            Some("cp313-abi3-win_amd64")
-        );
-        assert_eq!(
-            m("3.14", "cp314.py3-cp314.none-linux_x86_64.any").as_deref(),
-            Some("cp314-cp314-linux_x86_64")
-        );
+        assert_eq!(m("3.14t", "cp313-abi3.abi3t-win_amd64").as_deref(), Some("cp313-abi3t-win_amd64"));
+        assert_eq!(m("3.14", "cp310.cp313-abi3-win_amd64").as_deref(), Some("cp313-abi3-win_amd64"));
+        assert_eq!(m("3.14", "cp314.py3-cp314.none-linux_x86_64.any").as_deref(), Some("cp314-cp314-linux_x86_64"));
         // Concrete-platform generic tags rank before `any`; platforms in written order.
+        assert_eq!(m("3.13", "cp313.py3-none-any.win_amd64.win32").as_deref(), Some("cp313-none-win_amd64"));
+        assert_eq!(m("3.13", "cp313-none-any").as_deref(), Some("cp313-none-any"));
         assert_eq!(
-            m("3.13", "cp313.py3-none-any.win_amd64.win32").as_deref(),
-            Some("cp313-none-win_amd64")
-        );
-        assert_eq!(
-            m("3.13", "cp313-none-any").as_deref(),
-            Some("cp313-none-any")
-        );
-        assert_eq!(
-            interp("3.15")
-                .matched_tag_pep809(&set("cp315-abi2026-win_amd64"))
-                .map(|t| t.to_string())
-                .as_deref(),
+            interp("3.15").matched_tag_pep809(&set("cp315-abi2026-win_amd64")).map(|t| t.to_string()).as_deref(),
             Some("cp315-abi2026-win_amd64")
         );
         assert!(interp("3.14t").installs_pep809(&set("cp313-abi3t-win_amd64")));
@@ -1859,16 +1534,10 @@ mod tests {
             ("cp3-abi3-win_amd64", Some(DeadReason::PythonMajorOnly)),
             ("py2-none-any", Some(DeadReason::NotPython3)),
             ("cp27-cp27mu-linux_x86_64", Some(DeadReason::NotPython3)),
-            (
-                "pp310-pypy310_pp73-win_amd64",
-                Some(DeadReason::OtherImplementation),
-            ),
+            ("pp310-pypy310_pp73-win_amd64", Some(DeadReason::OtherImplementation)),
             ("py3-abi3-win_amd64", Some(DeadReason::GenericWithAbi)),
             ("cp313-cp314t-win_amd64", Some(DeadReason::VersionMismatch)),
-            (
-                "cp312-cp312t-win_amd64",
-                Some(DeadReason::FreeThreadedTooOld),
-            ),
+            ("cp312-cp312t-win_amd64", Some(DeadReason::FreeThreadedTooOld)),
             ("cp38-cp38m-win_amd64", Some(DeadReason::LegacyFlagTooNew)),
             ("cp31-abi3-win_amd64", Some(DeadReason::StableAbiTooOld)),
             ("cp315-abi2026-win_amd64", Some(DeadReason::AbiYear(2026))),
@@ -1886,10 +1555,7 @@ mod tests {
             assert_eq!(reason(tag), want, "{tag}");
         }
         let dead = dead_tags(&set("cp313.cp314-cp313t.cp314t-win_amd64"));
-        let texts: Vec<String> = dead
-            .iter()
-            .map(|d| format!("{}: {}", d.tag, d.reason))
-            .collect();
+        let texts: Vec<String> = dead.iter().map(|d| format!("{}: {}", d.tag, d.reason)).collect();
         assert_eq!(
             texts,
             [
@@ -1905,32 +1571,16 @@ mod tests {
             DeadReason::AbiYear(2026).to_string(),
             "no installer accepts abi2026 yet: PEP 809 is a draft (see the PEP 809 column)"
         );
-        assert_eq!(
-            DeadReason::AbiYear(2031).to_string(),
-            "no installer accepts abi2031: PEP 809 defines only abi2026"
-        );
+        assert_eq!(DeadReason::AbiYear(2031).to_string(), "no installer accepts abi2031: PEP 809 defines only abi2026");
     }
 
     /// A tag is dead exactly when no modelled interpreter (3.0 to 3.40, GIL and
     /// free-threaded from 3.13) accepts it — for tags without debug or legacy flags.
     #[test]
     fn ok_dead_agrees_with_acceptance() {
-        let pythons = [
-            "cp31", "cp32", "cp310", "cp313", "cp315", "cp3", "cp315t", "py3", "py30", "py313",
-            "py2", "pp310",
-        ];
-        let abis = [
-            "none",
-            "abi3",
-            "abi3t",
-            "abi2026",
-            "cp310",
-            "cp313",
-            "cp313t",
-            "cp312t",
-            "cp315t",
-            "pypy310_pp73",
-        ];
+        let pythons =
+            ["cp31", "cp32", "cp310", "cp313", "cp315", "cp3", "cp315t", "py3", "py30", "py313", "py2", "pp310"];
+        let abis = ["none", "abi3", "abi3t", "abi2026", "cp310", "cp313", "cp313t", "cp312t", "cp315t", "pypy310_pp73"];
         let every: Vec<Interpreter> = (0..=40)
             .flat_map(|minor| {
                 let mut v = vec![Interpreter::new(PyVersion::new(3, minor), false)];
@@ -1953,24 +1603,18 @@ mod tests {
 
     #[test]
     fn ok_no_panic_on_odd_inputs() {
-        let alphabet = [
-            "cp", "py", "3", "1", "0", "t", "d", "m", "u", "-", ".", "_", "abi", "any", "x", "é",
-            "", "whl",
-        ];
+        let alphabet =
+            ["cp", "py", "3", "1", "0", "t", "d", "m", "u", "-", ".", "_", "abi", "any", "x", "é", "", "whl"];
         let mut seed: u64 = 0x2026;
         for _ in 0..20_000 {
             let mut s = String::new();
             for _ in 0..(seed % 9) {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 s.push_str(alphabet[(seed >> 33) as usize % alphabet.len()]);
             }
             let _ = s.parse::<PythonTag>();
             let _ = s.parse::<AbiTag>();
-            let _ = s
-                .parse::<PlatformTag>()
-                .map(|p| (p.arch().map(str::len), p.os()));
+            let _ = s.parse::<PlatformTag>().map(|p| (p.arch().map(str::len), p.os()));
             let _ = s.parse::<Tag>();
             if let Ok(set) = s.parse::<TagSet>() {
                 assert_eq!(set.to_string(), s);

@@ -52,15 +52,11 @@ impl FromStr for PyVersion {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || VersionError(s.to_string());
         let (major, minor) = s.split_once('.').ok_or_else(err)?;
-        let digits =
-            |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
+        let digits = |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
         if !digits(major) || !digits(minor) {
             return Err(err());
         }
-        Ok(PyVersion {
-            major: major.parse().map_err(|_| err())?,
-            minor: minor.parse().map_err(|_| err())?,
-        })
+        Ok(PyVersion { major: major.parse().map_err(|_| err())?, minor: minor.parse().map_err(|_| err())? })
     }
 }
 
@@ -95,10 +91,7 @@ mod tests {
     fn err_parse() {
         for bad in ["3", "3.", ".15", "3.15.1", "a.b", "", "3.1000"] {
             let e = bad.parse::<PyVersion>().unwrap_err();
-            assert_eq!(
-                e.to_string(),
-                format!("'{bad}' is not a Python version of the form 3.15")
-            );
+            assert_eq!(e.to_string(), format!("'{bad}' is not a Python version of the form 3.15"));
         }
     }
 }

@@ -27,11 +27,7 @@ pub struct Limits {
 
 impl Limits {
     /// 512 MiB per member, 200 000 members, 1000:1.
-    pub const DEFAULT: Limits = Limits {
-        max_member_size: 512 << 20,
-        max_members: 200_000,
-        max_ratio: 1000,
-    };
+    pub const DEFAULT: Limits = Limits { max_member_size: 512 << 20, max_members: 200_000, max_ratio: 1000 };
 }
 
 impl Default for Limits {
@@ -48,10 +44,7 @@ pub enum WheelError {
     /// The file is not a readable zip archive.
     NotAZip(ZipError),
     /// A member's name could escape or confuse an extraction.
-    UnsafeMember {
-        member: String,
-        reason: &'static str,
-    },
+    UnsafeMember { member: String, reason: &'static str },
     /// Two members share a name.
     DuplicateMember { member: String },
     /// The archive holds more members than [`Limits::max_members`].
@@ -74,24 +67,13 @@ impl fmt::Display for WheelError {
             WheelError::Io(_) => write!(f, "cannot read the file"),
             WheelError::NotAZip(_) => write!(f, "not a zip archive"),
             WheelError::UnsafeMember { member, reason } => {
-                write!(
-                    f,
-                    "invalid wheel: member '{}' {reason}",
-                    member.escape_debug()
-                )
+                write!(f, "invalid wheel: member '{}' {reason}", member.escape_debug())
             }
             WheelError::DuplicateMember { member } => {
-                write!(
-                    f,
-                    "invalid wheel: member '{}' appears more than once",
-                    member.escape_debug()
-                )
+                write!(f, "invalid wheel: member '{}' appears more than once", member.escape_debug())
             }
             WheelError::TooManyMembers { count, limit } => {
-                write!(
-                    f,
-                    "invalid wheel: {count} members, more than the limit of {limit}"
-                )
+                write!(f, "invalid wheel: {count} members, more than the limit of {limit}")
             }
             WheelError::MemberTooLarge { member, detail } => {
                 write!(f, "member '{member}' {detail}")
@@ -151,9 +133,7 @@ impl WheelMetadata {
             match key.trim() {
                 "Wheel-Version" => meta.wheel_version = Some(value),
                 "Generator" => meta.generators.push(value),
-                "Root-Is-Purelib" => {
-                    meta.root_is_purelib = Some(value.eq_ignore_ascii_case("true"))
-                }
+                "Root-Is-Purelib" => meta.root_is_purelib = Some(value.eq_ignore_ascii_case("true")),
                 "Tag" => meta.tags.push(value),
                 "Build" => meta.build = Some(value),
                 _ => {}
@@ -180,10 +160,7 @@ pub struct Wheel {
 
 impl fmt::Debug for Wheel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wheel")
-            .field("path", &self.path)
-            .field("dist_info", &self.dist_info)
-            .finish()
+        f.debug_struct("Wheel").field("path", &self.path).field("dist_info", &self.dist_info).finish()
     }
 }
 
@@ -213,20 +190,12 @@ impl Wheel {
             other => WheelError::NotAZip(other),
         })?;
         if archive.len() > limits.max_members {
-            return Err(WheelError::TooManyMembers {
-                count: archive.len(),
-                limit: limits.max_members,
-            });
+            return Err(WheelError::TooManyMembers { count: archive.len(), limit: limits.max_members });
         }
         let members = list_members(&mut archive)?;
         let dist_info = find_dist_info(&members)?;
-        let (name, version) = match dist_info
-            .strip_suffix(".dist-info")
-            .and_then(|s| s.split_once('-'))
-        {
-            Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => {
-                (n.to_string(), v.to_string())
-            }
+        let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
+            Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => (n.to_string(), v.to_string()),
             _ => {
                 return Err(WheelError::DistInfo {
                     detail: format!("'{dist_info}' is not named NAME-VERSION.dist-info"),
@@ -247,23 +216,16 @@ impl Wheel {
         let text = match wheel.read_text(&wheel_file) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                return Err(WheelError::WheelFile {
-                    detail: format!("'{wheel_file}' is missing"),
-                });
+                return Err(WheelError::WheelFile { detail: format!("'{wheel_file}' is missing") });
             }
-            Err(WheelError::BadMember { member, .. })
-            | Err(WheelError::MemberTooLarge { member, .. }) => {
-                return Err(WheelError::WheelFile {
-                    detail: format!("'{member}' cannot be read"),
-                });
+            Err(WheelError::BadMember { member, .. }) | Err(WheelError::MemberTooLarge { member, .. }) => {
+                return Err(WheelError::WheelFile { detail: format!("'{member}' cannot be read") });
             }
             Err(e) => return Err(e),
         };
         wheel.metadata = WheelMetadata::parse(&text);
         if wheel.metadata.tags.is_empty() {
-            return Err(WheelError::WheelFile {
-                detail: format!("'{wheel_file}' has no Tag: lines"),
-            });
+            return Err(WheelError::WheelFile { detail: format!("'{wheel_file}' has no Tag: lines") });
         }
         Ok(wheel)
     }
@@ -277,32 +239,19 @@ impl Wheel {
     pub fn read(&mut self, member: &Member) -> Result<Vec<u8>, WheelError> {
         let limits = self.limits;
         check_declared_size(member, &limits)?;
-        let mut file =
-            self.archive
-                .by_index(member.index)
-                .map_err(|source| WheelError::BadMember {
-                    member: member.name.clone(),
-                    source,
-                })?;
+        let mut file = self
+            .archive
+            .by_index(member.index)
+            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
         let mut data = Vec::with_capacity(member.size.min(limits.max_member_size) as usize);
-        let read = (&mut file)
-            .take(limits.max_member_size + 1)
-            .read_to_end(&mut data);
+        let read = (&mut file).take(limits.max_member_size + 1).read_to_end(&mut data);
         match read {
-            Ok(_) if data.len() as u64 > limits.max_member_size => {
-                Err(WheelError::MemberTooLarge {
-                    member: member.name.clone(),
-                    detail: format!(
-                        "inflates past the limit of {} bytes",
-                        limits.max_member_size
-                    ),
-                })
-            }
-            Ok(_) => Ok(data),
-            Err(e) => Err(WheelError::BadMember {
+            Ok(_) if data.len() as u64 > limits.max_member_size => Err(WheelError::MemberTooLarge {
                 member: member.name.clone(),
-                source: ZipError::Io(e),
+                detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
             }),
+            Ok(_) => Ok(data),
+            Err(e) => Err(WheelError::BadMember { member: member.name.clone(), source: ZipError::Io(e) }),
         }
     }
 
@@ -312,12 +261,10 @@ impl Wheel {
             return Ok(None);
         };
         let data = self.read(&member)?;
-        String::from_utf8(data)
-            .map(Some)
-            .map_err(|_| WheelError::BadMember {
-                member: name.to_string(),
-                source: ZipError::InvalidArchive("member is not UTF-8 text".into()),
-            })
+        String::from_utf8(data).map(Some).map_err(|_| WheelError::BadMember {
+            member: name.to_string(),
+            source: ZipError::InvalidArchive("member is not UTF-8 text".into()),
+        })
     }
 
     /// The expanded `Tag:` lines of WHEEL, sorted, without duplicates.
@@ -330,24 +277,14 @@ impl Wheel {
 
     /// Members whose names look like shared objects (`.so`, `.pyd`, `.dylib`, `.dll`, `.so.N`).
     pub fn shared_objects(&self) -> Vec<Member> {
-        self.members
-            .iter()
-            .filter(|m| crate::naming::is_shared_object_name(&m.name))
-            .cloned()
-            .collect()
+        self.members.iter().filter(|m| crate::naming::is_shared_object_name(&m.name)).cloned().collect()
     }
 
     /// The raw (still compressed) entry of a member, for copying as it is.
-    pub fn raw_member(
-        &mut self,
-        member: &Member,
-    ) -> Result<zip::read::ZipFile<'_, BufReader<File>>, WheelError> {
+    pub fn raw_member(&mut self, member: &Member) -> Result<zip::read::ZipFile<'_, BufReader<File>>, WheelError> {
         self.archive
             .by_index_raw(member.index)
-            .map_err(|source| WheelError::BadMember {
-                member: member.name.clone(),
-                source,
-            })
+            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })
     }
 
     /// Check every member against RECORD: each must have a row whose hash and
@@ -355,29 +292,18 @@ impl Wheel {
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
     pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
-        let record = self.record()?.ok_or_else(|| WheelError::Corrupt {
-            member: record_name.clone(),
-            detail: "is missing".into(),
-        })?;
-        let unhashed = |name: &str| {
-            name == record_name || name.ends_with("/RECORD.jws") || name.ends_with("/RECORD.p7s")
-        };
+        let record = self
+            .record()?
+            .ok_or_else(|| WheelError::Corrupt { member: record_name.clone(), detail: "is missing".into() })?;
+        let unhashed =
+            |name: &str| name == record_name || name.ends_with("/RECORD.jws") || name.ends_with("/RECORD.p7s");
         let mut verified = BTreeMap::new();
         for member in self.members.clone() {
             if unhashed(&member.name) {
-                verified.insert(
-                    member.name.clone(),
-                    RecordEntry {
-                        hash: None,
-                        size: None,
-                    },
-                );
+                verified.insert(member.name.clone(), RecordEntry { hash: None, size: None });
                 continue;
             }
-            let corrupt = |detail: String| WheelError::Corrupt {
-                member: member.name.clone(),
-                detail,
-            };
+            let corrupt = |detail: String| WheelError::Corrupt { member: member.name.clone(), detail };
             let Some(entry) = record.entries.get(&member.name) else {
                 return Err(corrupt("is not listed in RECORD".into()));
             };
@@ -388,26 +314,15 @@ impl Wheel {
                     return Err(corrupt(format!("has hash {actual}, but RECORD says {h}")));
                 }
                 Some(h) if !h.starts_with("sha256=") && !h.is_empty() => {
-                    return Err(corrupt(format!(
-                        "has a RECORD hash '{h}' that is not sha256"
-                    )));
+                    return Err(corrupt(format!("has a RECORD hash '{h}' that is not sha256")));
                 }
                 None => return Err(corrupt("has no hash in RECORD".into())),
                 _ => {}
             }
             if let Some(size) = entry.size.filter(|&s| s != data.len() as u64) {
-                return Err(corrupt(format!(
-                    "is {} bytes, but RECORD says {size}",
-                    data.len()
-                )));
+                return Err(corrupt(format!("is {} bytes, but RECORD says {size}", data.len())));
             }
-            verified.insert(
-                member.name.clone(),
-                RecordEntry {
-                    hash: Some(actual),
-                    size: Some(data.len() as u64),
-                },
-            );
+            verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(data.len() as u64) });
         }
         if let Some(missing) = record.entries.keys().find(|k| !verified.contains_key(*k)) {
             return Err(WheelError::Corrupt {
@@ -424,9 +339,7 @@ impl Wheel {
         match self.read_text(&name)? {
             Some(text) => Record::parse(&text)
                 .map(Some)
-                .map_err(|detail| WheelError::WheelFile {
-                    detail: format!("'{name}': {detail}"),
-                }),
+                .map_err(|detail| WheelError::WheelFile { detail: format!("'{name}': {detail}") }),
             None => Ok(None),
         }
     }
@@ -436,10 +349,7 @@ fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelErro
     if member.size > limits.max_member_size {
         return Err(WheelError::MemberTooLarge {
             member: member.name.clone(),
-            detail: format!(
-                "declares {} bytes, more than the limit of {}",
-                member.size, limits.max_member_size
-            ),
+            detail: format!("declares {} bytes, more than the limit of {}", member.size, limits.max_member_size),
         });
     }
     if member.size > 1 << 20 && member.size / member.compressed_size.max(1) > limits.max_ratio {
@@ -461,16 +371,10 @@ fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>
         let entry = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if let Some(reason) = unsafe_member_reason(&name) {
-            return Err(WheelError::UnsafeMember {
-                member: name,
-                reason,
-            });
+            return Err(WheelError::UnsafeMember { member: name, reason });
         }
         if entry.is_symlink() {
-            return Err(WheelError::UnsafeMember {
-                member: name,
-                reason: "is a symbolic link",
-            });
+            return Err(WheelError::UnsafeMember { member: name, reason: "is a symbolic link" });
         }
         if !seen.insert(name.clone()) {
             return Err(WheelError::DuplicateMember { member: name });
@@ -499,12 +403,8 @@ fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
     dirs.dedup();
     match dirs.as_slice() {
         [one] => Ok(one.to_string()),
-        [] => Err(WheelError::DistInfo {
-            detail: "no .dist-info directory".into(),
-        }),
-        many => Err(WheelError::DistInfo {
-            detail: format!("several .dist-info directories: {}", many.join(", ")),
-        }),
+        [] => Err(WheelError::DistInfo { detail: "no .dist-info directory".into() }),
+        many => Err(WheelError::DistInfo { detail: format!("several .dist-info directories: {}", many.join(", ")) }),
     }
 }
 
@@ -530,21 +430,13 @@ impl Record {
             if line.trim().is_empty() {
                 continue;
             }
-            let fields = split_csv(line)
-                .ok_or_else(|| format!("line {} has an unterminated quote", n + 1))?;
+            let fields = split_csv(line).ok_or_else(|| format!("line {} has an unterminated quote", n + 1))?;
             let [path, hash, size] = fields.as_slice() else {
-                return Err(format!(
-                    "line {} has {} fields, expected 3",
-                    n + 1,
-                    fields.len()
-                ));
+                return Err(format!("line {} has {} fields, expected 3", n + 1, fields.len()));
             };
             let size = match size.as_str() {
                 "" => None,
-                s => Some(
-                    s.parse()
-                        .map_err(|_| format!("line {} has size '{s}', not a number", n + 1))?,
-                ),
+                s => Some(s.parse().map_err(|_| format!("line {} has size '{s}', not a number", n + 1))?),
             };
             let hash = (!hash.is_empty()).then(|| hash.clone());
             entries.insert(path.clone(), RecordEntry { hash, size });
@@ -601,59 +493,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.entries.len(), 4);
-        assert_eq!(
-            r.entries["psutil/__init__.py"],
-            RecordEntry {
-                hash: Some("sha256=abc".into()),
-                size: Some(123)
-            }
-        );
+        assert_eq!(r.entries["psutil/__init__.py"], RecordEntry { hash: Some("sha256=abc".into()), size: Some(123) });
         assert!(r.entries.contains_key("a,b.py"));
         assert!(r.entries.contains_key("q\"uote"));
-        assert_eq!(
-            r.entries["psutil-7.1.2.dist-info/RECORD"],
-            RecordEntry {
-                hash: None,
-                size: None
-            }
-        );
+        assert_eq!(r.entries["psutil-7.1.2.dist-info/RECORD"], RecordEntry { hash: None, size: None });
     }
 
     #[test]
     fn err_record() {
-        assert_eq!(
-            Record::parse("a,b\n").unwrap_err(),
-            "line 1 has 2 fields, expected 3"
-        );
-        assert_eq!(
-            Record::parse("a,b,x\n").unwrap_err(),
-            "line 1 has size 'x', not a number"
-        );
-        assert_eq!(
-            Record::parse("\"a,b,1\n").unwrap_err(),
-            "line 1 has an unterminated quote"
-        );
+        assert_eq!(Record::parse("a,b\n").unwrap_err(), "line 1 has 2 fields, expected 3");
+        assert_eq!(Record::parse("a,b,x\n").unwrap_err(), "line 1 has size 'x', not a number");
+        assert_eq!(Record::parse("\"a,b,1\n").unwrap_err(), "line 1 has an unterminated quote");
     }
 
     #[test]
     fn err_unsafe_member_names() {
-        assert_eq!(
-            unsafe_member_reason("/etc/passwd"),
-            Some("has an absolute path")
-        );
+        assert_eq!(unsafe_member_reason("/etc/passwd"), Some("has an absolute path"));
         assert_eq!(unsafe_member_reason("C:/x"), Some("has an absolute path"));
-        assert_eq!(
-            unsafe_member_reason("pkg/../../x"),
-            Some("has a '..' component that escapes the wheel")
-        );
-        assert_eq!(
-            unsafe_member_reason("pkg\\x.py"),
-            Some("has a backslash in its name")
-        );
-        assert_eq!(
-            unsafe_member_reason("pkg/x\0.py"),
-            Some("has a NUL byte in its name")
-        );
+        assert_eq!(unsafe_member_reason("pkg/../../x"), Some("has a '..' component that escapes the wheel"));
+        assert_eq!(unsafe_member_reason("pkg\\x.py"), Some("has a backslash in its name"));
+        assert_eq!(unsafe_member_reason("pkg/x\0.py"), Some("has a NUL byte in its name"));
         assert_eq!(unsafe_member_reason("pkg/..x/y"), None);
         assert_eq!(unsafe_member_reason("psutil/_psutil_linux.abi3.so"), None);
     }

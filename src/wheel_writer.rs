@@ -34,28 +34,17 @@ pub enum WriteError {
     /// Writing the output failed.
     Io { path: PathBuf, source: io::Error },
     /// The zip writer failed.
-    Zip {
-        path: PathBuf,
-        source: zip::result::ZipError,
-    },
+    Zip { path: PathBuf, source: zip::result::ZipError },
 }
 
 impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteError::Exists { path } => {
-                write!(
-                    f,
-                    "{} already exists (pass --force to replace it)",
-                    path.display()
-                )
+                write!(f, "{} already exists (pass --force to replace it)", path.display())
             }
             WriteError::WouldOverwriteInput { path } => {
-                write!(
-                    f,
-                    "{} is one of the inputs; refusing to overwrite it",
-                    path.display()
-                )
+                write!(f, "{} is one of the inputs; refusing to overwrite it", path.display())
             }
             WriteError::DuplicateMember { member } => {
                 write!(f, "member '{member}' would be written twice")
@@ -88,10 +77,7 @@ impl From<WheelError> for WriteError {
 /// The RECORD hash of some bytes: `sha256=<urlsafe base64, no padding>`.
 pub fn record_hash(data: &[u8]) -> String {
     let digest = Sha256::digest(data);
-    format!(
-        "sha256={}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
-    )
+    format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
 }
 
 /// The timestamp new members get: `SOURCE_DATE_EPOCH` if set and valid, else 1980-01-01 00:00.
@@ -149,36 +135,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 impl OutputWheel {
     /// Start writing `final_path`. Refuses an existing file without `force`,
     /// and always refuses a path that is one of `inputs`.
-    pub fn create(
-        final_path: &Path,
-        force: bool,
-        inputs: &[PathBuf],
-    ) -> Result<OutputWheel, WriteError> {
+    pub fn create(final_path: &Path, force: bool, inputs: &[PathBuf]) -> Result<OutputWheel, WriteError> {
         if inputs.iter().any(|i| same_file(i, final_path)) {
-            return Err(WriteError::WouldOverwriteInput {
-                path: final_path.to_path_buf(),
-            });
+            return Err(WriteError::WouldOverwriteInput { path: final_path.to_path_buf() });
         }
         if final_path.exists() && !force {
-            return Err(WriteError::Exists {
-                path: final_path.to_path_buf(),
-            });
+            return Err(WriteError::Exists { path: final_path.to_path_buf() });
         }
         let dir = final_path.parent().unwrap_or(Path::new("."));
-        let name = final_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp_path = dir.join(format!(".{name}.{}.uniabi-tmp", std::process::id()));
-        let io_err = |source| WriteError::Io {
-            path: tmp_path.clone(),
-            source,
-        };
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp_path)
-            .map_err(io_err)?;
+        let io_err = |source| WriteError::Io { path: tmp_path.clone(), source };
+        let file = File::options().write(true).create_new(true).open(&tmp_path).map_err(io_err)?;
         Ok(OutputWheel {
             final_path: final_path.to_path_buf(),
             tmp_path,
@@ -190,17 +158,12 @@ impl OutputWheel {
     }
 
     fn zip_err(&self, source: zip::result::ZipError) -> WriteError {
-        WriteError::Zip {
-            path: self.tmp_path.clone(),
-            source,
-        }
+        WriteError::Zip { path: self.tmp_path.clone(), source }
     }
 
     fn claim(&mut self, name: &str, entry: RecordEntry) -> Result<(), WriteError> {
         if self.record.insert(name.to_string(), entry).is_some() {
-            return Err(WriteError::DuplicateMember {
-                member: name.to_string(),
-            });
+            return Err(WriteError::DuplicateMember { member: name.to_string() });
         }
         Ok(())
     }
@@ -225,13 +188,7 @@ impl OutputWheel {
 
     /// Add a new file, deflated, with the fixed timestamp.
     pub fn add_file(&mut self, name: &str, data: &[u8]) -> Result<(), WriteError> {
-        self.claim(
-            name,
-            RecordEntry {
-                hash: Some(record_hash(data)),
-                size: Some(data.len() as u64),
-            },
-        )?;
+        self.claim(name, RecordEntry { hash: Some(record_hash(data)), size: Some(data.len() as u64) })?;
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .last_modified_time(self.timestamp)
@@ -244,10 +201,7 @@ impl OutputWheel {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(());
         };
-        writer.write_all(data).map_err(|source| WriteError::Io {
-            path: self.tmp_path.clone(),
-            source,
-        })
+        writer.write_all(data).map_err(|source| WriteError::Io { path: self.tmp_path.clone(), source })
     }
 
     /// Write `<dist_info>/RECORD` last, close the archive, and move it into place.
@@ -256,24 +210,14 @@ impl OutputWheel {
         let mut text = String::new();
         for (path, entry) in &self.record {
             let size = entry.size.map(|s| s.to_string()).unwrap_or_default();
-            text.push_str(&format!(
-                "{},{},{size}\n",
-                csv_field(path),
-                entry.hash.as_deref().unwrap_or("")
-            ));
+            text.push_str(&format!("{},{},{size}\n", csv_field(path), entry.hash.as_deref().unwrap_or("")));
         }
         text.push_str(&format!("{},,\n", csv_field(&record_name)));
         self.add_file(&record_name, text.as_bytes())?;
         let Some(writer) = self.writer.take() else {
-            return Err(WriteError::Io {
-                path: self.tmp_path.clone(),
-                source: io::Error::other("already finished"),
-            });
+            return Err(WriteError::Io { path: self.tmp_path.clone(), source: io::Error::other("already finished") });
         };
-        let io_err = |source| WriteError::Io {
-            path: self.tmp_path.clone(),
-            source,
-        };
+        let io_err = |source| WriteError::Io { path: self.tmp_path.clone(), source };
         let buffered = writer.finish().map_err(|e| self.zip_err(e))?;
         let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
         file.sync_all().map_err(io_err)?;
@@ -284,14 +228,9 @@ impl OutputWheel {
             // A hard link fails if the name was taken meanwhile: no silent overwrite.
             std::fs::hard_link(&self.tmp_path, &self.final_path).map_err(|e| {
                 if e.kind() == io::ErrorKind::AlreadyExists {
-                    WriteError::Exists {
-                        path: self.final_path.clone(),
-                    }
+                    WriteError::Exists { path: self.final_path.clone() }
                 } else {
-                    WriteError::Io {
-                        path: self.final_path.clone(),
-                        source: e,
-                    }
+                    WriteError::Io { path: self.final_path.clone(), source: e }
                 }
             })?;
             let _ = std::fs::remove_file(&self.tmp_path);
@@ -308,11 +247,7 @@ impl Drop for OutputWheel {
 
 /// Quote a RECORD path when CSV needs it.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -322,19 +257,13 @@ mod tests {
     #[test]
     fn ok_record_hash() {
         // sha256("") in urlsafe base64 without padding.
-        assert_eq!(
-            record_hash(b""),
-            "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
-        );
+        assert_eq!(record_hash(b""), "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
     }
 
     #[test]
     fn ok_timestamps() {
         let d = datetime_from_unix(1_700_000_000).unwrap();
-        assert_eq!(
-            (d.year(), d.month(), d.day(), d.hour(), d.minute()),
-            (2023, 11, 14, 22, 13)
-        );
+        assert_eq!((d.year(), d.month(), d.day(), d.hour(), d.minute()), (2023, 11, 14, 22, 13));
         let d = datetime_from_unix(0).unwrap();
         assert_eq!(d.year(), 1980, "clamped to the zip epoch");
     }

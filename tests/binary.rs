@@ -49,11 +49,7 @@ fn members() -> Vec<Member> {
             }
             let mut data = Vec::new();
             entry.read_to_end(&mut data).expect("member is readable");
-            found.push(Member {
-                wheel: file_name(&wheel),
-                path: name,
-                data,
-            });
+            found.push(Member { wheel: file_name(&wheel), path: name, data });
         }
         found.sort_by(|a, b| a.path.cmp(&b.path));
         out.extend(found);
@@ -63,19 +59,12 @@ fn members() -> Vec<Member> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .expect("utf-8 file name")
-        .to_owned()
+    path.file_name().and_then(|n| n.to_str()).expect("utf-8 file name").to_owned()
 }
 
 fn read_golden(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (regenerate with sh tests/golden/llvm/make.sh)",
-            path.display()
-        )
-    })
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e} (regenerate with sh tests/golden/llvm/make.sh)", path.display()))
 }
 
 /// An `llvm-nm` line: `[address] [letter] name`, or a bare name.
@@ -86,9 +75,7 @@ fn nm_entries(text: &str) -> Vec<(char, String)> {
             let fields: Vec<&str> = line.split_whitespace().collect();
             match fields.as_slice() {
                 [name] => ('U', (*name).to_owned()),
-                [letter, name] | [_, letter, name] => {
-                    (letter.chars().next().unwrap_or('?'), (*name).to_owned())
-                }
+                [letter, name] | [_, letter, name] => (letter.chars().next().unwrap_or('?'), (*name).to_owned()),
                 _ => panic!("unexpected llvm-nm line {line:?}"),
             }
         })
@@ -104,9 +91,7 @@ fn is_python_name(name: &str) -> bool {
 }
 
 fn is_hook(name: &str) -> bool {
-    ["PyInit_", "PyInitU_", "PyModExport_", "PyModExportU_"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    ["PyInit_", "PyInitU_", "PyModExport_", "PyModExportU_"].iter().any(|p| name.starts_with(p))
 }
 
 /// Imports, exports and libraries as the golden files give them.
@@ -140,10 +125,7 @@ fn expected_macho(m: &Member, arch: &str) -> Expected {
     let undefined = nm_entries(&read_golden(&m.golden(&format!("{arch}.undefined"))));
     let defined = nm_entries(&read_golden(&m.golden(&format!("{arch}.defined"))));
     Expected {
-        imports: undefined
-            .into_iter()
-            .map(|(_, n)| (strip(n), None, false))
-            .collect(),
+        imports: undefined.into_iter().map(|(_, n)| (strip(n), None, false)).collect(),
         exports: defined.into_iter().map(|(_, n)| strip(n)).collect(),
         libraries: None,
         weak_known: false,
@@ -153,11 +135,7 @@ fn expected_macho(m: &Member, arch: &str) -> Expected {
 /// The import and export tables of `llvm-objdump -p`.
 fn expected_pe(m: &Member) -> Expected {
     let text = read_golden(&m.golden("objdump"));
-    let mut expected = Expected {
-        libraries: Some(Vec::new()),
-        weak_known: true,
-        ..Expected::default()
-    };
+    let mut expected = Expected { libraries: Some(Vec::new()), weak_known: true, ..Expected::default() };
     let mut dll: Option<String> = None;
     let mut in_exports = false;
     for line in text.lines() {
@@ -176,14 +154,10 @@ fn expected_pe(m: &Member) -> Expected {
             let fields: Vec<&str> = trimmed.split_whitespace().collect();
             match fields.as_slice() {
                 [hint, name] if hint.parse::<u32>().is_ok() => {
-                    expected
-                        .imports
-                        .insert(((*name).to_owned(), Some(lib.clone()), false));
+                    expected.imports.insert(((*name).to_owned(), Some(lib.clone()), false));
                 }
                 [ordinal] if ordinal.parse::<u32>().is_ok() => {
-                    expected
-                        .imports
-                        .insert((format!("#{ordinal}"), Some(lib.clone()), false));
+                    expected.imports.insert((format!("#{ordinal}"), Some(lib.clone()), false));
                 }
                 _ => dll = None,
             }
@@ -197,11 +171,7 @@ fn expected_pe(m: &Member) -> Expected {
             }
         }
     }
-    assert!(
-        !expected.imports.is_empty(),
-        "{}: no imports in the objdump listing",
-        m.label()
-    );
+    assert!(!expected.imports.is_empty(), "{}: no imports in the objdump listing", m.label());
     expected
 }
 
@@ -215,19 +185,11 @@ fn assert_slice_matches(label: &str, slice: &Slice, expected: &Expected) {
         })
         .collect();
     assert_eq!(ours, expected.imports, "{label}: imports");
-    assert_eq!(
-        ours.len(),
-        slice.imports.len(),
-        "{label}: duplicate imports"
-    );
+    assert_eq!(ours.len(), slice.imports.len(), "{label}: duplicate imports");
 
     let exports: BTreeSet<String> = slice.exports.iter().cloned().collect();
     assert_eq!(exports, expected.exports, "{label}: exports");
-    assert_eq!(
-        exports.len(),
-        slice.exports.len(),
-        "{label}: duplicate exports"
-    );
+    assert_eq!(exports.len(), slice.exports.len(), "{label}: duplicate exports");
 
     let python: Vec<&str> = match &expected.libraries {
         Some(_) => expected
@@ -236,34 +198,17 @@ fn assert_slice_matches(label: &str, slice: &Slice, expected: &Expected) {
             .filter(|(_, lib, _)| lib.as_deref().is_some_and(binary::is_python_dll))
             .map(|(n, _, _)| n.as_str())
             .collect(),
-        None => expected
-            .imports
-            .iter()
-            .map(|(n, _, _)| n.as_str())
-            .filter(|n| is_python_name(n))
-            .collect(),
+        None => expected.imports.iter().map(|(n, _, _)| n.as_str()).filter(|n| is_python_name(n)).collect(),
     };
-    let python: Vec<&str> = python
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let python: Vec<&str> = python.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
     assert_eq!(slice.python_imports(), python, "{label}: python_imports");
 
-    let hooks: Vec<&str> = expected
-        .exports
-        .iter()
-        .map(String::as_str)
-        .filter(|e| is_hook(e))
-        .collect();
+    let hooks: Vec<&str> = expected.exports.iter().map(String::as_str).filter(|e| is_hook(e)).collect();
     assert_eq!(slice.module_hooks(), hooks, "{label}: module_hooks");
 
     if let Some(libraries) = &expected.libraries {
         assert_eq!(&slice.libraries, libraries, "{label}: libraries");
-        let dll = libraries
-            .iter()
-            .map(String::as_str)
-            .find(|l| binary::is_python_dll(l));
+        let dll = libraries.iter().map(String::as_str).find(|l| binary::is_python_dll(l));
         assert_eq!(slice.python_library(), dll, "{label}: python_library");
     } else {
         assert_eq!(slice.python_library(), None, "{label}: python_library");
@@ -380,11 +325,8 @@ fn ok_samples_match_goblin() {
                         exports.insert(name.to_owned());
                     }
                 }
-                let our_imports: BTreeSet<(String, bool)> = slice
-                    .imports
-                    .iter()
-                    .map(|i| (i.name.clone(), i.weak))
-                    .collect();
+                let our_imports: BTreeSet<(String, bool)> =
+                    slice.imports.iter().map(|i| (i.name.clone(), i.weak)).collect();
                 assert_eq!(our_imports, imports, "{label}: imports");
                 let our_exports: BTreeSet<String> = slice.exports.iter().cloned().collect();
                 assert_eq!(our_exports, exports, "{label}: exports");
@@ -420,8 +362,7 @@ fn ok_samples_match_goblin() {
                             exports.insert(name);
                         }
                     }
-                    let our_imports: BTreeSet<String> =
-                        slice.imports.iter().map(|i| i.name.clone()).collect();
+                    let our_imports: BTreeSet<String> = slice.imports.iter().map(|i| i.name.clone()).collect();
                     assert_eq!(our_imports, imports, "{label} [{}]: imports", slice.arch);
                     let our_exports: BTreeSet<String> = slice.exports.iter().cloned().collect();
                     assert_eq!(our_exports, exports, "{label} [{}]: exports", slice.arch);
@@ -442,22 +383,12 @@ fn ok_samples_match_goblin() {
             }
             Object::PE(pe) => {
                 let slice = &ours.slices[0];
-                let imports: BTreeSet<(String, String)> = pe
-                    .imports
-                    .iter()
-                    .map(|i| (i.name.to_string(), i.dll.to_owned()))
-                    .collect();
-                let our_imports: BTreeSet<(String, String)> = slice
-                    .imports
-                    .iter()
-                    .map(|i| (i.name.clone(), i.library.clone().unwrap_or_default()))
-                    .collect();
+                let imports: BTreeSet<(String, String)> =
+                    pe.imports.iter().map(|i| (i.name.to_string(), i.dll.to_owned())).collect();
+                let our_imports: BTreeSet<(String, String)> =
+                    slice.imports.iter().map(|i| (i.name.clone(), i.library.clone().unwrap_or_default())).collect();
                 assert_eq!(our_imports, imports, "{label}: imports");
-                let exports: BTreeSet<String> = pe
-                    .exports
-                    .iter()
-                    .filter_map(|e| e.name.map(str::to_owned))
-                    .collect();
+                let exports: BTreeSet<String> = pe.exports.iter().filter_map(|e| e.name.map(str::to_owned)).collect();
                 let our_exports: BTreeSet<String> = slice.exports.iter().cloned().collect();
                 assert_eq!(our_exports, exports, "{label}: exports");
                 // goblin's `libraries` is not in import-directory order.
@@ -472,14 +403,12 @@ fn ok_samples_match_goblin() {
 
 /// Every prefix length in `cuts`, plus a few near the end.
 fn cut_points(len: usize) -> Vec<usize> {
-    let mut cuts: Vec<usize> = [
-        0, 1, 3, 4, 7, 8, 16, 20, 28, 31, 52, 64, 100, 256, 1000, 4096,
-    ]
-    .into_iter()
-    .chain((1..16).map(|i| len * i / 16))
-    .chain([len.saturating_sub(1), len.saturating_sub(64)])
-    .filter(|&c| c < len)
-    .collect();
+    let mut cuts: Vec<usize> = [0, 1, 3, 4, 7, 8, 16, 20, 28, 31, 52, 64, 100, 256, 1000, 4096]
+        .into_iter()
+        .chain((1..16).map(|i| len * i / 16))
+        .chain([len.saturating_sub(1), len.saturating_sub(64)])
+        .filter(|&c| c < len)
+        .collect();
     cuts.sort_unstable();
     cuts.dedup();
     cuts
@@ -491,11 +420,7 @@ fn err_truncated_samples_never_panic() {
         for cut in cut_points(m.data.len()) {
             let result = binary::parse(&m.data[..cut]);
             if cut < 4 {
-                assert!(
-                    matches!(result, Err(BinaryError::UnknownFormat)),
-                    "{} cut at {cut}: {result:?}",
-                    m.label()
-                );
+                assert!(matches!(result, Err(BinaryError::UnknownFormat)), "{} cut at {cut}: {result:?}", m.label());
             }
             if let Err(err) = result {
                 assert!(!err.to_string().is_empty());
@@ -551,41 +476,27 @@ fn err_garbage_never_panics() {
 fn err_empty_input_is_unknown() {
     let err = binary::parse(&[]).unwrap_err();
     assert!(matches!(err, BinaryError::UnknownFormat));
-    assert_eq!(
-        err.to_string(),
-        "not an ELF, Mach-O or PE file (unknown magic bytes)"
-    );
+    assert_eq!(err.to_string(), "not an ELF, Mach-O or PE file (unknown magic bytes)");
 }
 
 #[test]
 fn err_sample_fat_header_count_inflated() {
-    let m = members()
-        .into_iter()
-        .find(|m| m.data.starts_with(b"\xca\xfe\xba\xbe"))
-        .expect("a fat sample");
+    let m = members().into_iter().find(|m| m.data.starts_with(b"\xca\xfe\xba\xbe")).expect("a fat sample");
     let mut data = m.data.clone();
     data[4..8].copy_from_slice(&0x1000_0000u32.to_be_bytes());
     let room = (data.len() - 8) / 20;
     assert_eq!(
         binary::parse(&data).unwrap_err().to_string(),
-        format!(
-            "malformed macho file: fat header lists 268435456 slices but the file has room for {room}"
-        )
+        format!("malformed macho file: fat header lists 268435456 slices but the file has room for {room}")
     );
 }
 
 #[test]
 fn err_sample_fat_slice_beyond_file() {
-    let m = members()
-        .into_iter()
-        .find(|m| m.data.starts_with(b"\xca\xfe\xba\xbe"))
-        .expect("a fat sample");
+    let m = members().into_iter().find(|m| m.data.starts_with(b"\xca\xfe\xba\xbe")).expect("a fat sample");
     let mut data = m.data.clone();
     // The second entry's size field.
     data[8 + 20 + 12..8 + 20 + 16].copy_from_slice(&u32::MAX.to_be_bytes());
     let detail = binary::parse(&data).unwrap_err().to_string();
-    assert!(
-        detail.starts_with("malformed macho file: slice 1 lies outside the file"),
-        "{detail}"
-    );
+    assert!(detail.starts_with("malformed macho file: slice 1 lies outside the file"), "{detail}");
 }

@@ -24,15 +24,9 @@ pub fn sample_wheels() -> Vec<PathBuf> {
 
 /// A sample wheel by a unique part of its file name.
 pub fn sample(part: &str) -> PathBuf {
-    let found: Vec<PathBuf> = sample_wheels()
-        .into_iter()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(part))
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "exactly one sample matches '{part}': {found:?}"
-    );
+    let found: Vec<PathBuf> =
+        sample_wheels().into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().contains(part)).collect();
+    assert_eq!(found.len(), 1, "exactly one sample matches '{part}': {found:?}");
     found.into_iter().next().unwrap()
 }
 
@@ -60,10 +54,7 @@ pub fn stderr(o: &Output) -> String {
 
 /// The path of a sample relative to the project root, as the golden files name it.
 pub fn rel(p: &Path) -> String {
-    p.strip_prefix(root())
-        .unwrap_or(p)
-        .to_string_lossy()
-        .into_owned()
+    p.strip_prefix(root()).unwrap_or(p).to_string_lossy().into_owned()
 }
 
 /// A scratch directory under `target/`, emptied first.
@@ -84,12 +75,8 @@ pub fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {}; run with UNIABI_BLESS=1 to create it",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with UNIABI_BLESS=1 to create it", path.display()));
     if expected != actual {
         let diff = similar::TextDiff::from_lines(&expected, actual)
             .unified_diff()
@@ -97,4 +84,77 @@ pub fn golden(name: &str, actual: &str) {
             .to_string();
         panic!("output differs from tests/golden/{name} (UNIABI_BLESS=1 rewrites it):\n{diff}");
     }
+}
+
+/// A member of a wheel being rewritten by a test: name and bytes.
+pub type Members = Vec<(String, Vec<u8>)>;
+
+/// Read every file member of a wheel into memory, in archive order.
+pub fn read_members(wheel: &Path) -> Members {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
+    (0..zip.len())
+        .filter_map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            if f.is_dir() {
+                return None;
+            }
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            Some((f.name().unwrap().to_string(), data))
+        })
+        .collect()
+}
+
+/// The RECORD hash of some bytes.
+pub fn record_hash(data: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data)))
+}
+
+/// Write a wheel from members, regenerating RECORD (kept last) so it is valid.
+pub fn write_wheel(path: &Path, members: &Members) {
+    let record_name = members
+        .iter()
+        .map(|(n, _)| n)
+        .find(|n| n.ends_with(".dist-info/RECORD"))
+        .cloned()
+        .or_else(|| {
+            members.iter().find_map(|(n, _)| n.split_once(".dist-info/").map(|(d, _)| format!("{d}.dist-info/RECORD")))
+        })
+        .expect("a .dist-info member");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut record = String::new();
+    for (name, data) in members.iter().filter(|(n, _)| *n != record_name) {
+        zip.start_file(name.as_str(), opts).unwrap();
+        std::io::Write::write_all(&mut zip, data).unwrap();
+        record.push_str(&format!("{name},{},{}\n", record_hash(data), data.len()));
+    }
+    record.push_str(&format!("{record_name},,\n"));
+    zip.start_file(record_name.as_str(), opts).unwrap();
+    std::io::Write::write_all(&mut zip, record.as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+/// Copy a sample wheel to `dir/new_name`, replacing the `Tag:` lines of WHEEL with
+/// the expansion `tags` (written as `Tag:` lines) and applying `edit` to the members.
+pub fn retag(sample_part: &str, dir: &Path, new_name: &str, tags: &[&str], edit: impl FnOnce(&mut Members)) -> PathBuf {
+    let mut members = read_members(&sample(sample_part));
+    for (name, data) in members.iter_mut() {
+        if name.ends_with(".dist-info/WHEEL") {
+            let text = String::from_utf8(data.clone()).unwrap();
+            let mut out: String = text.lines().filter(|l| !l.starts_with("Tag:")).map(|l| format!("{l}\n")).collect();
+            let out_trimmed = out.trim_end().to_string();
+            out = out_trimmed + "\n";
+            for t in tags {
+                out.push_str(&format!("Tag: {t}\n"));
+            }
+            *data = out.into_bytes();
+        }
+    }
+    edit(&mut members);
+    let path = dir.join(new_name);
+    write_wheel(&path, &members);
+    path
 }

@@ -32,47 +32,24 @@ fn ok_json_contract() {
     assert_eq!(input["wheel"]["name"], "psutil");
     assert_eq!(input["wheel"]["version"], "7.1.2");
     assert_eq!(input["wheel"]["build"], serde_json::Value::Null);
-    let tags: Vec<&str> = input["wheel"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let tags: Vec<&str> = input["wheel"]["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     let mut sorted = tags.clone();
     sorted.sort();
     assert_eq!(tags, sorted, "tags are sorted");
     assert!(tags.contains(&"cp313-cp313t-manylinux_2_28_x86_64"));
     let bin = &input["binaries"][0];
-    assert_eq!(
-        bin["member"],
-        "psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so"
-    );
+    assert_eq!(bin["member"], "psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so");
     assert_eq!(bin["role"], "extension");
     assert_eq!(bin["format"], "elf");
     assert_eq!(bin["suffix_abi"], "cp313t");
     let slice = &bin["slices"][0];
     assert_eq!(slice["arch"], "x86_64");
-    assert_eq!(
-        slice["module_hooks"],
-        serde_json::json!(["PyInit__psutil_linux"])
-    );
+    assert_eq!(slice["module_hooks"], serde_json::json!(["PyInit__psutil_linux"]));
     assert_eq!(slice["python_library"], serde_json::Value::Null);
-    let imports: Vec<&str> = slice["python_imports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let imports: Vec<&str> = slice["python_imports"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     assert!(imports.contains(&"PyArg_ParseTuple"));
-    assert!(
-        imports.windows(2).all(|w| w[0] < w[1]),
-        "imports sorted and unique"
-    );
-    assert!(
-        imports
-            .iter()
-            .all(|s| s.starts_with("Py") || s.starts_with("_Py"))
-    );
+    assert!(imports.windows(2).all(|w| w[0] < w[1]), "imports sorted and unique");
+    assert!(imports.iter().all(|s| s.starts_with("Py") || s.starts_with("_Py")));
 }
 
 #[test]
@@ -80,29 +57,14 @@ fn ok_fat_macho_reports_every_slice() {
     let wheel = sample("abi3.abi3t-macosx_10_15_universal2");
     let out = run(&["inspect", "--json", &rel(&wheel)]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let slices = doc["inputs"][0]["binaries"][0]["slices"]
-        .as_array()
-        .unwrap();
+    let slices = doc["inputs"][0]["binaries"][0]["slices"].as_array().unwrap();
     let arches: Vec<&str> = slices.iter().map(|s| s["arch"].as_str().unwrap()).collect();
     assert_eq!(arches.len(), 2, "{arches:?}");
-    assert!(
-        arches.contains(&"x86_64") && arches.contains(&"aarch64"),
-        "{arches:?}"
-    );
+    assert!(arches.contains(&"x86_64") && arches.contains(&"aarch64"), "{arches:?}");
     for s in slices {
         let hooks = s["module_hooks"].as_array().unwrap();
-        assert!(
-            hooks
-                .iter()
-                .any(|h| h.as_str().unwrap().starts_with("PyModExport_")),
-            "{s}"
-        );
-        assert!(
-            hooks
-                .iter()
-                .any(|h| h.as_str().unwrap().starts_with("PyInit_")),
-            "{s}"
-        );
+        assert!(hooks.iter().any(|h| h.as_str().unwrap().starts_with("PyModExport_")), "{s}");
+        assert!(hooks.iter().any(|h| h.as_str().unwrap().starts_with("PyInit_")), "{s}");
     }
 }
 
@@ -117,14 +79,7 @@ fn ok_windows_dll_names() {
         let out = run(&["inspect", "--json", &rel(&sample(part))]);
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let slice = &doc["inputs"][0]["binaries"][0]["slices"][0];
-        assert_eq!(
-            slice["python_library"]
-                .as_str()
-                .map(str::to_ascii_lowercase)
-                .as_deref(),
-            Some(dll),
-            "{part}"
-        );
+        assert_eq!(slice["python_library"].as_str().map(str::to_ascii_lowercase).as_deref(), Some(dll), "{part}");
     }
 }
 
@@ -144,11 +99,7 @@ fn ok_directory_and_bare_file() {
     let input = &doc["inputs"][0];
     assert_eq!(input["wheel"], serde_json::Value::Null);
     let member = input["binaries"][0]["member"].as_str().unwrap();
-    assert_eq!(
-        member,
-        input["path"].as_str().unwrap(),
-        "a bare file's member is its path"
-    );
+    assert_eq!(member, input["path"].as_str().unwrap(), "a bare file's member is its path");
     assert_eq!(input["binaries"][0]["suffix_abi"], "abi3");
 }
 
@@ -172,29 +123,11 @@ fn err_unreadable_inputs_are_named_and_others_still_reported() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let inputs = doc["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 4);
-    assert!(
-        inputs[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not a zip archive"),
-        "{}",
-        inputs[0]["error"]
-    );
+    assert!(inputs[0]["error"].as_str().unwrap().contains("not a zip archive"), "{}", inputs[0]["error"]);
     assert_eq!(inputs[1]["error"], serde_json::Value::Null);
     assert_eq!(inputs[1]["binaries"].as_array().unwrap().len(), 1);
-    assert!(
-        inputs[2]["error"]
-            .as_str()
-            .unwrap()
-            .contains("malformed elf"),
-        "{}",
-        inputs[2]["error"]
-    );
-    assert!(
-        inputs[3]["error"].as_str().unwrap().contains("cannot open"),
-        "{}",
-        inputs[3]["error"]
-    );
+    assert!(inputs[2]["error"].as_str().unwrap().contains("malformed elf"), "{}", inputs[2]["error"]);
+    assert!(inputs[3]["error"].as_str().unwrap().contains("cannot open"), "{}", inputs[3]["error"]);
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 3, "one line per failed input:\n{err}");
     for (line, input) in err.lines().zip([&not_zip, &garbage]) {

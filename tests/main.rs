@@ -1,6 +1,7 @@
 //! Integration tests, built as one binary.
 
 mod binary;
+mod check;
 mod common;
 mod inspect;
 mod specs;

@@ -18,10 +18,7 @@ fn specs() -> Specs {
 }
 
 fn uniabi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_uniabi"))
-        .args(args)
-        .output()
-        .expect("the uniabi binary runs")
+    Command::new(env!("CARGO_BIN_EXE_uniabi")).args(args).output().expect("the uniabi binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -61,20 +58,11 @@ fn stable_items_are_well_formed() {
         // Names are unique across kinds by construction (a map keyed by name), and the
         // parser rejects a name listed under two kinds; count what each kind holds.
         *by_kind.entry(item.kind).or_default() += 1;
-        assert!(
-            item.added >= PyVersion::new(3, 2),
-            "{} added {}",
-            item.name,
-            item.added
-        );
+        assert!(item.added >= PyVersion::new(3, 2), "{} added {}", item.name, item.added);
         assert!(item.added <= max, "{} added {}", item.name, item.added);
         assert_ne!(item.kind, ItemKind::FeatureMacro);
         if let Some(m) = &item.ifdef {
-            assert!(
-                s.feature_macro(m).is_some(),
-                "{}: ifdef {m} is listed",
-                item.name
-            );
+            assert!(s.feature_macro(m).is_some(), "{}: ifdef {m} is listed", item.name);
         }
         if item.abi3t_opaque {
             assert_eq!(item.kind, ItemKind::Struct, "{}", item.name);
@@ -86,13 +74,7 @@ fn stable_items_are_well_formed() {
     assert!(s.feature_macros().count() >= 5);
     assert_eq!(s.stable("Py_HashBuffer").unwrap().added, max);
     assert!(s.stable("_Py_DecRef").unwrap().abi_only);
-    assert_eq!(
-        s.stable("PyErr_SetFromWindowsErr")
-            .unwrap()
-            .ifdef
-            .as_deref(),
-        Some("MS_WINDOWS")
-    );
+    assert_eq!(s.stable("PyErr_SetFromWindowsErr").unwrap().ifdef.as_deref(), Some("MS_WINDOWS"));
     assert_eq!(s.feature_macro("MS_WINDOWS").unwrap().doc, "on Windows");
 }
 
@@ -102,15 +84,9 @@ fn abi3t_rules_name_stable_functions() {
     let rules: Vec<_> = s.abi3t_rules().collect();
     assert!(rules.len() >= 8);
     for r in &rules {
-        let item = s
-            .stable(&r.symbol)
-            .unwrap_or_else(|| panic!("{} is stable", r.symbol));
+        let item = s.stable(&r.symbol).unwrap_or_else(|| panic!("{} is stable", r.symbol));
         assert!(item.kind.is_symbol(), "{}", r.symbol);
-        assert!(
-            item.added < PyVersion::new(3, 15),
-            "{} predates abi3t",
-            r.symbol
-        );
+        assert!(item.added < PyVersion::new(3, 15), "{} predates abi3t", r.symbol);
         assert!(!r.reason.is_empty() && !r.replacement.is_empty() && !r.source.is_empty());
     }
     // PEP 803 names these four; domain notes name the others.
@@ -126,24 +102,11 @@ fn abi3t_rules_name_stable_functions() {
     ] {
         assert!(s.abi3t_rule(name).is_some(), "{name} has a rule");
     }
-    let shim: Vec<&str> = rules
-        .iter()
-        .filter(|r| r.shim_ok)
-        .map(|r| r.symbol.as_str())
-        .collect();
+    let shim: Vec<&str> = rules.iter().filter(|r| r.shim_ok).map(|r| r.symbol.as_str()).collect();
     assert_eq!(shim, ["PyModuleDef_Init", "PyModule_Create2"]);
     // Replacements named by the rules exist in 3.15's Stable ABI.
-    for name in [
-        "PyModule_FromSlotsAndSpec",
-        "PyModule_Exec",
-        "PyModule_GetToken",
-        "PyType_GetModuleByToken",
-    ] {
-        assert_eq!(
-            s.stable(name).unwrap().added,
-            PyVersion::new(3, 15),
-            "{name}"
-        );
+    for name in ["PyModule_FromSlotsAndSpec", "PyModule_Exec", "PyModule_GetToken", "PyType_GetModuleByToken"] {
+        assert_eq!(s.stable(name).unwrap().added, PyVersion::new(3, 15), "{name}");
     }
 }
 
@@ -158,10 +121,7 @@ fn abi3t_spec_values() {
     assert_eq!(a.unix_suffixes, [".abi3t.so", ".abi3t-{multiarch}.so"]);
     assert_eq!(a.windows_suffixes, [".pyd"]);
     let opaque: Vec<&str> = a.opaque_structs.iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(
-        opaque,
-        ["PyObject", "PyVarObject", "PyModuleDef_Base", "PyModuleDef"]
-    );
+    assert_eq!(opaque, ["PyObject", "PyVarObject", "PyModuleDef_Base", "PyModuleDef"]);
     for name in opaque {
         let item = s.stable(name).unwrap();
         assert_eq!(item.kind, ItemKind::Struct);
@@ -196,10 +156,7 @@ fn abi2026_frozen_set() {
     assert_eq!(a.base_version, PyVersion::new(3, 15));
     for c in [&a.suffix, &a.windows_suffix, &a.windows_dll] {
         assert!(!c.pep_specified, "{} is a prototype choice", c.value);
-        assert_eq!(
-            c.label(),
-            Some("prototype choice, not specified by PEP 809")
-        );
+        assert_eq!(c.label(), Some("prototype choice, not specified by PEP 809"));
     }
     assert_eq!(a.suffix.value, ".abi2026.so");
     assert_eq!(a.windows_dll.value, "python3t.dll");
@@ -207,11 +164,7 @@ fn abi2026_frozen_set() {
     assert!(s.in_abi2026("PyObject_GetInterface"));
     assert!(s.in_abi2026("PyInterface_Release"));
     for r in s.abi3t_rules() {
-        assert!(
-            !s.in_abi2026(&r.symbol),
-            "{} is unusable in abi3t",
-            r.symbol
-        );
+        assert!(!s.in_abi2026(&r.symbol), "{} is unusable in abi3t", r.symbol);
     }
     // The set is exactly: functions and data added by 3.15, minus abi3t rules, plus PEP 809's.
     let expected: Vec<&str> = s
@@ -239,10 +192,7 @@ fn dir_overrides_one_file_and_keeps_the_rest() {
         + "\n[function.PyFuture_Thing]\n    added = '3.16'\n    new_upstream_key = 'ignored'\n";
     std::fs::write(dir.join("stable_abi.toml"), stable).unwrap();
     let s = Specs::load_dir(&dir).unwrap();
-    assert_eq!(
-        s.stable("PyFuture_Thing").unwrap().added,
-        PyVersion::new(3, 16)
-    );
+    assert_eq!(s.stable("PyFuture_Thing").unwrap().added, PyVersion::new(3, 16));
     assert_eq!(s.sources()[1].origin, "embedded");
     assert!(s.sources()[0].origin.ends_with("stable_abi.toml"));
 
@@ -251,10 +201,7 @@ fn dir_overrides_one_file_and_keeps_the_rest() {
     let e = Specs::load_dir(&empty).unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!(
-            "the specs directory {} holds none of stable_abi.toml, abi3t.toml and abi2026.toml",
-            empty.display()
-        )
+        format!("the specs directory {} holds none of stable_abi.toml, abi3t.toml and abi2026.toml", empty.display())
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -266,19 +213,10 @@ fn cli_lists_manifests() {
     let out = stdout(&o);
     assert!(out.contains("stable_abi.toml  (embedded)"), "{out}");
     assert!(out.contains("825 functions, 143 data, 30 structs"), "{out}");
-    assert!(
-        out.contains("9 rules, 2 of them allowed in a PyInit_ shim"),
-        "{out}"
-    );
+    assert!(out.contains("9 rules, 2 of them allowed in a PyInit_ shim"), "{out}");
     assert!(out.contains("2 added by PEP 809"), "{out}");
-    assert!(
-        out.contains("suffix .abi2026.so (prototype choice, not specified by PEP 809)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("Windows DLL python3t.dll (prototype choice, not specified by PEP 809)"),
-        "{out}"
-    );
+    assert!(out.contains("suffix .abi2026.so (prototype choice, not specified by PEP 809)"), "{out}");
+    assert!(out.contains("Windows DLL python3t.dll (prototype choice, not specified by PEP 809)"), "{out}");
     assert!(out.contains("Py_LIMITED_API=0x03ff2026"), "{out}");
 }
 
@@ -289,17 +227,11 @@ fn cli_symbol_unusable_in_abi3t() {
     let out = stdout(&o);
     assert!(out.contains("stable ABI  function, added 3.5"), "{out}");
     assert!(out.contains("abi3        yes, since 3.5"), "{out}");
-    assert!(
-        out.contains("abi3t       no: takes a statically allocated PyModuleDef"),
-        "{out}"
-    );
+    assert!(out.contains("abi3t       no: takes a statically allocated PyModuleDef"), "{out}");
     assert!(out.contains("instead: export PyModExport_<name>"), "{out}");
     assert!(out.contains("a PyInit_ shim may import it"), "{out}");
     assert!(out.contains("abi2026     no: unusable in abi3t"), "{out}");
-    assert!(
-        out.contains("NoSuchSymbol\n  not in any stable ABI\n"),
-        "{out}"
-    );
+    assert!(out.contains("NoSuchSymbol\n  not in any stable ABI\n"), "{out}");
 }
 
 #[test]
@@ -320,12 +252,7 @@ fn cli_json_for_a_symbol() {
     let shared = &v["symbols"][1];
     assert!(shared["stable"].is_null());
     assert_eq!(shared["abi3"]["included"], false);
-    assert!(
-        shared["internal_free_threading"]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("Py_DECREF")
-    );
+    assert!(shared["internal_free_threading"]["reason"].as_str().unwrap().contains("Py_DECREF"));
 }
 
 #[test]

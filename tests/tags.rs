@@ -7,10 +7,7 @@ use serde_json::Value;
 use crate::common;
 
 fn uniabi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_uniabi"))
-        .args(args)
-        .output()
-        .expect("uniabi runs")
+    Command::new(env!("CARGO_BIN_EXE_uniabi")).args(args).output().expect("uniabi runs")
 }
 
 fn json(args: &[&str]) -> (Value, Output) {
@@ -29,17 +26,10 @@ fn installers(input: &Value) -> Vec<(String, String)> {
         .iter()
         .filter(|row| row["installs"] == Value::Bool(true))
         .map(|row| {
-            let t = if row["free_threaded"] == Value::Bool(true) {
-                "t"
-            } else {
-                ""
-            };
+            let t = if row["free_threaded"] == Value::Bool(true) { "t" } else { "" };
             (
                 format!("{}{t}", row["python"].as_str().expect("python")),
-                row["matched_tag"]
-                    .as_str()
-                    .expect("matched_tag")
-                    .to_string(),
+                row["matched_tag"].as_str().expect("matched_tag").to_string(),
             )
         })
         .collect()
@@ -69,12 +59,7 @@ fn ok_universal_sample_installs_everywhere_from_313() {
     assert_eq!(input["kind"], "wheel");
     assert_eq!(input["tags"].as_array().map(Vec::len), Some(4));
     let got = installers(input);
-    assert_eq!(
-        names(&got),
-        [
-            "3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"
-        ]
-    );
+    assert_eq!(names(&got), ["3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"]);
     for (name, tag) in &got {
         let abi = if name.ends_with('t') { "abi3t" } else { "abi3" };
         assert_eq!(tag, &format!("cp313-{abi}-manylinux1_x86_64"), "{name}");
@@ -88,22 +73,13 @@ fn ok_psutil_abi3_installs_on_no_free_threaded_build() {
     let (doc, out) = json(&[&path]);
     assert!(out.status.success());
     let got = installers(&doc["inputs"][0]);
-    assert_eq!(
-        names(&got),
-        ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15", "3.16"]
-    );
-    assert!(
-        got.iter()
-            .all(|(_, t)| t == "cp36-abi3-manylinux2010_x86_64")
-    );
+    assert_eq!(names(&got), ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15", "3.16"]);
+    assert!(got.iter().all(|(_, t)| t == "cp36-abi3-manylinux2010_x86_64"));
 }
 
 #[test]
 fn ok_every_sample_is_installed_somewhere() {
-    let paths: Vec<String> = common::sample_wheels()
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
+    let paths: Vec<String> = common::sample_wheels().iter().map(|p| p.to_string_lossy().into_owned()).collect();
     let args: Vec<&str> = paths.iter().map(String::as_str).collect();
     let (doc, out) = json(&args);
     assert!(out.status.success());
@@ -113,10 +89,7 @@ fn ok_every_sample_is_installed_somewhere() {
         assert!(!installers(input).is_empty(), "{}", input["input"]);
     }
     // psutil cp313-cp313t: 3.13t only.
-    let i = paths
-        .iter()
-        .position(|p| p.contains("cp313-cp313t-win_amd64"))
-        .expect("sample");
+    let i = paths.iter().position(|p| p.contains("cp313-cp313t-win_amd64")).expect("sample");
     assert_eq!(names(&installers(&inputs[i])), ["3.13t"]);
 }
 
@@ -133,37 +106,17 @@ fn ok_tag_sets_and_dead_tags() {
     let inputs = doc["inputs"].as_array().expect("inputs");
 
     let got = installers(&inputs[0]);
-    assert_eq!(
-        got.iter()
-            .find(|(n, _)| n == "3.14t")
-            .map(|(_, t)| t.as_str()),
-        Some("cp313-abi3t-win_amd64")
-    );
+    assert_eq!(got.iter().find(|(n, _)| n == "3.14t").map(|(_, t)| t.as_str()), Some("cp313-abi3t-win_amd64"));
 
     assert!(installers(&inputs[1]).is_empty());
-    assert_eq!(
-        inputs[1]["dead_tags"][0]["tag"],
-        "cp315t-abi3t-manylinux_2_28_x86_64"
-    );
-    assert!(
-        inputs[1]["dead_tags"][0]["reason"]
-            .as_str()
-            .expect("reason")
-            .starts_with("the Python tag carries a 't'")
-    );
+    assert_eq!(inputs[1]["dead_tags"][0]["tag"], "cp315t-abi3t-manylinux_2_28_x86_64");
+    assert!(inputs[1]["dead_tags"][0]["reason"].as_str().expect("reason").starts_with("the Python tag carries a 't'"));
 
-    assert_eq!(
-        names(&installers(&inputs[2])),
-        ["3.15", "3.15t", "3.16", "3.16t"]
-    );
+    assert_eq!(names(&installers(&inputs[2])), ["3.15", "3.15t", "3.16", "3.16t"]);
 
     assert_eq!(names(&installers(&inputs[3])), ["3.13t", "3.14t"]);
-    let dead: Vec<&str> = inputs[3]["dead_tags"]
-        .as_array()
-        .expect("dead_tags")
-        .iter()
-        .map(|d| d["tag"].as_str().expect("tag"))
-        .collect();
+    let dead: Vec<&str> =
+        inputs[3]["dead_tags"].as_array().expect("dead_tags").iter().map(|d| d["tag"].as_str().expect("tag")).collect();
     assert_eq!(dead, ["cp313-cp314t-win_amd64", "cp314-cp313t-win_amd64"]);
 
     // abi2026: nothing today; every 3.15+ build under the PEP 809 prototype.
@@ -177,11 +130,7 @@ fn ok_tag_sets_and_dead_tags() {
             format!(
                 "{}{}",
                 r["python"].as_str().expect("python"),
-                if r["free_threaded"] == Value::Bool(true) {
-                    "t"
-                } else {
-                    ""
-                }
+                if r["free_threaded"] == Value::Bool(true) { "t" } else { "" }
             )
         })
         .collect();
@@ -206,10 +155,7 @@ fn err_unparsable_input_is_reported_with_the_others() {
 
     let out = uniabi(&["tags", "foo-1.0-py3-none.whl"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("'foo-1.0-py3-none.whl' is not a wheel filename")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'foo-1.0-py3-none.whl' is not a wheel filename"));
 }
 
 #[test]
@@ -219,25 +165,10 @@ fn ok_human_table() {
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "cp315-abi3.abi3t-win_amd64");
-    assert_eq!(
-        lines[1],
-        "  tags: cp315-abi3-win_amd64, cp315-abi3t-win_amd64"
-    );
+    assert_eq!(lines[1], "  tags: cp315-abi3-win_amd64, cp315-abi3t-win_amd64");
     assert!(lines[2].starts_with("  python  installs  via"));
-    let row = lines
-        .iter()
-        .find(|l| l.starts_with("  3.15t "))
-        .expect("3.15t row");
-    assert_eq!(
-        row.split_whitespace().collect::<Vec<_>>(),
-        ["3.15t", "yes", "cp315-abi3t", "cp315-abi3t"]
-    );
-    let row = lines
-        .iter()
-        .find(|l| l.starts_with("  3.14t "))
-        .expect("3.14t row");
-    assert_eq!(
-        row.split_whitespace().collect::<Vec<_>>(),
-        ["3.14t", "no", "-", "-"]
-    );
+    let row = lines.iter().find(|l| l.starts_with("  3.15t ")).expect("3.15t row");
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["3.15t", "yes", "cp315-abi3t", "cp315-abi3t"]);
+    let row = lines.iter().find(|l| l.starts_with("  3.14t ")).expect("3.14t row");
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["3.14t", "no", "-", "-"]);
 }

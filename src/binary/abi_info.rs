@@ -25,7 +25,7 @@ const RECORD_SIZE: usize = 12;
 const MAX_CANDIDATES: usize = 64;
 
 /// A module's own declaration of the ABI it was built for (`PyABIInfo`, 3.15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct AbiInfo {
     /// Record layout version; always 1.
     pub major: u8,
@@ -53,17 +53,9 @@ impl AbiInfo {
     pub fn from_bytes(bytes: [u8; RECORD_SIZE], big_endian: bool) -> Option<Self> {
         let [major, minor, f0, f1, b0, b1, b2, b3, a0, a1, a2, a3] = bytes;
         let (flags, build_version, abi_version) = if big_endian {
-            (
-                u16::from_be_bytes([f0, f1]),
-                u32::from_be_bytes([b0, b1, b2, b3]),
-                u32::from_be_bytes([a0, a1, a2, a3]),
-            )
+            (u16::from_be_bytes([f0, f1]), u32::from_be_bytes([b0, b1, b2, b3]), u32::from_be_bytes([a0, a1, a2, a3]))
         } else {
-            (
-                u16::from_le_bytes([f0, f1]),
-                u32::from_le_bytes([b0, b1, b2, b3]),
-                u32::from_le_bytes([a0, a1, a2, a3]),
-            )
+            (u16::from_le_bytes([f0, f1]), u32::from_le_bytes([b0, b1, b2, b3]), u32::from_le_bytes([a0, a1, a2, a3]))
         };
         let known = Self::STABLE | Self::GIL | Self::FREE_THREADED | Self::INTERNAL;
         (major == 1 && minor == 0 && flags & !known == 0).then_some(AbiInfo {
@@ -106,11 +98,7 @@ impl AbiInfo {
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
-        if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        }
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
     }
 
     /// A `PY_VERSION_HEX`-style version as `3.15.0b2`, or `any` for 0 ("skip the check").
@@ -125,11 +113,7 @@ impl AbiInfo {
             0xc => "rc",
             _ => "",
         };
-        let serial = if level.is_empty() {
-            String::new()
-        } else {
-            (hex & 0xf).to_string()
-        };
+        let serial = if level.is_empty() { String::new() } else { (hex & 0xf).to_string() };
         format!("{major}.{minor}.{micro}{level}{serial}")
     }
 }
@@ -219,21 +203,13 @@ impl Image<'_> {
         let [i0, i1, _, _, r0, r1, r2, r3] = head else {
             return false;
         };
-        let id = if self.big_endian {
-            u16::from_be_bytes([*i0, *i1])
-        } else {
-            u16::from_le_bytes([*i0, *i1])
-        };
+        let id = if self.big_endian { u16::from_be_bytes([*i0, *i1]) } else { u16::from_le_bytes([*i0, *i1]) };
         id == PY_MOD_ABI && [*r0, *r1, *r2, *r3] == [0; 4]
     }
 
     fn u64(&self, bytes: &[u8]) -> u64 {
         let array: [u8; 8] = bytes.try_into().unwrap_or_default();
-        if self.big_endian {
-            u64::from_be_bytes(array)
-        } else {
-            u64::from_le_bytes(array)
-        }
+        if self.big_endian { u64::from_be_bytes(array) } else { u64::from_le_bytes(array) }
     }
 }
 
@@ -241,17 +217,9 @@ impl Image<'_> {
 pub(super) fn data_regions<'data>(file: &impl Object<'data>) -> Vec<Region<'data>> {
     file.sections()
         .filter(|s| {
-            matches!(
-                s.kind(),
-                SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyDataWithRel
-            )
+            matches!(s.kind(), SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyDataWithRel)
         })
-        .filter_map(|s| {
-            Some(Region {
-                address: s.address(),
-                data: s.data().ok()?,
-            })
-        })
+        .filter_map(|s| Some(Region { address: s.address(), data: s.data().ok()? }))
         .filter(|r| !r.data.is_empty())
         .collect()
 }
@@ -261,12 +229,7 @@ mod tests {
     use super::*;
 
     fn image(address: u64, data: &[u8]) -> Image<'_> {
-        Image {
-            regions: vec![Region { address, data }],
-            big_endian: false,
-            is_64: true,
-            file_len: data.len(),
-        }
+        Image { regions: vec![Region { address, data }], big_endian: false, is_64: true, file_len: data.len() }
     }
 
     /// A slot at 0x1000 pointing at a record at 0x1010.

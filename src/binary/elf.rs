@@ -14,31 +14,20 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
         Some(elf::ELFCLASS64) => read(&ElfFile64::<Endianness>::parse(data).map_err(malformed)?),
         Some(elf::ELFCLASS32) => read(&ElfFile32::<Endianness>::parse(data).map_err(malformed)?),
         Some(class) => {
-            return Err(BinaryError::malformed(
-                Format::Elf,
-                format!("unknown ELF class {}", class.0),
-            ));
+            return Err(BinaryError::malformed(Format::Elf, format!("unknown ELF class {}", class.0)));
         }
         None => {
-            return Err(BinaryError::malformed(
-                Format::Elf,
-                "file ends inside the ELF header",
-            ));
+            return Err(BinaryError::malformed(Format::Elf, "file ends inside the ELF header"));
         }
     }?;
-    Ok(Binary {
-        format: Format::Elf,
-        slices: vec![slice],
-    })
+    Ok(Binary { format: Format::Elf, slices: vec![slice] })
 }
 
 fn malformed(err: object::read::Error) -> BinaryError {
     BinaryError::object(Format::Elf, err)
 }
 
-fn read<Elf: FileHeader<Endian = Endianness>>(
-    file: &ElfFile<'_, Elf>,
-) -> Result<Slice, BinaryError> {
+fn read<Elf: FileHeader<Endian = Endianness>>(file: &ElfFile<'_, Elf>) -> Result<Slice, BinaryError> {
     let endian = file.endian();
     let header = file.elf_header();
     let symbols = file.elf_dynamic_symbol_table();
@@ -53,11 +42,7 @@ fn read<Elf: FileHeader<Endian = Endianness>>(
         let name = text(unversioned(name));
         let bind = sym.st_bind();
         if sym.st_shndx(endian) == elf::SHN_UNDEF {
-            imports.push(Import {
-                name,
-                library: None,
-                weak: bind == elf::STB_WEAK,
-            });
+            imports.push(Import { name, library: None, weak: bind == elf::STB_WEAK });
         } else if matches!(bind, elf::STB_GLOBAL | elf::STB_WEAK | elf::STB_GNU_UNIQUE) {
             exports.push(name);
         }
@@ -70,18 +55,8 @@ fn read<Elf: FileHeader<Endian = Endianness>>(
         .map(|d| dynamic.string(d).map(text).map_err(malformed))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let arch = arch(
-        header.e_machine(endian),
-        header.is_type_64(),
-        endian.is_big_endian(),
-    );
-    Ok(Slice::new(
-        arch,
-        imports,
-        exports,
-        libraries,
-        abi_info(file),
-    ))
+    let arch = arch(header.e_machine(endian), header.is_type_64(), endian.is_big_endian());
+    Ok(Slice::new(arch, imports, exports, libraries, abi_info(file)))
 }
 
 /// A `.dynsym` name should carry no version, but strip one if a producer wrote it.
@@ -158,10 +133,7 @@ fn abi_info<Elf: FileHeader<Endian = Endianness>>(file: &ElfFile<'_, Elf>) -> Op
         .map(|(rela, _)| rela)
         .collect();
     image.find_abi_info(|site, in_place| {
-        let reloc = rela
-            .iter()
-            .flat_map(|r| r.iter())
-            .find(|r| r.r_offset(endian).into() == site);
+        let reloc = rela.iter().flat_map(|r| r.iter()).find(|r| r.r_offset(endian).into() == site);
         match reloc {
             Some(r) if r.r_type(endian, false) == relative && r.symbol(endian, false).is_none() => {
                 u64::try_from(r.r_addend(endian).into()).ok()
@@ -196,10 +168,7 @@ mod tests {
     #[test]
     fn err_header_only_magic() {
         let err = parse(b"\x7fELF").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed elf file: file ends inside the ELF header"
-        );
+        assert_eq!(err.to_string(), "malformed elf file: file ends inside the ELF header");
     }
 
     #[test]
@@ -211,9 +180,6 @@ mod tests {
     #[test]
     fn err_truncated_header() {
         let err = parse(b"\x7fELF\x02\x01\x01\x00\x00\x00").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed elf file: invalid ELF header size or alignment"
-        );
+        assert_eq!(err.to_string(), "malformed elf file: invalid ELF header size or alignment");
     }
 }

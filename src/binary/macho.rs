@@ -3,9 +3,7 @@
 
 use object::Endianness;
 use object::macho;
-use object::read::macho::{
-    LoadCommandIterator, MachHeader, MachOFile, MachOFile32, MachOFile64, Nlist, Segment,
-};
+use object::read::macho::{LoadCommandIterator, MachHeader, MachOFile, MachOFile32, MachOFile64, Nlist, Segment};
 
 use super::abi_info::{Image, data_regions};
 use super::{AbiInfo, Binary, BinaryError, Format, Import, Slice, text};
@@ -22,10 +20,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
         Some(macho::FAT_MAGIC_64) => fat(data, FAT_ARCH_64)?,
         _ => vec![thin(data)?],
     };
-    Ok(Binary {
-        format: Format::Macho,
-        slices,
-    })
+    Ok(Binary { format: Format::Macho, slices })
 }
 
 fn malformed(detail: impl Into<String>) -> BinaryError {
@@ -62,9 +57,7 @@ fn fat(data: &[u8], entry_size: usize) -> Result<Vec<Slice>, BinaryError> {
         return Err(malformed("fat header lists no slices"));
     }
     if usize::try_from(count).map_or(true, |n| n > room) {
-        return Err(malformed(format!(
-            "fat header lists {count} slices but the file has room for {room}"
-        )));
+        return Err(malformed(format!("fat header lists {count} slices but the file has room for {room}")));
     }
     let entries: Vec<FatEntry> = (0..count as usize)
         .map(|i| fat_entry(data, FAT_HEADER + i * entry_size, entry_size))
@@ -100,10 +93,7 @@ fn fat(data: &[u8], entry_size: usize) -> Result<Vec<Slice>, BinaryError> {
             .zip(usize::try_from(entry.size).ok())
             .and_then(|(offset, size)| data.get(offset..offset.checked_add(size)?))
             .ok_or_else(|| malformed(format!("slice {i} lies outside the file")))?;
-        if matches!(
-            be_u32(bytes, 0),
-            Some(macho::FAT_MAGIC | macho::FAT_MAGIC_64)
-        ) {
+        if matches!(be_u32(bytes, 0), Some(macho::FAT_MAGIC | macho::FAT_MAGIC_64)) {
             return Err(malformed(format!("slice {i} is itself a fat file")));
         }
         let slice = thin(bytes).map_err(|err| match err {
@@ -128,17 +118,9 @@ fn fat_entry(data: &[u8], at: usize, entry_size: usize) -> Option<FatEntry> {
     let (offset, size) = if entry_size == FAT_ARCH_64 {
         (be_u64(data, at + 8)?, be_u64(data, at + 16)?)
     } else {
-        (
-            u64::from(be_u32(data, at + 8)?),
-            u64::from(be_u32(data, at + 12)?),
-        )
+        (u64::from(be_u32(data, at + 8)?), u64::from(be_u32(data, at + 12)?))
     };
-    Some(FatEntry {
-        cputype,
-        cpusubtype,
-        offset,
-        size,
-    })
+    Some(FatEntry { cputype, cpusubtype, offset, size })
 }
 
 /// Read a thin (single-architecture) Mach-O file.
@@ -155,9 +137,7 @@ fn thin(data: &[u8]) -> Result<Slice, BinaryError> {
     }
 }
 
-fn read<Mach: MachHeader<Endian = Endianness>>(
-    file: &MachOFile<'_, Mach>,
-) -> Result<Slice, BinaryError> {
+fn read<Mach: MachHeader<Endian = Endianness>>(file: &MachOFile<'_, Mach>) -> Result<Slice, BinaryError> {
     let object = |err| BinaryError::object(Format::Macho, err);
     let endian = file.endian();
     let symbols = file.macho_symbol_table();
@@ -173,11 +153,7 @@ fn read<Mach: MachHeader<Endian = Endianness>>(
         let name = text(name.strip_prefix(b"_").unwrap_or(name));
         if flags.typ() == macho::N_UNDF {
             let desc = nlist.n_desc(endian);
-            imports.push(Import {
-                name,
-                library: None,
-                weak: desc.contains(macho::N_WEAK_REF),
-            });
+            imports.push(Import { name, library: None, weak: desc.contains(macho::N_WEAK_REF) });
         } else {
             exports.push(name);
         }
@@ -202,13 +178,7 @@ fn read<Mach: MachHeader<Endian = Endianness>>(
 
     let header = file.macho_header();
     let arch = arch(header.cputype(endian).0, header.cpusubtype(endian).0);
-    Ok(Slice::new(
-        arch,
-        imports,
-        exports,
-        libraries,
-        abi_info(file),
-    ))
+    Ok(Slice::new(arch, imports, exports, libraries, abi_info(file)))
 }
 
 /// The architecture name for a Mach-O CPU type.
@@ -259,22 +229,14 @@ fn abi_info<Mach: MachHeader<Endian = Endianness>>(file: &MachOFile<'_, Mach>) -
                     .iter()
                     .enumerate()
                     .find(|(_, s)| (s.vmaddr..s.vmaddr.saturating_add(s.vmsize)).contains(&site))?;
-                let bytes =
-                    data.get(segment.fileoff..segment.fileoff.checked_add(segment.filesize)?)?;
-                let chain = fixups
-                    .segments(endian)
-                    .ok()?
-                    .filter_map(Result::ok)
-                    .find(|c| c.index() as usize == index)?;
+                let bytes = data.get(segment.fileoff..segment.fileoff.checked_add(segment.filesize)?)?;
+                let chain =
+                    fixups.segments(endian).ok()?.filter_map(Result::ok).find(|c| c.index() as usize == index)?;
                 let wanted = site - segment.vmaddr;
-                let fixup = chain
-                    .fixups(endian, text, bytes)
-                    .map_while(Result::ok)
-                    .find(|(offset, _)| *offset == wanted)?;
+                let fixup =
+                    chain.fixups(endian, text, bytes).map_while(Result::ok).find(|(offset, _)| *offset == wanted)?;
                 match fixup.1 {
-                    object::read::macho::Fixup::Rebase(rebase) => {
-                        text.checked_add(rebase.target_offset)
-                    }
+                    object::read::macho::Fixup::Rebase(rebase) => text.checked_add(rebase.target_offset),
                     _ => None,
                 }
             })
@@ -312,10 +274,9 @@ fn segments<'data, Mach: MachHeader<Endian = Endianness>>(
         let Ok(Some((segment, _))) = Mach::Segment::from_command(command) else {
             continue;
         };
-        let (Ok(fileoff), Ok(filesize)) = (
-            usize::try_from(segment.fileoff(endian).into()),
-            usize::try_from(segment.filesize(endian).into()),
-        ) else {
+        let (Ok(fileoff), Ok(filesize)) =
+            (usize::try_from(segment.fileoff(endian).into()), usize::try_from(segment.filesize(endian).into()))
+        else {
             continue;
         };
         segments.push(SegmentRange {
@@ -364,10 +325,7 @@ mod tests {
     fn err_fat_count_larger_than_file() {
         let mut data = fat_header(40);
         data.extend_from_slice(&[0; 3 * FAT_ARCH_32]);
-        assert_eq!(
-            detail(&data),
-            "malformed macho file: fat header lists 40 slices but the file has room for 3"
-        );
+        assert_eq!(detail(&data), "malformed macho file: fat header lists 40 slices but the file has room for 3");
     }
 
     #[test]
@@ -381,18 +339,12 @@ mod tests {
 
     #[test]
     fn err_fat_no_slices() {
-        assert_eq!(
-            detail(&fat_header(0)),
-            "malformed macho file: fat header lists no slices"
-        );
+        assert_eq!(detail(&fat_header(0)), "malformed macho file: fat header lists no slices");
     }
 
     #[test]
     fn err_fat_truncated_header() {
-        assert_eq!(
-            detail(&[0xca, 0xfe, 0xba, 0xbe, 0]),
-            "malformed macho file: file ends inside the fat header"
-        );
+        assert_eq!(detail(&[0xca, 0xfe, 0xba, 0xbe, 0]), "malformed macho file: file ends inside the fat header");
     }
 
     #[test]
@@ -414,10 +366,7 @@ mod tests {
         data[24..32].copy_from_slice(&2u64.to_be_bytes());
         assert_eq!(
             detail(&data),
-            format!(
-                "malformed macho file: slice 0 lies outside the file (offset {}, size 2, file size 40)",
-                u64::MAX
-            )
+            format!("malformed macho file: slice 0 lies outside the file (offset {}, size 2, file size 40)", u64::MAX)
         );
     }
 
@@ -427,10 +376,7 @@ mod tests {
         data.extend_from_slice(&fat_entry(macho::CPU_TYPE_X86_64.0, 48, 8));
         data.extend_from_slice(&fat_entry(macho::CPU_TYPE_ARM64.0, 52, 8));
         data.resize(64, 0);
-        assert_eq!(
-            detail(&data),
-            "malformed macho file: slices 0 and 1 overlap"
-        );
+        assert_eq!(detail(&data), "malformed macho file: slices 0 and 1 overlap");
     }
 
     #[test]
@@ -438,10 +384,7 @@ mod tests {
         let mut data = fat_header(1);
         data.extend_from_slice(&fat_entry(macho::CPU_TYPE_X86_64.0, 28, 8));
         data.extend_from_slice(&fat_header(1));
-        assert_eq!(
-            detail(&data),
-            "malformed macho file: slice 0 is itself a fat file"
-        );
+        assert_eq!(detail(&data), "malformed macho file: slice 0 is itself a fat file");
     }
 
     #[test]
@@ -449,10 +392,7 @@ mod tests {
         let mut data = fat_header(1);
         data.extend_from_slice(&fat_entry(macho::CPU_TYPE_X86_64.0, 28, 8));
         data.extend_from_slice(b"garbage!");
-        assert_eq!(
-            detail(&data),
-            "malformed macho file: slice 0: not a Mach-O header"
-        );
+        assert_eq!(detail(&data), "malformed macho file: slice 0: not a Mach-O header");
     }
 
     #[test]
@@ -460,10 +400,7 @@ mod tests {
         // A class file: magic, minor 0, major 52 (Java 8), then a short constant pool.
         let mut data = vec![0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 52];
         data.extend_from_slice(&[0; 64]);
-        assert_eq!(
-            detail(&data),
-            "malformed macho file: fat header lists 52 slices but the file has room for 3"
-        );
+        assert_eq!(detail(&data), "malformed macho file: fat header lists 52 slices but the file has room for 3");
     }
 
     #[test]

@@ -92,15 +92,9 @@ const HOOK_PREFIXES: [&str; 4] = ["PyInit_", "PyInitU_", "PyModExport_", "PyModE
 /// True for a PE import library that is CPython's (`python3.dll`, `python313t.dll`).
 pub fn is_python_dll(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower
-        .strip_prefix("python")
-        .and_then(|rest| rest.strip_suffix(".dll"))
-        .is_some_and(|mid| {
-            !mid.is_empty()
-                && mid
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b == b't' || b == b'_' || b == b'd')
-        })
+    lower.strip_prefix("python").and_then(|rest| rest.strip_suffix(".dll")).is_some_and(|mid| {
+        !mid.is_empty() && mid.bytes().all(|b| b.is_ascii_digit() || b == b't' || b == b'_' || b == b'd')
+    })
 }
 
 impl Slice {
@@ -118,13 +112,7 @@ impl Slice {
         imports.dedup_by(|next, kept| next.name == kept.name && next.library == kept.library);
         exports.sort_unstable();
         exports.dedup();
-        Slice {
-            arch,
-            imports,
-            exports,
-            libraries,
-            abi_info,
-        }
+        Slice { arch, imports, exports, libraries, abi_info }
     }
 
     /// The CPython symbols this slice imports, sorted, no duplicates.
@@ -148,19 +136,12 @@ impl Slice {
 
     /// The `python*.dll` a PE slice links, as written in the import directory.
     pub fn python_library(&self) -> Option<&str> {
-        self.libraries
-            .iter()
-            .map(String::as_str)
-            .find(|l| is_python_dll(l))
+        self.libraries.iter().map(String::as_str).find(|l| is_python_dll(l))
     }
 
     /// The module hooks it exports: `PyInit_*`, `PyModExport_*` and their `U` variants.
     pub fn module_hooks(&self) -> Vec<&str> {
-        self.exports
-            .iter()
-            .map(String::as_str)
-            .filter(|e| HOOK_PREFIXES.iter().any(|p| e.starts_with(p)))
-            .collect()
+        self.exports.iter().map(String::as_str).filter(|e| HOOK_PREFIXES.iter().any(|p| e.starts_with(p))).collect()
     }
 }
 
@@ -218,10 +199,7 @@ pub fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
 
 impl BinaryError {
     fn malformed(format: Format, detail: impl Into<String>) -> Self {
-        BinaryError::Malformed {
-            format,
-            detail: detail.into(),
-        }
+        BinaryError::Malformed { format, detail: detail.into() }
     }
 
     /// Wrap an error from the `object` crate, whose messages read

@@ -10,23 +10,14 @@ use super::{Binary, BinaryError, Format, Import, Slice, text};
 /// Parse a PE32 or PE32+ image.
 pub(super) fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
     if data.len() < size_of::<pe::ImageDosHeader>() {
-        return Err(BinaryError::malformed(
-            Format::Pe,
-            "file ends inside the DOS header",
-        ));
+        return Err(BinaryError::malformed(Format::Pe, "file ends inside the DOS header"));
     }
     let slice = match FileKind::parse(data).map_err(malformed)? {
         FileKind::Pe32 => read(&PeFile::<pe::ImageNtHeaders32>::parse(data).map_err(malformed)?),
         FileKind::Pe64 => read(&PeFile::<pe::ImageNtHeaders64>::parse(data).map_err(malformed)?),
-        _ => Err(BinaryError::malformed(
-            Format::Pe,
-            "MZ header without a PE image behind it",
-        )),
+        _ => Err(BinaryError::malformed(Format::Pe, "MZ header without a PE image behind it")),
     }?;
-    Ok(Binary {
-        format: Format::Pe,
-        slices: vec![slice],
-    })
+    Ok(Binary { format: Format::Pe, slices: vec![slice] })
 }
 
 fn malformed(err: object::read::Error) -> BinaryError {
@@ -62,11 +53,7 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     if let Some(table) = file.delay_load_import_table().map_err(malformed)? {
         let mut descriptors = table.descriptors().map_err(malformed)?;
         while let Some(descriptor) = descriptors.next().map_err(malformed)? {
-            let dll = text(
-                table
-                    .name(descriptor.dll_name_rva.get(LE))
-                    .map_err(malformed)?,
-            );
+            let dll = text(table.name(descriptor.dll_name_rva.get(LE)).map_err(malformed)?);
             let names = descriptor.import_name_table_rva.get(LE);
             let mut thunks = table.thunks(names).map_err(malformed)?;
             while let Some(thunk) = thunks.next::<Pe>().map_err(malformed)? {
@@ -88,22 +75,13 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     }
 
     let machine = file.nt_headers().file_header().machine.get(LE);
-    Ok(Slice::new(
-        arch(machine),
-        imports,
-        exports,
-        libraries,
-        abi_info(file),
-    ))
+    Ok(Slice::new(arch(machine), imports, exports, libraries, abi_info(file)))
 }
 
 fn spend(budget: usize) -> Result<usize, BinaryError> {
-    budget.checked_sub(1).ok_or_else(|| {
-        BinaryError::malformed(
-            Format::Pe,
-            "import directory lists more entries than the file can hold",
-        )
-    })
+    budget
+        .checked_sub(1)
+        .ok_or_else(|| BinaryError::malformed(Format::Pe, "import directory lists more entries than the file can hold"))
 }
 
 fn pe_import(import: PeImport<'_>, dll: &str) -> Import {
@@ -111,11 +89,7 @@ fn pe_import(import: PeImport<'_>, dll: &str) -> Import {
         PeImport::Name(_hint, name) => text(name),
         PeImport::Ordinal(ordinal) => format!("#{ordinal}"),
     };
-    Import {
-        name,
-        library: Some(dll.to_owned()),
-        weak: false,
-    }
+    Import { name, library: Some(dll.to_owned()), weak: false }
 }
 
 /// The architecture name for a COFF `Machine`.
@@ -125,9 +99,7 @@ fn arch(machine: pe::Machine) -> String {
         pe::IMAGE_FILE_MACHINE_I386 => "x86",
         pe::IMAGE_FILE_MACHINE_ARM64 => "aarch64",
         pe::IMAGE_FILE_MACHINE_ARM64EC => "arm64ec",
-        pe::IMAGE_FILE_MACHINE_ARMNT
-        | pe::IMAGE_FILE_MACHINE_ARM
-        | pe::IMAGE_FILE_MACHINE_THUMB => "arm",
+        pe::IMAGE_FILE_MACHINE_ARMNT | pe::IMAGE_FILE_MACHINE_ARM | pe::IMAGE_FILE_MACHINE_THUMB => "arm",
         _ => return format!("pe-machine-{:#06x}", machine.0),
     };
     name.to_owned()
@@ -140,12 +112,7 @@ fn arch(machine: pe::Machine) -> String {
 /// plus their RVA, so in-place values resolve directly.
 fn abi_info<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Option<super::AbiInfo> {
     let is_64 = file.nt_headers().optional_header().magic() == pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC;
-    let image = Image {
-        regions: data_regions(file),
-        big_endian: false,
-        is_64,
-        file_len: file.data().len(),
-    };
+    let image = Image { regions: data_regions(file), big_endian: false, is_64, file_len: file.data().len() };
     image.find_abi_info(|_, in_place| Some(in_place))
 }
 
@@ -172,9 +139,6 @@ mod tests {
     #[test]
     fn err_dos_stub_only() {
         let err = parse(b"MZ").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed pe file: file ends inside the DOS header"
-        );
+        assert_eq!(err.to_string(), "malformed pe file: file ends inside the DOS header");
     }
 }

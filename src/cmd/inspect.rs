@@ -73,17 +73,9 @@ impl SliceReport {
     fn new(slice: &Slice) -> Self {
         SliceReport {
             arch: slice.arch.clone(),
-            python_imports: slice
-                .python_imports()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            python_imports: slice.python_imports().into_iter().map(str::to_string).collect(),
             python_library: slice.python_library().map(str::to_string),
-            module_hooks: slice
-                .module_hooks()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            module_hooks: slice.module_hooks().into_iter().map(str::to_string).collect(),
             imports_total: slice.imports.len(),
             abi_info: slice.abi_info,
         }
@@ -97,9 +89,7 @@ impl BinaryReport {
             member: b.member.clone(),
             role: b.role,
             format: b.format(),
-            module: name
-                .filter(|_| b.role == Role::Extension)
-                .map(|n| n.module.clone()),
+            module: name.filter(|_| b.role == Role::Extension).map(|n| n.module.clone()),
             suffix_abi: name.and_then(|n| n.abi),
             suffix_platform: name.and_then(|n| n.platform.clone()),
             slices: b.slices().iter().map(SliceReport::new).collect(),
@@ -132,13 +122,11 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: error: {e}");
         }
     }
-    output::to_stdout(|out| {
-        if args.json {
-            output::json(out, &report)
-        } else {
-            print_human(out, &report, args.verbose)
-        }
-    })?;
+    output::to_stdout(
+        |out| {
+            if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
+        },
+    )?;
     let failed = report.inputs.iter().any(|i| i.error.is_some());
     Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
@@ -150,19 +138,8 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         writeln!(out, "{}", input.path)?;
         if let Some(w) = &input.wheel {
             wheels += 1;
-            let build = w
-                .build
-                .as_deref()
-                .map(|b| format!(" build {b}"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "  wheel {} {}{build}, {} tag{}",
-                w.name,
-                w.version,
-                w.tags.len(),
-                plural(w.tags.len())
-            )?;
+            let build = w.build.as_deref().map(|b| format!(" build {b}")).unwrap_or_default();
+            writeln!(out, "  wheel {} {}{build}, {} tag{}", w.name, w.version, w.tags.len(), plural(w.tags.len()))?;
             for tag in &w.tags {
                 writeln!(out, "    {tag}")?;
             }
@@ -190,45 +167,23 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
     )
 }
 
-fn write_binary(
-    out: &mut dyn Write,
-    b: &BinaryReport,
-    verbose: bool,
-    slices: &mut usize,
-) -> io::Result<()> {
+fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &mut usize) -> io::Result<()> {
     let claim = match (&b.suffix_abi, &b.suffix_platform) {
         (Some(abi), Some(p)) => format!(", suffix {abi} ({p})"),
         (Some(abi), None) => format!(", suffix {abi}"),
         (None, _) if b.role == Role::Extension => ", suffix names no ABI".to_string(),
         (None, _) => String::new(),
     };
-    let module = b
-        .module
-        .as_deref()
-        .map(|m| format!(", module {m}"))
-        .unwrap_or_default();
+    let module = b.module.as_deref().map(|m| format!(", module {m}")).unwrap_or_default();
     let role = match b.role {
         Role::Extension => "extension",
         Role::Library => "library",
     };
-    writeln!(
-        out,
-        "  {}  [{} {role}{module}{claim}]",
-        b.member,
-        b.format.as_str()
-    )?;
+    writeln!(out, "  {}  [{} {role}{module}{claim}]", b.member, b.format.as_str())?;
     for s in &b.slices {
         *slices += 1;
-        let hooks = if s.module_hooks.is_empty() {
-            "none".to_string()
-        } else {
-            s.module_hooks.join(", ")
-        };
-        let dll = s
-            .python_library
-            .as_deref()
-            .map(|d| format!(", links {d}"))
-            .unwrap_or_default();
+        let hooks = if s.module_hooks.is_empty() { "none".to_string() } else { s.module_hooks.join(", ") };
+        let dll = s.python_library.as_deref().map(|d| format!(", links {d}")).unwrap_or_default();
         writeln!(
             out,
             "    {}: {} CPython import{} of {}, hooks {hooks}{dll}",

@@ -4,8 +4,10 @@ pub mod specs;
 
 use std::fmt;
 
+pub mod check;
 pub mod inspect;
 pub mod tags;
+pub mod verify;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.
@@ -25,20 +27,11 @@ pub struct CmdError {
 
 impl CmdError {
     pub fn new(message: impl Into<String>) -> Self {
-        CmdError {
-            message: message.into(),
-            source: None,
-        }
+        CmdError { message: message.into(), source: None }
     }
 
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        CmdError {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
+    pub fn with_source(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        CmdError { message: message.into(), source: Some(Box::new(source)) }
     }
 }
 
@@ -50,9 +43,7 @@ impl fmt::Display for CmdError {
 
 impl std::error::Error for CmdError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -93,9 +84,6 @@ pub struct InputArgs {
 impl InputArgs {
     /// The reading limits these options ask for.
     pub fn limits(&self) -> crate::wheel::Limits {
-        crate::wheel::Limits {
-            max_member_size: self.max_member_mib << 20,
-            ..crate::wheel::Limits::DEFAULT
-        }
+        crate::wheel::Limits { max_member_size: self.max_member_mib << 20, ..crate::wheel::Limits::DEFAULT }
     }
 }

@@ -8,9 +8,7 @@ use serde::Serialize;
 
 use crate::cmd::{CmdError, EXIT_OK, exit};
 use crate::output;
-use crate::specs::{
-    Abi3tSpec, Abi2026Spec, InternalSymbol, ManifestSource, ProtoChoice, Specs, StableItem,
-};
+use crate::specs::{Abi3tSpec, Abi2026Spec, InternalSymbol, ManifestSource, ProtoChoice, Specs, StableItem};
 use crate::version::PyVersion;
 
 /// The JSON schema this command writes.
@@ -31,20 +29,10 @@ pub struct Args {
 
 /// Run `uniabi specs`: exit 0 when the manifests load (whatever the symbols), 2 when not.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let specs = Specs::load(args.specs.as_deref())
-        .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
-    let report = if args.symbols.is_empty() {
-        Report::listing(&specs)
-    } else {
-        Report::symbols(&specs, &args.symbols)
-    };
-    output::to_stdout(|out| {
-        if args.json {
-            output::json(out, &report)
-        } else {
-            human(out, &report)
-        }
-    })?;
+    let specs =
+        Specs::load(args.specs.as_deref()).map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+    let report = if args.symbols.is_empty() { Report::listing(&specs) } else { Report::symbols(&specs, &args.symbols) };
+    output::to_stdout(|out| if args.json { output::json(out, &report) } else { human(out, &report) })?;
     Ok(exit(EXIT_OK))
 }
 
@@ -142,10 +130,9 @@ fn status<'a>(specs: &'a Specs, name: &str) -> SymbolStatus<'a> {
     let rule = specs.abi3t_rule(name);
     let abi3t = specs.abi3t();
     let a26 = specs.abi2026();
-    let platform = stable.and_then(|i| i.ifdef.as_deref()).map(|m| Platform {
-        ifdef: m,
-        doc: specs.feature_macro(m).map_or("", |f| f.doc.as_str()),
-    });
+    let platform = stable
+        .and_then(|i| i.ifdef.as_deref())
+        .map(|m| Platform { ifdef: m, doc: specs.feature_macro(m).map_or("", |f| f.doc.as_str()) });
     let abi3 = Abi3Status {
         included: stable.is_some(),
         since: stable.map(|i| i.added),
@@ -177,11 +164,7 @@ fn status<'a>(specs: &'a Specs, name: &str) -> SymbolStatus<'a> {
             reason: None,
             replacement: None,
             shim_ok: false,
-            source: abi3t
-                .opaque_structs
-                .iter()
-                .find(|o| o.name == name)
-                .map(|o| o.source.as_str()),
+            source: abi3t.opaque_structs.iter().find(|o| o.name == name).map(|o| o.source.as_str()),
         },
     };
     let included = specs.in_abi2026(name);
@@ -190,18 +173,13 @@ fn status<'a>(specs: &'a Specs, name: &str) -> SymbolStatus<'a> {
     } else {
         match stable {
             Some(_) if rule.is_some() => "unusable in abi3t, so outside the frozen set".to_string(),
-            Some(i) if included => format!(
-                "in the abi3t-usable Stable ABI as of {} (added {})",
-                a26.base_version, i.added
-            ),
-            Some(i) if !i.kind.is_symbol() => format!(
-                "a {}, not a linked symbol (the frozen set holds functions and data)",
-                i.kind
-            ),
-            Some(i) => format!(
-                "added in {}, after the set was frozen at {}",
-                i.added, a26.base_version
-            ),
+            Some(i) if included => {
+                format!("in the abi3t-usable Stable ABI as of {} (added {})", a26.base_version, i.added)
+            }
+            Some(i) if !i.kind.is_symbol() => {
+                format!("a {}, not a linked symbol (the frozen set holds functions and data)", i.kind)
+            }
+            Some(i) => format!("added in {}, after the set was frozen at {}", i.added, a26.base_version),
             None => "not in any stable ABI".to_string(),
         }
     };
@@ -223,11 +201,7 @@ fn human(out: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
             if let Some(first) = m.header.first() {
                 writeln!(out, "  {first}")?;
             }
-            let counts: Vec<String> = m
-                .counts
-                .iter()
-                .map(|c| format!("{} {}", c.count, count_label(c.name)))
-                .collect();
+            let counts: Vec<String> = m.counts.iter().map(|c| format!("{} {}", c.count, count_label(c.name))).collect();
             writeln!(out, "  {}", counts.join(", "))?;
         }
     }
@@ -238,12 +212,7 @@ fn human(out: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
             "{}  minimum {}, {}, export hook {}<name>, Windows DLL {}",
             a.tag, a.min_version, a.target_macro, a.export_hook_prefix, a.windows_dll
         )?;
-        writeln!(
-            out,
-            "  suffixes {}; Windows {}",
-            a.unix_suffixes.join(", "),
-            a.windows_suffixes.join(", ")
-        )?;
+        writeln!(out, "  suffixes {}; Windows {}", a.unix_suffixes.join(", "), a.windows_suffixes.join(", "))?;
         let opaque: Vec<&str> = a.opaque_structs.iter().map(|o| o.name.as_str()).collect();
         writeln!(out, "  opaque structs {}", opaque.join(", "))?;
     }
@@ -251,12 +220,7 @@ fn human(out: &mut dyn Write, r: &Report<'_>) -> io::Result<()> {
         writeln!(
             out,
             "{}  ({}, PEP 809)  minimum {}, {}={:#010x}, export hook {}<name>",
-            a.tag,
-            a.status,
-            a.min_version,
-            a.limited_api_macro,
-            a.macro_value,
-            a.export_hook_prefix
+            a.tag, a.status, a.min_version, a.limited_api_macro, a.macro_value, a.export_hook_prefix
         )?;
         writeln!(out, "  suffix {}", choice(&a.suffix))?;
         writeln!(out, "  Windows suffix {}", choice(&a.windows_suffix))?;
@@ -302,11 +266,7 @@ fn symbol(out: &mut dyn Write, s: &SymbolStatus<'_>) -> io::Result<()> {
     }
     match s.stable {
         Some(i) => {
-            let only = if i.abi_only {
-                ", ABI only (not in the Limited API; used by macros)"
-            } else {
-                ""
-            };
+            let only = if i.abi_only { ", ABI only (not in the Limited API; used by macros)" } else { "" };
             writeln!(out, "  stable ABI  {}, added {}{only}", i.kind, i.added)?;
         }
         None => writeln!(out, "  stable ABI  no")?,
@@ -329,26 +289,15 @@ fn symbol(out: &mut dyn Write, s: &SymbolStatus<'_>) -> io::Result<()> {
     let t = &s.abi3t;
     if t.usable {
         let since = t.since.map(|v| format!(", since {v}")).unwrap_or_default();
-        let opaque = if t.opaque {
-            " (opaque: pointers only, no fields or sizeof)"
-        } else {
-            ""
-        };
+        let opaque = if t.opaque { " (opaque: pointers only, no fields or sizeof)" } else { "" };
         writeln!(out, "  abi3t       yes{since}{opaque}")?;
     } else {
-        writeln!(
-            out,
-            "  abi3t       no: {}",
-            t.reason.unwrap_or("not usable")
-        )?;
+        writeln!(out, "  abi3t       no: {}", t.reason.unwrap_or("not usable"))?;
         if let Some(r) = t.replacement {
             writeln!(out, "              instead: {r}")?;
         }
         if t.shim_ok {
-            writeln!(
-                out,
-                "              a PyInit_ shim may import it when the module also exports PyModExport_"
-            )?;
+            writeln!(out, "              a PyInit_ shim may import it when the module also exports PyModExport_")?;
         }
         if let Some(src) = t.source {
             writeln!(out, "              source: {src}")?;

@@ -132,17 +132,8 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
         }
     }
-    let report = Report {
-        schema: SCHEMA,
-        inputs,
-    };
-    output::to_stdout(|out| {
-        if args.json {
-            output::json(out, &report)
-        } else {
-            human(out, &report)
-        }
-    })?;
+    let report = Report { schema: SCHEMA, inputs };
+    output::to_stdout(|out| if args.json { output::json(out, &report) } else { human(out, &report) })?;
     Ok(cmd::exit(level))
 }
 

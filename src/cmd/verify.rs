@@ -1,0 +1,124 @@
+//! `uniabi verify WHEEL...`: for every interpreter the tags admit, which file
+//! `import` loads for each extension module, and whether it can.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use crate::analysis::{self, Analysed};
+use crate::output;
+use crate::specs::Specs;
+use crate::suffixes::SuffixTable;
+use crate::tags::{Tag, TagSet, WheelFilename};
+use crate::verify::{self, Verification};
+
+/// Arguments of `uniabi verify`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print one JSON document (schema `uniabi/verify/1`).
+    #[arg(long)]
+    pub json: bool,
+    /// Admit and resolve as the PEP 809 prototype would (abi2026; prototype, not specified by PEP 809).
+    #[arg(long)]
+    pub pep809: bool,
+    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+}
+
+/// One wheel's resolution.
+#[derive(Debug, Serialize)]
+pub struct WheelVerification {
+    pub path: String,
+    pub error: Option<String>,
+    /// True when every admitted interpreter loads every module.
+    pub ok: bool,
+    #[serde(flatten)]
+    pub verification: Option<Verification>,
+}
+
+/// The `--json` document.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub inputs: Vec<WheelVerification>,
+}
+
+/// The tag set installers see: the file name's, else WHEEL's Tag: lines compressed.
+pub fn installer_tags(a: &Analysed) -> Option<TagSet> {
+    let w = a.wheel.as_ref()?;
+    match w.filename.parse::<WheelFilename>() {
+        Ok(name) => Some(name.tags),
+        Err(_) => {
+            let tags: Vec<Tag> = w.tags.iter().filter_map(|t| t.parse().ok()).collect();
+            Some(TagSet::compress(&tags))
+        }
+    }
+}
+
+/// Verify one analysed input.
+pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
+    let path = a.input.display.clone();
+    if let Some(error) = a.error() {
+        return WheelVerification { path, error: Some(error), ok: false, verification: None };
+    }
+    let Some(set) = installer_tags(a) else {
+        let error = format!("{path}: not a wheel; verify reads a wheel's tags");
+        return WheelVerification { path, error: Some(error), ok: false, verification: None };
+    };
+    let v = verify::verify(&set, &a.binaries, specs, table, pep809);
+    WheelVerification { path, error: None, ok: v.ok(), verification: Some(v) }
+}
+
+/// Run `uniabi verify`.
+pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let analysed = analysis::analyse_all(&args.input.paths, args.input.limits());
+    let inputs: Vec<WheelVerification> =
+        analysed.iter().map(|a| verify_input(a, &specs, &table, args.pep809)).collect();
+    for i in &inputs {
+        if let Some(e) = &i.error {
+            eprintln!("uniabi: error: {e}");
+        }
+    }
+    let report = Report { schema: "uniabi/verify/1", inputs };
+    output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
+    let level = if report.inputs.iter().any(|i| i.error.is_some()) {
+        EXIT_ERROR
+    } else if report.inputs.iter().any(|i| !i.ok) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    Ok(super::exit(level))
+}
+
+/// Human output: per wheel, per interpreter, what each module loads.
+pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for input in &report.inputs {
+        let Some(v) = &input.verification else {
+            writeln!(out, "{}: unreadable", input.path)?;
+            continue;
+        };
+        let verdict = if input.ok { "ok" } else { "FAILS" };
+        writeln!(
+            out,
+            "{}: {verdict}; tags admit {}",
+            input.path,
+            if v.admitted.is_empty() { "no interpreter".to_string() } else { v.admitted.join(", ") }
+        )?;
+        for r in &v.resolutions {
+            let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
+            match &r.problem {
+                None => writeln!(out, "  {:<6} {:<28} {} loads {file}", r.python, r.matched_tag, r.module)?,
+                Some(p) => writeln!(out, "  {:<6} {:<28} {} FAILS: {p}", r.python, r.matched_tag, r.module)?,
+            }
+        }
+    }
+    Ok(())
+}

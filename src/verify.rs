@@ -1,0 +1,273 @@
+//! Import resolution: for every interpreter a wheel's tags admit, which file
+//! `import` would load for each extension module, and whether it can load there.
+//!
+//! An installer matches tags; the interpreter then tries its extension suffixes
+//! in order ([`crate::suffixes`]) and calls the module's hook. A wheel is broken
+//! when an admitted interpreter finds no file for a module, or finds one it
+//! cannot load: an `.abi3.so` on a free-threaded build, a `.pyd` linked to the
+//! wrong `python*.dll`, no hook for that version, or the wrong architecture.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::{AnalysedBinary, Role};
+use crate::binary::{AbiInfo, Format, is_python_dll};
+use crate::naming;
+use crate::specs::Specs;
+use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
+use crate::tags::{Interpreter, PlatformTag, TagSet, interpreters};
+use crate::version::PyVersion;
+
+/// The first CPython that looks up `PyModExport_` hooks and reads `PyABIInfo`.
+const MODEXPORT_SINCE: PyVersion = PyVersion::new(3, 15);
+
+/// What one interpreter does with one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// The interpreter: `3.14t`.
+    pub python: String,
+    pub free_threaded: bool,
+    /// The tag through which the installer accepts the wheel.
+    pub matched_tag: String,
+    /// The platform part of the suffixes tried (`x86_64-linux-gnu`, `darwin`, `win_amd64`).
+    pub platform: String,
+    /// The module's dotted name: `psutil._psutil_linux`.
+    pub module: String,
+    /// The member `import` picks, if any.
+    pub file: Option<String>,
+    /// Whether it loads.
+    pub loads: bool,
+    /// Why it does not, as a sentence.
+    pub problem: Option<String>,
+}
+
+/// Import resolution of one wheel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The interpreters the tags admit (3.10 to 3.16, both builds from 3.13).
+    pub admitted: Vec<String>,
+    /// One row per (platform, admitted interpreter, module).
+    pub resolutions: Vec<Resolution>,
+}
+
+impl Verification {
+    /// True when every admitted interpreter loads every module.
+    pub fn ok(&self) -> bool {
+        self.resolutions.iter().all(|r| r.loads)
+    }
+
+    /// The failing rows.
+    pub fn failures(&self) -> impl Iterator<Item = &Resolution> {
+        self.resolutions.iter().filter(|r| !r.loads)
+    }
+}
+
+/// The extension modules of a wheel: dotted name → its candidate files.
+fn modules(binaries: &[AnalysedBinary]) -> BTreeMap<String, Vec<&AnalysedBinary>> {
+    let mut out: BTreeMap<String, Vec<&AnalysedBinary>> = BTreeMap::new();
+    for b in binaries.iter().filter(|b| b.role == Role::Extension) {
+        let Some(name) = &b.name else { continue };
+        let dir = b.member.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let dotted =
+            if dir.is_empty() { name.module.clone() } else { format!("{}.{}", dir.replace('/', "."), name.module) };
+        out.entry(dotted).or_default().push(b);
+    }
+    out
+}
+
+/// The architectures a platform tag requires of every binary, in slice naming.
+fn required_arches(platform: &PlatformTag) -> Vec<&'static str> {
+    match platform.arch() {
+        Some("x86_64" | "amd64") => vec!["x86_64"],
+        Some("aarch64" | "arm64") => vec!["aarch64"],
+        Some("universal2") => vec!["x86_64", "aarch64"],
+        Some("i686" | "x86" | "i386") => vec!["x86"],
+        Some("ppc64le") => vec!["ppc64le"],
+        Some("s390x") => vec!["s390x"],
+        Some("riscv64") => vec!["riscv64"],
+        _ => Vec::new(),
+    }
+}
+
+/// The suffix platforms a tag set names, each with the architectures it requires.
+fn platforms(set: &TagSet) -> Vec<(SuffixPlatform, Vec<&'static str>)> {
+    let mut out: Vec<(SuffixPlatform, Vec<&'static str>)> = Vec::new();
+    for tag in &set.platform {
+        let Some(sp) = SuffixPlatform::from_platform_tag(tag.as_str()) else {
+            continue;
+        };
+        let arches = required_arches(tag);
+        match out.iter_mut().find(|(p, _)| *p == sp) {
+            Some((_, have)) => {
+                for a in arches {
+                    if !have.contains(&a) {
+                        have.push(a);
+                    }
+                }
+            }
+            None => out.push((sp, arches)),
+        }
+    }
+    out
+}
+
+/// Resolve every module of a wheel for every interpreter its tags admit.
+///
+/// With `pep809`, admission and suffixes follow the PEP 809 prototype
+/// (`abi2026` accepted by 3.15+, `.abi2026.so` tried before `.so`).
+pub fn verify(
+    set: &TagSet,
+    binaries: &[AnalysedBinary],
+    specs: &Specs,
+    table: &SuffixTable,
+    pep809: bool,
+) -> Verification {
+    let admitted: Vec<(Interpreter, String)> = interpreters()
+        .into_iter()
+        .filter_map(|i| {
+            let tag = if pep809 { i.matched_tag_pep809(set) } else { i.matched_tag(set) };
+            tag.map(|t| (i, t.to_string()))
+        })
+        .collect();
+    let mods = modules(binaries);
+    let mut resolutions = Vec::new();
+    for (platform, arches) in platforms(set) {
+        for (interp, matched) in &admitted {
+            let suffixes = table.suffixes(interp.version, interp.free_threaded, &platform, pep809);
+            for (module, files) in &mods {
+                let leaf = module.rsplit('.').next().unwrap_or(module);
+                let chosen = suffixes.iter().find_map(|suffix| {
+                    files
+                        .iter()
+                        .find(|b| naming::base_name(&b.member) == format!("{leaf}{suffix}"))
+                        .map(|b| (*b, suffix))
+                });
+                let (file, problem) = match chosen {
+                    None => (
+                        None,
+                        Some(format!(
+                            "no file for module {module}: {} tries {} and the wheel has {}",
+                            interp,
+                            suffixes.join(", "),
+                            files.iter().map(|b| naming::base_name(&b.member)).collect::<Vec<_>>().join(", ")
+                        )),
+                    ),
+                    Some((b, suffix)) => {
+                        (Some(b.member.clone()), load_problem(b, leaf, suffix, *interp, &platform, &arches, specs))
+                    }
+                };
+                resolutions.push(Resolution {
+                    python: interp.to_string(),
+                    free_threaded: interp.free_threaded,
+                    matched_tag: matched.clone(),
+                    platform: platform.part.clone(),
+                    module: module.clone(),
+                    loads: problem.is_none(),
+                    file,
+                    problem,
+                });
+            }
+        }
+    }
+    Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions }
+}
+
+/// Why `b`, picked by `suffix`, cannot load on `interp`; `None` if it can.
+fn load_problem(
+    b: &AnalysedBinary,
+    module: &str,
+    suffix: &str,
+    interp: Interpreter,
+    platform: &SuffixPlatform,
+    arches: &[&str],
+    specs: &Specs,
+) -> Option<String> {
+    let file = naming::base_name(&b.member);
+    if interp.free_threaded && (suffix.starts_with(".abi3.") || suffix.starts_with(".abi3-")) {
+        return Some(format!("{interp} picks {file}, an abi3 module, which fails or crashes on a free-threaded build"));
+    }
+    let have: Vec<&str> = b.slices().iter().map(|s| s.arch.as_str()).collect();
+    if let Some(missing) = arches.iter().find(|a| !have.contains(a)) {
+        return Some(format!("{file} has no {missing} code (it holds {})", have.join(", ")));
+    }
+    if b.format() == Format::Pe
+        && let Some(problem) = dll_problem(b, interp)
+    {
+        return Some(format!("{file} {problem}"));
+    }
+    if platform.os == SuffixOs::Windows && b.format() != Format::Pe {
+        return Some(format!("{file} is not a PE file, so Windows cannot load it"));
+    }
+    for slice in b.slices() {
+        if let Some(info) = slice.abi_info
+            && let Some(problem) = abi_info_problem(&info, interp)
+        {
+            return Some(format!("{file}: {problem}"));
+        }
+        if !interp.free_threaded
+            && let Some(sym) = slice.python_imports().into_iter().find(|s| specs.internal_free_threading(s).is_some())
+        {
+            return Some(format!("{file} imports {sym}, which only free-threaded builds export"));
+        }
+    }
+    let hooks: Vec<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
+    let init = format!("PyInit_{module}");
+    let export = format!("PyModExport_{module}");
+    let found = hooks.iter().any(|h| *h == init || (interp.version >= MODEXPORT_SINCE && *h == export));
+    if !found && module.is_ascii() {
+        let wanted = if interp.version >= MODEXPORT_SINCE { format!("{export} or {init}") } else { init };
+        return Some(format!("{file} exports no {wanted}, which {interp} calls"));
+    }
+    None
+}
+
+/// Whether a `.pyd`'s DLL exists and fits on `interp`.
+fn dll_problem(b: &AnalysedBinary, interp: Interpreter) -> Option<String> {
+    let dll = b.slices().iter().find_map(|s| s.python_library())?;
+    let lower = dll.to_ascii_lowercase();
+    if !is_python_dll(&lower) {
+        return None;
+    }
+    let digits = &lower["python".len()..lower.len() - ".dll".len()];
+    let (num, t) = match digits.strip_suffix('t') {
+        Some(n) => (n, true),
+        None => (digits, false),
+    };
+    let ft = interp.free_threaded;
+    if num == "3" {
+        return match (t, ft) {
+            (false, true) => Some(format!("links {dll}, the GIL build's stable ABI, which {interp} cannot use")),
+            (true, false) if interp.version < MODEXPORT_SINCE => {
+                Some(format!("links {dll}, which GIL builds before 3.15 do not have"))
+            }
+            _ => None,
+        };
+    }
+    let wanted = format!("{}{}", interp.version.tag_digits(), if ft { "t" } else { "" });
+    let got = format!("{num}{}", if t { "t" } else { "" });
+    (wanted != got).then(|| format!("links {dll}, but {interp} provides python{wanted}.dll"))
+}
+
+/// Whether the PyABIInfo record lets `interp` load the module.
+fn abi_info_problem(info: &AbiInfo, interp: Interpreter) -> Option<String> {
+    if interp.free_threaded && !info.is_free_threaded() {
+        return Some(format!("its PyABIInfo (flags {}) does not include free-threaded builds", info.flag_names()));
+    }
+    if !interp.free_threaded && !info.is_gil() {
+        return Some(format!("its PyABIInfo (flags {}) does not include GIL builds", info.flag_names()));
+    }
+    if interp.version >= MODEXPORT_SINCE {
+        let running = interp.version.hex();
+        if !info.is_stable() && info.build_version != 0 && (info.build_version >> 16) != (running >> 16) {
+            return Some(format!(
+                "its PyABIInfo says it was built for {} only",
+                AbiInfo::version_text(info.build_version & 0xffff_0000)
+            ));
+        }
+        if info.is_stable() && info.abi_version != 0 && (info.abi_version & 0xffff_0000) > running {
+            return Some(format!("its PyABIInfo asks for at least {}", AbiInfo::version_text(info.abi_version)));
+        }
+    }
+    None
+}

@@ -1,0 +1,311 @@
+//! `uniabi check`: every sample passes its own claims (golden output), and
+//! wrong wheels built at test time from the samples fail with the right codes.
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check", "--json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code().unwrap(), doc)
+}
+
+/// The codes of the error findings of the first input.
+fn error_codes(doc: &serde_json::Value) -> Vec<String> {
+    let mut codes: Vec<String> = doc["inputs"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+fn symbols_of(doc: &serde_json::Value, code: &str) -> Vec<String> {
+    doc["inputs"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .flat_map(|f| f["symbols"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn ok_every_sample_passes_its_own_claims_golden() {
+    for wheel in sample_wheels() {
+        let path = rel(&wheel);
+        let stem = wheel.file_stem().unwrap().to_string_lossy().into_owned();
+        let human = run(&["check", "--verbose", &path]);
+        assert_eq!(human.status.code(), Some(0), "{path}:\n{}", stdout(&human));
+        golden(&format!("check/{stem}.txt"), &stdout(&human));
+        let (code, doc) = check_json(&[&path]);
+        assert_eq!(code, 0);
+        assert_eq!(doc["schema"], "uniabi/check/1");
+        assert_eq!(doc["inputs"][0]["verdict"], "pass", "{path}");
+        assert!(error_codes(&doc).is_empty(), "{path}: {:?}", error_codes(&doc));
+        golden(&format!("check/{stem}.json"), &serde_json::to_string_pretty(&doc).unwrap());
+    }
+}
+
+#[test]
+fn ok_claims_of_the_samples() {
+    let (_, doc) = check_json(&[&rel(&sample("cp313-abi3.abi3t-manylinux"))]);
+    assert_eq!(doc["inputs"][0]["claims"], serde_json::json!(["abi3", "abi3t"]));
+    let (_, doc) = check_json(&[&rel(&sample("psutil-7.1.2-cp313-cp313t-win"))]);
+    assert_eq!(doc["inputs"][0]["claims"], serde_json::json!(["cp313t"]));
+}
+
+fn scratch_for(name: &str) -> std::path::PathBuf {
+    scratch(&format!("check-{name}"))
+}
+
+fn assert_fails_with(path: &Path, codes: &[&str]) -> serde_json::Value {
+    let (code, doc) = check_json(&[&path.to_string_lossy()]);
+    assert_eq!(code, 1, "{}: {doc:#}", path.display());
+    assert_eq!(doc["inputs"][0]["verdict"], "fail");
+    let got = error_codes(&doc);
+    for want in codes {
+        assert!(got.iter().any(|g| g == want), "{}: expected {want} in {got:?}", path.display());
+    }
+    doc
+}
+
+const PSUTIL_LINUX_ABI3: &str = "cp36-abi3-manylinux";
+const PSUTIL_LINUX_SO: &str = "psutil/_psutil_linux.abi3.so";
+
+#[test]
+fn err_abi3_wheel_retagged_abi3_abi3t() {
+    let dir = scratch_for("abi3t");
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3.abi3t-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_28_x86_64", "cp36-abi3t-manylinux_2_28_x86_64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["abi3t-no-modexport", "abi3t-unusable", "suffix-abi3-for-abi3t", "unloadable"]);
+    assert_eq!(symbols_of(&doc, "abi3t-unusable"), ["PyModule_Create2"]);
+}
+
+#[test]
+fn err_abi3_wheel_claiming_too_old_a_version() {
+    // The universal demo imports Py_GetConstantBorrowed, stable since 3.13.
+    let dir = scratch_for("too-old");
+    let p = retag(
+        "cp313-abi3.abi3t-manylinux",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp312-abi3-manylinux_2_5_x86_64.whl",
+        &["cp312-abi3-manylinux_2_5_x86_64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["symbol-too-new"]);
+    let finding =
+        doc["inputs"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "symbol-too-new").unwrap();
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("from 3.12") && message.contains("in 3.13"), "{finding}");
+    assert_eq!(symbols_of(&doc, "symbol-too-new"), ["Py_GetConstantBorrowed"]);
+}
+
+#[test]
+fn err_free_threaded_binary_in_an_abi3_wheel() {
+    let dir = scratch_for("ft-in-abi3");
+    let ft = read_members(&sample("cp313-cp313t-manylinux"));
+    let (ft_name, ft_data) = ft.into_iter().find(|(n, _)| n.ends_with(".so")).unwrap();
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_28_x86_64"],
+        |m| {
+            m.retain(|(n, _)| n != PSUTIL_LINUX_SO);
+            m.insert(0, (ft_name, ft_data));
+        },
+    );
+    let doc =
+        assert_fails_with(&p, &["suffix-not-claimed", "internal-symbol", "symbol-not-in-abi", "no-loadable-file"]);
+    assert_eq!(symbols_of(&doc, "internal-symbol"), ["_Py_DecRefShared", "_Py_MergeZeroLocalRefcount"]);
+}
+
+#[test]
+fn err_windows_abi3_pyd_claimed_as_abi3t() {
+    let dir = scratch_for("win-abi3t");
+    let p = retag(
+        "psutil-7.1.2-cp37-abi3-win_amd64",
+        &dir,
+        "psutil-7.1.2-cp37-abi3t-win_amd64.whl",
+        &["cp37-abi3t-win_amd64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["dll-mismatch", "abi3t-no-modexport", "unloadable"]);
+    assert_eq!(symbols_of(&doc, "dll-mismatch"), ["python3.dll"]);
+}
+
+#[test]
+fn err_python_tag_with_t_is_dead() {
+    let dir = scratch_for("dead");
+    let p = retag(
+        "cp313-abi3t-win_amd64",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp315t-abi3t-win_amd64.whl",
+        &["cp315t-abi3t-win_amd64"],
+        |_| {},
+    );
+    assert_fails_with(&p, &["dead-tag"]);
+}
+
+#[test]
+fn err_tags_admit_an_interpreter_no_binary_serves() {
+    let dir = scratch_for("overclaim");
+    let tags = [
+        "cp313-cp313t-manylinux_2_28_x86_64",
+        "cp313-cp314t-manylinux_2_28_x86_64",
+        "cp314-cp313t-manylinux_2_28_x86_64",
+        "cp314-cp314t-manylinux_2_28_x86_64",
+    ];
+    let p = retag(
+        "cp314-cp314t-manylinux",
+        &dir,
+        "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
+        &tags,
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["no-loadable-file", "dead-tag"]);
+    let text = doc.to_string();
+    assert!(text.contains("3.13t"), "names the interpreter left without a file");
+}
+
+#[test]
+fn err_file_name_and_wheel_file_disagree() {
+    let dir = scratch_for("mismatch");
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_17_x86_64"],
+        |_| {},
+    );
+    assert_fails_with(&p, &["tags-mismatch"]);
+}
+
+#[test]
+fn err_abi3_binary_in_a_version_specific_wheel() {
+    let dir = scratch_for("abi3-as-cp313t");
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp313-cp313t-manylinux_2_28_x86_64.whl",
+        &["cp313-cp313t-manylinux_2_28_x86_64"],
+        |_| {},
+    );
+    assert_fails_with(&p, &["suffix-not-claimed", "unloadable"]);
+}
+
+#[test]
+fn err_python3t_dll_in_an_abi3_wheel() {
+    let dir = scratch_for("python3t-abi3");
+    let p = retag(
+        "cp313-abi3t-win_amd64",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp313-abi3-win_amd64.whl",
+        &["cp313-abi3-win_amd64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["dll-mismatch", "unloadable"]);
+    assert_eq!(symbols_of(&doc, "dll-mismatch"), ["python3t.dll"]);
+}
+
+#[test]
+fn err_module_without_its_hook() {
+    let dir = scratch_for("no-hook");
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_28_x86_64"],
+        |m| {
+            for (n, _) in m.iter_mut() {
+                if n == PSUTIL_LINUX_SO {
+                    *n = "psutil/_renamed.abi3.so".into();
+                }
+            }
+        },
+    );
+    assert_fails_with(&p, &["missing-hook", "unloadable"]);
+}
+
+#[test]
+fn err_abi_info_disagrees_with_tags() {
+    let dir = scratch_for("abi-info");
+    let p = retag(
+        "universal-0.2-cp313-abi3-win_amd64",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp315-abi3.abi3t-win_amd64.whl",
+        &["cp315-abi3-win_amd64", "cp315-abi3t-win_amd64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["abi-info-mismatch", "dll-mismatch", "unloadable"]);
+    let f = doc["inputs"][0]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "abi-info-mismatch").unwrap();
+    assert!(f["message"].as_str().unwrap().contains("lacks free-threaded"), "{f}");
+}
+
+#[test]
+fn err_binary_for_the_wrong_architecture() {
+    let dir = scratch_for("arch");
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_aarch64.whl",
+        &["cp36-abi3-manylinux_2_28_aarch64"],
+        |_| {},
+    );
+    let doc = assert_fails_with(&p, &["unloadable"]);
+    assert!(doc.to_string().contains("has no aarch64 code"));
+}
+
+#[test]
+fn ok_abi_option_asks_about_qualification() {
+    let path = rel(&sample(PSUTIL_LINUX_ABI3));
+    let (code, doc) = check_json(&["--abi", "abi3t", &path]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["inputs"][0]["claims"], serde_json::json!(["abi3t"]));
+    assert_eq!(error_codes(&doc), ["abi3t-no-modexport", "abi3t-unusable"]);
+    let universal = rel(&sample("cp313-abi3.abi3t-manylinux"));
+    for abi in ["abi3t", "abi2026", "abi3"] {
+        let (code, doc) = check_json(&["--abi", abi, &universal]);
+        assert_eq!(code, 0, "the universal demo qualifies for {abi}: {doc:#}");
+    }
+    let (code, doc) = check_json(&["--abi", "abi2026", &rel(&sample("psutil-7.1.2-cp313-cp313t-win"))]);
+    assert_eq!(code, 1);
+    assert!(symbols_of(&doc, "symbol-not-in-abi").contains(&"PyMutex_Lock".to_string()), "{doc:#}");
+}
+
+#[test]
+fn err_bad_abi_option_and_unreadable_input() {
+    let out = run(&["check", "--abi", "abi4", "samples"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("'abi4' is not an ABI to check"), "{}", stderr(&out));
+    let dir = scratch_for("unreadable");
+    let bad = dir.join("x-1.0-cp313-abi3-linux_x86_64.whl");
+    std::fs::write(&bad, b"PK\x03\x04 nope").unwrap();
+    let (code, doc) = check_json(&[&bad.to_string_lossy(), &rel(&sample(PSUTIL_LINUX_ABI3))]);
+    assert_eq!(code, 2);
+    assert_eq!(doc["inputs"][0]["verdict"], "error");
+    assert_eq!(doc["inputs"][1]["verdict"], "pass");
+}
+
+#[test]
+fn ok_sarif_output() {
+    let out = run(&["check", "--format", "sarif", "--abi", "abi3t", &rel(&sample(PSUTIL_LINUX_ABI3))]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "abi3t-unusable" && r["level"] == "error"));
+}
