@@ -113,8 +113,8 @@ def run_once(cmd: Command, logdir: Path, tag: str, env: dict[str, str]) -> tuple
     if code not in cmd.ok_codes:
         first = next((l.strip() for l in err.read_text(errors="replace").splitlines() if l.strip()), "")
         error = first or "(no error output)"
-        if len(error) > 160:
-            error = error[:157] + "..."
+        if len(error) > 160:  # keep the start (what failed) and the end (why)
+            error = error[:70] + " ... " + error[-85:]
     elif any(m in text for m in cmd.failure_markers):
         marker = next(m for m in cmd.failure_markers if m in text)
         error = f"output says '{marker}'"
