@@ -252,6 +252,17 @@ impl Checker<'_> {
         InputCheck { path: a.input.display.clone(), claims: claims.names(), verdict, error, findings }
     }
 
+    /// Whether one extension binary would qualify for a stable ABI from 3.15
+    /// (what `check --abi abi3t|abi2026` decides): the error findings that block it.
+    pub fn blockers(&self, b: &AnalysedBinary, abi: StableAbi) -> Vec<Finding> {
+        let checker = Checker { specs: self.specs, table: self.table, abi: AbiChoice::Stable(abi) };
+        let claims = checker.chosen(Claims::default(), Some(ABI3T_SINCE));
+        let mut findings = Vec::new();
+        checker.check_binary(b, &claims, &mut findings);
+        findings.retain(|f| f.severity == Severity::Error);
+        findings
+    }
+
     /// The claims to judge: the input's own, or what `--abi` asks.
     fn chosen(&self, own: Claims, lowest_python: Option<PyVersion>) -> Claims {
         let mut c = Claims::default();

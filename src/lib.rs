@@ -13,6 +13,7 @@ pub mod output;
 pub mod specs;
 pub mod suffixes;
 pub mod tags;
+pub mod universal;
 pub mod verify;
 pub mod version;
 pub mod wheel;

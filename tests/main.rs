@@ -6,3 +6,4 @@ mod common;
 mod inspect;
 mod specs;
 mod tags;
+mod universal;
