@@ -106,8 +106,12 @@ pub struct WheelInfo {
     pub name: String,
     pub version: String,
     pub build: Option<String>,
-    /// The `Tag:` lines of WHEEL, sorted.
+    /// The tags of WHEEL's `Tag:` lines, expanded (some build tools write
+    /// compressed sets there), sorted, without duplicates.
     pub tags: Vec<String>,
+    /// `Tag:` lines that held a compressed set instead of one tag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compressed_tag_lines: Vec<String>,
     /// The wheel's file name.
     pub filename: String,
 }
@@ -164,11 +168,25 @@ fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::Bi
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
 pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
+    let mut tags = Vec::new();
+    let mut compressed_tag_lines = Vec::new();
+    for line in &wheel.metadata.tags {
+        match line.parse::<crate::tags::TagSet>() {
+            Ok(set) if set.expand().len() > 1 => {
+                compressed_tag_lines.push(line.clone());
+                tags.extend(set.expand().iter().map(|t| t.to_string()));
+            }
+            _ => tags.push(line.clone()),
+        }
+    }
+    tags.sort();
+    tags.dedup();
     WheelInfo {
         name: wheel.name.clone(),
         version: wheel.version.clone(),
         build: wheel.metadata.build.clone(),
-        tags: wheel.sorted_tags(),
+        tags,
+        compressed_tag_lines,
         filename: wheel.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
     }
 }

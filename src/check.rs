@@ -286,6 +286,13 @@ impl Checker<'_> {
                 format!("WHEEL has a Tag: line '{bad}' that is not a wheel tag"),
             ));
         }
+        for line in &w.compressed_tag_lines {
+            findings.push(wheel_finding(
+                "compressed-tag-line",
+                Severity::Warning,
+                format!("WHEEL has a compressed set on one Tag: line ('{line}'); the format wants one expanded tag per line, and tools that read WHEEL may not expand it"),
+            ));
+        }
         let set = match w.filename.parse::<WheelFilename>() {
             Ok(name) => {
                 if !name.tags.covers_exactly(&wheel_tags) {

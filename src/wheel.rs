@@ -267,14 +267,6 @@ impl Wheel {
         })
     }
 
-    /// The expanded `Tag:` lines of WHEEL, sorted, without duplicates.
-    pub fn sorted_tags(&self) -> Vec<String> {
-        let mut tags = self.metadata.tags.clone();
-        tags.sort();
-        tags.dedup();
-        tags
-    }
-
     /// Members whose names look like shared objects (`.so`, `.pyd`, `.dylib`, `.dll`, `.so.N`).
     pub fn shared_objects(&self) -> Vec<Member> {
         self.members.iter().filter(|m| crate::naming::is_shared_object_name(&m.name)).cloned().collect()

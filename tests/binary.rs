@@ -58,6 +58,12 @@ fn members() -> Vec<Member> {
     out
 }
 
+/// The members small enough to mutate thousands of times in a test (the
+/// larger samples are covered by the golden and cross-check tests).
+fn small_members() -> Vec<Member> {
+    members().into_iter().filter(|m| m.data.len() <= 256 << 10).collect()
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name().and_then(|n| n.to_str()).expect("utf-8 file name").to_owned()
 }
@@ -257,7 +263,7 @@ fn ok_samples_match_llvm_golden() {
 #[test]
 fn ok_sample_summary() {
     let mut lines = Vec::new();
-    for m in members() {
+    for m in members().into_iter().filter(|m| m.wheel.starts_with("psutil-") || m.wheel.starts_with("abi3_abi3t")) {
         let binary = m.parse();
         for slice in &binary.slices {
             lines.push(format!(
@@ -416,7 +422,7 @@ fn cut_points(len: usize) -> Vec<usize> {
 
 #[test]
 fn err_truncated_samples_never_panic() {
-    for m in members() {
+    for m in small_members() {
         for cut in cut_points(m.data.len()) {
             let result = binary::parse(&m.data[..cut]);
             if cut < 4 {
@@ -431,7 +437,7 @@ fn err_truncated_samples_never_panic() {
 
 #[test]
 fn err_flipped_header_bytes_never_panic() {
-    for m in members() {
+    for m in small_members() {
         let header = m.data.len().min(4096);
         for at in (0..header).step_by(3) {
             for mask in [0x01u8, 0x80, 0xff] {

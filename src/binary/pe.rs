@@ -35,7 +35,7 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     if let Some(table) = file.import_table().map_err(malformed)? {
         let mut descriptors = table.descriptors().map_err(malformed)?;
         while let Some(descriptor) = descriptors.next().map_err(malformed)? {
-            let dll = text(table.name(descriptor.name.get(LE)).map_err(malformed)?);
+            let dll = dll_name(file, table.name(descriptor.name.get(LE)), descriptor.name.get(LE))?;
             let lookup = match descriptor.original_first_thunk.get(LE) {
                 0 => descriptor.first_thunk.get(LE),
                 rva => rva,
@@ -53,7 +53,7 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     if let Some(table) = file.delay_load_import_table().map_err(malformed)? {
         let mut descriptors = table.descriptors().map_err(malformed)?;
         while let Some(descriptor) = descriptors.next().map_err(malformed)? {
-            let dll = text(table.name(descriptor.dll_name_rva.get(LE)).map_err(malformed)?);
+            let dll = dll_name(file, table.name(descriptor.dll_name_rva.get(LE)), descriptor.dll_name_rva.get(LE))?;
             let names = descriptor.import_name_table_rva.get(LE);
             let mut thunks = table.thunks(names).map_err(malformed)?;
             while let Some(thunk) = thunks.next::<Pe>().map_err(malformed)? {
@@ -76,6 +76,27 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
 
     let machine = file.nt_headers().file_header().machine.get(LE);
     Ok(Slice::new(arch(machine), imports, exports, libraries, abi_info(file)))
+}
+
+/// A DLL name from the import directory's own section, or — where a tool such as
+/// delvewheel renamed the DLL and put the new name in a section of its own — from
+/// whichever section holds the RVA.
+fn dll_name<Pe: ImageNtHeaders>(
+    file: &PeFile<'_, Pe>,
+    in_table: object::read::Result<&[u8]>,
+    rva: u32,
+) -> Result<String, BinaryError> {
+    if let Ok(name) = in_table {
+        return Ok(text(name));
+    }
+    let bytes = file.section_table().pe_data_at(file.data(), rva).ok_or_else(|| {
+        BinaryError::malformed(Format::Pe, "an import descriptor's DLL name lies outside every section")
+    })?;
+    let end = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or_else(|| BinaryError::malformed(Format::Pe, "an import descriptor's DLL name has no terminating NUL"))?;
+    Ok(text(&bytes[..end]))
 }
 
 fn spend(budget: usize) -> Result<usize, BinaryError> {
