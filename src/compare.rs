@@ -115,10 +115,7 @@ pub fn compare(analysed: &[Analysed], checker: &Checker, limits: Limits) -> Repo
             Ok(e) => {
                 let f = &e.filename;
                 let platform = join(&f.tags.platform);
-                groups
-                    .entry((f.normalized_name(), f.version.clone(), f.build.clone(), platform))
-                    .or_default()
-                    .push(e);
+                groups.entry((f.normalized_name(), f.version.clone(), f.build.clone(), platform)).or_default().push(e);
             }
             Err(e) => errors.push(e),
         }
@@ -145,7 +142,8 @@ fn entry(a: &Analysed, limits: Limits) -> Result<Entry<'_>, String> {
     if a.input.kind != InputKind::Wheel || a.wheel.is_none() {
         return Err(format!("{display}: not a wheel; compare groups wheels by project, version and platform"));
     }
-    let filename = WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
+    let filename =
+        WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
     let (members, dist_info) = member_names(&a.input.path, limits).map_err(|e| format!("{display}: {e}"))?;
     Ok(Entry { analysed: a, filename, members, dist_info })
 }
@@ -245,4 +243,45 @@ fn diff(pep803: &str, pep809: &str) -> String {
         return String::new();
     }
     similar::TextDiff::from_lines(pep803, pep809).unified_diff().header("pep803", "pep809").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::analysis::InputPath;
+
+    fn analysed(display: &str, kind: InputKind, errors: &[&str]) -> Analysed {
+        Analysed {
+            input: InputPath { display: display.into(), path: PathBuf::from(display), kind },
+            wheel: None,
+            binaries: Vec::new(),
+            errors: errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn ok_diff_of_equal_texts_is_empty() {
+        assert_eq!(diff("a\nb\n", "a\nb\n"), "");
+    }
+
+    #[test]
+    fn ok_diff_is_labelled_pep803_to_pep809() {
+        let d = diff("Tag: cp315-abi3-any\n", "Tag: cp315-abi2026-any\n");
+        assert_eq!(d, "--- pep803\n+++ pep809\n@@ -1 +1 @@\n-Tag: cp315-abi3-any\n+Tag: cp315-abi2026-any\n");
+    }
+
+    #[test]
+    fn err_bare_file_is_not_a_wheel() {
+        let a = analysed("ext.abi3.so", InputKind::File, &[]);
+        let e = entry(&a, Limits::DEFAULT).err().unwrap();
+        assert_eq!(e, "ext.abi3.so: not a wheel; compare groups wheels by project, version and platform");
+    }
+
+    #[test]
+    fn err_unreadable_input_keeps_its_error() {
+        let a = analysed("x.whl", InputKind::Wheel, &["x.whl: not a zip archive"]);
+        assert_eq!(entry(&a, Limits::DEFAULT).err().unwrap(), "x.whl: not a zip archive");
+    }
 }

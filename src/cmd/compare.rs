@@ -49,7 +49,11 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     }
     let wheels: usize = report.groups.iter().map(|g| g.today.wheel_count).sum();
     let qualify = |p: Proposal| {
-        report.groups.iter().filter(|g| if p == Proposal::Pep803 { &g.pep803 } else { &g.pep809 }.plan.qualifies).count()
+        report
+            .groups
+            .iter()
+            .filter(|g| if p == Proposal::Pep803 { &g.pep803 } else { &g.pep809 }.plan.qualifies)
+            .count()
     };
     writeln!(
         out,
@@ -79,8 +83,9 @@ fn print_group(out: &mut dyn Write, g: &Group) -> io::Result<()> {
 fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
     writeln!(
         out,
-        "  Today: {} serve {}: {}",
+        "  Today: {} {} {}: {}",
         plural(t.wheel_count, "wheel"),
+        if t.wheel_count == 1 { "serves" } else { "serve" },
         plural(t.interpreter_count, "interpreter"),
         list(&t.serves)
     )?;
@@ -132,7 +137,8 @@ fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<
         writeln!(out, "    Blockers:")?;
         for b in &plan.blockers {
             writeln!(out, "      {} in {}", b.member, b.wheel)?;
-            let codes = if b.codes.is_empty() { "wrong binary format for the platform".into() } else { b.codes.join(", ") };
+            let codes =
+                if b.codes.is_empty() { "wrong binary format for the platform".into() } else { b.codes.join(", ") };
             writeln!(out, "        {codes}")?;
             if !b.symbols.is_empty() {
                 writeln!(out, "        symbols: {}", b.symbols.join(", "))?;
