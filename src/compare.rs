@@ -15,7 +15,7 @@ use crate::analysis::{Analysed, InputKind, Role};
 use crate::check::Checker;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
-use crate::wheel::{Limits, Wheel};
+use crate::wheel::{Limits, Wheel, WheelError};
 
 /// The JSON schema name and version.
 pub const SCHEMA: &str = "uniabi/compare/1";
@@ -144,13 +144,14 @@ fn entry(a: &Analysed, limits: Limits) -> Result<Entry<'_>, String> {
     }
     let filename =
         WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
-    let (members, dist_info) = member_names(&a.input.path, limits).map_err(|e| format!("{display}: {e}"))?;
+    let (members, dist_info) =
+        member_names(&a.input.path, limits).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
     Ok(Entry { analysed: a, filename, members, dist_info })
 }
 
 /// The file member names of a wheel, in archive order, and its `.dist-info` directory.
-pub fn member_names(path: &Path, limits: Limits) -> Result<(Vec<String>, String), String> {
-    let wheel = Wheel::open(path, limits).map_err(|e| crate::cmd::chain(&e))?;
+fn member_names(path: &Path, limits: Limits) -> Result<(Vec<String>, String), WheelError> {
+    let wheel = Wheel::open(path, limits)?;
     Ok((wheel.members.iter().map(|m| m.name.clone()).collect(), wheel.dist_info.clone()))
 }
 

@@ -75,6 +75,7 @@ fn ok_psutil_samples_golden() {
 
     assert!(human.contains(&format!("    Wheel: psutil-7.1.2-cp315-abi3.abi3t-{PSUTIL_LINUX}.whl\n")));
     assert!(human.contains("        symbols: PyModule_Create2\n"));
+    assert!(human.contains("        links: python3.dll\n"));
     assert!(human.ends_with("3 groups from 7 wheels: PEP 803 qualifies for 0, PEP 809 for 0; 0 inputs unreadable\n"));
 }
 

@@ -139,9 +139,15 @@ fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<
             writeln!(out, "      {} in {}", b.member, b.wheel)?;
             let codes =
                 if b.codes.is_empty() { "wrong binary format for the platform".into() } else { b.codes.join(", ") };
-            writeln!(out, "        {codes}")?;
-            if !b.symbols.is_empty() {
-                writeln!(out, "        symbols: {}", b.symbols.join(", "))?;
+            writeln!(out, "        codes: {codes}")?;
+            // A `dll-mismatch` finding names the DLL the binary links among its symbols.
+            let (dlls, symbols): (Vec<&String>, Vec<&String>) =
+                b.symbols.iter().partition(|s| s.to_ascii_lowercase().ends_with(".dll"));
+            if !symbols.is_empty() {
+                writeln!(out, "        symbols: {}", join(&symbols))?;
+            }
+            if !dlls.is_empty() {
+                writeln!(out, "        links: {}", join(&dlls))?;
             }
         }
     }
@@ -161,4 +167,8 @@ fn print_diff(out: &mut dyn Write, what: &str, diff: &str) -> io::Result<()> {
 
 fn list(items: &[String]) -> String {
     if items.is_empty() { "none".to_string() } else { items.join(", ") }
+}
+
+fn join(items: &[&String]) -> String {
+    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
 }
