@@ -28,6 +28,8 @@ enum Command {
     Specs(cmd::specs::Args),
     /// Which CPython interpreters an installer lets install a wheel, through which tag.
     Tags(cmd::tags::Args),
+    /// Today's wheels next to the universal wheel PEP 803 and PEP 809 would make of them.
+    Compare(cmd::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Specs(args) => cmd::specs::run(args),
         Command::Tags(args) => cmd::tags::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
     };
     match result {
         Ok(code) => code,

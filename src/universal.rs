@@ -257,3 +257,18 @@ pub fn plan(
         uncovered,
     }
 }
+
+/// The `Generator:` value of the WHEEL files uniabi writes: `uniabi 0.1.0`.
+pub const GENERATOR: &str = concat!("uniabi ", env!("CARGO_PKG_VERSION"));
+
+impl UniversalPlan {
+    /// The `*.dist-info/WHEEL` file of the planned wheel: `Wheel-Version: 1.0`,
+    /// [`GENERATOR`], `Root-Is-Purelib: false`, then one `Tag:` line per tag, sorted.
+    pub fn wheel_file(&self) -> String {
+        let mut text = format!("Wheel-Version: 1.0\nGenerator: {GENERATOR}\nRoot-Is-Purelib: false\n");
+        for tag in &self.tags {
+            text.push_str(&format!("Tag: {tag}\n"));
+        }
+        text
+    }
+}

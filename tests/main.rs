@@ -3,6 +3,7 @@
 mod binary;
 mod check;
 mod common;
+mod compare;
 mod inspect;
 mod specs;
 mod tags;

@@ -5,6 +5,7 @@ pub mod specs;
 use std::fmt;
 
 pub mod check;
+pub mod compare;
 pub mod inspect;
 pub mod tags;
 pub mod verify;

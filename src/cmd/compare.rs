@@ -1,0 +1,174 @@
+//! `uniabi compare WHEEL... [--json]`: for each project, version and platform,
+//! the wheels as they are today next to the universal wheel PEP 803 and the
+//! PEP 809 prototype would make of them.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use crate::analysis;
+use crate::check::{AbiChoice, Checker};
+use crate::compare::{self, Group, Proposed, Report, Today};
+use crate::output;
+use crate::universal::Proposal;
+
+/// Arguments of `uniabi compare`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print one JSON document (schema `uniabi/compare/1`).
+    #[arg(long)]
+    pub json: bool,
+    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+}
+
+/// Run `uniabi compare`: exit 0 when every input was read (whether or not the
+/// wheels qualify), 2 when one could not be.
+pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
+    let limits = args.input.limits();
+    let analysed = analysis::analyse_all(&args.input.paths, limits);
+    let report = compare::compare(&analysed, &checker, limits);
+    for e in &report.errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
+    Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
+}
+
+/// Human output: per group, today, PEP 803, PEP 809, then the two diffs; a summary line last.
+pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for group in &report.groups {
+        print_group(out, group)?;
+        writeln!(out)?;
+    }
+    let wheels: usize = report.groups.iter().map(|g| g.today.wheel_count).sum();
+    let qualify = |p: Proposal| {
+        report
+            .groups
+            .iter()
+            .filter(|g| if p == Proposal::Pep803 { &g.pep803 } else { &g.pep809 }.plan.qualifies)
+            .count()
+    };
+    writeln!(
+        out,
+        "{} from {}: PEP 803 qualifies for {}, PEP 809 for {}; {} unreadable",
+        plural(report.groups.len(), "group"),
+        plural(wheels, "wheel"),
+        qualify(Proposal::Pep803),
+        qualify(Proposal::Pep809),
+        plural(report.errors.len(), "input"),
+    )
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn print_group(out: &mut dyn Write, g: &Group) -> io::Result<()> {
+    let build = g.build.as_deref().map(|b| format!(" (build {b})")).unwrap_or_default();
+    writeln!(out, "{} {}{build} for {}", g.name, g.version, g.platform)?;
+    print_today(out, &g.today)?;
+    print_proposed(out, "PEP 803 (abi3t, final)", &g.pep803)?;
+    print_proposed(out, "PEP 809 (abi2026, draft; this prototype's reading)", &g.pep809)?;
+    print_diff(out, "WHEEL file", &g.wheel_file_diff)?;
+    print_diff(out, "Members", &g.members_diff)
+}
+
+fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
+    writeln!(
+        out,
+        "  Today: {} {} {}: {}",
+        plural(t.wheel_count, "wheel"),
+        if t.wheel_count == 1 { "serves" } else { "serve" },
+        plural(t.interpreter_count, "interpreter"),
+        list(&t.serves)
+    )?;
+    for w in &t.wheels {
+        writeln!(out, "    {}", w.input)?;
+        for tag in &w.tags {
+            writeln!(out, "      Tag: {tag}")?;
+        }
+        writeln!(out, "      Extensions: {}", list(&w.extensions))?;
+        writeln!(out, "      Serves: {}", list(&w.serves))?;
+    }
+    Ok(())
+}
+
+fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<()> {
+    let plan = &p.plan;
+    let abi = plan.proposal.abi();
+    let verdict = if plan.qualifies {
+        format!("qualifies (every extension module has a binary that passes check --abi {abi})")
+    } else if plan.modules.is_empty() {
+        "does not qualify (no extension modules)".to_string()
+    } else {
+        format!("does not qualify (check --abi {abi} blocks every binary of a module)")
+    };
+    writeln!(out, "  {title}: {verdict}")?;
+    writeln!(out, "    Wheel: {}", plan.wheel)?;
+    for tag in &plan.tags {
+        writeln!(out, "      Tag: {tag}")?;
+    }
+    writeln!(out, "    Extensions:")?;
+    for m in &plan.modules {
+        let from = match (&m.source, &m.source_wheel) {
+            (Some(member), Some(wheel)) => format!("from {member} in {wheel}"),
+            _ => "no qualifying binary".to_string(),
+        };
+        writeln!(out, "      {}: {from}", m.member.display())?;
+    }
+    let macros: Vec<String> = plan.macros.iter().map(|m| m.display()).collect();
+    writeln!(out, "    Macros: {}", macros.join(", "))?;
+    if let Some(dll) = &plan.windows_dll {
+        writeln!(out, "    Windows DLL: {}", dll.display())?;
+    }
+    writeln!(out, "    Minimum Python: {}", plan.min_python)?;
+    writeln!(out, "    Serves: {}", list(&plan.serves))?;
+    if !plan.uncovered.is_empty() {
+        writeln!(out, "    Cannot serve (the inputs serve them today): {}", list(&plan.uncovered))?;
+    }
+    if !plan.blockers.is_empty() {
+        writeln!(out, "    Blockers:")?;
+        for b in &plan.blockers {
+            writeln!(out, "      {} in {}", b.member, b.wheel)?;
+            let codes =
+                if b.codes.is_empty() { "wrong binary format for the platform".into() } else { b.codes.join(", ") };
+            writeln!(out, "        codes: {codes}")?;
+            // A `dll-mismatch` finding names the DLL the binary links among its symbols.
+            let (dlls, symbols): (Vec<&String>, Vec<&String>) =
+                b.symbols.iter().partition(|s| s.to_ascii_lowercase().ends_with(".dll"));
+            if !symbols.is_empty() {
+                writeln!(out, "        symbols: {}", join(&symbols))?;
+            }
+            if !dlls.is_empty() {
+                writeln!(out, "        links: {}", join(&dlls))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_diff(out: &mut dyn Write, what: &str, diff: &str) -> io::Result<()> {
+    if diff.is_empty() {
+        return writeln!(out, "  {what}, PEP 803 -> PEP 809: identical");
+    }
+    writeln!(out, "  {what}, PEP 803 -> PEP 809:")?;
+    for line in diff.lines() {
+        writeln!(out, "    {line}")?;
+    }
+    Ok(())
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() { "none".to_string() } else { items.join(", ") }
+}
+
+fn join(items: &[&String]) -> String {
+    items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
