@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod binary;
 pub mod check;
 pub mod cmd;
+pub mod merge;
 pub mod naming;
 pub mod output;
 pub mod specs;

@@ -28,6 +28,10 @@ enum Command {
     Specs(cmd::specs::Args),
     /// Which CPython interpreters an installer lets install a wheel, through which tag.
     Tags(cmd::tags::Args),
+    /// Merge per-version wheels into one wheel per project, version and platform (fat, pep803 or pep809).
+    Merge(cmd::merge::Args),
+    /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
+    Split(cmd::split::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Specs(args) => cmd::specs::run(args),
         Command::Tags(args) => cmd::tags::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Split(args) => cmd::split::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,8 @@ use std::fmt;
 
 pub mod check;
 pub mod inspect;
+pub mod merge;
+pub mod split;
 pub mod tags;
 pub mod verify;
 use std::process::ExitCode;
