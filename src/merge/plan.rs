@@ -604,7 +604,7 @@ pub(crate) fn plan_universal(
     let mut out = output(group, scheme, set, up.tags.clone(), members, dropped, &v, dist_info, purelib, pep809, ctx);
     if !out.uncovered.is_empty() {
         out.notes.push(format!(
-            "{} cannot be served by a {} binary: they still need their own wheels ({})",
+            "{} cannot be served by the {} binary: they still need their own wheels ({})",
             out.uncovered.join(", "),
             proposal.abi(),
             out.uncovered_inputs.join(", ")
