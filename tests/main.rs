@@ -4,6 +4,7 @@ mod binary;
 mod check;
 mod common;
 mod inspect;
+mod merge;
 mod specs;
 mod tags;
 mod universal;

@@ -65,7 +65,9 @@ fn metadata_source(inputs: &[MergeInput], wanted: &str) -> Result<String, CmdErr
     inputs
         .iter()
         .find(|i| {
-            i.filename == wanted || i.display == wanted || (canonical.is_some() && std::fs::canonicalize(&i.path).ok() == canonical)
+            i.filename == wanted
+                || i.display == wanted
+                || (canonical.is_some() && std::fs::canonicalize(&i.path).ok() == canonical)
         })
         .map(|i| i.filename.clone())
         .ok_or_else(|| CmdError::new(format!("--metadata-from {wanted}: not one of the inputs")))
@@ -177,7 +179,12 @@ pub(crate) fn finish(report: &mut Report, inputs: &[MergeInput], force: bool, ct
 }
 
 /// Report errors that stop the command before planning (exit 2).
-pub(crate) fn finish_with_errors(schema: &'static str, json: bool, dry_run: bool, errors: Vec<String>) -> Result<ExitCode, CmdError> {
+pub(crate) fn finish_with_errors(
+    schema: &'static str,
+    json: bool,
+    dry_run: bool,
+    errors: Vec<String>,
+) -> Result<ExitCode, CmdError> {
     for e in &errors {
         eprintln!("uniabi: error: {e}");
     }

@@ -52,14 +52,20 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         return finish_with_errors(SCHEMA, args.json, args.dry_run, errors);
     }
     let ctx = Context { checker: &checker, outdir: args.outdir.clone(), limits };
-    let mut report =
-        Report { schema: SCHEMA, dry_run: args.dry_run, outputs: Vec::new(), refused: Vec::new(), notes: Vec::new(), errors: Vec::new() };
+    let mut report = Report {
+        schema: SCHEMA,
+        dry_run: args.dry_run,
+        outputs: Vec::new(),
+        refused: Vec::new(),
+        notes: Vec::new(),
+        errors: Vec::new(),
+    };
     match merge::plan_split(&inputs[0], &ctx) {
         Ok((outputs, notes)) => {
             report.outputs = outputs;
             report.notes = notes;
         }
-        Err(r) => report.refused.push(r),
+        Err(r) => report.refused.push(*r),
     }
     let level = finish(&mut report, &inputs, args.force, &ctx);
     print(&report, args.json)?;

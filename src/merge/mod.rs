@@ -120,3 +120,24 @@ pub struct Context<'a> {
     /// Reading limits for reopening inputs and outputs.
     pub limits: Limits,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_scheme_round_trips() {
+        for s in ["auto", "fat", "pep803", "pep809"] {
+            assert_eq!(s.parse::<Scheme>().unwrap().to_string(), s);
+        }
+        assert_eq!(Scheme::default(), Scheme::Auto);
+    }
+
+    #[test]
+    fn err_unknown_scheme() {
+        assert_eq!(
+            "thin".parse::<Scheme>().unwrap_err(),
+            "unknown scheme 'thin': expected auto, fat, pep803 or pep809"
+        );
+    }
+}

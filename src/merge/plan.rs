@@ -166,10 +166,11 @@ pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
         members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display.cmp(&b.display)));
         let build_label = build.as_ref().map(|b| format!(" build {b}")).unwrap_or_default();
         let platform_text = platforms.join(".");
-        per_release
-            .entry((name.clone(), version.clone(), build.clone()))
-            .or_default()
-            .push(format!("{platform_text} ({} input{})", members.len(), if members.len() == 1 { "" } else { "s" }));
+        per_release.entry((name.clone(), version.clone(), build.clone())).or_default().push(format!(
+            "{platform_text} ({} input{})",
+            members.len(),
+            if members.len() == 1 { "" } else { "s" }
+        ));
         out.push(Group {
             label: format!("{name} {version}{build_label} [{platform_text}]"),
             platforms: members[0].platforms.clone(),
@@ -339,9 +340,14 @@ fn conflict(
         _ => None,
     };
     let kind = if diff.is_some() { "text" } else { "binary" };
+    let hint = if name.starts_with(&format!("{}/", a.dist_info)) {
+        " (--metadata-from WHEEL takes the whole .dist-info from one input)"
+    } else {
+        ""
+    };
     let reason = format!(
         "{name} differs between {} and {} ({kind}); every member that is not an extension binary must be \
-         byte-identical across the inputs",
+         byte-identical across the inputs{hint}",
         a.filename, b.filename
     );
     Conflict { member: name.to_string(), inputs, reason, diff, hashes }
@@ -359,7 +365,7 @@ fn failures(v: &Verification) -> Vec<String> {
 }
 
 /// Checks every output shares: one `.dist-info` name and one `Root-Is-Purelib`.
-fn common(group: &Group, scheme: OutputScheme) -> Result<(String, bool), Refusal> {
+fn common(group: &Group, scheme: OutputScheme) -> Result<(String, bool), Box<Refusal>> {
     let first = group.inputs[0];
     let refuse = |reason: String| Refusal {
         group: group.label.clone(),
@@ -371,16 +377,16 @@ fn common(group: &Group, scheme: OutputScheme) -> Result<(String, bool), Refusal
         failures: Vec::new(),
     };
     if let Some(other) = group.inputs.iter().find(|i| i.dist_info != first.dist_info) {
-        return Err(refuse(format!(
+        return Err(Box::new(refuse(format!(
             "{} has {} but {} has {}; one wheel holds one .dist-info",
             first.filename, first.dist_info, other.filename, other.dist_info
-        )));
+        ))));
     }
     if let Some(other) = group.inputs.iter().find(|i| i.root_is_purelib != first.root_is_purelib) {
-        return Err(refuse(format!(
+        return Err(Box::new(refuse(format!(
             "WHEEL's Root-Is-Purelib differs: {} says {:?}, {} says {:?}",
             first.filename, first.root_is_purelib, other.filename, other.root_is_purelib
-        )));
+        ))));
     }
     Ok((first.dist_info.clone(), first.root_is_purelib.unwrap_or(false)))
 }
@@ -468,10 +474,11 @@ fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Refusal {
 }
 
 /// The fat wheel of a group: every binary under its own name.
-pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context) -> Result<OutputPlan, Refusal> {
+pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context) -> Result<OutputPlan, Box<Refusal>> {
     let scheme = OutputScheme::Fat;
     let (dist_info, purelib) = common(group, scheme)?;
-    let (members, dropped, conflicts) = collect(&group.inputs, |_, m| ExtChoice::Keep(m.to_string()), metadata_from, ctx);
+    let (members, dropped, conflicts) =
+        collect(&group.inputs, |_, m| ExtChoice::Keep(m.to_string()), metadata_from, ctx);
     if !conflicts.is_empty() {
         let mut r = refusal(
             group,
@@ -484,7 +491,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             ),
         );
         r.conflicts = conflicts;
-        return Err(r);
+        return Err(Box::new(r));
     }
     let mut union: Vec<Tag> = group.inputs.iter().flat_map(|i| i.tags.iter().cloned()).collect();
     union.sort();
@@ -501,7 +508,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             ),
         );
         r.failures = failures(&v);
-        return Err(r);
+        return Err(Box::new(r));
     }
     let mut tags: Vec<String> = union.iter().map(|t| t.to_string()).collect();
     tags.sort();
@@ -537,7 +544,7 @@ pub(crate) fn plan_universal(
     group: &Group,
     metadata_from: Option<&str>,
     ctx: &Context,
-) -> Result<OutputPlan, Refusal> {
+) -> Result<OutputPlan, Box<Refusal>> {
     let scheme = if proposal == Proposal::Pep803 { OutputScheme::Pep803 } else { OutputScheme::Pep809 };
     let pep809 = proposal == Proposal::Pep809;
     let (dist_info, purelib) = common(group, scheme)?;
@@ -564,7 +571,7 @@ pub(crate) fn plan_universal(
             ),
         );
         r.blockers = up.blockers;
-        return Err(r);
+        return Err(Box::new(r));
     }
     let (members, dropped, conflicts) = collect(
         &group.inputs,
@@ -588,18 +595,20 @@ pub(crate) fn plan_universal(
     if !conflicts.is_empty() {
         let mut r = refusal(group, scheme, format!("{} member(s) differ between the inputs", conflicts.len()));
         r.conflicts = conflicts;
-        return Err(r);
+        return Err(Box::new(r));
     }
     let set = match up.wheel.parse::<WheelFilename>() {
         Ok(f) => f.tags,
-        Err(e) => return Err(refusal(group, scheme, format!("the planned name {} does not parse: {e}", up.wheel))),
+        Err(e) => {
+            return Err(Box::new(refusal(group, scheme, format!("the planned name {} does not parse: {e}", up.wheel))));
+        }
     };
     let binaries = planned_binaries(group, &members);
     let v = verify::verify(&set, &binaries, ctx.checker.specs, ctx.checker.table, pep809);
     if !v.ok() {
         let mut r = refusal(group, scheme, format!("{} would not load on every interpreter it admits", up.wheel));
         r.failures = failures(&v);
-        return Err(r);
+        return Err(Box::new(r));
     }
     let mut out = output(group, scheme, set, up.tags.clone(), members, dropped, &v, dist_info, purelib, pep809, ctx);
     if !out.uncovered.is_empty() {
@@ -625,8 +634,12 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
             Scheme::Pep809 => push(&mut plan, plan_universal(Proposal::Pep809, group, metadata_from, ctx)),
             Scheme::Auto => match plan_universal(Proposal::Pep803, group, metadata_from, ctx) {
                 Ok(mut universal) => {
-                    let needed: Vec<&MergeInput> =
-                        group.inputs.iter().copied().filter(|i| universal.uncovered_inputs.contains(&i.display)).collect();
+                    let needed: Vec<&MergeInput> = group
+                        .inputs
+                        .iter()
+                        .copied()
+                        .filter(|i| universal.uncovered_inputs.contains(&i.display))
+                        .collect();
                     universal.notes.push("auto: a binary qualifies for abi3t, so pep803".to_string());
                     if needed.is_empty() {
                         plan.outputs.push(universal);
@@ -643,9 +656,9 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                     match plan_fat(&companion_group, metadata_from, ctx) {
                         Ok(mut companion) => {
                             universal.notes.push(format!(
-                                "auto: {} is served by the companion fat wheel {}",
-                                universal.uncovered.join(", "),
-                                companion.filename()
+                                "auto: the companion fat wheel {} serves {}",
+                                companion.filename(),
+                                universal.uncovered.join(", ")
                             ));
                             companion.notes.push(format!(
                                 "auto: companion of {}, for {} which it cannot serve",
@@ -662,7 +675,7 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                                 universal.filename(),
                                 r.reason
                             );
-                            plan.refused.push(r);
+                            plan.refused.push(*r);
                         }
                     }
                 }
@@ -671,7 +684,7 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                         fat.notes.push(format!("auto: fat, because pep803 is not possible: {}", why.reason));
                         plan.outputs.push(fat);
                     }
-                    Err(r) => plan.refused.push(r),
+                    Err(r) => plan.refused.push(*r),
                 },
             },
         }
@@ -679,9 +692,9 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
     plan
 }
 
-fn push(plan: &mut MergePlan, r: Result<OutputPlan, Refusal>) {
+fn push(plan: &mut MergePlan, r: Result<OutputPlan, Box<Refusal>>) {
     match r {
         Ok(o) => plan.outputs.push(o),
-        Err(r) => plan.refused.push(r),
+        Err(r) => plan.refused.push(*r),
     }
 }

@@ -11,7 +11,7 @@ use crate::verify;
 /// Plan the split of one wheel. Each output holds every non-extension member
 /// and the extension binaries that the interpreters its tag admits load;
 /// a tag that admits no interpreter gets no wheel (a note says so).
-pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>, Vec<String>), Refusal> {
+pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>, Vec<String>), Box<Refusal>> {
     let mut by_pair: BTreeMap<(String, String), Vec<Tag>> = BTreeMap::new();
     for t in &input.tags {
         by_pair.entry((t.python.to_string(), t.abi.to_string())).or_default().push(t.clone());
@@ -39,7 +39,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
             .map(|r| format!("{} ({}): {}", r.python, r.module, r.problem.as_deref().unwrap_or("fails")))
             .collect();
         if !fails.is_empty() {
-            return Err(Refusal {
+            return Err(Box::new(Refusal {
                 group: group.label.clone(),
                 scheme: OutputScheme::Split,
                 inputs: vec![input.display.clone()],
@@ -47,7 +47,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
                 conflicts: Vec::new(),
                 blockers: Vec::new(),
                 failures: fails,
-            });
+            }));
         }
         let chosen: BTreeSet<&str> = v.resolutions.iter().filter_map(|r| r.file.as_deref()).collect();
         let (members, dropped, _) = plan::collect(

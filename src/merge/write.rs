@@ -81,10 +81,8 @@ pub fn write_output(
     }
     out.add_file(&format!("{}/WHEEL", plan.dist_info), wheel_file(plan).as_bytes())?;
     let checked = out.finish_checked(&plan.dist_info, |tmp| check_written(tmp, plan, ctx))?;
-    Ok(checked.map(|path| WriteOutcome {
-        size: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
-        verified: true,
-    }))
+    Ok(checked
+        .map(|path| WriteOutcome { size: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), verified: true }))
 }
 
 /// Reopen a complete output: RECORD must match every member, WHEEL's `Tag:`
