@@ -9,6 +9,7 @@ pub mod binary;
 pub mod check;
 pub mod cmd;
 pub mod compare;
+pub mod merge;
 pub mod naming;
 pub mod output;
 pub mod specs;

@@ -30,6 +30,10 @@ enum Command {
     Tags(cmd::tags::Args),
     /// Today's wheels next to the universal wheel PEP 803 and PEP 809 would make of them.
     Compare(cmd::compare::Args),
+    /// Merge per-version wheels into one wheel per project, version and platform (fat, pep803 or pep809).
+    Merge(cmd::merge::Args),
+    /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
+    Split(cmd::split::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
         Command::Specs(args) => cmd::specs::run(args),
         Command::Tags(args) => cmd::tags::run(args),
         Command::Compare(args) => cmd::compare::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
+        Command::Split(args) => cmd::split::run(args),
     };
     match result {
         Ok(code) => code,

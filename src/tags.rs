@@ -1373,7 +1373,7 @@ mod tests {
             assert!(dead_tags(&w.tags).is_empty(), "{name}");
             n += 1;
         }
-        assert_eq!(n, 11);
+        assert!(n >= 11);
         let w: WheelFilename =
             "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl"
                 .parse()

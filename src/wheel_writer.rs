@@ -205,7 +205,19 @@ impl OutputWheel {
     }
 
     /// Write `<dist_info>/RECORD` last, close the archive, and move it into place.
-    pub fn finish(mut self, dist_info: &str) -> Result<PathBuf, WriteError> {
+    pub fn finish(self, dist_info: &str) -> Result<PathBuf, WriteError> {
+        let checked = self.finish_checked(dist_info, |_| Ok::<(), std::convert::Infallible>(()))?;
+        checked.map_err(|never| match never {})
+    }
+
+    /// Like [`OutputWheel::finish`], but run `check` on the complete temporary
+    /// file before moving it into place. When `check` fails, the temporary file
+    /// is removed and nothing is written: the inner `Err` carries its reason.
+    pub fn finish_checked<E>(
+        mut self,
+        dist_info: &str,
+        check: impl FnOnce(&Path) -> Result<(), E>,
+    ) -> Result<Result<PathBuf, E>, WriteError> {
         let record_name = format!("{dist_info}/RECORD");
         let mut text = String::new();
         for (path, entry) in &self.record {
@@ -222,6 +234,9 @@ impl OutputWheel {
         let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
         file.sync_all().map_err(io_err)?;
         drop(file);
+        if let Err(e) = check(&self.tmp_path) {
+            return Ok(Err(e));
+        }
         if self.force {
             std::fs::rename(&self.tmp_path, &self.final_path).map_err(io_err)?;
         } else {
@@ -235,7 +250,7 @@ impl OutputWheel {
             })?;
             let _ = std::fs::remove_file(&self.tmp_path);
         }
-        Ok(self.final_path.clone())
+        Ok(Ok(self.final_path.clone()))
     }
 }
 

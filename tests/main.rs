@@ -5,6 +5,7 @@ mod check;
 mod common;
 mod compare;
 mod inspect;
+mod merge;
 mod specs;
 mod tags;
 mod universal;

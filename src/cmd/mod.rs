@@ -7,6 +7,8 @@ use std::fmt;
 pub mod check;
 pub mod compare;
 pub mod inspect;
+pub mod merge;
+pub mod split;
 pub mod tags;
 pub mod verify;
 use std::process::ExitCode;

@@ -1,0 +1,343 @@
+//! `uniabi merge WHEEL... -o OUTDIR [--scheme auto|fat|pep803|pep809] [--dry-run] [--force] [--json]`:
+//! one wheel per (project, version, build, platform tags) group.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::check::{AbiChoice, Checker};
+use crate::merge::{self, Context, MergeInput, OutputPlan, Refusal, Scheme};
+use crate::output;
+use crate::wheel::Limits;
+
+/// Arguments of `uniabi merge`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Wheels, or directories to search for wheels (a whole release directory may be given).
+    #[arg(required = true, value_name = "WHEEL")]
+    pub paths: Vec<PathBuf>,
+    /// The directory the merged wheels are written to (created if missing).
+    #[arg(short, long = "outdir", value_name = "OUTDIR")]
+    pub outdir: PathBuf,
+    /// auto: pep803 where a binary qualifies, else fat; fat: every binary; pep803: cp315-abi3.abi3t;
+    /// pep809: cp315-abi2026 (prototype).
+    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "fat", "pep803", "pep809"])]
+    pub scheme: String,
+    /// Print the plan and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print one JSON document (schema `uniabi/merge/1`).
+    #[arg(long)]
+    pub json: bool,
+    /// Where inputs' .dist-info files differ (METADATA written by different build tools), take
+    /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
+    #[arg(long, value_name = "WHEEL")]
+    pub metadata_from: Option<String>,
+    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+    /// Refuse any archive member that inflates past this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT.max_member_size >> 20)]
+    pub max_member_mib: u64,
+}
+
+/// The `--json` document of `merge` and `split`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub dry_run: bool,
+    pub outputs: Vec<OutputPlan>,
+    pub refused: Vec<Refusal>,
+    pub notes: Vec<String>,
+    /// Unreadable or corrupt inputs, unwritable outputs, and outputs that failed their check after writing.
+    pub errors: Vec<String>,
+}
+
+/// Resolve `--metadata-from` to an input's file name.
+fn metadata_source(inputs: &[MergeInput], wanted: &str) -> Result<String, CmdError> {
+    let canonical = std::fs::canonicalize(wanted).ok();
+    inputs
+        .iter()
+        .find(|i| {
+            i.filename == wanted
+                || i.display == wanted
+                || (canonical.is_some() && std::fs::canonicalize(&i.path).ok() == canonical)
+        })
+        .map(|i| i.filename.clone())
+        .ok_or_else(|| CmdError::new(format!("--metadata-from {wanted}: not one of the inputs")))
+}
+
+/// Load specs and inputs once; `Err` is a one-line error per unreadable input.
+pub(crate) fn prepare(
+    paths: &[PathBuf],
+    outdir: &Path,
+    dry_run: bool,
+    max_member_mib: u64,
+) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+    let limits = Limits { max_member_size: max_member_mib << 20, ..Limits::DEFAULT };
+    let (inputs, errors) = merge::load_inputs(paths, limits);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if inputs.is_empty() {
+        return Err(vec!["no input wheels".to_string()]);
+    }
+    if !dry_run && let Err(e) = std::fs::create_dir_all(outdir) {
+        return Err(vec![format!("{}: cannot create the output directory: {e}", outdir.display())]);
+    }
+    Ok((inputs, limits))
+}
+
+/// Write every planned output (after checking none would overwrite anything),
+/// recording each outcome; returns the errors and whether a check failed.
+pub(crate) fn write_all(
+    outputs: &mut [OutputPlan],
+    inputs: &[MergeInput],
+    force: bool,
+    ctx: &Context,
+) -> (Vec<String>, bool) {
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let errors = merge::check_outputs(&outputs.iter().collect::<Vec<_>>(), &paths, force);
+    if !errors.is_empty() {
+        return (errors, false);
+    }
+    let mut errors = Vec::new();
+    let mut failed = false;
+    for o in outputs.iter_mut() {
+        match merge::write_output(o, force, &paths, ctx) {
+            Ok(Ok(outcome)) => o.written = Some(outcome),
+            Ok(Err(problems)) => {
+                failed = true;
+                errors.extend(problems.into_iter().map(|p| format!("{p} (nothing written)")));
+            }
+            Err(e) => errors.push(super::chain(&e)),
+        }
+    }
+    (errors, failed)
+}
+
+/// Run `uniabi merge`.
+pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let scheme: Scheme = args.scheme.parse().map_err(CmdError::new)?;
+    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
+    let (inputs, limits) = match prepare(&args.paths, &args.outdir, args.dry_run, args.max_member_mib) {
+        Ok(x) => x,
+        Err(errors) => return finish_with_errors("uniabi/merge/1", args.json, args.dry_run, errors),
+    };
+    let metadata_from = args.metadata_from.as_deref().map(|m| metadata_source(&inputs, m)).transpose()?;
+    let ctx = Context { checker: &checker, outdir: args.outdir.clone(), limits };
+    let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);
+    let mut report = Report {
+        schema: "uniabi/merge/1",
+        dry_run: args.dry_run,
+        outputs: plan.outputs,
+        refused: plan.refused,
+        notes: plan.notes,
+        errors: Vec::new(),
+    };
+    let level = finish(&mut report, &inputs, args.force, &ctx);
+    print(&report, args.json)?;
+    Ok(super::exit(level))
+}
+
+/// Write (unless refused or a dry run), report errors on stderr, and return the exit level.
+pub(crate) fn finish(report: &mut Report, inputs: &[MergeInput], force: bool, ctx: &Context) -> u8 {
+    for r in &report.refused {
+        for line in refusal_lines(r) {
+            eprintln!("uniabi: error: {line}");
+        }
+    }
+    if !report.refused.is_empty() {
+        if !report.outputs.is_empty() && !report.dry_run {
+            report.notes.push("nothing was written, because a group was refused".to_string());
+        }
+        return EXIT_FINDINGS;
+    }
+    if report.dry_run {
+        return EXIT_OK;
+    }
+    let (errors, failed) = write_all(&mut report.outputs, inputs, force, ctx);
+    for e in &errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    let level = if failed {
+        EXIT_FINDINGS
+    } else if !errors.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    };
+    report.errors = errors;
+    level
+}
+
+/// Report errors that stop the command before planning (exit 2).
+pub(crate) fn finish_with_errors(
+    schema: &'static str,
+    json: bool,
+    dry_run: bool,
+    errors: Vec<String>,
+) -> Result<ExitCode, CmdError> {
+    for e in &errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    if json {
+        let report = Report { schema, dry_run, outputs: Vec::new(), refused: Vec::new(), notes: Vec::new(), errors };
+        output::to_stdout(|out| output::json(out, &report))?;
+    }
+    Ok(super::exit(EXIT_ERROR))
+}
+
+/// Print the report in the chosen format.
+pub(crate) fn print(report: &Report, json: bool) -> Result<(), CmdError> {
+    output::to_stdout(|out| if json { output::json(out, report) } else { print_human(out, report) })?;
+    Ok(())
+}
+
+/// One line per reason a group was refused, naming the file or member.
+fn refusal_lines(r: &Refusal) -> Vec<String> {
+    let mut lines = Vec::new();
+    if r.conflicts.is_empty() && r.blockers.is_empty() && r.failures.is_empty() {
+        lines.push(format!("{}: refused ({}): {}", r.group, r.scheme, r.reason));
+    }
+    for c in &r.conflicts {
+        lines.push(format!("{}: refused ({}): {}", r.group, r.scheme, c.reason));
+    }
+    for b in &r.blockers {
+        lines.push(format!(
+            "{}: refused ({}): {} {} does not qualify: {} ({})",
+            r.group,
+            r.scheme,
+            b.wheel,
+            b.member,
+            b.codes.join(", "),
+            b.symbols.join(", ")
+        ));
+    }
+    for f in &r.failures {
+        lines.push(format!("{}: refused ({}): {}: {f}", r.group, r.scheme, r.reason));
+    }
+    lines
+}
+
+fn rows(out: &mut dyn Write, label: &str, items: &[String]) -> io::Result<()> {
+    if items.is_empty() {
+        return writeln!(out, "  {label:<10}none");
+    }
+    for (n, item) in items.iter().enumerate() {
+        writeln!(out, "  {:<10}{item}", if n == 0 { label } else { "" })?;
+    }
+    Ok(())
+}
+
+/// Human output: per output wheel its scheme, path, inputs, tags, members kept
+/// and dropped, uncovered interpreters and verify result; then refusals.
+pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for o in &report.outputs {
+        let proto = o.prototype.map(|p| format!(" ({p})")).unwrap_or_default();
+        writeln!(out, "{}: {}{proto}", o.group, o.scheme)?;
+        writeln!(out, "  {:<10}{}", "output", o.path)?;
+        rows(out, "inputs", &o.inputs)?;
+        rows(out, "tags", &o.tags)?;
+        writeln!(out, "  {:<10}{}", "admits", merge_list(&o.admitted))?;
+        let binaries: Vec<String> = o
+            .binaries()
+            .map(|m| {
+                if m.name == m.source {
+                    format!("{} (from {})", m.name, file_name(&m.input))
+                } else {
+                    format!("{} (from {}: {})", m.name, file_name(&m.input), m.source)
+                }
+            })
+            .collect();
+        rows(out, "binaries", &binaries)?;
+        writeln!(
+            out,
+            "  {:<10}{} kept ({} extension binar{}), {} dropped",
+            "members",
+            o.members.len(),
+            binaries.len(),
+            if binaries.len() == 1 { "y" } else { "ies" },
+            o.dropped.len()
+        )?;
+        if report.dry_run {
+            for m in o.members.iter().filter(|m| !m.extension) {
+                writeln!(out, "  {:<10}  {}", "", m.name)?;
+            }
+        }
+        let dropped: Vec<String> =
+            o.dropped.iter().map(|d| format!("{} (from {}): {}", d.member, file_name(&d.input), d.reason)).collect();
+        if !dropped.is_empty() {
+            rows(out, "dropped", &dropped)?;
+        }
+        writeln!(out, "  {:<10}{}", "uncovered", merge_list(&o.uncovered))?;
+        for n in &o.notes {
+            writeln!(out, "  {:<10}{n}", "note")?;
+        }
+        let verdict = if o.verified { "ok: every admitted interpreter loads every module" } else { "FAILS" };
+        match &o.written {
+            Some(w) => {
+                writeln!(out, "  {:<10}{verdict} (rechecked after writing)", "verify")?;
+                writeln!(out, "  {:<10}{} bytes (inputs: {} bytes)", "wrote", w.size, o.input_size)?;
+            }
+            None if report.dry_run => writeln!(out, "  {:<10}{verdict} (planned; dry run, nothing written)", "verify")?,
+            None => writeln!(out, "  {:<10}{verdict} (planned; not written)", "verify")?,
+        }
+    }
+    for r in &report.refused {
+        writeln!(out, "{}: REFUSED ({})", r.group, r.scheme)?;
+        rows(out, "inputs", &r.inputs)?;
+        writeln!(out, "  {:<10}{}", "reason", r.reason)?;
+        for c in &r.conflicts {
+            writeln!(out, "  {:<10}{}: {}", "conflict", c.member, c.reason)?;
+            match &c.diff {
+                Some(d) => {
+                    for line in d.lines() {
+                        writeln!(out, "  {:<10}  {line}", "")?;
+                    }
+                }
+                None => {
+                    for (input, hash) in c.inputs.iter().zip(&c.hashes) {
+                        writeln!(out, "  {:<10}  {hash}  {}", "", file_name(input))?;
+                    }
+                }
+            }
+        }
+        for b in &r.blockers {
+            writeln!(out, "  {:<10}{} {}: {}", "blocked", file_name(&b.wheel), b.member, b.codes.join(", "))?;
+            if !b.symbols.is_empty() {
+                writeln!(out, "  {:<10}  {}", "", b.symbols.join(", "))?;
+            }
+        }
+        for f in &r.failures {
+            writeln!(out, "  {:<10}{f}", "fails")?;
+        }
+    }
+    for n in &report.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    let written = report.outputs.iter().filter(|o| o.written.is_some()).count();
+    writeln!(
+        out,
+        "{} output{} planned, {} written, {} refused",
+        report.outputs.len(),
+        if report.outputs.len() == 1 { "" } else { "s" },
+        written,
+        report.refused.len()
+    )
+}
+
+fn merge_list(items: &[String]) -> String {
+    if items.is_empty() { "none".to_string() } else { items.join(", ") }
+}
+
+fn file_name(path: &str) -> &str {
+    crate::naming::base_name(path)
+}

@@ -1,0 +1,124 @@
+//! Reading merge inputs: each must be a wheel whose RECORD matches its members.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::analysis::{self, Analysed, InputKind, Role};
+use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
+use crate::wheel::{Limits, Member, RecordEntry, Wheel};
+
+/// One input wheel, read and checked against its RECORD.
+#[derive(Debug, Clone)]
+pub struct MergeInput {
+    /// The path as the user gave it.
+    pub display: String,
+    pub path: PathBuf,
+    /// The wheel's file name.
+    pub filename: String,
+    /// The project name, normalized for a wheel file name (`abi3_abi3t_universal`).
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    /// `name-version.dist-info`.
+    pub dist_info: String,
+    pub root_is_purelib: Option<bool>,
+    /// The `Tag:` lines of WHEEL, parsed, sorted.
+    pub tags: Vec<Tag>,
+    /// The platform tags of those lines, sorted, without duplicates.
+    pub platforms: Vec<PlatformTag>,
+    /// The file members (directories aside), in archive order.
+    pub members: Vec<Member>,
+    /// Every member's verified RECORD row.
+    pub record: BTreeMap<String, RecordEntry>,
+    /// The binaries found in it.
+    pub analysed: Analysed,
+    /// The wheel's size on disk.
+    pub size: u64,
+}
+
+impl MergeInput {
+    /// Whether a member is an extension module (as opposed to a vendored library or any other file).
+    pub fn is_extension(&self, member: &str) -> bool {
+        self.analysed.binaries.iter().any(|b| b.member == member && b.role == Role::Extension)
+    }
+
+    /// The verified sha256 of a member.
+    pub fn hash(&self, member: &str) -> Option<&str> {
+        self.record.get(member).and_then(|e| e.hash.as_deref())
+    }
+
+    /// Members that WHEEL and RECORD replace, or that a merge invalidates (signatures).
+    pub fn is_regenerated(&self, member: &str) -> bool {
+        let Some(rest) = member.strip_prefix(&self.dist_info).and_then(|r| r.strip_prefix('/')) else {
+            return false;
+        };
+        matches!(rest, "WHEEL" | "RECORD" | "RECORD.jws" | "RECORD.p7s")
+    }
+}
+
+/// Read every input; the errors name the file (and member) that could not be read or is corrupt.
+pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<String>) {
+    let expanded = analysis::expand_paths(paths);
+    let results = analysis::parallel_map(&expanded, |item| match item {
+        Err(e) => Err(format!("{}: {}", e.display, e.message)),
+        Ok(input) if input.kind != InputKind::Wheel => {
+            Err(format!("{}: not a wheel; merge and split read wheels only", input.display))
+        }
+        Ok(input) => load_one(input, limits),
+    });
+    let mut inputs: Vec<MergeInput> = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(i) => {
+                let canonical = std::fs::canonicalize(&i.path).ok();
+                if !inputs.iter().any(|j| std::fs::canonicalize(&j.path).ok() == canonical) {
+                    inputs.push(i);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (inputs, errors)
+}
+
+fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, String> {
+    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
+    let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
+    let record = wheel.verify_record().map_err(|e| fail(&e))?;
+    let analysed = analysis::analyse(input, limits);
+    if let Some(e) = analysed.error() {
+        return Err(e);
+    }
+    let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let parsed = filename.parse::<WheelFilename>().ok();
+    let mut tags = Vec::new();
+    let expanded = analysed.wheel.as_ref().map(|w| w.tags.clone()).unwrap_or_default();
+    for line in expanded {
+        let tag: Tag = line
+            .parse()
+            .map_err(|_| format!("{}: WHEEL has a Tag: line '{line}' that is not a wheel tag", input.display))?;
+        tags.push(tag);
+    }
+    tags.sort();
+    let mut platforms: Vec<PlatformTag> = tags.iter().map(|t| t.platform.clone()).collect();
+    platforms.sort();
+    platforms.dedup();
+    let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
+    Ok(MergeInput {
+        display: input.display.clone(),
+        path: input.path.clone(),
+        name: normalize_name(parsed.as_ref().map_or(&wheel.name, |p| &p.name)),
+        version: parsed.as_ref().map_or(&wheel.version, |p| &p.version).clone(),
+        build: wheel.metadata.build.clone().or_else(|| parsed.as_ref().and_then(|p| p.build.clone())),
+        filename,
+        dist_info: wheel.dist_info.clone(),
+        root_is_purelib: wheel.metadata.root_is_purelib,
+        tags,
+        platforms,
+        members: wheel.members.clone(),
+        record,
+        analysed,
+        size,
+    })
+}

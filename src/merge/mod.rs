@@ -1,0 +1,143 @@
+//! Merging per-version wheels into fewer wheels, and splitting them back.
+//!
+//! `merge` groups its inputs by (project, version, build tag, platform tags)
+//! and turns each group into one wheel:
+//!
+//! - **fat**: the union of the members, with the exact union of the `Tag:`
+//!   lines and the smallest compressed file name that covers them; refused when
+//!   two inputs disagree about a member, or when an interpreter the file name
+//!   admits would not load every module ([`crate::verify`]);
+//! - **pep803** / **pep809**: one universal binary per module
+//!   ([`crate::universal::plan`]), the per-version binaries dropped;
+//! - **auto**: pep803 where a binary qualifies (plus a companion fat wheel for
+//!   the interpreters it cannot serve), else fat.
+//!
+//! `split` writes one wheel per (Python tag, ABI tag) of a merged wheel, with
+//! the binaries the interpreters of that tag load.
+//!
+//! Planning reads everything and writes nothing ([`plan_merge`],
+//! [`plan_split`]); [`write_output`] then writes each planned wheel through
+//! [`crate::wheel_writer::OutputWheel`]: members are copied raw with their
+//! verified RECORD rows, WHEEL and RECORD are written afresh, and the complete
+//! temporary file is reopened, its RECORD and import resolution verified,
+//! before it is moved into place.
+
+mod input;
+mod plan;
+mod split;
+mod write;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+pub use input::{MergeInput, load_inputs};
+pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
+pub use split::plan_split;
+pub use write::{WriteOutcome, check_outputs, write_output};
+
+use crate::check::Checker;
+use crate::wheel::Limits;
+
+/// How `merge` combines a group of wheels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// PEP 803 where a binary qualifies (with a companion fat wheel for what it cannot serve), else fat.
+    #[default]
+    Auto,
+    /// The union of the members, every binary kept.
+    Fat,
+    /// One `cp315-abi3.abi3t` wheel holding each module's abi3t binary.
+    Pep803,
+    /// One `cp315-abi2026` wheel (the PEP 809 prototype).
+    Pep809,
+}
+
+impl FromStr for Scheme {
+    type Err = String;
+
+    /// `auto`, `fat`, `pep803` or `pep809`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Scheme::Auto),
+            "fat" => Ok(Scheme::Fat),
+            "pep803" => Ok(Scheme::Pep803),
+            "pep809" => Ok(Scheme::Pep809),
+            other => Err(format!("unknown scheme '{other}': expected auto, fat, pep803 or pep809")),
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scheme::Auto => "auto",
+            Scheme::Fat => "fat",
+            Scheme::Pep803 => "pep803",
+            Scheme::Pep809 => "pep809",
+        })
+    }
+}
+
+/// The kind of one output wheel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OutputScheme {
+    /// Every input's binaries under their own names: `cp313.cp314-cp313t.cp314t`.
+    Fat,
+    /// PEP 803: `cp315-abi3.abi3t`.
+    Pep803,
+    /// The PEP 809 prototype: `cp315-abi2026`.
+    Pep809,
+    /// One (Python tag, ABI tag) of a split wheel.
+    Split,
+}
+
+impl fmt::Display for OutputScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OutputScheme::Fat => "fat",
+            OutputScheme::Pep803 => "pep803",
+            OutputScheme::Pep809 => "pep809",
+            OutputScheme::Split => "split",
+        })
+    }
+}
+
+impl Serialize for OutputScheme {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What planning needs besides the inputs.
+pub struct Context<'a> {
+    /// Qualification for pep803/pep809, and the manifests and suffix table `verify` uses.
+    pub checker: &'a Checker<'a>,
+    /// Where the outputs go.
+    pub outdir: PathBuf,
+    /// Reading limits for reopening inputs and outputs.
+    pub limits: Limits,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_scheme_round_trips() {
+        for s in ["auto", "fat", "pep803", "pep809"] {
+            assert_eq!(s.parse::<Scheme>().unwrap().to_string(), s);
+        }
+        assert_eq!(Scheme::default(), Scheme::Auto);
+    }
+
+    #[test]
+    fn err_unknown_scheme() {
+        assert_eq!(
+            "thin".parse::<Scheme>().unwrap_err(),
+            "unknown scheme 'thin': expected auto, fat, pep803 or pep809"
+        );
+    }
+}

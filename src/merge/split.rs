@@ -1,0 +1,86 @@
+//! Splitting a merged wheel: one wheel per (Python tag, ABI tag) of its
+//! `Tag:` lines, for installers that cannot read compressed tag sets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::plan::{self, ExtChoice, Group, OutputPlan, Refusal};
+use super::{Context, MergeInput, OutputScheme};
+use crate::tags::{AbiTag, Tag, TagSet};
+use crate::verify;
+
+/// Plan the split of one wheel. Each output holds every non-extension member
+/// and the extension binaries that the interpreters its tag admits load;
+/// a tag that admits no interpreter gets no wheel (a note says so).
+pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>, Vec<String>), Box<Refusal>> {
+    let mut by_pair: BTreeMap<(String, String), Vec<Tag>> = BTreeMap::new();
+    for t in &input.tags {
+        by_pair.entry((t.python.to_string(), t.abi.to_string())).or_default().push(t.clone());
+    }
+    let group = Group {
+        label: format!("{} {}", input.name, input.version),
+        name: input.name.clone(),
+        version: input.version.clone(),
+        build: input.build.clone(),
+        platforms: input.platforms.clone(),
+        inputs: vec![input],
+    };
+    let mut outputs = Vec::new();
+    let mut notes = Vec::new();
+    for tags in by_pair.values() {
+        let set = TagSet::compress(tags);
+        let pep809 = set.abi.contains(&AbiTag::ABI2026);
+        let v = verify::verify(&set, &input.analysed.binaries, ctx.checker.specs, ctx.checker.table, pep809);
+        if v.admitted.is_empty() {
+            notes.push(format!("{set} admits no interpreter; no wheel is written for it"));
+            continue;
+        }
+        let fails: Vec<String> = v
+            .failures()
+            .map(|r| format!("{} ({}): {}", r.python, r.module, r.problem.as_deref().unwrap_or("fails")))
+            .collect();
+        if !fails.is_empty() {
+            return Err(Box::new(Refusal {
+                group: group.label.clone(),
+                scheme: OutputScheme::Split,
+                inputs: vec![input.display.clone()],
+                reason: format!("{set} would not load on every interpreter it admits"),
+                conflicts: Vec::new(),
+                blockers: Vec::new(),
+                failures: fails,
+            }));
+        }
+        let chosen: BTreeSet<&str> = v.resolutions.iter().filter_map(|r| r.file.as_deref()).collect();
+        let (members, dropped, _) = plan::collect(
+            &group.inputs,
+            |_, m| {
+                if chosen.contains(m) {
+                    ExtChoice::Keep(m.to_string())
+                } else {
+                    ExtChoice::Drop(format!("not loaded by the interpreters {set} admits"))
+                }
+            },
+            None,
+            ctx,
+        );
+        let mut lines: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        lines.sort();
+        let mut out = plan::output(
+            &group,
+            OutputScheme::Split,
+            set,
+            lines,
+            members,
+            dropped,
+            &v,
+            input.dist_info.clone(),
+            input.root_is_purelib.unwrap_or(false),
+            pep809,
+            ctx,
+        );
+        // A split output serves a part of what its input served by design.
+        out.uncovered.clear();
+        out.uncovered_inputs.clear();
+        outputs.push(out);
+    }
+    Ok((outputs, notes))
+}

@@ -1,0 +1,116 @@
+//! Writing a planned wheel, and checking it before it is moved into place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Context, OutputPlan};
+use crate::analysis::{self, InputKind, InputPath};
+use crate::verify;
+use crate::wheel::{Wheel, WheelError};
+use crate::wheel_writer::{OutputWheel, WriteError};
+
+/// What writing one output did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WriteOutcome {
+    /// The wheel's size on disk.
+    pub size: u64,
+    /// True when the reopened wheel's RECORD, `Tag:` lines and import resolution all checked out.
+    pub verified: bool,
+}
+
+/// Problems that must stop a merge before anything is written: two outputs
+/// with one path, an existing file without `force`, an output that is an input.
+pub fn check_outputs(outputs: &[&OutputPlan], inputs: &[PathBuf], force: bool) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for o in outputs {
+        if !seen.insert(o.file.clone()) {
+            errors.push(format!("{}: two outputs would have this name", o.path));
+        } else if inputs.iter().any(|i| same_file(i, &o.file)) {
+            errors.push(format!("{}: is one of the inputs; refusing to overwrite it", o.path));
+        } else if o.file.exists() && !force {
+            errors.push(format!("{}: already exists (pass --force to replace it)", o.path));
+        }
+    }
+    errors
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// The WHEEL file of an output.
+fn wheel_file(plan: &OutputPlan) -> String {
+    let mut s = format!(
+        "Wheel-Version: 1.0\nGenerator: uniabi {}\nRoot-Is-Purelib: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.root_is_purelib
+    );
+    for t in &plan.tags {
+        s.push_str(&format!("Tag: {t}\n"));
+    }
+    if let Some(b) = &plan.build {
+        s.push_str(&format!("Build: {b}\n"));
+    }
+    s
+}
+
+/// Write one planned wheel. The outer error is a failure to read an input or
+/// write the output; the inner one lists why the complete wheel failed its
+/// check (RECORD, `Tag:` lines, import resolution) — then nothing is left behind.
+pub fn write_output(
+    plan: &OutputPlan,
+    force: bool,
+    inputs: &[PathBuf],
+    ctx: &Context,
+) -> Result<Result<WriteOutcome, Vec<String>>, WriteError> {
+    let mut out = OutputWheel::create(&plan.file, force, inputs)?;
+    let mut wheels: BTreeMap<PathBuf, Wheel> = BTreeMap::new();
+    for m in &plan.members {
+        if !wheels.contains_key(&m.input_path) {
+            wheels.insert(m.input_path.clone(), Wheel::open(&m.input_path, ctx.limits)?);
+        }
+        let Some(wheel) = wheels.get_mut(&m.input_path) else { continue };
+        let member = wheel.member(&m.source).cloned().ok_or_else(|| WheelError::Corrupt {
+            member: m.source.clone(),
+            detail: format!("is no longer in {}", m.input_path.display()),
+        })?;
+        out.copy_member(wheel, &member, &m.name, m.entry.clone())?;
+    }
+    out.add_file(&format!("{}/WHEEL", plan.dist_info), wheel_file(plan).as_bytes())?;
+    let checked = out.finish_checked(&plan.dist_info, |tmp| check_written(tmp, plan, ctx))?;
+    Ok(checked
+        .map(|path| WriteOutcome { size: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), verified: true }))
+}
+
+/// Reopen a complete output: RECORD must match every member, WHEEL's `Tag:`
+/// lines must be the planned ones, and every interpreter the name admits must
+/// load every module.
+fn check_written(tmp: &Path, plan: &OutputPlan, ctx: &Context) -> Result<(), Vec<String>> {
+    let name = plan.filename();
+    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(|e| vec![format!("{name}: {}", crate::cmd::chain(&e))])?;
+    wheel.verify_record().map_err(|e| vec![format!("{name}: {}", crate::cmd::chain(&e))])?;
+    if analysis::wheel_info(&wheel).tags != plan.tags {
+        return Err(vec![format!("{name}: WHEEL's Tag: lines are not the planned ones")]);
+    }
+    let input = InputPath { display: name.clone(), path: tmp.to_path_buf(), kind: InputKind::Wheel };
+    let analysed = analysis::analyse(&input, ctx.limits);
+    if let Some(e) = analysed.error() {
+        return Err(vec![e]);
+    }
+    let v = verify::verify(&plan.set, &analysed.binaries, ctx.checker.specs, ctx.checker.table, plan.pep809);
+    if v.admitted != plan.admitted {
+        return Err(vec![format!(
+            "{name}: admits {} but the plan said {}",
+            v.admitted.join(", "),
+            plan.admitted.join(", ")
+        )]);
+    }
+    let failures: Vec<String> = v
+        .failures()
+        .map(|r| format!("{name}: {} ({}): {}", r.python, r.module, r.problem.as_deref().unwrap_or("fails")))
+        .collect();
+    if failures.is_empty() { Ok(()) } else { Err(failures) }
+}

@@ -1,0 +1,540 @@
+//! `uniabi merge` and `uniabi split` on the samples and on wheels built at test
+//! time: names, `Tag:` lines, members, conflicts, refusals, hygiene,
+//! determinism, round trips, and an interrupted merge.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use uniabi::wheel::{Limits, Wheel};
+
+use crate::common::*;
+
+const LINUX: &str = "manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64";
+const FT313: &str = "cp313-cp313t-manylinux";
+const FT314: &str = "cp314-cp314t-manylinux";
+const ABI3: &str = "cp36-abi3-manylinux";
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Run `uniabi merge --json ARGS`: exit code and the document.
+fn merge_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["merge", "--json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code().unwrap(), doc, stderr(&out))
+}
+
+/// Every member but RECORD, name → bytes.
+fn contents(wheel: &Path) -> BTreeMap<String, Vec<u8>> {
+    read_members(wheel).into_iter().filter(|(n, _)| !n.ends_with(".dist-info/RECORD")).collect()
+}
+
+/// Every member but WHEEL and RECORD.
+fn payload(wheel: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = contents(wheel);
+    m.retain(|n, _| !n.ends_with(".dist-info/WHEEL"));
+    m
+}
+
+fn tag_lines(wheel: &Path) -> Vec<String> {
+    let (_, data) = read_members(wheel).into_iter().find(|(n, _)| n.ends_with(".dist-info/WHEEL")).unwrap();
+    String::from_utf8(data).unwrap().lines().filter_map(|l| l.strip_prefix("Tag: ")).map(str::to_string).collect()
+}
+
+fn wheels_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "whl")).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn extension_members(wheel: &Path) -> Vec<String> {
+    contents(wheel).into_keys().filter(|n| n.ends_with(".so") || n.ends_with(".pyd")).collect()
+}
+
+/// The abi3 manylinux sample with the free-threaded samples' `.dist-info`
+/// (as one build tool would have written it), so it merges without `--metadata-from`.
+fn harmonized_abi3(dir: &Path) -> PathBuf {
+    let dist = |n: &str| n.starts_with("psutil-7.1.2.dist-info/") && !n.ends_with("/WHEEL") && !n.ends_with("/RECORD");
+    let ft: Members = read_members(&sample(FT313)).into_iter().filter(|(n, _)| dist(n)).collect();
+    let mut m = read_members(&sample(ABI3));
+    m.retain(|(n, _)| !dist(n));
+    m.extend(ft);
+    let path = dir.join(format!("psutil-7.1.2-cp36-abi3-{LINUX}.whl"));
+    write_wheel(&path, &m);
+    path
+}
+
+fn copy_sample(part: &str, dir: &Path) -> PathBuf {
+    let src = sample(part);
+    let dst = dir.join(src.file_name().unwrap());
+    std::fs::copy(&src, &dst).unwrap();
+    dst
+}
+
+#[test]
+fn ok_free_threaded_pair_merges_into_compressed_name() {
+    let out = scratch("merge-ft-pair");
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &rel(&sample(FT313)), &rel(&sample(FT314))]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    assert_eq!(doc["schema"], "uniabi/merge/1");
+    let wheels = wheels_in(&out);
+    let name = format!("psutil-7.1.2-cp313.cp314-cp313t.cp314t-{LINUX}.whl");
+    assert_eq!(wheels, [out.join(&name)]);
+    let o = &doc["outputs"][0];
+    assert_eq!(o["scheme"], "fat");
+    assert_eq!(o["admitted"], serde_json::json!(["3.13t", "3.14t"]));
+    assert_eq!(o["uncovered"], serde_json::json!([]));
+    assert_eq!(o["written"]["verified"], true);
+    // Tag: lines are the exact union: no cross-product cp313-cp314t.
+    let mut want: Vec<String> = ["cp313-cp313t", "cp314-cp314t"]
+        .iter()
+        .flat_map(|p| LINUX.split('.').map(move |pl| format!("{p}-{pl}")))
+        .collect();
+    want.sort();
+    assert_eq!(tag_lines(&wheels[0]), want);
+    assert_eq!(
+        extension_members(&wheels[0]),
+        [
+            "psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so",
+            "psutil/_psutil_linux.cpython-314t-x86_64-linux-gnu.so"
+        ]
+    );
+    // The union of members, each byte for byte.
+    let mut union = payload(&sample(FT313));
+    union.extend(payload(&sample(FT314)));
+    assert_eq!(payload(&wheels[0]), union);
+    // WHEEL written afresh; `.dist-info` last, RECORD last of all.
+    let members = read_members(&wheels[0]);
+    let wheel_file = String::from_utf8(members.iter().find(|(n, _)| n.ends_with("/WHEEL")).unwrap().1.clone()).unwrap();
+    assert!(wheel_file.starts_with(&format!(
+        "Wheel-Version: 1.0\nGenerator: uniabi {}\nRoot-Is-Purelib: false\nTag: ",
+        env!("CARGO_PKG_VERSION")
+    )));
+    assert_eq!(members.last().unwrap().0, "psutil-7.1.2.dist-info/RECORD");
+    let first_dist = members.iter().position(|(n, _)| n.contains(".dist-info/")).unwrap();
+    assert!(members[first_dist..].iter().all(|(n, _)| n.contains(".dist-info/")));
+    let record = String::from_utf8(members.last().unwrap().1.clone()).unwrap();
+    assert!(record.ends_with("psutil-7.1.2.dist-info/RECORD,,\n"));
+    assert!(!record.lines().any(|l| l.split(',').next().unwrap().ends_with('/')), "no directory rows");
+    // uniabi's own verify agrees.
+    let v = run(&["verify", &s(&wheels[0])]);
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+}
+
+#[test]
+fn err_abi3_and_free_threaded_metadata_differs_with_a_diff() {
+    let out = scratch("merge-abi3-ft-conflict");
+    let inputs = [rel(&sample(ABI3)), rel(&sample(FT313)), rel(&sample(FT314))];
+    let o = run(&["merge", "-o", &s(&out), &inputs[0], &inputs[1], &inputs[2]]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("psutil-7.1.2.dist-info/METADATA differs between"), "{err}");
+    let text = stdout(&o);
+    assert!(text.contains("-Metadata-Version: 2.4") && text.contains("+Metadata-Version: 2.1"), "{text}");
+    assert!(wheels_in(&out).is_empty());
+}
+
+#[test]
+fn ok_abi3_and_free_threaded_merge_into_three_binaries() {
+    let out = scratch("merge-abi3-ft");
+    let ft313 = rel(&sample(FT313));
+    let (code, doc, err) =
+        merge_json(&["-o", &s(&out), &rel(&sample(ABI3)), &ft313, &rel(&sample(FT314)), "--metadata-from", &ft313]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let name = format!("psutil-7.1.2-cp313.cp314.cp36-abi3.cp313t.cp314t-{LINUX}.whl");
+    let wheels = wheels_in(&out);
+    assert_eq!(wheels, [out.join(&name)]);
+    assert_eq!(
+        extension_members(&wheels[0]),
+        [
+            "psutil/_psutil_linux.abi3.so",
+            "psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so",
+            "psutil/_psutil_linux.cpython-314t-x86_64-linux-gnu.so"
+        ]
+    );
+    assert_eq!(tag_lines(&wheels[0]).len(), 9);
+    let o = &doc["outputs"][0];
+    assert_eq!(
+        o["admitted"],
+        serde_json::json!(["3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15", "3.16"])
+    );
+    let dropped: Vec<&str> = o["dropped"].as_array().unwrap().iter().map(|d| d["member"].as_str().unwrap()).collect();
+    assert_eq!(dropped, ["psutil-7.1.2.dist-info/LICENSE", "psutil-7.1.2.dist-info/METADATA"]);
+    // 3.13t loads the cpython-313t file, 3.13 the abi3 one.
+    let v = run(&["verify", "--json", &s(&wheels[0])]);
+    assert_eq!(v.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    let file_for = |py: &str| {
+        doc["inputs"][0]["resolutions"].as_array().unwrap().iter().find(|r| r["python"] == py).unwrap()["file"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(file_for("3.13t"), "psutil/_psutil_linux.cpython-313t-x86_64-linux-gnu.so");
+    assert_eq!(file_for("3.13"), "psutil/_psutil_linux.abi3.so");
+}
+
+#[test]
+fn ok_windows_abi3_and_cp313t_pair() {
+    let out = scratch("merge-win");
+    let ft = rel(&sample("psutil-7.1.2-cp313-cp313t-win"));
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &rel(&sample("cp37-abi3-win")), &ft, "--metadata-from", &ft]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let wheels = wheels_in(&out);
+    assert_eq!(wheels, [out.join("psutil-7.1.2-cp313.cp37-abi3.cp313t-win_amd64.whl")]);
+    assert_eq!(
+        extension_members(&wheels[0]),
+        ["psutil/_psutil_windows.cp313t-win_amd64.pyd", "psutil/_psutil_windows.pyd"]
+    );
+    assert_eq!(tag_lines(&wheels[0]), ["cp313-cp313t-win_amd64", "cp37-abi3-win_amd64"]);
+    assert!(doc["outputs"][0]["admitted"].as_array().unwrap().contains(&serde_json::json!("3.13t")));
+}
+
+#[test]
+fn err_universal_windows_pair_is_a_conflict() {
+    let out = scratch("merge-uni-win");
+    let a = rel(&sample("universal-0.2-cp313-abi3-win"));
+    let b = rel(&sample("universal-0.2-cp313-abi3t-win"));
+    for scheme in ["auto", "fat"] {
+        let (code, doc, err) = merge_json(&["-o", &s(&out), &a, &b, "--scheme", scheme]);
+        assert_eq!(code, 1, "{scheme}: {doc:#}");
+        let c = &doc["refused"][0]["conflicts"][0];
+        assert_eq!(c["member"], "abi3_abi3t_universal.pyd");
+        let reason = c["reason"].as_str().unwrap();
+        assert!(reason.contains("two different extension binaries share the name abi3_abi3t_universal.pyd"));
+        assert!(reason.contains("links python3.dll") && reason.contains("links python3t.dll"), "{reason}");
+        assert!(err.contains("abi3_abi3t_universal.pyd"), "{err}");
+        assert!(wheels_in(&out).is_empty());
+    }
+}
+
+#[test]
+fn ok_pep803_renames_the_universal_binary_and_names_what_it_cannot_serve() {
+    let out = scratch("merge-pep803");
+    let input = rel(&sample("cp313-abi3.abi3t-manylinux"));
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &input, "--scheme", "pep803"]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let name = "abi3_abi3t_universal-0.2-cp315-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl";
+    assert_eq!(wheels_in(&out), [out.join(name)]);
+    assert_eq!(extension_members(&out.join(name)), ["abi3_abi3t_universal.abi3t.so"]);
+    let o = &doc["outputs"][0];
+    assert_eq!(o["scheme"], "pep803");
+    assert_eq!(o["uncovered"], serde_json::json!(["3.13", "3.13t", "3.14", "3.14t"]));
+    assert_eq!(o["uncovered_inputs"], serde_json::json!([input]));
+    assert_eq!(tag_lines(&out.join(name)).len(), 4);
+
+    // auto: the pep803 wheel plus a companion fat wheel for 3.13/3.14.
+    let out = scratch("merge-auto-companion");
+    let (code, doc, _) = merge_json(&["-o", &s(&out), &input]);
+    assert_eq!(code, 0);
+    let schemes: Vec<&str> = doc["outputs"].as_array().unwrap().iter().map(|o| o["scheme"].as_str().unwrap()).collect();
+    assert_eq!(schemes, ["pep803", "fat"]);
+    assert_eq!(wheels_in(&out).len(), 2);
+
+    // pep809: the prototype, labelled.
+    let out = scratch("merge-pep809");
+    let (code, doc, _) = merge_json(&["-o", &s(&out), &input, "--scheme", "pep809"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(doc["outputs"][0]["prototype"].as_str().unwrap().contains("not specified by PEP 809"));
+    assert!(doc["outputs"][0]["path"].as_str().unwrap().contains("-cp315-abi2026-"));
+}
+
+#[test]
+fn err_pep803_refuses_psutil_with_each_binarys_blockers() {
+    let out = scratch("merge-pep803-psutil");
+    let (code, doc, err) =
+        merge_json(&["-o", &s(&out), &rel(&sample(FT313)), &rel(&sample(FT314)), "--scheme", "pep803"]);
+    assert_eq!(code, 1);
+    let blockers = doc["refused"][0]["blockers"].as_array().unwrap();
+    assert_eq!(blockers.len(), 2);
+    assert!(blockers.iter().all(|b| !b["symbols"].as_array().unwrap().is_empty()));
+    assert!(err.contains("_Py_DecRefShared") || err.contains("abi3t-no-modexport"), "{err}");
+    assert!(wheels_in(&out).is_empty());
+}
+
+#[test]
+fn err_corrupt_record_stops_the_merge() {
+    let dir = scratch("merge-corrupt");
+    let mut members = read_members(&sample(FT313));
+    let bad = dir.join(sample(FT313).file_name().unwrap());
+    // A valid wheel, then one byte of a member changed after RECORD was written.
+    let target = members.iter().position(|(n, _)| n == "psutil/_common.py").unwrap();
+    write_wheel(&bad, &members);
+    members[target].1.push(b'\n');
+    let record = read_members(&bad).into_iter().find(|(n, _)| n.ends_with("/RECORD")).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&bad).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in members.iter().filter(|(n, _)| !n.ends_with("/RECORD")).chain([&record]) {
+        zip.start_file(name.as_str(), opts).unwrap();
+        std::io::Write::write_all(&mut zip, data).unwrap();
+    }
+    zip.finish().unwrap();
+    let out = dir.join("out");
+    let o = run(&["merge", "-o", &s(&out), &s(&bad), &rel(&sample(FT314))]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("corrupt wheel: member 'psutil/_common.py' has hash"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(wheels_in(&out).is_empty());
+}
+
+#[test]
+fn err_unsafe_member_name_and_non_wheel_input() {
+    let dir = scratch("merge-unsafe");
+    let mut members = read_members(&sample(FT313));
+    members.push(("psutil/../../evil.py".into(), b"x".to_vec()));
+    let bad = dir.join(sample(FT313).file_name().unwrap());
+    write_wheel(&bad, &members);
+    let o = run(&["merge", "-o", &s(&dir.join("out")), &s(&bad)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'..' component"), "{}", stderr(&o));
+    let so = dir.join("mod.so");
+    std::fs::write(&so, b"\x7fELF").unwrap();
+    let o = run(&["merge", "-o", &s(&dir.join("out")), &s(&so)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a wheel"));
+}
+
+#[test]
+fn err_existing_output_needs_force_and_inputs_are_never_overwritten() {
+    let out = scratch("merge-force");
+    let args = ["merge", "-o", &s(&out), &rel(&sample(FT313)), &rel(&sample(FT314))];
+    assert_eq!(run(&args).status.code(), Some(0));
+    let written = wheels_in(&out);
+    std::fs::write(&written[0], b"placeholder").unwrap();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists (pass --force to replace it)"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&written[0]).unwrap(), b"placeholder");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(run(&forced).status.code(), Some(0));
+    assert!(Wheel::open(&written[0], Limits::DEFAULT).unwrap().verify_record().is_ok());
+
+    // Output directory = input directory, and the output would be named like an input.
+    let dir = scratch("merge-alias");
+    let input = copy_sample(FT313, &dir);
+    let before = std::fs::read(&input).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut a = vec!["merge", "-o", dir.to_str().unwrap(), input.to_str().unwrap(), "--scheme", "fat"];
+        a.extend_from_slice(extra);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        assert!(stderr(&o).contains("is one of the inputs"), "{}", stderr(&o));
+        assert_eq!(std::fs::read(&input).unwrap(), before);
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");
+}
+
+#[test]
+fn ok_same_inputs_give_the_same_bytes() {
+    let inputs = [rel(&sample(FT313)), rel(&sample(FT314))];
+    let merged = |name: &str, epoch: Option<&str>| {
+        let out = scratch(name);
+        let mut c = uniabi();
+        c.args(["merge", "-o", &s(&out), &inputs[0], &inputs[1]]);
+        match epoch {
+            Some(e) => c.env("SOURCE_DATE_EPOCH", e),
+            None => c.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        assert_eq!(c.output().unwrap().status.code(), Some(0));
+        std::fs::read(&wheels_in(&out)[0]).unwrap()
+    };
+    let a = merged("merge-det-a", None);
+    let b = merged("merge-det-b", None);
+    assert!(a == b, "two merges differ");
+    let c = merged("merge-det-c", Some("1700000000"));
+    let d = merged("merge-det-d", Some("1700000000"));
+    assert!(c == d, "two merges with SOURCE_DATE_EPOCH differ");
+    assert!(a != c, "SOURCE_DATE_EPOCH sets the new members' timestamps");
+}
+
+#[test]
+fn ok_dry_run_writes_nothing_golden() {
+    let out = root().join("target/test-scratch/merge-dry-run");
+    let _ = std::fs::remove_dir_all(&out);
+    let out_rel = "target/test-scratch/merge-dry-run";
+    let o = run(&["merge", "--dry-run", "-o", out_rel, &rel(&sample(FT313)), &rel(&sample(FT314))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!out.exists(), "dry run created the output directory");
+    golden("merge/dry-run-psutil-manylinux-free-threaded.txt", &stdout(&o));
+    // The whole samples directory: grouping, pep803 + companion, conflicts.
+    let o = run(&["merge", "--dry-run", "-o", out_rel, "samples"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    golden("merge/dry-run-samples.txt", &stdout(&o));
+}
+
+#[test]
+fn ok_differing_platform_tag_sets_are_separate_groups() {
+    let out = scratch("merge-groups");
+    let (code, doc, _) =
+        merge_json(&["-o", &s(&out), &rel(&sample(FT313)), &rel(&sample("psutil-7.1.2-cp313-cp313t-win"))]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["outputs"].as_array().unwrap().len(), 2);
+    let note = doc["notes"][0].as_str().unwrap();
+    assert!(note.contains("2 different platform tag sets, merged separately"), "{note}");
+}
+
+/// Merge → split gives back each input's members and tags (RECORD and WHEEL aside),
+/// for every combination of the three Linux builds; merging twice gives the same bytes.
+#[test]
+fn ok_merge_then_split_round_trip() {
+    let dir = scratch("merge-roundtrip");
+    let inputs_dir = dir.join("inputs");
+    std::fs::create_dir_all(&inputs_dir).unwrap();
+    let all = [harmonized_abi3(&inputs_dir), copy_sample(FT313, &inputs_dir), copy_sample(FT314, &inputs_dir)];
+    let windows = scratch("merge-roundtrip-win");
+    let win_abi3 = {
+        let dist =
+            |n: &str| n.starts_with("psutil-7.1.2.dist-info/") && !n.ends_with("/WHEEL") && !n.ends_with("/RECORD");
+        let ft: Members =
+            read_members(&sample("psutil-7.1.2-cp313-cp313t-win")).into_iter().filter(|(n, _)| dist(n)).collect();
+        let mut m = read_members(&sample("cp37-abi3-win"));
+        m.retain(|(n, _)| !dist(n));
+        m.extend(ft);
+        let p = windows.join("psutil-7.1.2-cp37-abi3-win_amd64.whl");
+        write_wheel(&p, &m);
+        p
+    };
+    let win_ft = copy_sample("psutil-7.1.2-cp313-cp313t-win", &windows);
+    let mut combos: Vec<Vec<PathBuf>> = Vec::new();
+    for mask in 1..8u32 {
+        combos.push((0..3).filter(|i| mask & (1 << i) != 0).map(|i| all[i].clone()).collect());
+    }
+    combos.push(vec![win_abi3, win_ft]);
+    for (n, combo) in combos.iter().enumerate() {
+        let merged_dir = dir.join(format!("merged-{n}"));
+        let mut args = vec!["merge".to_string(), "--scheme".into(), "fat".into(), "-o".into(), s(&merged_dir)];
+        args.extend(combo.iter().map(|p| s(p)));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{combo:?}: {}", stderr(&o));
+        let merged = wheels_in(&merged_dir);
+        assert_eq!(merged.len(), 1);
+        // Merging again gives the same bytes.
+        let again_dir = dir.join(format!("again-{n}"));
+        let mut again: Vec<&str> = args.clone();
+        let again_s = s(&again_dir);
+        again[4] = &again_s;
+        assert_eq!(run(&again).status.code(), Some(0));
+        assert!(std::fs::read(&merged[0]).unwrap() == std::fs::read(&wheels_in(&again_dir)[0]).unwrap());
+        // Split gives back the inputs.
+        let split_dir = dir.join(format!("split-{n}"));
+        let o = run(&["split", &s(&merged[0]), "-o", &s(&split_dir)]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let split = wheels_in(&split_dir);
+        let names = |v: &[PathBuf]| {
+            let mut n: Vec<String> = v.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&split), names(combo), "split of {}", merged[0].display());
+        for part in &split {
+            let original = combo.iter().find(|c| c.file_name() == part.file_name()).unwrap();
+            assert_eq!(tag_lines(part), {
+                tag_lines(original)
+                    .into_iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            });
+            assert!(payload(part) == payload(original), "members of {} differ from the input", part.display());
+        }
+    }
+}
+
+fn big_inputs(dir: &Path) -> [PathBuf; 2] {
+    // 12 MiB of incompressible bytes, identical in both inputs, so the merge takes a while.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let blob: Vec<u8> = (0..12 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    [FT313, FT314].map(|part| {
+        let mut m = read_members(&sample(part));
+        m.push(("psutil/blob.bin".into(), blob.clone()));
+        let p = dir.join(sample(part).file_name().unwrap());
+        write_wheel(&p, &m);
+        p
+    })
+}
+
+fn temp_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".uniabi-tmp"))).count()
+        })
+        .unwrap_or(0)
+}
+
+/// Kill `uniabi merge` while it writes (once its temporary file exists, then a
+/// little later each round): no `*.whl` appears unless complete and valid.
+#[test]
+fn ok_interrupted_merge_leaves_no_wheel_behind() {
+    let dir = scratch("merge-kill");
+    let inputs = big_inputs(&dir);
+    let mut interrupted_mid_write = 0;
+    for (round, extra) in [0u64, 2, 10, 50, 500].iter().enumerate() {
+        let out = dir.join(format!("out-{round}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_uniabi"))
+            .args(["merge", "-o", &s(&out), &s(&inputs[0]), &s(&inputs[1])])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while temp_files(&out) == 0
+            && child.try_wait().unwrap().is_none()
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(*extra));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if !status.success() && temp_files(&out) > 0 {
+            interrupted_mid_write += 1;
+        }
+        for wheel in wheels_in(&out) {
+            let mut w = Wheel::open(&wheel, Limits::DEFAULT)
+                .unwrap_or_else(|e| panic!("{} is left behind and unreadable: {e}", wheel.display()));
+            w.verify_record().unwrap_or_else(|e| panic!("{} is incomplete: {e}", wheel.display()));
+        }
+        for e in std::fs::read_dir(&out).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(name.ends_with(".whl") || name.ends_with(".uniabi-tmp"), "unexpected file {name}");
+        }
+    }
+    assert!(interrupted_mid_write > 0, "no round was killed while writing");
+    // An uninterrupted run completes.
+    let out = dir.join("out-full");
+    let o = run(&["merge", "-o", &s(&out), &s(&inputs[0]), &s(&inputs[1])]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(wheels_in(&out).len(), 1);
+    assert_eq!(temp_files(&out), 0);
+}
+
+#[test]
+fn ok_split_of_a_single_tag_wheel_and_json() {
+    let out = scratch("split-single");
+    let o = run(&["split", "--json", &rel(&sample(FT313)), "-o", &s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "uniabi/split/1");
+    assert_eq!(doc["outputs"][0]["scheme"], "split");
+    let wheels = wheels_in(&out);
+    assert_eq!(wheels.len(), 1);
+    assert!(payload(&wheels[0]) == payload(&sample(FT313)));
+}
