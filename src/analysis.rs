@@ -191,14 +191,50 @@ pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
     }
 }
 
-/// Read one input.
+/// Which shared objects of a wheel to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every shared object, vendored libraries too (`inspect`).
+    All,
+    /// Only members `import` could load: `.so` / `.pyd` files whose every
+    /// directory is a valid package name, so `numpy.libs/`, `.dylibs/` and
+    /// `*.dist-info/` are skipped without being inflated (`check`, `verify`).
+    Importable,
+}
+
+impl Scope {
+    /// Whether a member name is in scope.
+    pub fn includes(self, member: &str) -> bool {
+        match self {
+            Scope::All => naming::is_shared_object_name(member),
+            Scope::Importable => {
+                let mut parts: Vec<&str> = member.split('/').collect();
+                parts.pop();
+                naming::is_extension_name(member)
+                    && parts.iter().all(|d| {
+                        let mut chars = d.chars();
+                        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                            && chars.all(|c| c.is_alphanumeric() || c == '_')
+                    })
+            }
+        }
+    }
+}
+
+/// Read one input, every shared object in it.
 pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
+    analyse_scoped(input, limits, Scope::All)
+}
+
+/// Read one input, the shared objects in `scope`.
+pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
     match input.kind {
         InputKind::Wheel => match Wheel::open(&input.path, limits) {
             Ok(mut wheel) => {
                 out.wheel = Some(wheel_info(&wheel));
-                for member in wheel.shared_objects() {
+                let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
+                for member in members {
                     let result = wheel.read(&member);
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
@@ -238,16 +274,48 @@ fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
 /// Expand the paths and analyse every input on all cores, keeping input order.
 /// Paths that could not be expanded come back as inputs with an error.
 pub fn analyse_all(paths: &[PathBuf], limits: Limits) -> Vec<Analysed> {
+    analyse_map(paths, limits, Scope::All, |a| a)
+}
+
+/// Expand the paths, analyse every input on all cores and reduce each with `f`
+/// right away, in the worker: memory holds the inputs in flight and the
+/// reduced results, never every input's binaries at once. Results keep input order.
+pub fn analyse_map<R: Send>(
+    paths: &[PathBuf],
+    limits: Limits,
+    scope: Scope,
+    f: impl Fn(Analysed) -> R + Sync,
+) -> Vec<R> {
     let expanded = expand_paths(paths);
-    parallel_map(&expanded, |item| match item {
-        Ok(input) => analyse(input, limits),
-        Err(e) => Analysed {
-            input: InputPath { display: e.display.clone(), path: PathBuf::from(&e.display), kind: InputKind::File },
-            wheel: None,
-            binaries: Vec::new(),
-            errors: vec![format!("{}: {}", e.display, e.message)],
-        },
-    })
+    // Largest inputs first, so no core idles at the end waiting on one big wheel.
+    let size = |item: &Result<InputPath, PathError>| match item {
+        Ok(input) => std::fs::metadata(&input.path).map_or(0, |m| m.len()),
+        Err(_) => 0,
+    };
+    let mut order: Vec<(u64, usize)> = expanded.iter().enumerate().map(|(i, item)| (size(item), i)).collect();
+    order.sort_by(|a, b| b.cmp(a));
+    let reordered: Vec<(usize, &Result<InputPath, PathError>)> =
+        order.iter().map(|&(_, i)| (i, &expanded[i])).collect();
+    let mut results: Vec<(usize, R)> = parallel_map(&reordered, |&(i, item)| {
+        (
+            i,
+            f(match item {
+                Ok(input) => analyse_scoped(input, limits, scope),
+                Err(e) => Analysed {
+                    input: InputPath {
+                        display: e.display.clone(),
+                        path: PathBuf::from(&e.display),
+                        kind: InputKind::File,
+                    },
+                    wheel: None,
+                    binaries: Vec::new(),
+                    errors: vec![format!("{}: {}", e.display, e.message)],
+                },
+            }),
+        )
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Map `f` over `items` on all available cores; results in input order.

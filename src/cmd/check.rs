@@ -62,8 +62,10 @@ pub fn load_specs(dir: Option<&std::path::Path>) -> Result<(Specs, SuffixTable),
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = load_specs(args.specs.as_deref())?;
     let checker = Checker { specs: &specs, table: &table, abi: args.abi };
-    let analysed = analysis::analyse_all(&args.input.paths, args.input.limits());
-    let inputs: Vec<InputCheck> = analysed.iter().map(|a| checker.check(a)).collect();
+    let inputs: Vec<InputCheck> =
+        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
+            checker.check(&a)
+        });
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");

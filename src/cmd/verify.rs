@@ -78,9 +78,10 @@ pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bo
 /// Run `uniabi verify`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
-    let analysed = analysis::analyse_all(&args.input.paths, args.input.limits());
     let inputs: Vec<WheelVerification> =
-        analysed.iter().map(|a| verify_input(a, &specs, &table, args.pep809)).collect();
+        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
+            verify_input(&a, &specs, &table, args.pep809)
+        });
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");
