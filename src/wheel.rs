@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
@@ -217,6 +217,14 @@ impl Wheel {
                 count: archive.len(),
                 limit: limits.max_members,
             });
+        }
+        if archive.has_duplicate_names() {
+            // The zip reader keeps one entry per name; find the name in the raw directory.
+            let member = File::open(path)
+                .ok()
+                .and_then(|f| repeated_name(BufReader::new(f), archive.central_directory_start()))
+                .unwrap_or_else(|| "(unknown)".to_string());
+            return Err(WheelError::DuplicateMember { member });
         }
         let members = list_members(&mut archive)?;
         let dist_info = find_dist_info(&members)?;
@@ -487,6 +495,30 @@ fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>
         });
     }
     Ok(members)
+}
+
+/// The first name the central directory at `start` lists twice, read from its
+/// raw headers; `None` if the directory cannot be walked.
+fn repeated_name(mut reader: impl Read + Seek, start: u64) -> Option<String> {
+    reader.seek(SeekFrom::Start(start)).ok()?;
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        // Every header is at least 46 bytes, so the walk ends with the file.
+        let mut head = [0u8; 46];
+        reader.read_exact(&mut head).ok()?;
+        if head[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            return None;
+        }
+        let field = |at: usize| u16::from_le_bytes([head[at], head[at + 1]]);
+        let mut name = vec![0; usize::from(field(28))];
+        reader.read_exact(&mut name).ok()?;
+        let skip = i64::from(field(30)) + i64::from(field(32));
+        reader.seek(SeekFrom::Current(skip)).ok()?;
+        let name = String::from_utf8_lossy(&name).into_owned();
+        if !seen.insert(name.clone()) {
+            return Some(name);
+        }
+    }
 }
 
 fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
