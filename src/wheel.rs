@@ -309,7 +309,14 @@ impl Wheel {
             Ok(_) => Ok(data),
             Err(e) => Err(WheelError::BadMember {
                 member: member.name.clone(),
-                source: ZipError::Io(e),
+                // The zip reader reports a bad member (checksum, size, stream) as
+                // an I/O error whose text `ZipError::Io` would print twice.
+                source: match e.kind() {
+                    io::ErrorKind::Other | io::ErrorKind::InvalidData => {
+                        ZipError::InvalidArchive(e.to_string().into())
+                    }
+                    _ => ZipError::Io(e),
+                },
             }),
         }
     }
