@@ -2,6 +2,7 @@
 
 mod binary;
 mod common;
+mod hostile;
 mod inspect;
 mod specs;
 mod tags;
