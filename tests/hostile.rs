@@ -593,6 +593,23 @@ fn ok_max_member_mib_is_honoured() {
     );
 }
 
+#[test]
+fn err_endless_file_is_bounded() {
+    // A device reports size 0 and never ends: the read, not the size, is bounded.
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        eprintln!("skipping: no /dev/zero");
+        return;
+    }
+    let dir = scratch("hostile-endless");
+    let (code, err) = run_guarded(&dir, &["inspect", "--max-member-mib", "1", "/dev/zero"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "uniabi: error: /dev/zero: more than the limit of 1048576 bytes\n"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Fuzz regressions.
 
