@@ -21,7 +21,8 @@ pub struct Limits {
     pub max_member_size: u64,
     /// The most members a wheel may hold.
     pub max_members: usize,
-    /// The largest inflate ratio allowed for members over 1 MiB inflated.
+    /// The largest inflate ratio allowed for members over 1 MiB inflated, and
+    /// for the whole archive once it inflates past 1 MiB.
     pub max_ratio: u64,
 }
 
@@ -227,6 +228,7 @@ impl Wheel {
             return Err(WheelError::DuplicateMember { member });
         }
         let members = list_members(&mut archive)?;
+        check_total_ratio(&members, &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info
             .strip_suffix(".dist-info")
@@ -469,6 +471,29 @@ fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelErro
     Ok(())
 }
 
+/// The inflate ratio of the whole archive, so that many members each under
+/// 1 MiB (which [`check_declared_size`] lets through) cannot add up to a bomb.
+fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelError> {
+    let size = members.iter().fold(0u64, |t, m| t.saturating_add(m.size));
+    let compressed = members
+        .iter()
+        .fold(0u64, |t, m| t.saturating_add(m.compressed_size));
+    if size > 1 << 20 && size / compressed.max(1) > limits.max_ratio {
+        // The first of the largest, in archive order.
+        let largest = members.iter().rev().max_by_key(|m| m.size);
+        return Err(WheelError::MemberTooLarge {
+            member: largest.map(|m| m.name.clone()).unwrap_or_default(),
+            detail: format!(
+                "and the other {} members inflate {compressed} bytes to {size} in all, \
+                 a ratio beyond {}:1",
+                members.len().saturating_sub(1),
+                limits.max_ratio
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
@@ -672,6 +697,31 @@ mod tests {
             Record::parse("\"a,b,1\n").unwrap_err(),
             "line 1 has an unterminated quote"
         );
+    }
+
+    fn member(name: &str, size: u64, compressed_size: u64) -> Member {
+        Member {
+            index: 0,
+            name: name.to_string(),
+            size,
+            compressed_size,
+            crc32: 0,
+        }
+    }
+
+    #[test]
+    fn err_total_ratio() {
+        let members: Vec<Member> = (0..3)
+            .map(|i| member(&format!("m{i}"), 1 << 20, 100))
+            .collect();
+        let err = check_total_ratio(&members, &Limits::DEFAULT).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "member 'm0' and the other 2 members inflate 300 bytes to 3145728 in all, \
+             a ratio beyond 1000:1"
+        );
+        let honest = [member("a", 1 << 20, 1 << 12), member("b", 1 << 20, 1 << 12)];
+        assert!(check_total_ratio(&honest, &Limits::DEFAULT).is_ok());
     }
 
     #[test]
