@@ -287,6 +287,16 @@ fn corpus() -> Vec<Case> {
     let mut inflate_bomb = Entry::stored("bomb/inflate.so", &deflated_zeros(600 << 20));
     inflate_bomb.method = 8;
     inflate_bomb.size = 1000;
+    // 2 000 members of 1 MiB each (too small for the per-member ratio check)
+    // from a few bytes each: 2 GiB in all.
+    let mut many_small = base_entries();
+    let tiny = deflated_zeros(1 << 20);
+    many_small.extend((0..2000).map(|i| {
+        let mut e = Entry::stored(&format!("bomb/m{i:04}.py"), &tiny[..8]);
+        e.method = 8;
+        e.size = 1 << 20;
+        e
+    }));
     let mut no_wheel_file = base_entries();
     no_wheel_file.retain(|e| !e.name.ends_with(b"/WHEEL"));
     let mut duplicate = base_entries();
@@ -358,6 +368,11 @@ fn corpus() -> Vec<Case> {
             "bomb-inflate.whl",
             with_entry(inflate_bomb),
             &["bomb/inflate.so"],
+        ),
+        case(
+            "bomb-many.whl",
+            write_zip(&many_small, None),
+            &["bomb/m0000.py"],
         ),
         // Bare binaries.
         case("empty.so", Vec::new(), &[]),
