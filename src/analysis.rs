@@ -5,6 +5,7 @@
 //! Inputs are independent, so they are read on all cores; results keep the
 //! order the user gave (directories expand in sorted order).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -268,7 +269,17 @@ fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
     if meta.len() > limits.max_member_size {
         return Err(format!("{} bytes, more than the limit of {}", meta.len(), limits.max_member_size));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+    // The size above is only what the file system says: a device or a pipe
+    // reports 0 and then never ends, so the read itself is bounded too.
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut data = Vec::new();
+    file.take(limits.max_member_size.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if data.len() as u64 > limits.max_member_size {
+        return Err(format!("more than the limit of {} bytes", limits.max_member_size));
+    }
+    Ok(data)
 }
 
 /// Expand the paths and analyse every input on all cores, keeping input order.

@@ -426,6 +426,22 @@ impl Specs {
         }
     }
 
+    /// Parse and cross-check the three manifests from text; errors name them
+    /// `stable_abi.toml`, `abi3t.toml` and `abi2026.toml`.
+    pub fn from_strs(stable: &str, abi3t: &str, abi2026: &str) -> Result<Specs, SpecError> {
+        let text = |file: &str, text: &str| Text {
+            label: file.to_string(),
+            origin: "text".to_string(),
+            text: text.to_string(),
+        };
+        Specs::from_texts(text(STABLE_ABI_FILE, stable), text(ABI3T_FILE, abi3t), text(ABI2026_FILE, abi2026))
+    }
+
+    /// The text of the embedded manifests: `stable_abi.toml`, `abi3t.toml`, `abi2026.toml`.
+    pub fn embedded_texts() -> [&'static str; 3] {
+        [EMBEDDED_STABLE_ABI, EMBEDDED_ABI3T, EMBEDDED_ABI2026]
+    }
+
     fn from_texts(stable: Text, abi3t: Text, abi2026: Text) -> Result<Specs, SpecError> {
         let (mut items, feature_macros) = parse_stable(&stable)?;
         let raw3t: RawAbi3t = from_toml(&abi3t)?;

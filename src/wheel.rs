@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
@@ -21,7 +21,8 @@ pub struct Limits {
     pub max_member_size: u64,
     /// The most members a wheel may hold.
     pub max_members: usize,
-    /// The largest inflate ratio allowed for members over 1 MiB inflated.
+    /// The largest inflate ratio allowed for members over 1 MiB inflated, and
+    /// for the whole archive once it inflates past 1 MiB.
     pub max_ratio: u64,
 }
 
@@ -192,7 +193,16 @@ impl Wheel {
         if archive.len() > limits.max_members {
             return Err(WheelError::TooManyMembers { count: archive.len(), limit: limits.max_members });
         }
+        if archive.has_duplicate_names() {
+            // The zip reader keeps one entry per name; find the name in the raw directory.
+            let member = File::open(path)
+                .ok()
+                .and_then(|f| repeated_name(BufReader::new(f), archive.central_directory_start()))
+                .unwrap_or_else(|| "(unknown)".to_string());
+            return Err(WheelError::DuplicateMember { member });
+        }
         let members = list_members(&mut archive)?;
+        check_total_ratio(&members, &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
             Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => (n.to_string(), v.to_string()),
@@ -251,7 +261,15 @@ impl Wheel {
                 detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
             }),
             Ok(_) => Ok(data),
-            Err(e) => Err(WheelError::BadMember { member: member.name.clone(), source: ZipError::Io(e) }),
+            Err(e) => Err(WheelError::BadMember {
+                member: member.name.clone(),
+                // The zip reader reports a bad member (checksum, size, stream) as
+                // an I/O error whose text `ZipError::Io` would print twice.
+                source: match e.kind() {
+                    io::ErrorKind::Other | io::ErrorKind::InvalidData => ZipError::InvalidArchive(e.to_string().into()),
+                    _ => ZipError::Io(e),
+                },
+            }),
         }
     }
 
@@ -356,6 +374,27 @@ fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelErro
     Ok(())
 }
 
+/// The inflate ratio of the whole archive, so that many members each under
+/// 1 MiB (which [`check_declared_size`] lets through) cannot add up to a bomb.
+fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelError> {
+    let size = members.iter().fold(0u64, |t, m| t.saturating_add(m.size));
+    let compressed = members.iter().fold(0u64, |t, m| t.saturating_add(m.compressed_size));
+    if size > 1 << 20 && size / compressed.max(1) > limits.max_ratio {
+        // The first of the largest, in archive order.
+        let largest = members.iter().rev().max_by_key(|m| m.size);
+        return Err(WheelError::MemberTooLarge {
+            member: largest.map(|m| m.name.clone()).unwrap_or_default(),
+            detail: format!(
+                "and the other {} members inflate {compressed} bytes to {size} in all, \
+                 a ratio beyond {}:1",
+                members.len().saturating_sub(1),
+                limits.max_ratio
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
@@ -383,6 +422,30 @@ fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>
         });
     }
     Ok(members)
+}
+
+/// The first name the central directory at `start` lists twice, read from its
+/// raw headers; `None` if the directory cannot be walked.
+fn repeated_name(mut reader: impl Read + Seek, start: u64) -> Option<String> {
+    reader.seek(SeekFrom::Start(start)).ok()?;
+    let mut seen = std::collections::BTreeSet::new();
+    loop {
+        // Every header is at least 46 bytes, so the walk ends with the file.
+        let mut head = [0u8; 46];
+        reader.read_exact(&mut head).ok()?;
+        if head[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            return None;
+        }
+        let field = |at: usize| u16::from_le_bytes([head[at], head[at + 1]]);
+        let mut name = vec![0; usize::from(field(28))];
+        reader.read_exact(&mut name).ok()?;
+        let skip = i64::from(field(30)) + i64::from(field(32));
+        reader.seek(SeekFrom::Current(skip)).ok()?;
+        let name = String::from_utf8_lossy(&name).into_owned();
+        if !seen.insert(name.clone()) {
+            return Some(name);
+        }
+    }
 }
 
 fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
@@ -496,6 +559,23 @@ mod tests {
         assert_eq!(Record::parse("a,b\n").unwrap_err(), "line 1 has 2 fields, expected 3");
         assert_eq!(Record::parse("a,b,x\n").unwrap_err(), "line 1 has size 'x', not a number");
         assert_eq!(Record::parse("\"a,b,1\n").unwrap_err(), "line 1 has an unterminated quote");
+    }
+
+    fn member(name: &str, size: u64, compressed_size: u64) -> Member {
+        Member { index: 0, name: name.to_string(), size, compressed_size, crc32: 0 }
+    }
+
+    #[test]
+    fn err_total_ratio() {
+        let members: Vec<Member> = (0..3).map(|i| member(&format!("m{i}"), 1 << 20, 100)).collect();
+        let err = check_total_ratio(&members, &Limits::DEFAULT).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "member 'm0' and the other 2 members inflate 300 bytes to 3145728 in all, \
+             a ratio beyond 1000:1"
+        );
+        let honest = [member("a", 1 << 20, 1 << 12), member("b", 1 << 20, 1 << 12)];
+        assert!(check_total_ratio(&honest, &Limits::DEFAULT).is_ok());
     }
 
     #[test]

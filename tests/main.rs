@@ -4,6 +4,7 @@ mod binary;
 mod check;
 mod common;
 mod compare;
+mod hostile;
 mod inspect;
 mod merge;
 mod specs;

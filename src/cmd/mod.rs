@@ -87,6 +87,9 @@ pub struct InputArgs {
 impl InputArgs {
     /// The reading limits these options ask for.
     pub fn limits(&self) -> crate::wheel::Limits {
-        crate::wheel::Limits { max_member_size: self.max_member_mib << 20, ..crate::wheel::Limits::DEFAULT }
+        crate::wheel::Limits {
+            max_member_size: self.max_member_mib.saturating_mul(1 << 20),
+            ..crate::wheel::Limits::DEFAULT
+        }
     }
 }
