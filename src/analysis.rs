@@ -135,6 +135,15 @@ impl AnalysedBinary {
     pub fn slices(&self) -> &[Slice] {
         &self.binary.slices
     }
+
+    /// The dotted module name an extension is imported as: `psutil._psutil_linux`
+    /// for `psutil/_psutil_linux.abi3.so`; `None` for libraries.
+    pub fn dotted_module(&self) -> Option<String> {
+        if self.role != Role::Extension {
+            return None;
+        }
+        naming::dotted_module(&self.member)
+    }
 }
 
 /// Everything read from one input.

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::analysis::{Analysed, AnalysedBinary, Role};
-use crate::binary::{Format, Slice, is_python_dll};
+use crate::binary::{Format, PythonDll, Slice};
 use crate::naming::SuffixAbi;
 use crate::specs::{Specs, WindowsAvailability};
 use crate::suffixes::SuffixTable;
@@ -152,10 +152,10 @@ impl Claims {
                 c.specific.insert((version, free_threaded));
             }
             None => match dll_kind(b) {
-                Some(DllKind::Abi3) => c.add_stable(StableAbi::Abi3, None),
-                Some(DllKind::Abi3t) => c.add_stable(StableAbi::Abi3t, Some(ABI3T_SINCE)),
-                Some(DllKind::Specific(v, ft)) => {
-                    c.specific.insert((v, ft));
+                Some(PythonDll::Abi3) => c.add_stable(StableAbi::Abi3, None),
+                Some(PythonDll::Abi3t) => c.add_stable(StableAbi::Abi3t, Some(ABI3T_SINCE)),
+                Some(PythonDll::Specific { version, free_threaded }) => {
+                    c.specific.insert((version, free_threaded));
                 }
                 None => {}
             },
@@ -633,32 +633,8 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
 }
 
 /// The ABI a `.pyd` was built for, from the DLL it links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DllKind {
-    Abi3,
-    Abi3t,
-    Specific(PyVersion, bool),
-}
-
-fn dll_kind(b: &AnalysedBinary) -> Option<DllKind> {
-    let dll = b.slices().iter().find_map(|s| s.python_library())?.to_ascii_lowercase();
-    if !is_python_dll(&dll) {
-        return None;
-    }
-    let digits = &dll["python".len()..dll.len() - ".dll".len()];
-    let (num, ft) = match digits.strip_suffix('t') {
-        Some(n) => (n, true),
-        None => (digits, false),
-    };
-    match num {
-        "3" if ft => Some(DllKind::Abi3t),
-        "3" => Some(DllKind::Abi3),
-        n if n.len() >= 2 && n.starts_with('3') => {
-            let minor = n[1..].parse().ok()?;
-            Some(DllKind::Specific(PyVersion::new(3, minor), ft))
-        }
-        _ => None,
-    }
+fn dll_kind(b: &AnalysedBinary) -> Option<PythonDll> {
+    PythonDll::parse(b.slices().iter().find_map(|s| s.python_library())?)
 }
 
 fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
@@ -666,13 +642,13 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);
     let problem = match kind {
-        DllKind::Abi3 if claims.stable.contains_key(&StableAbi::Abi3t) && name_abi.is_none() => Some(format!(
+        PythonDll::Abi3 if claims.stable.contains_key(&StableAbi::Abi3t) && name_abi.is_none() => Some(format!(
             "links {dll}, the GIL build's stable ABI, but abi3t is claimed: free-threaded interpreters cannot load it; build with Py_TARGET_ABI3T so it links python3t.dll"
         )),
-        DllKind::Abi3 if claims.stable.contains_key(&StableAbi::Abi2026) && name_abi.is_none() => Some(format!(
+        PythonDll::Abi3 if claims.stable.contains_key(&StableAbi::Abi2026) && name_abi.is_none() => Some(format!(
             "links {dll}, but abi2026 is claimed: the prototype's abi2026 DLL is python3t.dll (prototype choice, not specified by PEP 809)"
         )),
-        DllKind::Abi3t
+        PythonDll::Abi3t
             if !claims.stable.contains_key(&StableAbi::Abi3t) && !claims.stable.contains_key(&StableAbi::Abi2026) =>
         {
             Some(format!(
@@ -680,7 +656,7 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>
                 claims.names().join(", ")
             ))
         }
-        DllKind::Specific(v, ft) if !claims.specific.contains(&(v, ft)) => Some(format!(
+        PythonDll::Specific { version: v, free_threaded: ft } if !claims.specific.contains(&(v, ft)) => Some(format!(
             "links {dll}, so it is a version-specific cp{}{} build, which the tags do not claim ({}); retag the wheel cp{}-cp{}{}",
             v.tag_digits(),
             if ft { "t" } else { "" },

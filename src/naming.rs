@@ -96,6 +96,16 @@ pub fn is_extension_name(path: &str) -> bool {
     name.ends_with(".so") || name.ends_with(".pyd")
 }
 
+/// The dotted module name an extension member is imported as:
+/// `psutil._psutil_linux` for `psutil/_psutil_linux.abi3.so`.
+pub fn dotted_module(member: &str) -> Option<String> {
+    let name = parse_extension_name(member)?;
+    Some(match member.rsplit_once('/') {
+        Some((dir, _)) => format!("{}.{}", dir.replace('/', "."), name.module),
+        None => name.module,
+    })
+}
+
 /// Parse an extension file name. Returns `None` for names CPython would never
 /// import as an extension (see [`is_extension_name`]).
 pub fn parse_extension_name(path: &str) -> Option<ExtensionName> {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::analysis::{Analysed, AnalysedBinary, Role};
+use crate::analysis::{Analysed, AnalysedBinary};
 use crate::binary::Format;
 use crate::check::{Checker, StableAbi};
 use crate::specs::PROTOTYPE_LABEL;
@@ -129,14 +129,8 @@ pub struct UniversalPlan {
 pub fn extension_modules<'a>(inputs: &[&'a Analysed]) -> BTreeMap<String, Vec<(&'a Analysed, &'a AnalysedBinary)>> {
     let mut out: BTreeMap<String, Vec<(&Analysed, &AnalysedBinary)>> = BTreeMap::new();
     for a in inputs {
-        for b in a.binaries.iter().filter(|b| b.role == Role::Extension) {
-            if let Some(name) = &b.name {
-                let dir = b.member.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                let dotted = if dir.is_empty() {
-                    name.module.clone()
-                } else {
-                    format!("{}.{}", dir.replace('/', "."), name.module)
-                };
+        for b in &a.binaries {
+            if let Some(dotted) = b.dotted_module() {
                 out.entry(dotted).or_default().push((a, b));
             }
         }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::{AnalysedBinary, Role};
-use crate::binary::{AbiInfo, Format, is_python_dll};
+use crate::analysis::AnalysedBinary;
+use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming;
 use crate::specs::Specs;
 use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
@@ -66,12 +66,10 @@ impl Verification {
 /// The extension modules of a wheel: dotted name → its candidate files.
 fn modules(binaries: &[AnalysedBinary]) -> BTreeMap<String, Vec<&AnalysedBinary>> {
     let mut out: BTreeMap<String, Vec<&AnalysedBinary>> = BTreeMap::new();
-    for b in binaries.iter().filter(|b| b.role == Role::Extension) {
-        let Some(name) = &b.name else { continue };
-        let dir = b.member.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let dotted =
-            if dir.is_empty() { name.module.clone() } else { format!("{}.{}", dir.replace('/', "."), name.module) };
-        out.entry(dotted).or_default().push(b);
+    for b in binaries {
+        if let Some(dotted) = b.dotted_module() {
+            out.entry(dotted).or_default().push(b);
+        }
     }
     out
 }
@@ -225,28 +223,21 @@ fn load_problem(
 /// Whether a `.pyd`'s DLL exists and fits on `interp`.
 fn dll_problem(b: &AnalysedBinary, interp: Interpreter) -> Option<String> {
     let dll = b.slices().iter().find_map(|s| s.python_library())?;
-    let lower = dll.to_ascii_lowercase();
-    if !is_python_dll(&lower) {
-        return None;
+    match PythonDll::parse(dll)? {
+        PythonDll::Abi3 if interp.free_threaded => {
+            Some(format!("links {dll}, the GIL build's stable ABI, which {interp} cannot use"))
+        }
+        PythonDll::Abi3t if !interp.free_threaded && interp.version < MODEXPORT_SINCE => {
+            Some(format!("links {dll}, which GIL builds before 3.15 do not have"))
+        }
+        PythonDll::Specific { version, free_threaded }
+            if version != interp.version || free_threaded != interp.free_threaded =>
+        {
+            let wanted = format!("{}{}", interp.version.tag_digits(), if interp.free_threaded { "t" } else { "" });
+            Some(format!("links {dll}, but {interp} provides python{wanted}.dll"))
+        }
+        _ => None,
     }
-    let digits = &lower["python".len()..lower.len() - ".dll".len()];
-    let (num, t) = match digits.strip_suffix('t') {
-        Some(n) => (n, true),
-        None => (digits, false),
-    };
-    let ft = interp.free_threaded;
-    if num == "3" {
-        return match (t, ft) {
-            (false, true) => Some(format!("links {dll}, the GIL build's stable ABI, which {interp} cannot use")),
-            (true, false) if interp.version < MODEXPORT_SINCE => {
-                Some(format!("links {dll}, which GIL builds before 3.15 do not have"))
-            }
-            _ => None,
-        };
-    }
-    let wanted = format!("{}{}", interp.version.tag_digits(), if ft { "t" } else { "" });
-    let got = format!("{num}{}", if t { "t" } else { "" });
-    (wanted != got).then(|| format!("links {dll}, but {interp} provides python{wanted}.dll"))
 }
 
 /// Whether the PyABIInfo record lets `interp` load the module.

@@ -97,6 +97,38 @@ pub fn is_python_dll(name: &str) -> bool {
     })
 }
 
+/// What a `python*.dll` name says about how a `.pyd` was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonDll {
+    /// `python3.dll`: the stable ABI of GIL builds (abi3).
+    Abi3,
+    /// `python3t.dll`: the stable ABI of free-threaded builds (abi3t).
+    Abi3t,
+    /// `python313.dll`, `python313t.dll`: one version and build.
+    Specific { version: crate::version::PyVersion, free_threaded: bool },
+}
+
+impl PythonDll {
+    /// Classify a DLL name (any case); `None` for DLLs that are not CPython's.
+    pub fn parse(name: &str) -> Option<PythonDll> {
+        let lower = name.to_ascii_lowercase();
+        let digits = lower.strip_prefix("python")?.strip_suffix(".dll")?;
+        let (num, free_threaded) = match digits.strip_suffix('t') {
+            Some(n) => (n, true),
+            None => (digits, false),
+        };
+        match num {
+            "3" if free_threaded => Some(PythonDll::Abi3t),
+            "3" => Some(PythonDll::Abi3),
+            n if n.len() >= 2 && n.len() <= 4 && n.starts_with('3') && n.bytes().all(|b| b.is_ascii_digit()) => {
+                let minor = n[1..].parse().ok()?;
+                Some(PythonDll::Specific { version: crate::version::PyVersion::new(3, minor), free_threaded })
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Slice {
     /// Build a slice, sorting and deduplicating imports and exports.
     ///

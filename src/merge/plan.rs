@@ -529,15 +529,6 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
     Ok(out)
 }
 
-/// The dotted module name of an extension member.
-fn module_of(member: &str) -> Option<String> {
-    let name = naming::parse_extension_name(member)?;
-    Some(match member.rsplit_once('/') {
-        Some((dir, _)) => format!("{}.{}", dir.replace('/', "."), name.module),
-        None => name.module,
-    })
-}
-
 /// The universal wheel of a group under `proposal`.
 pub(crate) fn plan_universal(
     proposal: Proposal,
@@ -576,7 +567,7 @@ pub(crate) fn plan_universal(
     let (members, dropped, conflicts) = collect(
         &group.inputs,
         |input, member| {
-            let module = module_of(member);
+            let module = naming::dotted_module(member);
             let planned = up.modules.iter().find(|m| Some(&m.module) == module.as_ref());
             match planned {
                 Some(p)
