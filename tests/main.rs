@@ -10,3 +10,4 @@ mod merge;
 mod specs;
 mod tags;
 mod universal;
+mod verify;

@@ -1,0 +1,123 @@
+//! `uniabi verify`: every sample wheel resolves for every interpreter its tags
+//! admit; wheels whose tags over-claim fail, naming the interpreter.
+
+use crate::common::*;
+
+fn verify_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["verify", "--json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code().unwrap(), doc)
+}
+
+#[test]
+fn ok_every_sample_resolves() {
+    let paths: Vec<String> = sample_wheels().iter().map(|p| rel(p)).collect();
+    let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let (code, doc) = verify_json(&args);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["schema"], "uniabi/verify/1");
+    for input in doc["inputs"].as_array().unwrap() {
+        assert_eq!(input["ok"], true, "{input:#}");
+        assert!(!input["resolutions"].as_array().unwrap().is_empty(), "{}", input["path"]);
+    }
+}
+
+#[test]
+fn ok_universal_demo_loads_its_bare_so_everywhere_it_installs() {
+    let (code, doc) = verify_json(&[&rel(&sample("cp313-abi3.abi3t-manylinux"))]);
+    assert_eq!(code, 0);
+    let input = &doc["inputs"][0];
+    let admitted: Vec<&str> = input["admitted"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(admitted, ["3.13", "3.13t", "3.14", "3.14t", "3.15", "3.15t", "3.16", "3.16t"]);
+    for r in input["resolutions"].as_array().unwrap() {
+        assert_eq!(r["file"], "abi3_abi3t_universal.so", "{r}");
+    }
+}
+
+#[test]
+fn err_free_threaded_wheel_retagged_for_two_versions() {
+    // A cp314t build claimed for 3.13t too: 3.13t finds no file it can import.
+    let dir = scratch("verify-overclaim");
+    let tags = [
+        "cp313-cp313t-manylinux_2_28_x86_64",
+        "cp313-cp314t-manylinux_2_28_x86_64",
+        "cp314-cp313t-manylinux_2_28_x86_64",
+        "cp314-cp314t-manylinux_2_28_x86_64",
+    ];
+    let p = retag(
+        "cp314-cp314t-manylinux",
+        &dir,
+        "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
+        &tags,
+        |_| {},
+    );
+    let (code, doc) = verify_json(&[&p.to_string_lossy()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let failures: Vec<&serde_json::Value> =
+        doc["inputs"][0]["resolutions"].as_array().unwrap().iter().filter(|r| r["loads"] == false).collect();
+    assert_eq!(failures.len(), 1, "{failures:#?}");
+    assert_eq!(failures[0]["python"], "3.13t");
+    assert_eq!(failures[0]["file"], serde_json::Value::Null);
+    assert!(failures[0]["problem"].as_str().unwrap().contains(".cpython-313t-x86_64-linux-gnu.so"));
+}
+
+#[test]
+fn err_abi3_module_picked_by_a_free_threaded_interpreter() {
+    // psutil's abi3 build claimed for free-threaded 3.14 as well: 3.14t picks the
+    // .abi3.so (its suffix list has it) and cannot load it.
+    let dir = scratch("verify-abi3-on-ft");
+    let p = retag(
+        "cp36-abi3-manylinux",
+        &dir,
+        "psutil-7.1.2-cp36.cp314-abi3.cp314t-manylinux_2_28_x86_64.whl",
+        &[
+            "cp314-abi3-manylinux_2_28_x86_64",
+            "cp314-cp314t-manylinux_2_28_x86_64",
+            "cp36-abi3-manylinux_2_28_x86_64",
+            "cp36-cp314t-manylinux_2_28_x86_64",
+        ],
+        |_| {},
+    );
+    let (code, doc) = verify_json(&[&p.to_string_lossy()]);
+    assert_eq!(code, 1);
+    let failing: Vec<&str> = doc["inputs"][0]["resolutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["loads"] == false)
+        .map(|r| r["python"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["3.14t"]);
+    let human = stdout(&run(&["verify", &p.to_string_lossy()]));
+    assert!(human.contains("an abi3 module, which fails or crashes on a free-threaded build"), "{human}");
+}
+
+#[test]
+fn ok_abi2026_wheel_resolves_only_under_the_pep809_prototype() {
+    let dir = scratch("verify-abi2026");
+    let p = retag(
+        "cp313-abi3.abi3t-manylinux",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp315-abi2026-manylinux_2_5_x86_64.whl",
+        &["cp315-abi2026-manylinux_2_5_x86_64"],
+        |m| {
+            for (name, _) in m.iter_mut() {
+                if name == "abi3_abi3t_universal.so" {
+                    *name = "abi3_abi3t_universal.abi2026.so".into();
+                }
+            }
+        },
+    );
+    let path = p.to_string_lossy().into_owned();
+    let (code, doc) = verify_json(&[&path]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["inputs"][0]["admitted"], serde_json::json!([]), "no installer accepts abi2026 today");
+    let (code, doc) = verify_json(&["--pep809", &path]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["inputs"][0]["admitted"], serde_json::json!(["3.15", "3.15t", "3.16", "3.16t"]));
+    for r in doc["inputs"][0]["resolutions"].as_array().unwrap() {
+        assert_eq!(r["file"], "abi3_abi3t_universal.abi2026.so", "{r}");
+    }
+}
