@@ -24,7 +24,8 @@
 //!   accepts (`check --abi abi3t|abi2026`). `None` when no platform has
 //!   extension modules (pure releases). Blocking symbols and codes are counted
 //!   over the blocked binaries of the modules that have no qualifying binary;
-//!   a finding's symbols are what `check` lists (a `dll-mismatch` lists the DLL).
+//!   a finding's symbols are what `check` lists, except the `python*.dll`
+//!   names a `dll-mismatch` lists, which count under that code only.
 //! - **Wheels after merge**: per platform, [`merge::plan_merge`] with
 //!   [`Scheme::Auto`] is run once per merge group (same build tag and
 //!   platform tags — what `merge` itself groups by), with `--metadata-from`
@@ -56,6 +57,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
+use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
 use crate::merge::{self, Context, MergeInput, Scheme};
 use crate::tags::{AbiTag, Os, PlatformTag, PythonTag, TagSet, WheelFilename, interpreters};
@@ -381,10 +383,8 @@ impl Tally {
 
     fn finish(self) -> Qualification {
         let all_symbols = self.symbols.keys().cloned().collect();
-        let top_blockers = top(&self.symbols, RELEASE_TOP)
-            .into_iter()
-            .map(|(symbol, count)| SymbolCount { symbol, count })
-            .collect();
+        let top_blockers =
+            top(&self.symbols, RELEASE_TOP).into_iter().map(|(symbol, count)| SymbolCount { symbol, count }).collect();
         let blocking_codes =
             top(&self.codes, usize::MAX).into_iter().map(|(code, count)| CodeCount { code, count }).collect();
         Qualification { qualifies: self.qualifies, top_blockers, blocking_codes, all_symbols }
@@ -424,11 +424,8 @@ fn platform(
         if good.iter().any(|i| i.ends_with('t')) {
             let extensions = a.binaries.iter().any(|b| b.role == Role::Extension);
             let claims = Claims::from_tags(&set.expand());
-            let ft: Vec<String> = claims
-                .names()
-                .into_iter()
-                .filter(|n| n == "abi3t" || n == "abi2026" || n.ends_with('t'))
-                .collect();
+            let ft: Vec<String> =
+                claims.names().into_iter().filter(|n| n == "abi3t" || n == "abi2026" || n.ends_with('t')).collect();
             if !extensions && ft.is_empty() {
                 via.insert("pure".to_string());
             }
@@ -460,7 +457,7 @@ fn platform(
             .flat_map(|(_, cands)| cands.into_iter().map(|(a, b)| (a.input.display.clone(), b.member.clone())))
             .collect();
         for b in plan.blockers.iter().filter(|b| blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
-            for s in &b.symbols {
+            for s in b.symbols.iter().filter(|s| !is_python_dll(s)) {
                 *tally.symbols.entry(s.clone()).or_default() += 1;
             }
             for c in &b.codes {
@@ -638,10 +635,8 @@ mod tests {
 
     #[test]
     fn ok_top_sorts_by_count_then_name() {
-        let counts: BTreeMap<String, usize> = [("b", 2), ("a", 2), ("c", 3), ("d", 1)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let counts: BTreeMap<String, usize> =
+            [("b", 2), ("a", 2), ("c", 3), ("d", 1)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let t = top(&counts, 3);
         assert_eq!(t, [("c".to_string(), 3), ("a".to_string(), 2), ("b".to_string(), 2)]);
     }

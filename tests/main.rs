@@ -7,5 +7,6 @@ mod compare;
 mod inspect;
 mod merge;
 mod specs;
+mod survey;
 mod tags;
 mod universal;

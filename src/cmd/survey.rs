@@ -122,11 +122,8 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for (r, row) in report.projects.iter().zip(&rows) {
         line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
         for p in &r.platforms {
-            let broken = if p.broken.is_empty() {
-                String::new()
-            } else {
-                format!("; broken on {}", survey::compact(&p.broken))
-            };
+            let broken =
+                if p.broken.is_empty() { String::new() } else { format!("; broken on {}", survey::compact(&p.broken)) };
             writeln!(
                 out,
                 "    {}: {} -> {} wheel{}, serves {}{broken}",
