@@ -44,14 +44,16 @@
 //! # Speed and memory
 //!
 //! Paths are expanded and grouped into releases by file name alone, without
-//! opening anything; releases are then surveyed on all cores
-//! ([`analysis::parallel_map`]), largest first. Each worker reads one
-//! release's wheels (members streamed, binaries parsed in memory), reduces them
-//! to a [`Release`] record, and drops them: memory is bounded by the releases
-//! in flight, not by the wheelhouse.
+//! opening anything. Releases are then taken in batches of about four wheels
+//! per core (a release is never split): the batch's wheels are read on all
+//! cores ([`analysis::parallel_map`]; members streamed, binaries parsed in
+//! memory), then its releases are reduced to [`Release`] records on all cores
+//! and the wheels dropped. Memory is bounded by one batch (and its largest
+//! release), not by the wheelhouse.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
@@ -67,6 +69,10 @@ use crate::wheel::Limits;
 
 /// The JSON schema name and version.
 pub const SCHEMA: &str = "uniabi/survey/1";
+
+/// Wheels read per batch and per thread: a batch's wheels are read on all
+/// cores, then its releases reduced on all cores, before the next batch starts.
+const BATCH_PER_THREAD: usize = 4;
 
 /// How many entries the per-release blocker lists keep.
 pub const RELEASE_TOP: usize = 5;
@@ -227,6 +233,9 @@ impl Loaded {
 /// The release key: normalized name and version, from the file name.
 type Key = (String, String);
 
+/// A release's wheels, read and waiting for a worker to take and reduce them.
+type Slot = Mutex<Option<(Key, Vec<Loaded>)>>;
+
 /// Survey the wheels under `paths`.
 ///
 /// `progress(done, total, input)` is called from the workers after each wheel is read.
@@ -261,32 +270,58 @@ pub fn survey(
     }
     let total: usize = releases.values().map(Vec::len).sum();
     let done = AtomicUsize::new(0);
-    // Largest releases first, so the last one to start is small.
-    let mut work: Vec<(Key, Vec<InputPath>)> = releases.into_iter().collect();
-    work.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
     let ctx = Context { checker, outdir: PathBuf::new(), limits };
-    let results = analysis::parallel_map(&work, |(key, inputs)| {
-        let mut loaded = Vec::new();
-        let mut errs = Vec::new();
-        for input in inputs {
-            match load(input, limits) {
-                Ok(l) => loaded.push(l),
-                Err(e) => errs.push(e),
-            }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut results = Vec::new();
+    for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
+        // Read every wheel of the batch on all cores...
+        let inputs: Vec<&InputPath> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
+        let mut loaded = analysis::parallel_map(&inputs, |input| {
+            let l = load(input, limits);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
+            l
+        })
+        .into_iter();
+        // ...then reduce each release of the batch to its record on all cores, largest first.
+        let mut slots: Vec<Slot> = Vec::new();
+        for (key, inputs) in &batch {
+            let mut wheels = Vec::new();
+            for l in loaded.by_ref().take(inputs.len()) {
+                match l {
+                    Ok(l) => wheels.push(l),
+                    Err(e) => errors.push(e),
+                }
+            }
+            slots.push(Mutex::new(Some((key.clone(), wheels))));
         }
-        let release = (!loaded.is_empty()).then(|| release(key, loaded, &ctx));
-        (release, errs)
-    });
-    let mut projects = Vec::new();
-    for (release, errs) in results {
-        projects.extend(release);
-        errors.extend(errs);
+        slots.sort_by_key(|s| std::cmp::Reverse(s.lock().map_or(0, |s| s.as_ref().map_or(0, |(_, w)| w.len()))));
+        results.extend(analysis::parallel_map(&slots, |slot| {
+            let taken = slot.lock().ok().and_then(|mut s| s.take());
+            taken.filter(|(_, wheels)| !wheels.is_empty()).map(|(key, wheels)| release(&key, wheels, &ctx))
+        }));
     }
+    let mut projects: Vec<Release> = results.into_iter().flatten().collect();
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);
     Report { schema: SCHEMA, projects, summary, errors }
+}
+
+/// Releases in batches of at least `size` wheels (a release is never split), in key order.
+fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, Vec<InputPath>)>> {
+    let mut out: Vec<Vec<(Key, Vec<InputPath>)>> = Vec::new();
+    let mut count = 0;
+    for r in releases {
+        if out.is_empty() || count >= size {
+            out.push(Vec::new());
+            count = 0;
+        }
+        count += r.1.len();
+        if let Some(last) = out.last_mut() {
+            last.push(r);
+        }
+    }
+    out
 }
 
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
