@@ -7,6 +7,9 @@
 //!
 //! # How the figures are decided
 //!
+//! - **Release**: the wheels with one normalized name and version in their
+//!   file names. A file name met twice (the same wheel in two directories) is
+//!   surveyed once and noted.
 //! - **Platform**: the OS and architecture family of a wheel's platform tags
 //!   ([`PlatformTag::os`], [`PlatformTag::arch`]): `linux x86_64` holds every
 //!   manylinux, musllinux and `linux_` tag for x86_64; `any` is pure Python.
@@ -248,6 +251,7 @@ pub fn survey(
     let mut errors = Vec::new();
     let mut releases: BTreeMap<Key, Vec<InputPath>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
+    let mut duplicates: BTreeMap<Key, Vec<String>> = BTreeMap::new();
     for item in analysis::expand_paths(paths) {
         let input = match item {
             Ok(i) => i,
@@ -264,7 +268,18 @@ pub fn survey(
             continue;
         }
         match WheelFilename::from_path(&input.path) {
-            Ok(f) => releases.entry((f.normalized_name(), f.version.clone())).or_default().push(input),
+            Ok(f) => {
+                let inputs = releases.entry((f.normalized_name(), f.version.clone())).or_default();
+                let name = input.path.file_name();
+                if let Some(first) = inputs.iter().find(|i| i.path.file_name() == name) {
+                    duplicates
+                        .entry((f.normalized_name(), f.version.clone()))
+                        .or_default()
+                        .push(format!("{} is another copy of {}, surveyed once", input.display, first.display));
+                } else {
+                    inputs.push(input);
+                }
+            }
             Err(e) => errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
         }
     }
@@ -301,6 +316,11 @@ pub fn survey(
         }));
     }
     let mut projects: Vec<Release> = results.into_iter().flatten().collect();
+    for r in &mut projects {
+        if let Some(notes) = duplicates.remove(&(r.name.clone(), r.version.clone())) {
+            r.notes.extend(notes);
+        }
+    }
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);

@@ -275,3 +275,23 @@ fn err_not_a_wheel_and_missing_path() {
     assert!(err.contains("no/such/dir: cannot open"), "{err}");
     assert_eq!(csv.lines().count(), 2, "header and cryptography: {csv}");
 }
+
+#[test]
+fn ok_same_wheel_twice_is_surveyed_once() {
+    let dir = scratch("survey-duplicates");
+    copy_sample("cryptography", &dir);
+    let sample = rel(&sample("cryptography"));
+    let (code, json, err) = survey(&["--json", &dir.to_string_lossy(), &sample]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let r = release(&doc, "cryptography", "50.0.2");
+    assert_eq!(r["wheels"], 1);
+    assert_eq!(
+        strings(&r["notes"]),
+        [format!(
+            "{sample} is another copy of {}, surveyed once",
+            dir.join(sample.trim_start_matches("samples/")).display()
+        )]
+    );
+    assert_eq!(doc["summary"]["wheels"], 1);
+}
