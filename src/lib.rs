@@ -14,6 +14,7 @@ pub mod naming;
 pub mod output;
 pub mod specs;
 pub mod suffixes;
+pub mod survey;
 pub mod tags;
 pub mod universal;
 pub mod verify;

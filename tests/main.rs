@@ -8,6 +8,7 @@ mod hostile;
 mod inspect;
 mod merge;
 mod specs;
+mod survey;
 mod tags;
 mod universal;
 mod verify;

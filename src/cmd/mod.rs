@@ -9,6 +9,7 @@ pub mod compare;
 pub mod inspect;
 pub mod merge;
 pub mod split;
+pub mod survey;
 pub mod tags;
 pub mod verify;
 use std::process::ExitCode;

@@ -1,0 +1,225 @@
+//! `uniabi survey PATH... [--json | --csv]`: one row per project release over
+//! directories of wheels, then a summary over each project's newest release.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use crate::check::{AbiChoice, Checker};
+use crate::output;
+use crate::survey::{self, Qualification, Release, Report};
+
+/// More inputs than this, on a terminal, show a progress line on stderr.
+const PROGRESS_ABOVE: usize = 20;
+
+/// Arguments of `uniabi survey`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print one JSON document (schema `uniabi/survey/1`).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV: a header, then one row per release.
+    #[arg(long)]
+    pub csv: bool,
+    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<PathBuf>,
+}
+
+/// Run `uniabi survey`: exit 0 when every input was read, 2 when one could not be
+/// (the others are still surveyed).
+pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
+    let interactive = io::stderr().is_terminal();
+    let progress = |done: usize, total: usize, input: &str| {
+        if interactive && total > PROGRESS_ABOVE {
+            let name = input.rsplit(['/', '\\']).next().unwrap_or(input);
+            let name: String = name.chars().take(60).collect();
+            eprint!("\r\x1b[2K[{done}/{total}] {name}");
+            if done == total {
+                eprint!("\r\x1b[2K");
+            }
+        }
+    };
+    let report = survey::survey(&args.input.paths, &checker, args.input.limits(), &progress);
+    for e in &report.errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    output::to_stdout(|out| {
+        if args.json {
+            output::json(out, &report)
+        } else if args.csv {
+            print_csv(out, &report)
+        } else {
+            print_human(out, &report)
+        }
+    })?;
+    Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
+}
+
+fn yes_no(q: Option<bool>) -> &'static str {
+    match q {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "n/a",
+    }
+}
+
+fn free_threaded(r: &Release) -> String {
+    if r.free_threaded { format!("yes ({})", r.free_threaded_via.join(", ")) } else { "no".to_string() }
+}
+
+fn blockers(q: &Qualification) -> String {
+    q.top_blockers.iter().map(|s| format!("{} ({})", s.symbol, s.count)).collect::<Vec<_>>().join(", ")
+}
+
+fn codes(q: &Qualification) -> String {
+    q.blocking_codes.iter().map(|c| format!("{} ({})", c.code, c.count)).collect::<Vec<_>>().join(", ")
+}
+
+/// Human output: a table with one row per release, each release's platforms
+/// under it, its notes, then the summary.
+pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let header = ["project", "version", "wheels", "merged", "free-threaded", "PEP 803", "PEP 809*", "blocking PEP 803"];
+    let rows: Vec<[String; 8]> = report
+        .projects
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.version.clone(),
+                r.wheels.to_string(),
+                r.wheels_after_merge.to_string(),
+                free_threaded(r),
+                yes_no(r.pep803.qualifies).to_string(),
+                yes_no(r.pep809.qualifies).to_string(),
+                blockers(&r.pep803),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, &header)?;
+    for (r, row) in report.projects.iter().zip(&rows) {
+        line(out, &row.iter().map(String::as_str).collect::<Vec<_>>())?;
+        for p in &r.platforms {
+            let broken =
+                if p.broken.is_empty() { String::new() } else { format!("; broken on {}", survey::compact(&p.broken)) };
+            writeln!(
+                out,
+                "    {}: {} -> {} wheel{}, serves {}{broken}",
+                p.platform,
+                p.wheels,
+                p.wheels_after_merge,
+                if p.wheels_after_merge == 1 { "" } else { "s" },
+                survey::compact(&p.serves)
+            )?;
+        }
+        for n in &r.notes {
+            writeln!(out, "    note: {n}")?;
+        }
+    }
+    let s = &report.summary;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Summary over the newest release of each project ({} project{}, {} release{} surveyed):",
+        s.projects,
+        if s.projects == 1 { "" } else { "s" },
+        s.releases,
+        if s.releases == 1 { "" } else { "s" }
+    )?;
+    writeln!(out, "  loadable on free-threaded CPython  {} of {}", s.free_threaded, s.projects)?;
+    writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
+    writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
+    writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;
+    let list = |items: Vec<String>| if items.is_empty() { "none".to_string() } else { items.join(", ") };
+    writeln!(
+        out,
+        "  top blocking symbols (PEP 803)     {}",
+        list(s.top_blockers.iter().map(|b| format!("{} ({})", b.symbol, b.projects)).collect())
+    )?;
+    writeln!(
+        out,
+        "  top blocking codes (PEP 803)       {}",
+        list(s.top_blocking_codes.iter().map(|b| format!("{} ({})", b.code, b.projects)).collect())
+    )?;
+    writeln!(
+        out,
+        "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge --scheme auto`. Blocker counts: binaries per release, projects in the summary."
+    )?;
+    if !report.errors.is_empty() {
+        writeln!(out, "{} input{} unreadable", report.errors.len(), if report.errors.len() == 1 { "" } else { "s" })?;
+    }
+    Ok(())
+}
+
+/// One CSV field, quoted when it holds a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// CSV output: a header, then one row per release.
+pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    writeln!(
+        out,
+        "name,version,wheels,wheels_after_merge,free_threaded,free_threaded_via,pure,pep803,pep809,\
+         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves"
+    )?;
+    for r in &report.projects {
+        let platforms: Vec<String> =
+            r.platforms.iter().map(|p| format!("{} {}>{}", p.platform, p.wheels, p.wheels_after_merge)).collect();
+        let serves: Vec<String> =
+            r.platforms.iter().map(|p| format!("{}: {}", p.platform, survey::compact(&p.serves))).collect();
+        let fields = [
+            r.name.clone(),
+            r.version.clone(),
+            r.wheels.to_string(),
+            r.wheels_after_merge.to_string(),
+            if r.free_threaded { "yes" } else { "no" }.to_string(),
+            r.free_threaded_via.join(" "),
+            if r.pure { "yes" } else { "no" }.to_string(),
+            yes_no(r.pep803.qualifies).to_string(),
+            yes_no(r.pep809.qualifies).to_string(),
+            blockers(&r.pep803),
+            codes(&r.pep803),
+            blockers(&r.pep809),
+            codes(&r.pep809),
+            platforms.join("; "),
+            serves.join("; "),
+        ];
+        writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_csv_field_quotes_commas_and_quotes() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a (1), b (2)"), "\"a (1), b (2)\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

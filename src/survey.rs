@@ -1,0 +1,698 @@
+//! Surveying a wheelhouse: one record per project release (name, version)
+//! saying which interpreters it serves on each platform, whether it loads on
+//! free-threaded CPython at all, whether its binaries qualify for PEP 803 and
+//! the PEP 809 prototype (and what blocks them), and how many wheels it ships
+//! now against how many `merge --scheme auto` would leave; then a summary over
+//! the newest release of each project.
+//!
+//! # How the figures are decided
+//!
+//! - **Release**: the wheels with one normalized name and version in their
+//!   file names. A file name met twice (the same wheel in two directories) is
+//!   surveyed once and noted.
+//! - **Platform**: the OS and architecture family of a wheel's platform tags
+//!   ([`PlatformTag::os`], [`PlatformTag::arch`]): `linux x86_64` holds every
+//!   manylinux, musllinux and `linux_` tag for x86_64; `any` is pure Python.
+//!   A wheel whose tags name several families is filed under all of them
+//!   joined with ` + `.
+//! - **Serves**: the interpreters (3.10–3.16, free-threaded from 3.13) an
+//!   installer gives some wheel to, by its file name's tags. **Broken**: those
+//!   for which every such wheel fails import resolution ([`crate::verify`]).
+//! - **Free-threaded**: some wheel serves a free-threaded interpreter *and*
+//!   every extension module of that wheel loads there (import resolution, as
+//!   `verify` decides). Version-specific `cp3XYt`, `abi3t` and pure-Python
+//!   wheels all count; a release with only pure wheels is free-threaded.
+//! - **Qualifies** (PEP 803, or the PEP 809 prototype): every platform with
+//!   extension modules has, for each module, a binary [`universal::plan`]
+//!   accepts (`check --abi abi3t|abi2026`). `None` when no platform has
+//!   extension modules (pure releases). Blocking symbols and codes are counted
+//!   over the blocked binaries of the modules that have no qualifying binary;
+//!   a finding's symbols are what `check` lists, except the `python*.dll`
+//!   names a `dll-mismatch` lists, which count under that code only.
+//! - **Wheels after merge**: per platform, [`merge::plan_merge`] with
+//!   [`Scheme::Auto`] is run once per merge group (same build tag and
+//!   platform tags — what `merge` itself groups by), with `--metadata-from`
+//!   naming the group's newest input (the one whose tags name the highest
+//!   CPython version, then the last by file name), so builds whose METADATA
+//!   differs are not refused for that alone. The figure is the number of
+//!   outputs plus every input no output takes (a refused group keeps its
+//!   inputs). Under `auto` a wheel that already qualifies can become two (the
+//!   `cp315` universal wheel and a companion for 3.13/3.14): that is counted
+//!   as `merge` would write it, and noted.
+//! - **Newest release**: versions compare part by part on `.`, each part by
+//!   its leading number, then by the rest as text (`7.1.10` > `7.1.2`,
+//!   `2.0.1` > `2.0`); this is not PEP 440's full ordering (pre-releases sort
+//!   after their final release).
+//!
+//! # Speed and memory
+//!
+//! Paths are expanded and grouped into releases by file name alone, without
+//! opening anything. Releases are then taken in batches of about four wheels
+//! per core (a release is never split): the batch's wheels are read on all
+//! cores ([`analysis::parallel_map`]; members streamed, binaries parsed in
+//! memory), then its releases are reduced to [`Release`] records on all cores
+//! and the wheels dropped. Memory is bounded by one batch (and its largest
+//! release), not by the wheelhouse.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
+use crate::binary::is_python_dll;
+use crate::check::{Checker, Claims};
+use crate::merge::{self, Context, MergeInput, Scheme};
+use crate::tags::{AbiTag, Os, PlatformTag, PythonTag, TagSet, WheelFilename, interpreters};
+use crate::universal::{self, Proposal};
+use crate::version::PyVersion;
+use crate::wheel::Limits;
+
+/// The JSON schema name and version.
+pub const SCHEMA: &str = "uniabi/survey/1";
+
+/// Wheels read per batch and per thread: a batch's wheels are read on all
+/// cores, then its releases reduced on all cores, before the next batch starts.
+const BATCH_PER_THREAD: usize = 4;
+
+/// How many entries the per-release blocker lists keep.
+pub const RELEASE_TOP: usize = 5;
+/// How many entries the summary's blocker lists keep.
+pub const SUMMARY_TOP: usize = 10;
+
+/// The whole survey.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// One record per project release, sorted by name then version (oldest first).
+    pub projects: Vec<Release>,
+    /// Figures over the newest release of each project.
+    pub summary: Summary,
+    /// One line per input that could not be read or is not a wheel.
+    pub errors: Vec<String>,
+}
+
+/// One project release: every wheel of one (normalized name, version).
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// The project name, normalized as in wheel file names: `abi3_abi3t_universal`.
+    pub name: String,
+    pub version: String,
+    /// How many wheels it ships now.
+    pub wheels: usize,
+    /// How many `merge --scheme auto` would leave (see the module documentation).
+    pub wheels_after_merge: usize,
+    /// Whether some wheel loads on some free-threaded interpreter it is given to.
+    pub free_threaded: bool,
+    /// What makes it free-threaded: `abi3t`, `abi2026`, `cp313t`…, or `pure`; sorted.
+    pub free_threaded_via: Vec<String>,
+    /// True when no wheel holds an extension module.
+    pub pure: bool,
+    /// One entry per platform family, sorted by name.
+    pub platforms: Vec<Platform>,
+    /// PEP 803 (`cp315-abi3.abi3t`).
+    pub pep803: Qualification,
+    /// The PEP 809 prototype (`cp315-abi2026`).
+    pub pep809: Qualification,
+    /// Facts worth knowing: merges refused, wheels `merge` cannot read.
+    pub notes: Vec<String>,
+}
+
+/// One platform family of a release.
+#[derive(Debug, Clone, Serialize)]
+pub struct Platform {
+    /// `linux x86_64`, `macos arm64`, `macos universal2`, `windows amd64`, `any`.
+    pub platform: String,
+    /// The wheels' file names, sorted.
+    pub inputs: Vec<String>,
+    pub wheels: usize,
+    pub wheels_after_merge: usize,
+    /// Interpreters an installer gives some wheel to, in [`interpreters`] order.
+    pub serves: Vec<String>,
+    /// Served interpreters for which no wheel given to them loads every module.
+    pub broken: Vec<String>,
+    /// Free-threaded interpreters served by a wheel that loads there.
+    pub free_threaded: Vec<String>,
+    /// Whether the platform's binaries qualify for PEP 803; `None` without extension modules.
+    pub pep803: Option<bool>,
+    /// Likewise for the PEP 809 prototype.
+    pub pep809: Option<bool>,
+}
+
+/// Whether a release's binaries qualify for one proposal, and what blocks them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Qualification {
+    /// True when every platform with extension modules qualifies; `None` when none has any.
+    pub qualifies: Option<bool>,
+    /// The most frequent blocking symbols (count: blocked binaries listing it), at most [`RELEASE_TOP`].
+    pub top_blockers: Vec<SymbolCount>,
+    /// Every blocking finding code with its count of blocked binaries, most frequent first.
+    pub blocking_codes: Vec<CodeCount>,
+    /// Every blocking symbol (for the summary).
+    #[serde(skip)]
+    pub all_symbols: BTreeSet<String>,
+}
+
+/// A blocking symbol and how many binaries it blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SymbolCount {
+    pub symbol: String,
+    pub count: usize,
+}
+
+/// A blocking finding code and how many binaries it blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeCount {
+    pub code: String,
+    pub count: usize,
+}
+
+/// A blocking symbol and how many projects it blocks (newest releases).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SymbolProjects {
+    pub symbol: String,
+    pub projects: usize,
+}
+
+/// A blocking finding code and how many projects it blocks (newest releases).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeProjects {
+    pub code: String,
+    pub projects: usize,
+}
+
+/// Figures over the newest release of each project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// How many projects.
+    pub projects: usize,
+    /// How many releases were surveyed in all (older ones included).
+    pub releases: usize,
+    /// Projects whose newest release loads on a free-threaded interpreter.
+    pub free_threaded: usize,
+    /// Wheels their newest releases ship.
+    pub wheels: usize,
+    /// Wheels those releases would ship after `merge --scheme auto`.
+    pub wheels_after_merge: usize,
+    /// Projects whose newest release qualifies for PEP 803.
+    pub pep803_qualifies: usize,
+    /// Projects whose newest release qualifies for the PEP 809 prototype.
+    pub pep809_qualifies: usize,
+    /// The symbols blocking PEP 803 in the most projects, at most [`SUMMARY_TOP`].
+    pub top_blockers: Vec<SymbolProjects>,
+    /// The finding codes blocking PEP 803 in the most projects, at most [`SUMMARY_TOP`].
+    pub top_blocking_codes: Vec<CodeProjects>,
+}
+
+/// One surveyed wheel: readable, and loaded for `merge` when possible.
+enum Loaded {
+    /// Read with its RECORD verified: `merge` can use it.
+    Mergeable(Box<MergeInput>),
+    /// Readable, but `merge` refuses it (the reason); counted unchanged.
+    Unmergeable(Box<Analysed>, String),
+}
+
+impl Loaded {
+    fn analysed(&self) -> &Analysed {
+        match self {
+            Loaded::Mergeable(m) => &m.analysed,
+            Loaded::Unmergeable(a, _) => a,
+        }
+    }
+
+    fn filename(&self) -> String {
+        let a = self.analysed();
+        a.input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+
+    fn tags(&self) -> TagSet {
+        WheelFilename::from_path(&self.analysed().input.path).map(|f| f.tags).unwrap_or_default()
+    }
+}
+
+/// The release key: normalized name and version, from the file name.
+type Key = (String, String);
+
+/// A release's wheels, read and waiting for a worker to take and reduce them.
+type Slot = Mutex<Option<(Key, Vec<Loaded>)>>;
+
+/// Survey the wheels under `paths`.
+///
+/// `progress(done, total, input)` is called from the workers after each wheel is read.
+pub fn survey(
+    paths: &[PathBuf],
+    checker: &Checker,
+    limits: Limits,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Report {
+    let mut errors = Vec::new();
+    let mut releases: BTreeMap<Key, Vec<InputPath>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    let mut duplicates: BTreeMap<Key, Vec<String>> = BTreeMap::new();
+    for item in analysis::expand_paths(paths) {
+        let input = match item {
+            Ok(i) => i,
+            Err(e) => {
+                errors.push(format!("{}: {}", e.display, e.message));
+                continue;
+            }
+        };
+        if !seen.insert(std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone())) {
+            continue;
+        }
+        if input.kind != InputKind::Wheel {
+            errors.push(format!("{}: not a wheel; survey reads wheels only", input.display));
+            continue;
+        }
+        match WheelFilename::from_path(&input.path) {
+            Ok(f) => {
+                let inputs = releases.entry((f.normalized_name(), f.version.clone())).or_default();
+                let name = input.path.file_name();
+                if let Some(first) = inputs.iter().find(|i| i.path.file_name() == name) {
+                    duplicates
+                        .entry((f.normalized_name(), f.version.clone()))
+                        .or_default()
+                        .push(format!("{} is another copy of {}, surveyed once", input.display, first.display));
+                } else {
+                    inputs.push(input);
+                }
+            }
+            Err(e) => errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
+        }
+    }
+    let total: usize = releases.values().map(Vec::len).sum();
+    let done = AtomicUsize::new(0);
+    let ctx = Context { checker, outdir: PathBuf::new(), limits };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut results = Vec::new();
+    for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
+        // Read every wheel of the batch on all cores...
+        let inputs: Vec<&InputPath> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
+        let mut loaded = analysis::parallel_map(&inputs, |input| {
+            let l = load(input, limits);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
+            l
+        })
+        .into_iter();
+        // ...then reduce each release of the batch to its record on all cores, largest first.
+        let mut slots: Vec<Slot> = Vec::new();
+        for (key, inputs) in &batch {
+            let mut wheels = Vec::new();
+            for l in loaded.by_ref().take(inputs.len()) {
+                match l {
+                    Ok(l) => wheels.push(l),
+                    Err(e) => errors.push(e),
+                }
+            }
+            slots.push(Mutex::new(Some((key.clone(), wheels))));
+        }
+        slots.sort_by_key(|s| std::cmp::Reverse(s.lock().map_or(0, |s| s.as_ref().map_or(0, |(_, w)| w.len()))));
+        results.extend(analysis::parallel_map(&slots, |slot| {
+            let taken = slot.lock().ok().and_then(|mut s| s.take());
+            taken.filter(|(_, wheels)| !wheels.is_empty()).map(|(key, wheels)| release(&key, wheels, &ctx))
+        }));
+    }
+    let mut projects: Vec<Release> = results.into_iter().flatten().collect();
+    for r in &mut projects {
+        if let Some(notes) = duplicates.remove(&(r.name.clone(), r.version.clone())) {
+            r.notes.extend(notes);
+        }
+    }
+    projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
+    errors.sort();
+    let summary = summarize(&projects);
+    Report { schema: SCHEMA, projects, summary, errors }
+}
+
+/// Releases in batches of at least `size` wheels (a release is never split), in key order.
+fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, Vec<InputPath>)>> {
+    let mut out: Vec<Vec<(Key, Vec<InputPath>)>> = Vec::new();
+    let mut count = 0;
+    for r in releases {
+        if out.is_empty() || count >= size {
+            out.push(Vec::new());
+            count = 0;
+        }
+        count += r.1.len();
+        if let Some(last) = out.last_mut() {
+            last.push(r);
+        }
+    }
+    out
+}
+
+/// Read one wheel as `merge` does; when `merge` refuses it but it can still be
+/// read, keep it for the survey and count it unchanged.
+fn load(input: &InputPath, limits: Limits) -> Result<Loaded, String> {
+    // One path at a time, so loading runs on the calling worker's thread.
+    let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(&input.path), limits);
+    if let Some(m) = inputs.pop() {
+        return Ok(Loaded::Mergeable(Box::new(m)));
+    }
+    let a = analysis::analyse(input, limits);
+    if let Some(e) = a.error() {
+        return Err(e);
+    }
+    let why = errors.join("; ");
+    Ok(Loaded::Unmergeable(Box::new(a), why))
+}
+
+/// The platform family of a tag set: `linux x86_64`, `any`.
+pub fn platform_family(platforms: &[PlatformTag]) -> String {
+    let families: BTreeSet<String> = platforms
+        .iter()
+        .map(|p| match (p.os(), p.arch()) {
+            (Os::Any, _) => "any".to_string(),
+            (Os::Other, _) | (_, None) => p.as_str().to_string(),
+            (os, Some(arch)) => format!("{os} {arch}"),
+        })
+        .collect();
+    if families.is_empty() { "unknown".to_string() } else { families.into_iter().collect::<Vec<_>>().join(" + ") }
+}
+
+/// The highest CPython version a tag set names, in its Python or ABI tags.
+fn newest_python(set: &TagSet) -> Option<PyVersion> {
+    let py = set.python.iter().filter_map(|p| match p {
+        PythonTag::CPython { version } | PythonTag::CPythonThreaded { version } => Some(*version),
+        _ => None,
+    });
+    let abi = set.abi.iter().filter_map(|a| match a {
+        AbiTag::CPython { version, .. } | AbiTag::CPythonLegacy { version, .. } => Some(*version),
+        _ => None,
+    });
+    py.chain(abi).max()
+}
+
+fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
+    let (name, version) = key.clone();
+    let mut notes = Vec::new();
+    for l in &loaded {
+        if let Loaded::Unmergeable(_, why) = l {
+            notes.push(format!("{}: merge cannot read it, counted unchanged: {why}", l.filename()));
+        }
+    }
+    let pure = loaded.iter().all(|l| !l.analysed().binaries.iter().any(|b| b.role == Role::Extension));
+    let mut by_platform: BTreeMap<String, Vec<Loaded>> = BTreeMap::new();
+    for l in loaded {
+        by_platform.entry(platform_family(&l.tags().platform)).or_default().push(l);
+    }
+    let mut platforms = Vec::new();
+    let mut via = BTreeSet::new();
+    let mut pep803 = Tally::default();
+    let mut pep809 = Tally::default();
+    for (family, mut wheels) in by_platform {
+        wheels.sort_by_key(|l| l.filename());
+        let p = platform(&name, &version, &family, wheels, ctx, &mut via, &mut notes, [&mut pep803, &mut pep809]);
+        platforms.push(p);
+    }
+    Release {
+        wheels: platforms.iter().map(|p| p.wheels).sum(),
+        wheels_after_merge: platforms.iter().map(|p| p.wheels_after_merge).sum(),
+        free_threaded: !via.is_empty(),
+        free_threaded_via: via.into_iter().collect(),
+        pure,
+        pep803: pep803.finish(),
+        pep809: pep809.finish(),
+        platforms,
+        notes,
+        name,
+        version,
+    }
+}
+
+/// Blockers gathered over a release's platforms for one proposal.
+#[derive(Default)]
+struct Tally {
+    qualifies: Option<bool>,
+    symbols: BTreeMap<String, usize>,
+    codes: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, qualifies: bool) {
+        self.qualifies = Some(self.qualifies.unwrap_or(true) && qualifies);
+    }
+
+    fn finish(self) -> Qualification {
+        let all_symbols = self.symbols.keys().cloned().collect();
+        let top_blockers =
+            top(&self.symbols, RELEASE_TOP).into_iter().map(|(symbol, count)| SymbolCount { symbol, count }).collect();
+        let blocking_codes =
+            top(&self.codes, usize::MAX).into_iter().map(|(code, count)| CodeCount { code, count }).collect();
+        Qualification { qualifies: self.qualifies, top_blockers, blocking_codes, all_symbols }
+    }
+}
+
+/// The `n` largest counts, most frequent first, then by name.
+fn top(counts: &BTreeMap<String, usize>, n: usize) -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = counts.iter().map(|(k, c)| (k.clone(), *c)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+fn platform(
+    name: &str,
+    version: &str,
+    family: &str,
+    wheels: Vec<Loaded>,
+    ctx: &Context,
+    via: &mut BTreeSet<String>,
+    notes: &mut Vec<String>,
+    tallies: [&mut Tally; 2],
+) -> Platform {
+    let checker = ctx.checker;
+    let mut serves = BTreeSet::new();
+    let mut loads = BTreeSet::new();
+    for l in &wheels {
+        let set = l.tags();
+        let a = l.analysed();
+        let v = crate::verify::verify(&set, &a.binaries, checker.specs, checker.table, false);
+        let failing: BTreeSet<&str> = v.failures().map(|r| r.python.as_str()).collect();
+        let good: Vec<&String> = v.admitted.iter().filter(|i| !failing.contains(i.as_str())).collect();
+        serves.extend(universal::served_by(&set, false));
+        loads.extend(good.iter().map(|s| s.to_string()));
+        if good.iter().any(|i| i.ends_with('t')) {
+            let extensions = a.binaries.iter().any(|b| b.role == Role::Extension);
+            let claims = Claims::from_tags(&set.expand());
+            let ft: Vec<String> =
+                claims.names().into_iter().filter(|n| n == "abi3t" || n == "abi2026" || n.ends_with('t')).collect();
+            if !extensions && ft.is_empty() {
+                via.insert("pure".to_string());
+            }
+            via.extend(ft);
+        }
+    }
+    let order: Vec<String> = interpreters().iter().map(|i| i.to_string()).collect();
+    let in_order = |s: &BTreeSet<String>| order.iter().filter(|i| s.contains(*i)).cloned().collect::<Vec<_>>();
+    let broken: BTreeSet<String> = serves.difference(&loads).cloned().collect();
+    let free_threaded: BTreeSet<String> = loads.iter().filter(|i| i.ends_with('t')).cloned().collect();
+
+    let analysed: Vec<&Analysed> = wheels.iter().map(|l| l.analysed()).collect();
+    let has_modules = !universal::extension_modules(&analysed).is_empty();
+    let mut tag_platforms: Vec<PlatformTag> = wheels.iter().flat_map(|l| l.tags().platform).collect();
+    tag_platforms.sort();
+    tag_platforms.dedup();
+    let mut qualifies = [None, None];
+    for ((proposal, tally), q) in [Proposal::Pep803, Proposal::Pep809].into_iter().zip(tallies).zip(&mut qualifies) {
+        if !has_modules {
+            continue;
+        }
+        let plan = universal::plan(proposal, name, version, None, &tag_platforms, &analysed, checker);
+        tally.add(plan.qualifies);
+        *q = Some(plan.qualifies);
+        // Count only the binaries of modules that have no qualifying binary.
+        let blocked: BTreeSet<(String, String)> = universal::extension_modules(&analysed)
+            .into_iter()
+            .filter(|(m, _)| plan.modules.iter().any(|p| &p.module == m && p.source.is_none()))
+            .flat_map(|(_, cands)| cands.into_iter().map(|(a, b)| (a.input.display.clone(), b.member.clone())))
+            .collect();
+        for b in plan.blockers.iter().filter(|b| blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
+            for s in b.symbols.iter().filter(|s| !is_python_dll(s)) {
+                *tally.symbols.entry(s.clone()).or_default() += 1;
+            }
+            for c in &b.codes {
+                *tally.codes.entry(c.clone()).or_default() += 1;
+            }
+        }
+    }
+    let inputs: Vec<String> = wheels.iter().map(|l| l.filename()).collect();
+    let after = after_merge(family, wheels, ctx, notes);
+    Platform {
+        platform: family.to_string(),
+        wheels: inputs.len(),
+        inputs,
+        wheels_after_merge: after,
+        serves: in_order(&serves),
+        broken: in_order(&broken),
+        free_threaded: in_order(&free_threaded),
+        pep803: qualifies[0],
+        pep809: qualifies[1],
+    }
+}
+
+/// How many wheels one platform family would ship after `merge --scheme auto`.
+fn after_merge(family: &str, wheels: Vec<Loaded>, ctx: &Context, notes: &mut Vec<String>) -> usize {
+    // One plan_merge call per merge group (merge groups by build tag and platform
+    // tags), so that --metadata-from can name an input of that very group.
+    let mut groups: BTreeMap<(Option<String>, Vec<String>), Vec<MergeInput>> = BTreeMap::new();
+    let mut count = 0;
+    for l in wheels {
+        match l {
+            Loaded::Mergeable(m) => {
+                let key = (m.build.clone(), m.platforms.iter().map(|p| p.to_string()).collect());
+                groups.entry(key).or_default().push(*m);
+            }
+            Loaded::Unmergeable(..) => count += 1,
+        }
+    }
+    for inputs in groups.values() {
+        let newest = inputs
+            .iter()
+            .max_by(|a, b| {
+                let v = |i: &MergeInput| newest_python(&TagSet::compress(&i.tags));
+                v(a).cmp(&v(b)).then_with(|| a.filename.cmp(&b.filename))
+            })
+            .map(|i| i.filename.clone());
+        let plan = merge::plan_merge(inputs, Scheme::Auto, newest.as_deref(), ctx);
+        let taken: BTreeSet<&String> = plan.outputs.iter().flat_map(|o| o.inputs.iter()).collect();
+        let untouched = inputs.iter().filter(|i| !taken.contains(&i.display)).count();
+        count += plan.outputs.len() + untouched;
+        for r in &plan.refused {
+            notes.push(format!("{family}: merge refused ({}), inputs counted unchanged: {}", r.scheme, r.reason));
+        }
+        if plan.outputs.len() > inputs.len() {
+            notes.push(format!(
+                "{family}: merge would write {} wheels for {} (a cp315 universal wheel and a companion for older interpreters)",
+                plan.outputs.len(),
+                inputs.len()
+            ));
+        }
+    }
+    count
+}
+
+/// A sort key for versions: each `.`-separated part as (leading number, rest).
+pub fn version_key(version: &str) -> Vec<(u64, String)> {
+    version
+        .split('.')
+        .map(|part| {
+            let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+            let number = part[..digits].parse().unwrap_or(0);
+            (number, part[digits..].to_string())
+        })
+        .collect()
+}
+
+/// The summary over each project's newest release.
+pub fn summarize(releases: &[Release]) -> Summary {
+    let mut newest: BTreeMap<&str, &Release> = BTreeMap::new();
+    for r in releases {
+        let slot = newest.entry(&r.name).or_insert(r);
+        if version_key(&r.version) > version_key(&slot.version) {
+            *slot = r;
+        }
+    }
+    let mut symbols: BTreeMap<String, usize> = BTreeMap::new();
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    for r in newest.values() {
+        for s in &r.pep803.all_symbols {
+            *symbols.entry(s.clone()).or_default() += 1;
+        }
+        for c in &r.pep803.blocking_codes {
+            *codes.entry(c.code.clone()).or_default() += 1;
+        }
+    }
+    let count = |f: &dyn Fn(&Release) -> bool| newest.values().filter(|r| f(r)).count();
+    Summary {
+        projects: newest.len(),
+        releases: releases.len(),
+        free_threaded: count(&|r| r.free_threaded),
+        wheels: newest.values().map(|r| r.wheels).sum(),
+        wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
+        pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
+        pep809_qualifies: count(&|r| r.pep809.qualifies == Some(true)),
+        top_blockers: top(&symbols, SUMMARY_TOP)
+            .into_iter()
+            .map(|(symbol, projects)| SymbolProjects { symbol, projects })
+            .collect(),
+        top_blocking_codes: top(&codes, SUMMARY_TOP)
+            .into_iter()
+            .map(|(code, projects)| CodeProjects { code, projects })
+            .collect(),
+    }
+}
+
+/// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.
+pub fn compact(interpreters: &[String]) -> String {
+    let mut parts = Vec::new();
+    for ft in [false, true] {
+        let minors: Vec<u8> = interpreters
+            .iter()
+            .filter(|i| i.ends_with('t') == ft)
+            .filter_map(|i| i.trim_end_matches('t').strip_prefix("3.")?.parse().ok())
+            .collect();
+        let t = if ft { "t" } else { "" };
+        let mut i = 0;
+        while i < minors.len() {
+            let mut j = i;
+            while j + 1 < minors.len() && minors[j + 1] == minors[j] + 1 {
+                j += 1;
+            }
+            parts.push(if i == j {
+                format!("3.{}{t}", minors[i])
+            } else {
+                format!("3.{}{t}-3.{}{t}", minors[i], minors[j])
+            });
+            i = j + 1;
+        }
+    }
+    if parts.is_empty() { "none".to_string() } else { parts.join(" ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_version_key_orders_numerically() {
+        assert!(version_key("7.1.10") > version_key("7.1.2"));
+        assert!(version_key("2.0.1") > version_key("2.0"));
+        assert!(version_key("10.0") > version_key("9.9"));
+        assert_eq!(version_key("1.0rc1"), vec![(1, String::new()), (0, "rc1".to_string())]);
+    }
+
+    #[test]
+    fn ok_platform_family_groups_manylinux_variants() {
+        let tags = |s: &str| s.split('.').map(|t| t.parse::<PlatformTag>().unwrap()).collect::<Vec<_>>();
+        assert_eq!(platform_family(&tags("manylinux_2_27_x86_64.manylinux_2_28_x86_64")), "linux x86_64");
+        assert_eq!(
+            platform_family(&tags("manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64")),
+            "linux x86_64"
+        );
+        assert_eq!(platform_family(&tags("macosx_10_15_universal2")), "macos universal2");
+        assert_eq!(platform_family(&tags("win_amd64")), "windows amd64");
+        assert_eq!(platform_family(&tags("any")), "any");
+        assert_eq!(platform_family(&tags("macosx_10_9_x86_64.macosx_11_0_arm64")), "macos arm64 + macos x86_64");
+    }
+
+    #[test]
+    fn ok_compact_interpreter_ranges() {
+        let v = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(compact(&v("3.10 3.11 3.12 3.13 3.13t 3.14 3.14t 3.16")), "3.10-3.14 3.16 3.13t-3.14t");
+        assert_eq!(compact(&v("3.13t")), "3.13t");
+        assert_eq!(compact(&[]), "none");
+    }
+
+    #[test]
+    fn ok_top_sorts_by_count_then_name() {
+        let counts: BTreeMap<String, usize> =
+            [("b", 2), ("a", 2), ("c", 3), ("d", 1)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let t = top(&counts, 3);
+        assert_eq!(t, [("c".to_string(), 3), ("a".to_string(), 2), ("b".to_string(), 2)]);
+    }
+}
