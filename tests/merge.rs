@@ -230,13 +230,39 @@ fn ok_pep803_renames_the_universal_binary_and_names_what_it_cannot_serve() {
     assert_eq!(o["uncovered_inputs"], serde_json::json!([input]));
     assert_eq!(tag_lines(&out.join(name)).len(), 4);
 
-    // auto: the pep803 wheel plus a companion fat wheel for 3.13/3.14.
+    // auto: the one input still serves 3.13/3.14, which a cp315 wheel cannot, so a
+    // pep803 wheel would replace nothing: auto keeps the build as one fat wheel.
     let out = scratch("merge-auto-companion");
     let (code, doc, _) = merge_json(&["-o", &s(&out), &input]);
     assert_eq!(code, 0);
     let schemes: Vec<&str> = doc["outputs"].as_array().unwrap().iter().map(|o| o["scheme"].as_str().unwrap()).collect();
+    assert_eq!(schemes, ["fat"]);
+    assert!(doc["outputs"][0]["notes"].to_string().contains("would replace no input"), "{doc:#}");
+    assert_eq!(wheels_in(&out).len(), 1);
+
+    // auto with a second input that the universal wheel does replace (a cp315-only
+    // build): the pep803 wheel, plus a companion fat wheel of the cp313 build.
+    let out = scratch("merge-auto-companion-2");
+    let tags = ["cp315-abi3-manylinux1_x86_64", "cp315-abi3-manylinux_2_5_x86_64"];
+    let cp315 = retag(
+        "cp313-abi3.abi3t-manylinux",
+        &out,
+        "abi3_abi3t_universal-0.2-cp315-abi3-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+        &tags,
+        |m| {
+            for (name, _) in m.iter_mut() {
+                if name == "abi3_abi3t_universal.so" {
+                    *name = "abi3_abi3t_universal.abi3.so".into();
+                }
+            }
+        },
+    );
+    let dest = scratch("merge-auto-companion-out");
+    let (code, doc, err) = merge_json(&["-o", &s(&dest), &input, &cp315.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let schemes: Vec<&str> = doc["outputs"].as_array().unwrap().iter().map(|o| o["scheme"].as_str().unwrap()).collect();
     assert_eq!(schemes, ["pep803", "fat"]);
-    assert_eq!(wheels_in(&out).len(), 2);
+    assert_eq!(wheels_in(&dest).len(), 2);
 
     // pep809: the prototype, labelled.
     let out = scratch("merge-pep809");

@@ -631,6 +631,22 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                         .copied()
                         .filter(|i| universal.uncovered_inputs.contains(&i.display))
                         .collect();
+                    if needed.len() == group.inputs.len() {
+                        // Every input still serves interpreters the universal wheel cannot:
+                        // it would add a wheel and replace none. Keep the builds together.
+                        push_auto_fat(
+                            &mut plan,
+                            group,
+                            metadata_from,
+                            ctx,
+                            format!(
+                                "a binary qualifies for abi3t, but {} would replace no input: each still serves interpreters it cannot ({})",
+                                universal.filename(),
+                                universal.uncovered.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
                     universal.notes.push("auto: a binary qualifies for abi3t, so pep803".to_string());
                     if needed.is_empty() {
                         plan.outputs.push(universal);
@@ -670,17 +686,28 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                         }
                     }
                 }
-                Err(why) => match plan_fat(group, metadata_from, ctx) {
-                    Ok(mut fat) => {
-                        fat.notes.push(format!("auto: fat, because pep803 is not possible: {}", why.reason));
-                        plan.outputs.push(fat);
-                    }
-                    Err(r) => plan.refused.push(*r),
-                },
+                Err(why) => push_auto_fat(
+                    &mut plan,
+                    group,
+                    metadata_from,
+                    ctx,
+                    format!("pep803 is not possible: {}", why.reason),
+                ),
             },
         }
     }
     plan
+}
+
+/// `auto` falling back to `fat`, saying why.
+fn push_auto_fat(plan: &mut MergePlan, group: &Group, metadata_from: Option<&str>, ctx: &Context, why: String) {
+    match plan_fat(group, metadata_from, ctx) {
+        Ok(mut fat) => {
+            fat.notes.push(format!("auto: fat, because {why}"));
+            plan.outputs.push(fat);
+        }
+        Err(r) => plan.refused.push(*r),
+    }
 }
 
 fn push(plan: &mut MergePlan, r: Result<OutputPlan, Box<Refusal>>) {
