@@ -268,6 +268,33 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
     out
 }
 
+/// Open a wheel once, verify every member against RECORD and read every shared
+/// object from the same inflated bytes (what `merge` needs of an input).
+/// Returns the analysis and the verified RECORD rows, or the one-line error.
+pub fn analyse_verified(
+    input: &InputPath,
+    limits: Limits,
+) -> Result<(Analysed, std::collections::BTreeMap<String, crate::wheel::RecordEntry>), String> {
+    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
+    let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
+    let mut out =
+        Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
+    let record = wheel
+        .verify_record_visiting(|member, data| {
+            if Scope::All.includes(&member.name) {
+                match analyse_bytes(&member.name, data) {
+                    Ok(b) => out.binaries.push(b),
+                    Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+                }
+            }
+        })
+        .map_err(|e| fail(&e))?;
+    match out.error() {
+        Some(e) => Err(e),
+        None => Ok((out, record)),
+    }
+}
+
 /// A wheel error with its cause, on one line.
 pub fn wheel_error_line(e: &WheelError) -> String {
     crate::cmd::chain(e)

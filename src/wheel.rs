@@ -301,6 +301,16 @@ impl Wheel {
     /// size match its inflated bytes, and every row must name a member.
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
     pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
+        self.verify_record_visiting(|_, _| {})
+    }
+
+    /// [`Wheel::verify_record`], handing each member's inflated bytes to `visit`
+    /// as it goes, so a caller that also needs them (to parse binaries) inflates
+    /// every member once.
+    pub fn verify_record_visiting(
+        &mut self,
+        mut visit: impl FnMut(&Member, &[u8]),
+    ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
         let record = self
             .record()?
@@ -332,6 +342,7 @@ impl Wheel {
             if let Some(size) = entry.size.filter(|&s| s != data.len() as u64) {
                 return Err(corrupt(format!("is {} bytes, but RECORD says {size}", data.len())));
             }
+            visit(&member, &data);
             verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(data.len() as u64) });
         }
         if let Some(missing) = record.entries.keys().find(|k| !verified.contains_key(*k)) {
@@ -341,6 +352,37 @@ impl Wheel {
             });
         }
         Ok(verified)
+    }
+
+    /// Check RECORD against the central directory without inflating anything:
+    /// every member listed once, every row naming a member, sizes agreeing.
+    /// For a wheel uniabi has just written from verified bytes.
+    pub fn check_record_listing(&mut self) -> Result<(), WheelError> {
+        let record_name = format!("{}/RECORD", self.dist_info);
+        let record = self
+            .record()?
+            .ok_or_else(|| WheelError::Corrupt { member: record_name.clone(), detail: "is missing".into() })?;
+        for member in &self.members {
+            if member.name == record_name {
+                continue;
+            }
+            let corrupt = |detail: String| WheelError::Corrupt { member: member.name.clone(), detail };
+            match record.entries.get(&member.name) {
+                None => return Err(corrupt("is not listed in RECORD".into())),
+                Some(e) if e.hash.is_none() => return Err(corrupt("has no hash in RECORD".into())),
+                Some(e) if e.size.is_some_and(|s| s != member.size) => {
+                    return Err(corrupt(format!("is {} bytes, but RECORD says {:?}", member.size, e.size)));
+                }
+                Some(_) => {}
+            }
+        }
+        match record.entries.keys().find(|k| self.member(k).is_none()) {
+            Some(missing) => Err(WheelError::Corrupt {
+                member: missing.clone(),
+                detail: "is listed in RECORD but not in the wheel".into(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Parse `RECORD`, if present.

@@ -84,12 +84,8 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<S
 
 fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, String> {
     let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
-    let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
-    let record = wheel.verify_record().map_err(|e| fail(&e))?;
-    let analysed = analysis::analyse(input, limits);
-    if let Some(e) = analysed.error() {
-        return Err(e);
-    }
+    let (analysed, record) = analysis::analyse_verified(input, limits)?;
+    let wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
     let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = filename.parse::<WheelFilename>().ok();
     let mut tags = Vec::new();

@@ -239,7 +239,10 @@ def main() -> int:
     copy_script = []
     for g, members in groups.items():
         quoted = " ".join(f"'{m}'" for m in members)
-        merge_script.append(f"'{uniabi}' merge {quoted} -o '@OUT@/{g}' || exit $?")
+        # The builds of one release may carry METADATA written by different setuptools
+        # versions (psutil's do): take .dist-info from the last input of the group.
+        newest = Path(members[-1]).name
+        merge_script.append(f"'{uniabi}' merge --metadata-from '{newest}' {quoted} -o '@OUT@/{g}' || exit $?")
         copy_script.append(f"cp {quoted} '@OUT@/{g}/' || exit $?")
 
     commands = [
