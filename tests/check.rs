@@ -162,20 +162,7 @@ fn err_python_tag_with_t_is_dead() {
 
 #[test]
 fn err_tags_admit_an_interpreter_no_binary_serves() {
-    let dir = scratch_for("overclaim");
-    let tags = [
-        "cp313-cp313t-manylinux_2_28_x86_64",
-        "cp313-cp314t-manylinux_2_28_x86_64",
-        "cp314-cp313t-manylinux_2_28_x86_64",
-        "cp314-cp314t-manylinux_2_28_x86_64",
-    ];
-    let p = retag(
-        "cp314-cp314t-manylinux",
-        &dir,
-        "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
-        &tags,
-        |_| {},
-    );
+    let p = overclaimed_free_threaded_wheel(&scratch_for("overclaim"));
     let doc = assert_fails_with(&p, &["no-loadable-file", "dead-tag"]);
     let text = doc.to_string();
     assert!(text.contains("3.13t"), "names the interpreter left without a file");

@@ -158,3 +158,21 @@ pub fn retag(sample_part: &str, dir: &Path, new_name: &str, tags: &[&str], edit:
     write_wheel(&path, &members);
     path
 }
+
+/// psutil's cp314t manylinux build retagged `cp313.cp314-cp313t.cp314t`: its tags
+/// admit 3.13t, for which it holds no file.
+pub fn overclaimed_free_threaded_wheel(dir: &Path) -> PathBuf {
+    let tags = [
+        "cp313-cp313t-manylinux_2_28_x86_64",
+        "cp313-cp314t-manylinux_2_28_x86_64",
+        "cp314-cp313t-manylinux_2_28_x86_64",
+        "cp314-cp314t-manylinux_2_28_x86_64",
+    ];
+    retag(
+        "cp314-cp314t-manylinux",
+        dir,
+        "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
+        &tags,
+        |_| {},
+    )
+}

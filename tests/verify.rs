@@ -39,20 +39,7 @@ fn ok_universal_demo_loads_its_bare_so_everywhere_it_installs() {
 #[test]
 fn err_free_threaded_wheel_retagged_for_two_versions() {
     // A cp314t build claimed for 3.13t too: 3.13t finds no file it can import.
-    let dir = scratch("verify-overclaim");
-    let tags = [
-        "cp313-cp313t-manylinux_2_28_x86_64",
-        "cp313-cp314t-manylinux_2_28_x86_64",
-        "cp314-cp313t-manylinux_2_28_x86_64",
-        "cp314-cp314t-manylinux_2_28_x86_64",
-    ];
-    let p = retag(
-        "cp314-cp314t-manylinux",
-        &dir,
-        "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
-        &tags,
-        |_| {},
-    );
+    let p = overclaimed_free_threaded_wheel(&scratch("verify-overclaim"));
     let (code, doc) = verify_json(&[&p.to_string_lossy()]);
     assert_eq!(code, 1, "{doc:#}");
     let failures: Vec<&serde_json::Value> =

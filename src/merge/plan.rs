@@ -367,15 +367,7 @@ fn failures(v: &Verification) -> Vec<String> {
 /// Checks every output shares: one `.dist-info` name and one `Root-Is-Purelib`.
 fn common(group: &Group, scheme: OutputScheme) -> Result<(String, bool), Box<Refusal>> {
     let first = group.inputs[0];
-    let refuse = |reason: String| Refusal {
-        group: group.label.clone(),
-        scheme,
-        inputs: group.inputs.iter().map(|i| i.display.clone()).collect(),
-        reason,
-        conflicts: Vec::new(),
-        blockers: Vec::new(),
-        failures: Vec::new(),
-    };
+    let refuse = |reason: String| refusal(group, scheme, reason);
     if let Some(other) = group.inputs.iter().find(|i| i.dist_info != first.dist_info) {
         return Err(Box::new(refuse(format!(
             "{} has {} but {} has {}; one wheel holds one .dist-info",
