@@ -80,7 +80,7 @@ pub(crate) fn prepare(
     dry_run: bool,
     max_member_mib: u64,
 ) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
-    let limits = Limits { max_member_size: max_member_mib << 20, ..Limits::DEFAULT };
+    let limits = Limits { max_member_size: max_member_mib.saturating_mul(1 << 20), ..Limits::DEFAULT };
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
         return Err(errors);
