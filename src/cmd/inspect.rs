@@ -97,26 +97,25 @@ impl BinaryReport {
     }
 }
 
-/// Build the report for analysed inputs.
-pub fn report(analysed: &[Analysed]) -> Report {
-    Report {
-        schema: "uniabi/inspect/1",
-        inputs: analysed
-            .iter()
-            .map(|a| InputReport {
-                path: a.input.display.clone(),
-                error: a.error(),
-                wheel: a.wheel.clone(),
-                binaries: a.binaries.iter().map(BinaryReport::new).collect(),
-            })
-            .collect(),
+impl InputReport {
+    /// The report of one analysed input (CPython imports and hooks only, not every symbol).
+    pub fn new(a: &Analysed) -> Self {
+        InputReport {
+            path: a.input.display.clone(),
+            error: a.error(),
+            wheel: a.wheel.clone(),
+            binaries: a.binaries.iter().map(BinaryReport::new).collect(),
+        }
     }
 }
 
 /// Run `uniabi inspect`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let analysed = analysis::analyse_all(&args.input.paths, args.input.limits());
-    let report = report(&analysed);
+    // Each input is reduced to its report in the worker that read it, so memory holds
+    // the inputs in flight, not every binary's full symbol tables.
+    let inputs =
+        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
+    let report = Report { schema: "uniabi/inspect/1", inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {
             eprintln!("uniabi: error: {e}");
