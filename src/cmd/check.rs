@@ -2,7 +2,6 @@
 //! really are what the tags (or file names) claim?
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -11,8 +10,6 @@ use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::analysis;
 use crate::check::{AbiChoice, Checker, InputCheck, Severity};
 use crate::output;
-use crate::specs::Specs;
-use crate::suffixes::SuffixTable;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,9 +33,8 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
     /// Also print info findings in human output.
     #[arg(long, short)]
     pub verbose: bool,
@@ -51,16 +47,9 @@ pub struct Report {
     pub inputs: Vec<InputCheck>,
 }
 
-/// Load the manifests and the suffix table once.
-pub fn load_specs(dir: Option<&std::path::Path>) -> Result<(Specs, SuffixTable), CmdError> {
-    let specs = Specs::load(dir).map_err(|e| CmdError::with_source("could not load the manifests", e))?;
-    let table = SuffixTable::embedded().map_err(|e| CmdError::with_source("could not load the suffix table", e))?;
-    Ok((specs, table))
-}
-
 /// Run `uniabi check`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let (specs, table) = load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: args.abi };
     let inputs: Vec<InputCheck> =
         analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {

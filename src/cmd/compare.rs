@@ -3,7 +3,6 @@
 //! PEP 809 prototype would make of them.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
@@ -21,15 +20,14 @@ pub struct Args {
     /// Print one JSON document (schema `uniabi/compare/1`).
     #[arg(long)]
     pub json: bool,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
 }
 
 /// Run `uniabi compare`: exit 0 when every input was read (whether or not the
 /// wheels qualify), 2 when one could not be.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let limits = args.input.limits();
     let analysed = analysis::analyse_all(&args.input.paths, limits);

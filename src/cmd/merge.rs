@@ -39,9 +39,8 @@ pub struct Args {
     /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
     #[arg(long, value_name = "WHEEL")]
     pub metadata_from: Option<String>,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
     /// Refuse any archive member that inflates past this many MiB.
     #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
@@ -125,7 +124,7 @@ pub(crate) fn write_all(
 /// Run `uniabi merge`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let scheme: Scheme = args.scheme.parse().map_err(CmdError::new)?;
-    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let (inputs, limits) = match prepare(&args.paths, &args.outdir, args.dry_run, args.max_member_mib) {
         Ok(x) => x,

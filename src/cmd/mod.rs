@@ -94,3 +94,22 @@ impl InputArgs {
         }
     }
 }
+
+/// The `--specs DIR` option every judging subcommand shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpecsArgs {
+    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub specs: Option<std::path::PathBuf>,
+}
+
+impl SpecsArgs {
+    /// Load the manifests (and the suffix table) once, before any work starts.
+    pub fn load(&self) -> Result<(crate::specs::Specs, crate::suffixes::SuffixTable), CmdError> {
+        let specs = crate::specs::Specs::load(self.specs.as_deref())
+            .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+        let table = crate::suffixes::SuffixTable::embedded()
+            .map_err(|e| CmdError::with_source("could not load the suffix table", e))?;
+        Ok((specs, table))
+    }
+}

@@ -1,7 +1,6 @@
 //! `uniabi specs`: list the manifests, or say what each ABI makes of some symbols.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -19,9 +18,8 @@ pub const SCHEMA: &str = "uniabi/specs/1";
 pub struct Args {
     /// Symbols to look up, such as PyModuleDef_Init; with none, list the manifests
     pub symbols: Vec<String>,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
     /// Print JSON (schema uniabi/specs/1) instead of text
     #[arg(long)]
     pub json: bool,
@@ -29,8 +27,8 @@ pub struct Args {
 
 /// Run `uniabi specs`: exit 0 when the manifests load (whatever the symbols), 2 when not.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let specs =
-        Specs::load(args.specs.as_deref()).map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+    let specs = Specs::load(args.specs.specs.as_deref())
+        .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
     let report = if args.symbols.is_empty() { Report::listing(&specs) } else { Report::symbols(&specs, &args.symbols) };
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { human(out, &report) })?;
     Ok(exit(EXIT_OK))

@@ -29,9 +29,8 @@ pub struct Args {
     /// Print one JSON document (schema `uniabi/split/1`).
     #[arg(long)]
     pub json: bool,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
     /// Refuse any archive member that inflates past this many MiB.
     #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
@@ -40,7 +39,7 @@ pub struct Args {
 /// Run `uniabi split`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     const SCHEMA: &str = "uniabi/split/1";
-    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let paths = [args.wheel.clone()];
     let (inputs, limits) = match prepare(&paths, &args.outdir, args.dry_run, args.max_member_mib) {

@@ -2,7 +2,6 @@
 //! directories of wheels, then a summary over each project's newest release.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
@@ -24,15 +23,14 @@ pub struct Args {
     /// Print CSV: a header, then one row per release.
     #[arg(long)]
     pub csv: bool,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
 }
 
 /// Run `uniabi survey`: exit 0 when every input was read, 2 when one could not be
 /// (the others are still surveyed).
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let interactive = io::stderr().is_terminal();
     let progress = |done: usize, total: usize, input: &str| {

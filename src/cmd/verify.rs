@@ -2,7 +2,6 @@
 //! `import` loads for each extension module, and whether it can.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -26,9 +25,8 @@ pub struct Args {
     /// Admit and resolve as the PEP 809 prototype would (abi2026; prototype, not specified by PEP 809).
     #[arg(long)]
     pub pep809: bool,
-    /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
-    pub specs: Option<PathBuf>,
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
 }
 
 /// One wheel's resolution.
@@ -77,7 +75,7 @@ pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bo
 
 /// Run `uniabi verify`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let (specs, table) = super::check::load_specs(args.specs.as_deref())?;
+    let (specs, table) = args.specs.load()?;
     let inputs: Vec<WheelVerification> =
         analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
             verify_input(&a, &specs, &table, args.pep809)
