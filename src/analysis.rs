@@ -270,11 +270,8 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 
 /// Open a wheel once, verify every member against RECORD and read every shared
 /// object from the same inflated bytes (what `merge` needs of an input).
-/// Returns the analysis and the verified RECORD rows, or the one-line error.
-pub fn analyse_verified(
-    input: &InputPath,
-    limits: Limits,
-) -> Result<(Analysed, std::collections::BTreeMap<String, crate::wheel::RecordEntry>), String> {
+/// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
+pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
     let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
     let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
     let mut out =
@@ -291,8 +288,16 @@ pub fn analyse_verified(
         .map_err(|e| fail(&e))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok((out, record)),
+        None => Ok(Verified { wheel, analysed: out, record }),
     }
+}
+
+/// A wheel read by [`analyse_verified`].
+pub struct Verified {
+    pub wheel: Wheel,
+    pub analysed: Analysed,
+    /// RECORD's rows, each checked against the member's bytes.
+    pub record: std::collections::BTreeMap<String, crate::wheel::RecordEntry>,
 }
 
 /// A wheel error with its cause, on one line.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::analysis::{self, Analysed, InputKind, Role};
 use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
-use crate::wheel::{Limits, Member, RecordEntry, Wheel};
+use crate::wheel::{Limits, Member, RecordEntry};
 
 /// One input wheel, read and checked against its RECORD.
 #[derive(Debug, Clone)]
@@ -83,9 +83,7 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<S
 }
 
 fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, String> {
-    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
-    let (analysed, record) = analysis::analyse_verified(input, limits)?;
-    let wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
+    let analysis::Verified { wheel, analysed, record } = analysis::analyse_verified(input, limits)?;
     let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = filename.parse::<WheelFilename>().ok();
     let mut tags = Vec::new();
