@@ -11,25 +11,12 @@
 #   PYTHON              the Python that creates the venv (default: python3)
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-venv="${UNIABI_ORACLE_VENV:-$root/target/oracle-venv}"
-bin="${1:-${UNIABI_BIN:-}}"
-python="${PYTHON:-python3}"
-
-if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c '
+# shellcheck source=tests/oracle/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+oracle_require '
 import sys
 from importlib.metadata import version
 major, minor = (int(x) for x in version("pip").split(".")[:2])
-sys.exit((major, minor) < (26, 1))' 2>/dev/null; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pip>=26.1"
-fi
-
-if [ -z "$bin" ]; then
-    (cd "$root" && cargo build --release --quiet)
-    bin="$root/target/release/uniabi"
-fi
+sys.exit((major, minor) < (26, 1))' "pip>=26.1"
 
 exec "$venv/bin/python" "$root/tests/oracle/merge_oracle.py" "$bin"

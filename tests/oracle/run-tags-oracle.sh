@@ -11,21 +11,8 @@
 # is compared and how the interpreter's platform is chosen).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-venv="${UNIABI_ORACLE_VENV:-$root/target/oracle-venv}"
-bin="${1:-${UNIABI_BIN:-}}"
-python="${PYTHON:-python3}"
-
-if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c 'import sys, packaging; sys.exit(packaging.__version__ != "26.3")' 2>/dev/null; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "packaging==26.3"
-fi
-
-if [ -z "$bin" ]; then
-    (cd "$root" && cargo build --release --quiet)
-    bin="$root/target/release/uniabi"
-fi
+# shellcheck source=tests/oracle/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+oracle_require 'import sys, packaging; sys.exit(packaging.__version__ != "26.3")' "packaging==26.3"
 
 exec "$venv/bin/python" "$root/tests/oracle/tags_oracle.py" "$bin"
