@@ -2,7 +2,7 @@
 //! one wheel per (project, version, build, platform tags) group.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -19,26 +19,33 @@ pub struct Args {
     /// Wheels, or directories to search for wheels (a whole release directory may be given).
     #[arg(required = true, value_name = "WHEEL")]
     pub paths: Vec<PathBuf>,
-    /// The directory the merged wheels are written to (created if missing).
-    #[arg(short, long = "outdir", value_name = "OUTDIR")]
-    pub outdir: PathBuf,
     /// auto: pep803 where a binary qualifies, else fat; fat: every binary; pep803: cp315-abi3.abi3t;
     /// pep809: cp315-abi2026 (prototype).
     #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "fat", "pep803", "pep809"])]
     pub scheme: String,
+    /// Where inputs' .dist-info files differ (METADATA written by different build tools), take
+    /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
+    #[arg(long, value_name = "WHEEL")]
+    pub metadata_from: Option<String>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// The options `merge` and `split` share: where and how they write.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// The directory the wheels are written to (created if missing).
+    #[arg(short, long = "outdir", value_name = "OUTDIR")]
+    pub outdir: PathBuf,
     /// Print the plan and write nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
-    /// Print one JSON document (schema `uniabi/merge/1`).
+    /// Print one JSON document (schema `uniabi/merge/1` or `uniabi/split/1`).
     #[arg(long)]
     pub json: bool,
-    /// Where inputs' .dist-info files differ (METADATA written by different build tools), take
-    /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
-    #[arg(long, value_name = "WHEEL")]
-    pub metadata_from: Option<String>,
     #[command(flatten)]
     pub specs: super::SpecsArgs,
     /// Refuse any archive member that inflates past this many MiB.
@@ -73,13 +80,9 @@ fn metadata_source(inputs: &[MergeInput], wanted: &str) -> Result<String, CmdErr
 }
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
-pub(crate) fn prepare(
-    paths: &[PathBuf],
-    outdir: &Path,
-    dry_run: bool,
-    max_member_mib: u64,
-) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
-    let limits = Limits { max_member_size: max_member_mib.saturating_mul(1 << 20), ..Limits::DEFAULT };
+pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+    let (outdir, dry_run) = (&out.outdir, out.dry_run);
+    let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
         return Err(errors);
@@ -124,25 +127,25 @@ pub(crate) fn write_all(
 /// Run `uniabi merge`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let scheme: Scheme = args.scheme.parse().map_err(CmdError::new)?;
-    let (specs, table) = args.specs.load()?;
+    let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let (inputs, limits) = match prepare(&args.paths, &args.outdir, args.dry_run, args.max_member_mib) {
+    let (inputs, limits) = match prepare(&args.paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors("uniabi/merge/1", args.json, args.dry_run, errors),
+        Err(errors) => return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors),
     };
     let metadata_from = args.metadata_from.as_deref().map(|m| metadata_source(&inputs, m)).transpose()?;
-    let ctx = Context { checker: &checker, outdir: args.outdir.clone(), limits };
+    let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);
     let mut report = Report {
         schema: "uniabi/merge/1",
-        dry_run: args.dry_run,
+        dry_run: args.out.dry_run,
         outputs: plan.outputs,
         refused: plan.refused,
         notes: plan.notes,
         errors: Vec::new(),
     };
-    let level = finish(&mut report, &inputs, args.force, &ctx);
-    print(&report, args.json)?;
+    let level = finish(&mut report, &inputs, args.out.force, &ctx);
+    print(&report, args.out.json)?;
     Ok(super::exit(level))
 }
 

@@ -88,10 +88,7 @@ pub struct InputArgs {
 impl InputArgs {
     /// The reading limits these options ask for.
     pub fn limits(&self) -> crate::wheel::Limits {
-        crate::wheel::Limits {
-            max_member_size: self.max_member_mib.saturating_mul(1 << 20),
-            ..crate::wheel::Limits::DEFAULT
-        }
+        limits_for_mib(self.max_member_mib)
     }
 }
 
@@ -112,4 +109,9 @@ impl SpecsArgs {
             .map_err(|e| CmdError::with_source("could not load the suffix table", e))?;
         Ok((specs, table))
     }
+}
+
+/// The reading limits for a `--max-member-mib` value (saturating, never wrapping).
+pub fn limits_for_mib(mib: u64) -> crate::wheel::Limits {
+    crate::wheel::Limits { max_member_size: mib.saturating_mul(1 << 20), ..crate::wheel::Limits::DEFAULT }
 }

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::CmdError;
-use super::merge::{Report, finish, finish_with_errors, prepare, print};
+use super::merge::{OutputArgs, Report, finish, finish_with_errors, prepare, print};
 use crate::check::{AbiChoice, Checker};
 use crate::merge::{self, Context};
-use crate::wheel::Limits;
 
 /// Arguments of `uniabi split`.
 #[derive(Debug, clap::Args)]
@@ -17,43 +16,28 @@ pub struct Args {
     /// The wheel to split.
     #[arg(value_name = "WHEEL")]
     pub wheel: PathBuf,
-    /// The directory the wheels are written to (created if missing).
-    #[arg(short, long = "outdir", value_name = "OUTDIR")]
-    pub outdir: PathBuf,
-    /// Print the plan and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Replace existing output files.
-    #[arg(long)]
-    pub force: bool,
-    /// Print one JSON document (schema `uniabi/split/1`).
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub specs: super::SpecsArgs,
-    /// Refuse any archive member that inflates past this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT.max_member_size >> 20)]
-    pub max_member_mib: u64,
+    pub out: OutputArgs,
 }
 
 /// Run `uniabi split`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     const SCHEMA: &str = "uniabi/split/1";
-    let (specs, table) = args.specs.load()?;
+    let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let paths = [args.wheel.clone()];
-    let (inputs, limits) = match prepare(&paths, &args.outdir, args.dry_run, args.max_member_mib) {
+    let (inputs, limits) = match prepare(&paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors(SCHEMA, args.json, args.dry_run, errors),
+        Err(errors) => return finish_with_errors(SCHEMA, args.out.json, args.out.dry_run, errors),
     };
     if inputs.len() != 1 {
         let errors = vec![format!("{}: split reads exactly one wheel", args.wheel.display())];
-        return finish_with_errors(SCHEMA, args.json, args.dry_run, errors);
+        return finish_with_errors(SCHEMA, args.out.json, args.out.dry_run, errors);
     }
-    let ctx = Context { checker: &checker, outdir: args.outdir.clone(), limits };
+    let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let mut report = Report {
         schema: SCHEMA,
-        dry_run: args.dry_run,
+        dry_run: args.out.dry_run,
         outputs: Vec::new(),
         refused: Vec::new(),
         notes: Vec::new(),
@@ -66,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         Err(r) => report.refused.push(*r),
     }
-    let level = finish(&mut report, &inputs, args.force, &ctx);
-    print(&report, args.json)?;
+    let level = finish(&mut report, &inputs, args.out.force, &ctx);
+    print(&report, args.out.json)?;
     Ok(super::exit(level))
 }
