@@ -115,6 +115,12 @@ pub struct WheelInfo {
     pub compressed_tag_lines: Vec<String>,
     /// The wheel's file name.
     pub filename: String,
+    /// Every file member's name, in archive order (not part of the reports).
+    #[serde(skip)]
+    pub members: Vec<String>,
+    /// `name-version.dist-info` (not part of the reports).
+    #[serde(skip)]
+    pub dist_info: String,
 }
 
 /// One shared object found in an input.
@@ -198,6 +204,8 @@ pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
         tags,
         compressed_tag_lines,
         filename: wheel.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        members: wheel.members.iter().map(|m| m.name.clone()).collect(),
+        dist_info: wheel.dist_info.clone(),
     }
 }
 

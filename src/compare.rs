@@ -7,7 +7,6 @@
 //! and member list, and diffs the two proposals so the naming difference shows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -15,7 +14,6 @@ use crate::analysis::{Analysed, InputKind, Role};
 use crate::check::Checker;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
-use crate::wheel::{Limits, Wheel, WheelError};
 
 /// The JSON schema name and version.
 pub const SCHEMA: &str = "uniabi/compare/1";
@@ -104,14 +102,13 @@ struct Entry<'a> {
 
 /// Group the analysed inputs and compare each group's proposals.
 ///
-/// `limits` bounds the second opening of each wheel (for its member list).
 /// Inputs that could not be read, are not wheels, or whose file name does not
 /// parse are left out of the groups and reported in [`Report::errors`].
-pub fn compare(analysed: &[Analysed], checker: &Checker, limits: Limits) -> Report {
+pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
     let mut errors = Vec::new();
     let mut groups: BTreeMap<Key, Vec<Entry>> = BTreeMap::new();
     for a in analysed {
-        match entry(a, limits) {
+        match entry(a) {
             Ok(e) => {
                 let f = &e.filename;
                 let platform = join(&f.tags.platform);
@@ -134,25 +131,17 @@ fn join(platforms: &[PlatformTag]) -> String {
     platforms.iter().map(PlatformTag::as_str).collect::<Vec<_>>().join(".")
 }
 
-fn entry(a: &Analysed, limits: Limits) -> Result<Entry<'_>, String> {
+fn entry(a: &Analysed) -> Result<Entry<'_>, String> {
     if let Some(e) = a.error() {
         return Err(e);
     }
     let display = &a.input.display;
-    if a.input.kind != InputKind::Wheel || a.wheel.is_none() {
+    let Some(wheel) = a.wheel.as_ref().filter(|_| a.input.kind == InputKind::Wheel) else {
         return Err(format!("{display}: not a wheel; compare groups wheels by project, version and platform"));
-    }
+    };
     let filename =
         WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
-    let (members, dist_info) =
-        member_names(&a.input.path, limits).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
-    Ok(Entry { analysed: a, filename, members, dist_info })
-}
-
-/// The file member names of a wheel, in archive order, and its `.dist-info` directory.
-fn member_names(path: &Path, limits: Limits) -> Result<(Vec<String>, String), WheelError> {
-    let wheel = Wheel::open(path, limits)?;
-    Ok((wheel.members.iter().map(|m| m.name.clone()).collect(), wheel.dist_info.clone()))
+    Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
 }
 
 fn group(key: Key, entries: &[Entry], checker: &Checker) -> Group {
@@ -276,13 +265,13 @@ mod tests {
     #[test]
     fn err_bare_file_is_not_a_wheel() {
         let a = analysed("ext.abi3.so", InputKind::File, &[]);
-        let e = entry(&a, Limits::DEFAULT).err().unwrap();
+        let e = entry(&a).err().unwrap();
         assert_eq!(e, "ext.abi3.so: not a wheel; compare groups wheels by project, version and platform");
     }
 
     #[test]
     fn err_unreadable_input_keeps_its_error() {
         let a = analysed("x.whl", InputKind::Wheel, &["x.whl: not a zip archive"]);
-        assert_eq!(entry(&a, Limits::DEFAULT).err().unwrap(), "x.whl: not a zip archive");
+        assert_eq!(entry(&a).err().unwrap(), "x.whl: not a zip archive");
     }
 }

@@ -31,7 +31,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let limits = args.input.limits();
     let analysed = analysis::analyse_all(&args.input.paths, limits);
-    let report = compare::compare(&analysed, &checker, limits);
+    let report = compare::compare(&analysed, &checker);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
