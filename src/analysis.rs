@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::binary::{self, Binary, Format, Slice};
 use crate::naming::{self, ExtensionName};
-use crate::wheel::{Limits, Wheel, WheelError};
+use crate::wheel::{Limits, Wheel};
 
 /// What a path on the command line turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +263,7 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
                     }
                 }
             }
-            Err(e) => out.errors.push(format!("{}: {}", input.display, wheel_error_line(&e))),
+            Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
         },
         InputKind::File => match read_file(&input.path, limits) {
             Ok(data) => match analyse_bytes(&input.display, &data) {
@@ -306,11 +306,6 @@ pub struct Verified {
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
     pub record: std::collections::BTreeMap<String, crate::wheel::RecordEntry>,
-}
-
-/// A wheel error with its cause, on one line.
-pub fn wheel_error_line(e: &WheelError) -> String {
-    crate::cmd::chain(e)
 }
 
 fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
