@@ -170,10 +170,17 @@ impl Analysed {
 }
 
 /// Classify a parsed shared object as extension or library.
+///
+/// An extension exports a module hook, or carries an extension suffix and
+/// imports from CPython (a module that lost its hook is still judged, and
+/// fails). A shared object that does neither — no hook and no CPython import,
+/// whatever its name — is a plain library that the package opens with ctypes
+/// or cffi `dlopen` (pycryptodomex ships 42 such `.abi3.so` files).
 pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
     let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
     let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
-    if has_hook || has_suffix { Role::Extension } else { Role::Library }
+    let imports_python = binary.slices.iter().any(|s| !s.python_imports().is_empty());
+    if has_hook || (has_suffix && imports_python) { Role::Extension } else { Role::Library }
 }
 
 fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
@@ -266,6 +273,10 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
             Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
         },
         InputKind::File => match read_file(&input.path, limits) {
+            Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => out.errors.push(format!(
+                "{}: a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)",
+                input.display
+            )),
             Ok(data) => match analyse_bytes(&input.display, &data) {
                 Ok(b) => out.binaries.push(b),
                 Err(e) => out.errors.push(format!("{}: {e}", input.display)),

@@ -248,7 +248,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(out, "  {:<10}{}", "output", o.path)?;
         rows(out, "inputs", &o.inputs)?;
         rows(out, "tags", &o.tags)?;
-        writeln!(out, "  {:<10}{}", "admits", merge_list(&o.admitted))?;
+        writeln!(out, "  {:<10}{}", "admits", crate::output::interpreter_list(&o.admitted))?;
         let binaries: Vec<String> = o
             .binaries()
             .map(|m| {

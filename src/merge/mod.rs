@@ -23,6 +23,7 @@
 //! before it is moved into place.
 
 mod input;
+mod judge;
 mod plan;
 mod split;
 mod write;

@@ -87,15 +87,17 @@ pub struct OutputPlan {
     #[serde(skip)]
     pub(crate) file: PathBuf,
     #[serde(skip)]
-    pub(crate) set: TagSet,
-    #[serde(skip)]
     pub(crate) dist_info: String,
     #[serde(skip)]
     pub(crate) root_is_purelib: bool,
     #[serde(skip)]
     pub(crate) build: Option<String>,
+    /// The extension binaries, as analysed in the inputs (renamed where the plan renames).
     #[serde(skip)]
-    pub(crate) pep809: bool,
+    pub(crate) binaries: Vec<AnalysedBinary>,
+    /// The project and version, as in the inputs' file names.
+    #[serde(skip)]
+    pub(crate) project: (String, String),
 }
 
 impl OutputPlan {
@@ -422,6 +424,7 @@ pub(crate) fn output(
         .map(|i| i.to_string())
         .filter(|i| before.contains(i) && !verification.admitted.contains(i))
         .collect();
+    let binaries = planned_binaries(group, &members);
     let uncovered_inputs = group
         .inputs
         .iter()
@@ -445,15 +448,15 @@ pub(crate) fn output(
         input_size: group.inputs.iter().map(|i| i.size).sum(),
         written: None,
         file,
-        set,
         dist_info,
         root_is_purelib,
         build: group.build.clone(),
-        pep809,
+        binaries,
+        project: (group.name.clone(), group.version.clone()),
     }
 }
 
-fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Refusal {
+pub(crate) fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Refusal {
     Refusal {
         group: group.label.clone(),
         scheme,
@@ -502,7 +505,8 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
         r.failures = failures(&v);
         return Err(Box::new(r));
     }
-    let mut tags: Vec<String> = union.iter().map(|t| t.to_string()).collect();
+    // WHEEL lists the full expansion of the file name, as the binary distribution format wants.
+    let mut tags: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
     tags.sort();
     let mut out = output(group, scheme, set.clone(), tags, members, dropped, &v, dist_info, purelib, false, ctx);
     let extra: Vec<Tag> = set.expand().into_iter().filter(|t| !union.contains(t)).collect();
@@ -518,7 +522,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             pairs.join(", "),
         ));
     }
-    Ok(out)
+    super::judge::judged(out, group, ctx)
 }
 
 /// The universal wheel of a group under `proposal`.
@@ -602,7 +606,7 @@ pub(crate) fn plan_universal(
             out.uncovered_inputs.join(", ")
         ));
     }
-    Ok(out)
+    super::judge::judged(out, group, ctx)
 }
 
 /// Plan the merge of `inputs` under `scheme`. `metadata_from` names (by file
