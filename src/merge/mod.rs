@@ -23,6 +23,7 @@
 //! before it is moved into place.
 
 mod input;
+mod outcome;
 mod plan;
 mod split;
 mod write;
@@ -34,6 +35,7 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 pub use input::{MergeInput, load_inputs};
+pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites, short_reason};
 pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
 pub use split::plan_split;
 pub use write::{WriteOutcome, check_outputs, write_output};
