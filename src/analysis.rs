@@ -423,3 +423,53 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
     });
     results.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uniabi-analysis-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        expand_paths(&[dir.to_path_buf()])
+            .into_iter()
+            .map(|r| match r {
+                Ok(i) => i.path.strip_prefix(dir).unwrap().display().to_string(),
+                Err(e) => format!("error: {}", e.message),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ok_walk_follows_links_to_files_and_directories_once() {
+        let dir = temp("links");
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::fs::write(dir.join("real/sub/a-1.0-py3-none-any.whl"), b"").unwrap();
+        std::fs::write(dir.join("real/notes.txt"), b"").unwrap();
+        symlink(dir.join("real/sub/a-1.0-py3-none-any.whl"), dir.join("b-1.0-py3-none-any.whl")).unwrap();
+        // A link to an ancestor, a second link to one directory, a dangling link named like a wheel.
+        symlink(&dir, dir.join("real/sub/up")).unwrap();
+        symlink(dir.join("real"), dir.join("zz-again")).unwrap();
+        symlink(dir.join("missing"), dir.join("c-1.0-py3-none-any.whl")).unwrap();
+        assert_eq!(
+            names(&dir),
+            ["b-1.0-py3-none-any.whl", "c-1.0-py3-none-any.whl", "real/sub/a-1.0-py3-none-any.whl"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn err_directory_of_links_to_nothing_useful() {
+        let dir = temp("empty");
+        symlink(&dir, dir.join("self")).unwrap();
+        assert_eq!(names(&dir), ["error: directory holds no wheels or extension modules"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

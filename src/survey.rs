@@ -2,7 +2,7 @@
 //! saying which interpreters it serves on each platform, whether it loads on
 //! free-threaded CPython at all, whether its binaries qualify for PEP 803 and
 //! the PEP 809 prototype (and what blocks them), and how many wheels it ships
-//! now against how many `merge --scheme auto` would leave; then a summary over
+//! now against how many `merge` (its defaults) would leave; then a summary over
 //! the newest release of each project.
 //!
 //! # How the figures are decided
@@ -104,7 +104,7 @@ pub struct Release {
     pub version: String,
     /// How many wheels it ships now.
     pub wheels: usize,
-    /// How many `merge --scheme auto` would leave (see the module documentation).
+    /// How many wheels there would be after `merge` with its defaults (see the module documentation).
     pub wheels_after_merge: usize,
     /// Whether some wheel loads on some free-threaded interpreter it is given to.
     pub free_threaded: bool,
@@ -215,7 +215,7 @@ pub struct Summary {
     pub free_threaded: usize,
     /// Wheels their newest releases ship.
     pub wheels: usize,
-    /// Wheels those releases would ship after `merge --scheme auto`.
+    /// Wheels those releases would ship after `merge` with its defaults.
     pub wheels_after_merge: usize,
     /// Projects whose newest release qualifies for PEP 803.
     pub pep803_qualifies: usize,

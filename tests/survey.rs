@@ -91,12 +91,21 @@ fn ok_samples_golden() {
     assert_eq!(linux_refusal["reason"], "METADATA differs");
     assert_eq!(linux_refusal["metadata_from"], format!("psutil-7.1.2-cp313-cp313t-{LINUX}.whl"));
     assert_eq!(linux_refusal["with_metadata_from"], 1);
-    assert!(human.contains("    merge refuses linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1\n"), "{human}");
-    assert!(csv.lines().any(|l| l.starts_with("psutil,") && l.ends_with(
-        ",linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1; \
+    assert!(
+        human.contains(
+            "    merge refuses linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1\n"
+        ),
+        "{human}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("psutil,")
+            && l.ends_with(
+                ",linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1; \
          macos arm64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1; \
          windows amd64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1"
-    )), "{csv}");
+            )),
+        "{csv}"
+    );
     // The universal demo's two Windows builds share one binary name: refused, no --metadata-from figure.
     let demo = release(&doc, "abi3_abi3t_universal", "0.2");
     assert_eq!(demo["merge_refused"][0]["text"], "two different binaries share the name abi3_abi3t_universal.pyd");
@@ -368,7 +377,10 @@ fn assert_survey_is_merges_plan(paths: &[&str]) -> Value {
         let merge_refused: Vec<Vec<String>> = refused
             .iter()
             .map(|g| {
-                strings(&g["inputs"]).iter().map(|i| Path::new(i).file_name().unwrap().to_string_lossy().into_owned()).collect()
+                strings(&g["inputs"])
+                    .iter()
+                    .map(|i| Path::new(i).file_name().unwrap().to_string_lossy().into_owned())
+                    .collect()
             })
             .collect();
         let sorted = |mut v: Vec<Vec<String>>| {

@@ -12,6 +12,11 @@
 //! - **auto**: pep803 where a binary qualifies (plus a companion fat wheel for
 //!   the interpreters it cannot serve), else fat.
 //!
+//! Groups are independent: a refused group keeps its inputs and the others
+//! are still written; a group of one wheel whose output would be that wheel
+//! again is left unchanged ([`Unchanged`]); [`forecast`] is the count of
+//! wheels after a merge with the defaults, which `survey` reports.
+//!
 //! `split` writes one wheel per (Python tag, ABI tag) of a merged wheel, with
 //! the binaries the interpreters of that tag load.
 //!
@@ -35,7 +40,7 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 pub use input::{MergeInput, load_inputs};
-pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites, short_reason};
+pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
 pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
 pub use split::plan_split;
 pub use write::{WriteOutcome, check_outputs, write_output};

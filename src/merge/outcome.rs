@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
+use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
 use crate::tags::WheelFilename;
 
 /// An input merge leaves as it is.
@@ -180,8 +180,10 @@ pub fn forecast(inputs: &[MergeInput], ctx: &Context) -> Forecast {
 
 fn refused_forecast(r: &Refusal, inputs: &[MergeInput], ctx: &Context) -> RefusedForecast {
     let group: Vec<MergeInput> = inputs.iter().filter(|i| r.inputs.contains(&i.display)).cloned().collect();
-    let reason = short_reason(r, &group);
-    let metadata_only = !r.conflicts.is_empty() && r.conflicts.iter().all(|c| dist_info_member(&c.member, &group));
+    let dist_infos: Vec<&str> = group.iter().map(|i| i.dist_info.as_str()).collect();
+    let reason = short_reason(r, &dist_infos);
+    let metadata_only =
+        !r.conflicts.is_empty() && r.conflicts.iter().all(|c| dist_info_member(&c.member, &dist_infos).is_some());
     let mut out = RefusedForecast {
         group: r.group.clone(),
         inputs: r.inputs.clone(),
@@ -203,49 +205,42 @@ fn refused_forecast(r: &Refusal, inputs: &[MergeInput], ctx: &Context) -> Refuse
         out.with_metadata_from = Some(after);
         out.text = format!("{}: `--metadata-from` would merge {} -> {after}", out.reason, group.len());
     } else {
-        let why: Vec<String> = again.refused.iter().map(|r| short_reason(r, &group)).collect();
+        let why: Vec<String> = again.refused.iter().map(|r| short_reason(r, &dist_infos)).collect();
         out.text = format!("{}; with `--metadata-from` still refused: {}", out.reason, why.join("; "));
     }
     out
 }
 
-fn dist_info_member(member: &str, group: &[MergeInput]) -> bool {
-    group.iter().any(|i| member.starts_with(&format!("{}/", i.dist_info)))
+/// The name of `member` inside one of the `.dist-info` directories (`METADATA`), if it is in one.
+fn dist_info_member<'a>(member: &'a str, dist_infos: &[&str]) -> Option<&'a str> {
+    dist_infos.iter().find_map(|d| member.strip_prefix(d)?.strip_prefix('/'))
 }
 
 /// A refusal in a few words: the `.dist-info` files that differ (`METADATA
 /// differs`), the name two binaries share, the other members that differ, or
-/// else the planner's reason.
-pub fn short_reason(r: &Refusal, group: &[MergeInput]) -> String {
+/// else the planner's reason. `dist_infos`: the group's `.dist-info` names.
+pub(crate) fn short_reason(r: &Refusal, dist_infos: &[&str]) -> String {
     if r.conflicts.is_empty() {
         return r.reason.clone();
     }
     let mut parts = Vec::new();
-    let dist: Vec<&str> = r
-        .conflicts
-        .iter()
-        .filter_map(|c| group.iter().find_map(|i| c.member.strip_prefix(&format!("{}/", i.dist_info))))
-        .collect();
+    let dist: Vec<&str> = r.conflicts.iter().filter_map(|c| dist_info_member(&c.member, dist_infos)).collect();
     if !dist.is_empty() {
         parts.push(format!("{} {}", listed(&dist), if dist.len() == 1 { "differs" } else { "differ" }));
     }
-    let rest: Vec<&crate::merge::Conflict> =
-        r.conflicts.iter().filter(|c| !dist_info_member(&c.member, group)).collect();
-    let binaries: Vec<&str> = rest
+    let (binaries, others): (Vec<&Conflict>, Vec<&Conflict>) = r
+        .conflicts
         .iter()
-        .filter(|c| c.diff.is_none() && c.reason.starts_with("two different extension binaries"))
-        .map(|c| crate::naming::base_name(&c.member))
-        .collect();
+        .filter(|c| dist_info_member(&c.member, dist_infos).is_none())
+        .partition(|c| c.diff.is_none() && c.reason.starts_with("two different extension binaries"));
     if !binaries.is_empty() {
-        parts.push(format!("two different binaries share the name {}", listed(&binaries)));
+        let names: Vec<&str> = binaries.iter().map(|c| crate::naming::base_name(&c.member)).collect();
+        parts.push(format!("two different binaries share the name {}", listed(&names)));
     }
-    let others: Vec<&str> = rest
-        .iter()
-        .filter(|c| !(c.diff.is_none() && c.reason.starts_with("two different extension binaries")))
-        .map(|c| c.member.as_str())
-        .collect();
     if !others.is_empty() {
-        parts.push(format!("{} {} between the inputs", listed(&others), if others.len() == 1 { "differs" } else { "differ" }));
+        let names: Vec<&str> = others.iter().map(|c| c.member.as_str()).collect();
+        let verb = if names.len() == 1 { "differs" } else { "differ" };
+        parts.push(format!("{} {verb} between the inputs", listed(&names)));
     }
     parts.join("; ")
 }
@@ -253,4 +248,62 @@ pub fn short_reason(r: &Refusal, group: &[MergeInput]) -> String {
 /// At most three names, then how many more.
 fn listed(names: &[&str]) -> String {
     if names.len() > 3 { format!("{} and {} more", names[..3].join(", "), names.len() - 3) } else { names.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::OutputScheme;
+
+    fn refusal(conflicts: &[(&str, &str, bool)]) -> Refusal {
+        Refusal {
+            group: "p 1.0 [any]".into(),
+            scheme: OutputScheme::Fat,
+            inputs: vec!["a.whl".into(), "b.whl".into(), "c.whl".into()],
+            reason: "planner's reason".into(),
+            conflicts: conflicts
+                .iter()
+                .map(|(member, reason, text)| Conflict {
+                    member: member.to_string(),
+                    inputs: vec!["a.whl".into(), "b.whl".into()],
+                    reason: reason.to_string(),
+                    diff: text.then(String::new),
+                    hashes: Vec::new(),
+                })
+                .collect(),
+            blockers: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ok_short_reason_names_dist_info_files_binaries_and_other_members() {
+        let d = ["p-1.0.dist-info"];
+        assert_eq!(short_reason(&refusal(&[("p-1.0.dist-info/METADATA", "differs", true)]), &d), "METADATA differs");
+        let two = refusal(&[("p-1.0.dist-info/METADATA", "", true), ("p-1.0.dist-info/entry_points.txt", "", true)]);
+        assert_eq!(short_reason(&two, &d), "METADATA, entry_points.txt differ");
+        let mixed = refusal(&[
+            ("p/_ext.pyd", "two different extension binaries share the name _ext.pyd: …", false),
+            ("p/data.bin", "p/data.bin differs between a.whl and b.whl (binary)", false),
+            ("p-1.0.dist-info/METADATA", "", true),
+        ]);
+        assert_eq!(
+            short_reason(&mixed, &d),
+            "METADATA differs; two different binaries share the name _ext.pyd; p/data.bin differs between the inputs"
+        );
+        assert_eq!(short_reason(&refusal(&[]), &d), "planner's reason");
+        // A member of another project's .dist-info, or one merely named like it, is no .dist-info file.
+        assert_eq!(dist_info_member("p-1.0.dist-infox/METADATA", &d), None);
+    }
+
+    #[test]
+    fn ok_counts_add_up() {
+        let r = [refusal(&[])];
+        let u = [Unchanged { group: "q 1 [any]".into(), input: "q.whl".into(), reason: String::new() }];
+        let c = Counts::of(5, &[], &r, &u);
+        assert_eq!(
+            c,
+            Counts { inputs: 5, planned: 0, written: 0, refused: 1, refused_inputs: 3, unchanged: 1, wheels_after: 4 }
+        );
+    }
 }
