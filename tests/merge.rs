@@ -359,7 +359,11 @@ fn err_existing_output_needs_force_and_inputs_are_never_overwritten() {
         a.extend_from_slice(extra);
         let o = run(&a);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        assert!(stdout(&o).ends_with("0 outputs planned, 0 written, 0 groups refused (0 inputs kept as they are), 1 input unchanged: 1 wheel -> 1\n"), "{}", stdout(&o));
+        assert!(
+            stdout(&o).ends_with("0 outputs planned, 0 written, 0 groups refused, 1 input unchanged: 1 wheel -> 1\n"),
+            "{}",
+            stdout(&o)
+        );
         assert_eq!(std::fs::read(&input).unwrap(), before);
     }
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");

@@ -371,21 +371,23 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out, "{}", summary_line(&report.summary, report.dry_run, report.errors.len()))
 }
 
-/// `2 outputs planned, 2 written, 1 group refused (3 inputs kept as they are), 4 inputs unchanged: 11 wheels -> 9`.
+/// `2 outputs planned, 2 written, 1 group refused (3 inputs kept as they are), 4 inputs unchanged: 11 wheels -> 9`
+/// (the part in brackets only when a group was refused).
 pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
     let s = |n: usize| if n == 1 { "" } else { "s" };
+    let kept = match c.refused_inputs {
+        0 => String::new(),
+        1 => " (1 input kept as it is)".to_string(),
+        n => format!(" ({n} inputs kept as they are)"),
+    };
     let mut line = format!(
-        "{} output{} planned, {} written{}, {} group{} refused ({} input{} kept as {}), \
-         {} input{} unchanged: {} wheel{} -> {}",
+        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged: {} wheel{} -> {}",
         c.planned,
         s(c.planned),
         c.written,
         if dry_run { " (dry run)" } else { "" },
         c.refused,
         s(c.refused),
-        c.refused_inputs,
-        s(c.refused_inputs),
-        if c.refused_inputs == 1 { "it is" } else { "they are" },
         c.unchanged,
         s(c.unchanged),
         c.inputs,
@@ -404,4 +406,33 @@ fn merge_list(items: &[String]) -> String {
 
 fn file_name(path: &str) -> &str {
     crate::naming::base_name(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_summary_line_counts_and_plurals() {
+        let c = Counts {
+            inputs: 14,
+            planned: 1,
+            written: 1,
+            refused: 3,
+            refused_inputs: 6,
+            unchanged: 5,
+            wheels_after: 12,
+        };
+        assert_eq!(
+            summary_line(&c, false, 0),
+            "1 output planned, 1 written, 3 groups refused (6 inputs kept as they are), 5 inputs unchanged: 14 wheels -> 12"
+        );
+        let one =
+            Counts { inputs: 1, planned: 0, written: 0, refused: 1, refused_inputs: 1, unchanged: 0, wheels_after: 1 };
+        assert_eq!(
+            summary_line(&one, true, 2),
+            "0 outputs planned, 0 written (dry run), 1 group refused (1 input kept as it is), 0 inputs unchanged: \
+             1 wheel -> 1; 2 errors"
+        );
+    }
 }
