@@ -123,9 +123,10 @@ pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusa
         let mut names: Vec<String> = theirs.iter().flat_map(|o| o.inputs.iter().cloned()).collect();
         names.sort();
         names.dedup();
+        let Some(scheme) = theirs.first().map(|o| o.scheme) else { continue };
         refused.push(Refusal {
             group,
-            scheme: theirs[0].scheme,
+            scheme,
             inputs: names,
             reason: format!(
                 "its output {path} is one of the inputs, and inputs are never written over (not even with --force); \
