@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
 use crate::output;
-use crate::survey::{self, Qualification, Release, Report};
+use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
 const PROGRESS_ABOVE: usize = 20;
@@ -132,6 +132,9 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 survey::compact(&p.serves)
             )?;
         }
+        for m in &r.merge_refused {
+            writeln!(out, "    merge refuses {}: {}", refused_group(m), m.text)?;
+        }
         for n in &r.notes {
             writeln!(out, "    note: {n}")?;
         }
@@ -163,12 +166,17 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge --scheme auto`. Blocker counts: binaries per release, projects in the summary."
+        "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge` with its defaults (its own plan). Blocker counts: binaries per release, projects in the summary."
     )?;
     if !report.errors.is_empty() {
         writeln!(out, "{} input{} unreadable", report.errors.len(), if report.errors.len() == 1 { "" } else { "s" })?;
     }
     Ok(())
+}
+
+/// `linux x86_64 (3 wheels)`.
+fn refused_group(m: &MergeRefusal) -> String {
+    format!("{} ({} wheel{})", m.platform, m.inputs.len(), if m.inputs.len() == 1 { "" } else { "s" })
 }
 
 /// One CSV field, quoted when it holds a comma, a quote or a line break.
@@ -181,7 +189,8 @@ pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "name,version,wheels,wheels_after_merge,free_threaded,free_threaded_via,pure,pep803,pep809,\
-         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves"
+         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves,\
+         merge_refused"
     )?;
     for r in &report.projects {
         let platforms: Vec<String> =
@@ -204,6 +213,7 @@ pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             codes(&r.pep809),
             platforms.join("; "),
             serves.join("; "),
+            r.merge_refused.iter().map(|m| format!("{}: {}", refused_group(m), m.text)).collect::<Vec<_>>().join("; "),
         ];
         writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
     }

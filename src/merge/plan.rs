@@ -138,6 +138,8 @@ pub struct Refusal {
 pub struct MergePlan {
     pub outputs: Vec<OutputPlan>,
     pub refused: Vec<Refusal>,
+    /// Inputs whose group's one output would be the input itself: not copied.
+    pub unchanged: Vec<super::Unchanged>,
     /// Facts about the grouping (platform tag sets that differ, and so on).
     pub notes: Vec<String>,
 }
@@ -613,7 +615,7 @@ pub(crate) fn plan_universal(
 /// name) the input whose `.dist-info` wins where inputs disagree.
 pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&str>, ctx: &Context) -> MergePlan {
     let (groups, notes) = groups(inputs);
-    let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), notes };
+    let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), unchanged: Vec::new(), notes };
     for group in &groups {
         match scheme {
             Scheme::Fat => push(&mut plan, plan_fat(group, metadata_from, ctx)),
@@ -678,6 +680,8 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                                 universal.filename(),
                                 r.reason
                             );
+                            // The whole group stays as it is, not only the companion's inputs.
+                            r.inputs = group.inputs.iter().map(|i| i.display.clone()).collect();
                             plan.refused.push(*r);
                         }
                     }
@@ -692,6 +696,7 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
             },
         }
     }
+    super::outcome::settle_unchanged(&mut plan, inputs);
     plan
 }
 
