@@ -463,33 +463,36 @@ fn readiness(h: &mut String, report: &Report) -> fmt::Result {
          <span class=\"cell broken\">✗ given a wheel that does not load</span> \
          <span class=\"cell off\">· no wheel</span> \
          <span class=\"cell na\">— no such build</span> \
-         (free-threaded builds exist from 3.13).</p>"
+         (free-threaded builds, <span class=\"short-key\">FT, </span>exist from 3.13).</p>"
     )?;
     writeln!(h, "<div class=\"scroll\">\n<table class=\"grid\">")?;
-    write!(h, "<thead><tr><th scope=\"col\">Release</th><th scope=\"col\">Platform</th><th scope=\"col\">Build</th>")?;
+    write!(h, "<thead><tr><th scope=\"col\">Platform</th><th scope=\"col\">Build</th>")?;
     for v in &versions {
         write!(h, "<th scope=\"col\">{}</th>", Esc(v))?;
     }
     writeln!(h, "</tr></thead>")?;
     for (i, r) in report.projects.iter().enumerate() {
         writeln!(h, "<tbody data-release=\"{}\">", Esc(&format!("{} {}", r.name, r.version)))?;
-        for (n, p) in r.platforms.iter().enumerate() {
+        writeln!(
+            h,
+            "<tr class=\"release-row\"><th scope=\"rowgroup\" colspan=\"{}\"><a href=\"#{}\">{}</a> {}</th></tr>",
+            versions.len() + 2,
+            anchor(i, r),
+            Esc(&r.name),
+            Esc(&r.version)
+        )?;
+        for p in &r.platforms {
             for ft in [false, true] {
                 h.push_str("<tr>");
-                if n == 0 && !ft {
-                    write!(
-                        h,
-                        "<th scope=\"rowgroup\" rowspan=\"{}\"><a href=\"#{}\">{}</a> {}</th>",
-                        2 * r.platforms.len(),
-                        anchor(i, r),
-                        Esc(&r.name),
-                        Esc(&r.version)
-                    )?;
-                }
                 if !ft {
                     write!(h, "<th scope=\"rowgroup\" rowspan=\"2\">{}</th>", Esc(&p.platform))?;
                 }
-                write!(h, "<th scope=\"row\">{}</th>", if ft { "free-threaded" } else { "GIL" })?;
+                h.push_str(if ft {
+                    "<th scope=\"row\"><span class=\"long\">free-threaded</span>\
+                     <span class=\"short\" aria-hidden=\"true\">FT</span></th>"
+                } else {
+                    "<th scope=\"row\">GIL</th>"
+                });
                 for v in &versions {
                     let name = format!("{v}{}", if ft { "t" } else { "" });
                     grid_cell(h, p, &name, all.iter().any(|i| i.to_string() == name))?;
