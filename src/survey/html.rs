@@ -244,7 +244,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
     figure(
         h,
         "pep803_qualifies",
-        "Binaries qualify for PEP 803",
+        "Qualify for PEP 803",
         s.pep803_qualifies,
         n,
         "one <code>cp315-abi3.abi3t</code> wheel per platform",
