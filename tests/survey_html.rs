@@ -462,6 +462,16 @@ fn ok_page_in_headless_chromium() {
     assert!(dom.contains("psutil/&lt;script&gt;alert(3)&lt;/script&gt;.abi3.so"));
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"));
 
+    // Printed (the print stylesheet): a PDF comes out.
+    let pdf = out.join("samples.pdf");
+    headless(
+        &browser,
+        &profile,
+        &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())],
+        &file_url(&page),
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "no PDF printed");
+
     // Screenshots, kept as artifacts (not compared): desktop and phone widths.
     for (name, size) in [("desktop.png", "1280,2600"), ("phone.png", "390,2600")] {
         let shot = out.join(name);
