@@ -686,7 +686,7 @@ fn ships_abi3t(r: &Release) -> bool {
     r.platforms
         .iter()
         .flat_map(|p| &p.inputs)
-        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.iter().any(|a| *a == AbiTag::Abi3t)))
+        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.contains(&AbiTag::Abi3t)))
 }
 
 /// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.

@@ -197,7 +197,7 @@ fn list_inline(h: &mut String, items: &[String]) -> fmt::Result {
 
 /// A percentage of `part` in `whole`, rounded; 0 when `whole` is 0.
 fn percent(part: usize, whole: usize) -> usize {
-    if whole == 0 { 0 } else { (part * 100 + whole / 2) / whole }
+    (part * 100 + whole / 2).checked_div(whole).unwrap_or(0)
 }
 
 /// One headline figure: `data-figure` names the summary field its number is.
@@ -276,14 +276,16 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
 /// What the manifests say about a blocking symbol: its replacement, or why it blocks.
 fn advice(specs: &Specs, symbol: &str) -> String {
     if let Some(rule) = specs.abi3t_rule(symbol) {
-        return format!("use {}", rule.replacement);
+        return format!("instead: {}", rule.replacement);
     }
     if let Some(internal) = specs.internal_free_threading(symbol) {
         return internal.reason.clone();
     }
     match specs.stable(symbol) {
         Some(item) if item.abi3t_opaque => "an opaque structure in abi3t".to_string(),
-        Some(item) if item.added.minor > 15 => format!("in the stable ABI only from {}", item.added),
+        Some(item) if item.added > crate::universal::UNIVERSAL_SINCE => {
+            format!("in the stable ABI only from {}", item.added)
+        }
         Some(_) => String::new(),
         None => "not in the stable ABI".to_string(),
     }
