@@ -624,13 +624,12 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
          <th scope=\"col\">Module</th><th scope=\"col\">PEP 803</th><th scope=\"col\">PEP 809*</th></tr></thead>\n<tbody>"
     )?;
     for b in &p.binaries {
-        write!(
-            h,
-            "<tr><td><code>{}</code><br><span class=\"small\">in {}</span></td><td><code>{}</code></td>",
-            Esc(&b.member),
-            Esc(&b.wheel),
-            Esc(&b.module)
-        )?;
+        write!(h, "<tr><td><code>{}</code>", Esc(&b.member))?;
+        // Which wheel, when the platform has more than one.
+        if p.inputs.len() > 1 {
+            write!(h, "<br><span class=\"small\">in {}</span>", Esc(&b.wheel))?;
+        }
+        write!(h, "</td><td><code>{}</code></td>", Esc(&b.module))?;
         blocking_cell(h, &b.pep803)?;
         blocking_cell(h, &b.pep809)?;
         writeln!(h, "</tr>")?;
