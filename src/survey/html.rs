@@ -737,6 +737,23 @@ mod tests {
     }
 
     #[test]
+    fn ok_civil_date_of_epoch_days() {
+        assert_eq!(crate::wheel_writer::civil_date(0), (1970, 1, 1));
+        assert_eq!(crate::wheel_writer::civil_date(1_764_115_200 / 86_400), (2025, 11, 26));
+        assert_eq!(crate::wheel_writer::civil_date(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn err_write_page_names_the_path() {
+        let e = write_page(Path::new("/"), "x").unwrap_err();
+        assert_eq!(e.to_string(), "/: cannot write the page; check that its directory exists and is writable");
+        let missing = std::env::temp_dir().join("uniabi-no-such-dir").join("page.html");
+        let e = write_page(&missing, "x").unwrap_err();
+        assert!(e.to_string().starts_with(&missing.display().to_string()));
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
     fn ok_percent_rounds() {
         assert_eq!(percent(2, 5), 40);
         assert_eq!(percent(1, 3), 33);
