@@ -349,6 +349,26 @@ fn err_page_that_cannot_be_written_leaves_nothing() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 
+#[test]
+fn err_page_never_replaces_an_input() {
+    let dir = scratch("survey-html-input");
+    copy_sample("cryptography", &dir);
+    let wheel = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let before = std::fs::read(&wheel).unwrap();
+    let (code, out, err) = survey_at(None, &["--html", &path_str(&wheel), &path_str(&dir)]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "uniabi: error: {}: exists and is not an .html file; refusing to replace it (name a new file or an .html one)\n",
+            wheel.display()
+        )
+    );
+    assert_eq!(std::fs::read(&wheel).unwrap(), before, "the input is untouched");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
 /// Debian's Chromium, or `None` when it is not installed.
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("UNIABI_CHROMIUM") {

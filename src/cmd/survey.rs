@@ -34,6 +34,9 @@ pub struct Args {
 /// (the others are still surveyed).
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
+    if let Some(path) = &args.html {
+        survey::html::check_target(path).map_err(|e| CmdError::new(super::chain(&e)))?;
+    }
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let interactive = io::stderr().is_terminal();
     let progress = |done: usize, total: usize, input: &str| {

@@ -21,7 +21,8 @@
 //! instead) → [`releases_table`] (one row per release) → [`readiness`] (served
 //! interpreters per platform, GIL and free-threaded × 3.10–3.16) →
 //! [`details`] (per release: wheels, tags, per-binary findings, notes) →
-//! [`origin`]. A new report field is one more cell or line in one of them.
+//! [`errors`] (inputs not surveyed) → [`origin_section`]. A new report field
+//! is one more cell or line in one of them.
 
 use std::fmt::{self, Write};
 use std::io;
@@ -47,6 +48,8 @@ pub struct Origin<'a> {
 /// Why a page could not be written.
 #[derive(Debug)]
 pub enum HtmlError {
+    /// The path exists and is not an `.html`/`.htm` file (a wheel, say): it is never replaced.
+    NotHtml { path: PathBuf },
     /// The page (or its temporary file beside it) could not be written or moved into place.
     Write { path: PathBuf, source: io::Error },
 }
@@ -54,6 +57,11 @@ pub enum HtmlError {
 impl fmt::Display for HtmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            HtmlError::NotHtml { path } => write!(
+                f,
+                "{}: exists and is not an .html file; refusing to replace it (name a new file or an .html one)",
+                path.display()
+            ),
             HtmlError::Write { path, .. } => {
                 write!(f, "{}: cannot write the page; check that its directory exists and is writable", path.display())
             }
@@ -64,9 +72,30 @@ impl fmt::Display for HtmlError {
 impl std::error::Error for HtmlError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            HtmlError::NotHtml { .. } => None,
             HtmlError::Write { source, .. } => Some(source),
         }
     }
+}
+
+/// Whether a page may be written to `path`, asked before any work starts: its directory must
+/// exist, and an existing file is replaced only if it is an `.html`/`.htm` file (never an input).
+pub fn check_target(path: &Path) -> Result<(), HtmlError> {
+    if path.symlink_metadata().is_ok() {
+        let html = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        if !html || path.is_dir() {
+            return Err(HtmlError::NotHtml { path: path.to_path_buf() });
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        let source = io::Error::new(io::ErrorKind::NotFound, "no such directory");
+        return Err(HtmlError::Write { path: path.to_path_buf(), source });
+    }
+    Ok(())
 }
 
 /// Write `page` to `path` whole or not at all: into a temporary file beside it, then renamed over it.
@@ -751,6 +780,25 @@ mod tests {
         let e = write_page(&missing, "x").unwrap_err();
         assert!(e.to_string().starts_with(&missing.display().to_string()));
         assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn err_check_target_refuses_non_html_files() {
+        let dir = std::env::temp_dir().join(format!("uniabi-html-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wheel = dir.join("a-1.0-py3-none-any.whl");
+        std::fs::write(&wheel, "wheel").unwrap();
+        let e = check_target(&wheel).unwrap_err();
+        assert!(e.to_string().ends_with(
+            "a-1.0-py3-none-any.whl: exists and is not an .html file; refusing to replace it (name a new file or an .html one)"
+        ));
+        assert!(matches!(check_target(&dir), Err(HtmlError::NotHtml { .. })));
+        let page = dir.join("old.HTML");
+        std::fs::write(&page, "old").unwrap();
+        assert!(check_target(&page).is_ok());
+        assert!(check_target(&dir.join("new-report")).is_ok());
+        assert!(matches!(check_target(&dir.join("missing").join("r.html")), Err(HtmlError::Write { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
