@@ -16,12 +16,12 @@
 //!
 //! # Sections, in page order
 //!
-//! [`figures`] (the summary's headline numbers) → [`blockers`] (bars of the
+//! `figures` (the summary's headline numbers) → `blockers` (bars of the
 //! symbols and codes blocking PEP 803, with what the manifests say to use
-//! instead) → [`releases_table`] (one row per release) → [`readiness`] (served
+//! instead) → `releases_table` (one row per release) → `readiness` (served
 //! interpreters per platform, GIL and free-threaded × 3.10–3.16) →
-//! [`details`] (per release: wheels, tags, per-binary findings, notes) →
-//! [`errors`] (inputs not surveyed) → [`origin_section`]. A new report field
+//! `details` (per release: wheels, tags, per-binary findings, notes) →
+//! `errors` (inputs not surveyed) → `origin_section`. A new report field
 //! is one more cell or line in one of them.
 
 use std::fmt::{self, Write};
