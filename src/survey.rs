@@ -56,6 +56,8 @@
 //! and the wheels dropped. Memory is bounded by one batch (and its largest
 //! release), not by the wheelhouse.
 
+pub mod html;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -67,7 +69,7 @@ use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
 use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
 use crate::merge::{self, Context, MergeInput};
-use crate::tags::{Os, PlatformTag, TagSet, WheelFilename, interpreters};
+use crate::tags::{AbiTag, Os, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
 use crate::wheel::Limits;
 
@@ -160,6 +162,28 @@ pub struct Platform {
     pub pep803: Option<bool>,
     /// Likewise for the PEP 809 prototype.
     pub pep809: Option<bool>,
+    /// Every extension binary of the platform's wheels, by wheel then member.
+    pub binaries: Vec<BinaryFindings>,
+}
+
+/// One extension binary and what keeps it out of each universal wheel
+/// (`check --abi abi3t|abi2026`: its error findings).
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryFindings {
+    /// The wheel's file name.
+    pub wheel: String,
+    pub member: String,
+    /// The dotted module name.
+    pub module: String,
+    pub pep803: Blocking,
+    pub pep809: Blocking,
+}
+
+/// The finding codes and symbols blocking one binary; both empty when it qualifies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Blocking {
+    pub codes: Vec<String>,
+    pub symbols: Vec<String>,
 }
 
 /// Whether a release's binaries qualify for one proposal, and what blocks them.
@@ -213,6 +237,8 @@ pub struct Summary {
     pub releases: usize,
     /// Projects whose newest release loads on a free-threaded interpreter.
     pub free_threaded: usize,
+    /// Projects whose newest release ships a wheel tagged `abi3t` (`abi3.abi3t` and the like).
+    pub ships_abi3t: usize,
     /// Wheels their newest releases ship.
     pub wheels: usize,
     /// Wheels those releases would ship after `merge` with its defaults.
@@ -531,6 +557,7 @@ fn platform(
             }
         }
     }
+    let binaries = binary_findings(&wheels, checker);
     let inputs: Vec<String> = wheels.iter().map(|l| l.filename()).collect();
     let after = after_merge(family, wheels, ctx, notes, refused);
     Platform {
@@ -543,7 +570,33 @@ fn platform(
         free_threaded: in_order(&free_threaded),
         pep803: qualifies[0],
         pep809: qualifies[1],
+        binaries,
     }
+}
+
+/// Each extension binary of `wheels` with what blocks it under each proposal.
+fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> {
+    let blocking = |b: &analysis::AnalysedBinary, proposal: Proposal| {
+        let found = checker.blockers(b, proposal.abi());
+        let codes: BTreeSet<String> = found.iter().map(|f| f.code.to_string()).collect();
+        let symbols: BTreeSet<String> = found.iter().flat_map(|f| f.symbols.iter().cloned()).collect();
+        Blocking { codes: codes.into_iter().collect(), symbols: symbols.into_iter().collect() }
+    };
+    let mut out = Vec::new();
+    for l in wheels {
+        for b in &l.analysed().binaries {
+            let Some(module) = b.dotted_module() else { continue };
+            out.push(BinaryFindings {
+                wheel: l.filename(),
+                member: b.member.clone(),
+                module,
+                pep803: blocking(b, Proposal::Pep803),
+                pep809: blocking(b, Proposal::Pep809),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.wheel, &a.member).cmp(&(&b.wheel, &b.member)));
+    out
 }
 
 /// How many wheels one platform family would ship after `merge` with its
@@ -627,6 +680,7 @@ pub fn summarize(releases: &[Release]) -> Summary {
         projects: newest.len(),
         releases: releases.len(),
         free_threaded: count(&|r| r.free_threaded),
+        ships_abi3t: count(&ships_abi3t),
         wheels: newest.values().map(|r| r.wheels).sum(),
         wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
         pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
@@ -640,6 +694,14 @@ pub fn summarize(releases: &[Release]) -> Summary {
             .map(|(code, projects)| CodeProjects { code, projects })
             .collect(),
     }
+}
+
+/// Whether some wheel of a release is tagged `abi3t`, by its file name.
+fn ships_abi3t(r: &Release) -> bool {
+    r.platforms
+        .iter()
+        .flat_map(|p| &p.inputs)
+        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.contains(&AbiTag::Abi3t)))
 }
 
 /// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.

@@ -9,6 +9,7 @@ mod inspect;
 mod merge;
 mod specs;
 mod survey;
+mod survey_html;
 mod tags;
 mod universal;
 mod verify;

@@ -134,7 +134,7 @@ fn ok_samples_golden() {
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`
 /// renamed and METADATA's Name and Version rewritten.
-fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&str]) -> std::path::PathBuf {
+pub(crate) fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&str]) -> std::path::PathBuf {
     let src = sample(sample_part);
     let file = src.file_name().unwrap().to_string_lossy().into_owned();
     let (old_name, rest) = file.split_once('-').unwrap();
@@ -167,7 +167,7 @@ fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&st
 }
 
 /// A pure-Python `py3-none-any` wheel.
-fn pure(dir: &Path, name: &str, version: &str) {
+pub(crate) fn pure(dir: &Path, name: &str, version: &str) {
     let dist = format!("{name}-{version}.dist-info");
     let members: Members = vec![
         (format!("{name}/__init__.py"), format!("VERSION = '{version}'\n").into_bytes()),
@@ -180,7 +180,7 @@ fn pure(dir: &Path, name: &str, version: &str) {
     write_wheel(&dir.join(format!("{name}-{version}-py3-none-any.whl")), &members);
 }
 
-fn copy_sample(part: &str, dir: &Path) {
+pub(crate) fn copy_sample(part: &str, dir: &Path) {
     let src = sample(part);
     std::fs::copy(&src, dir.join(src.file_name().unwrap())).unwrap();
 }

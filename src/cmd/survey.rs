@@ -1,4 +1,4 @@
-//! `uniabi survey PATH... [--json | --csv]`: one row per project release over
+//! `uniabi survey PATH... [--json | --csv] [--html FILE]`: one row per project release over
 //! directories of wheels, then a summary over each project's newest release.
 
 use std::io::{self, IsTerminal, Write};
@@ -23,6 +23,9 @@ pub struct Args {
     /// Print CSV: a header, then one row per release.
     #[arg(long)]
     pub csv: bool,
+    /// Also write the report as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub specs: super::SpecsArgs,
 }
@@ -31,6 +34,9 @@ pub struct Args {
 /// (the others are still surveyed).
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
+    if let Some(path) = &args.html {
+        survey::html::check_target(path).map_err(|e| CmdError::new(super::chain(&e)))?;
+    }
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let interactive = io::stderr().is_terminal();
     let progress = |done: usize, total: usize, input: &str| {
@@ -46,6 +52,16 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let report = survey::survey(&args.input.paths, &checker, args.input.limits(), &progress);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
+    }
+    if let Some(path) = &args.html {
+        let origin = survey::html::Origin {
+            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
+            version: env!("CARGO_PKG_VERSION"),
+            manifests: specs.sources(),
+            date: survey::html::source_date(),
+        };
+        let page = survey::html::render(&report, &specs, &origin);
+        survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {
         if args.json {
