@@ -48,7 +48,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -69,6 +68,7 @@ class OracleError(Exception):
 
 class Interpreter:
     def __init__(self, root: Path):
+        root = root.resolve()
         self.root = root
         libdir = root / "usr/lib/x86_64-linux-gnu"
         self.command = [
@@ -101,6 +101,11 @@ class Interpreter:
 
 
 def expected_suffixes():
+    try:
+        import tomllib
+    except ModuleNotFoundError as e:
+        found = sys.version.split()[0]
+        raise OracleError(f"reading specs/suffixes.toml needs Python 3.11 or newer (tomllib), not {found}") from e
     with open(ROOT / "specs/suffixes.toml", "rb") as f:
         table = tomllib.load(f)["table"]
 
@@ -230,6 +235,8 @@ def probe(interp, tree, module, sites):
         done = interp.run([str(PROBE), str(tree), module, *map(str, sites)], cwd=tree)
     except subprocess.TimeoutExpired:
         return None, None, False, f"timed out after {PROBE_TIMEOUT} s", "abi"
+    except OSError as e:
+        raise OracleError(f"cannot start {interp.command[3]}: {e}") from e
     lines = [json.loads(line[len(MARK) :]) for line in done.stdout.splitlines() if line.startswith(MARK)]
     spec = next((x for x in lines if x["stage"] == "spec"), None)
     load = next((x for x in lines if x["stage"] == "load"), None)
@@ -296,6 +303,7 @@ def main():
     parser.add_argument("--site", action="append", default=[], type=Path)
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
+    args.site = [site.resolve() for site in args.site]
 
     interp = Interpreter(args.cpython_root)
     failures = check_interpreter(interp)
@@ -316,6 +324,8 @@ def main():
         inputs = verify(args.uniabi, wheels)
         for n, (wheel, result) in enumerate(zip(wheels, inputs)):
             label = f"self-check {wheel.parent.name}" if wheel in doctored else wheel.name
+            if result["path"] != str(wheel):
+                raise OracleError(f"uniabi verify --json answered for {result['path']} where {wheel} was asked")
             if result.get("error"):
                 print(f"FAIL {label}: uniabi verify could not judge it: {result['error']}")
                 failed += 1
