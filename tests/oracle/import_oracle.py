@@ -375,7 +375,8 @@ def main():
 
     print(
         f"skipped: {skipped_wheels} wheels ({skipped_rows} modules) not admitted by 3.15;"
-        f" judged: {judged_wheels} wheels; inconclusive: {inconclusive} rows"
+        f" judged: {judged_wheels} wheels ({len(doctored)} of them made for the self-check);"
+        f" inconclusive: {inconclusive} rows"
     )
     print(f"import oracle: {passed} passed, {failed} failed")
     if failed:
