@@ -8,6 +8,7 @@ mod hostile;
 mod inspect;
 mod judgement;
 mod merge;
+mod readme;
 mod specs;
 mod survey;
 mod survey_html;
