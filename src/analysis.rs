@@ -92,7 +92,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Whether a shared object is an importable extension or a vendored library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Exports a module hook, or carries an extension suffix (`.pyd`, `.abi3.so`, `.cpython-313t-….so`).
@@ -102,7 +102,7 @@ pub enum Role {
 }
 
 /// The wheel-level facts of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WheelInfo {
     pub name: String,
     pub version: String,

@@ -24,7 +24,7 @@ use crate::verify;
 use crate::version::PyVersion;
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The claim is broken: the input fails.
@@ -46,7 +46,7 @@ impl fmt::Display for Severity {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable code, such as `symbol-not-in-abi`.
     pub code: &'static str,
@@ -58,7 +58,7 @@ pub struct Finding {
 }
 
 /// A stable ABI a binary can claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StableAbi {
     Abi3,
@@ -207,7 +207,7 @@ impl FromStr for AbiChoice {
 }
 
 /// The result of checking one input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InputCheck {
     pub path: String,
     pub claims: Vec<String>,

@@ -29,7 +29,7 @@ pub struct Args {
 pub const SCHEMA: &str = "uniabi/tags/1";
 
 /// The whole report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
@@ -38,7 +38,7 @@ pub struct Report {
 }
 
 /// What one input means for installers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InputReport {
     /// The input as given.
     pub input: String,
@@ -57,7 +57,7 @@ pub struct InputReport {
 }
 
 /// Whether one interpreter installs the input.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InterpreterRow {
     /// `3.14`.
     pub python: PyVersion,
