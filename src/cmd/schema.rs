@@ -58,7 +58,7 @@ impl Document {
 }
 
 fn root<T: JsonSchema>() -> schemars::Schema {
-    SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<T>()
+    SchemaSettings::draft2020_12().for_serialize().into_generator().into_root_schema_for::<T>()
 }
 
 /// Every `--json` document uniabi prints.
