@@ -168,7 +168,8 @@ fn nearest(dir: &Path) -> Result<Option<(PathBuf, Settings)>, ConfigError> {
 
 /// Read `[tool.uniabi]` from one file: `None` when the file has no such table.
 pub fn read_table(path: &Path) -> Result<Option<Settings>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     parse(&text, path)
 }
 
@@ -431,7 +432,10 @@ mod tests {
         assert_eq!(input.findings.len(), 2);
         assert_eq!(input.findings[0].symbols, ["PyB"]);
         assert_eq!(out.len(), 2);
-        assert_eq!((out[0].code.as_str(), out[0].symbols.as_slice(), out[0].reason.as_str()), ("symbol-not-in-abi", &["PyA".to_string()][..], "guarded"));
+        assert_eq!(
+            (out[0].code.as_str(), out[0].symbols.as_slice(), out[0].reason.as_str()),
+            ("symbol-not-in-abi", &["PyA".to_string()][..], "guarded")
+        );
         assert_eq!(out[1].reason, "ignored");
 
         let s = Suppressions { ignore: vec![], allow: [("PyB".to_string(), "guarded too".to_string())].into() };

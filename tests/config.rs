@@ -77,7 +77,11 @@ fn ok_config_flag_names_the_file() {
     assert_eq!(stderr(&out), "uniabi: error: Cargo.toml: has no [tool.uniabi] table; add one or leave out --config\n");
     let out = run(&["check", "--config", "no/such/pyproject.toml", w(&sample)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("uniabi: error: no/such/pyproject.toml: cannot read the settings: "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("uniabi: error: no/such/pyproject.toml: cannot read the settings: "),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stderr(&out).lines().count(), 1);
 }
 
@@ -96,7 +100,8 @@ fn ok_ignore_by_code_and_the_flag_wins() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let doc = json(&out);
     assert_eq!(doc["inputs"][0]["verdict"], "pass");
-    let suppressed: Vec<&str> = doc["suppressed"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    let suppressed: Vec<&str> =
+        doc["suppressed"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
     for c in &codes {
         assert!(suppressed.contains(&c.as_str()), "{c} not reported as suppressed");
     }
@@ -113,10 +118,10 @@ fn ok_ignore_by_code_and_the_flag_wins() {
 fn ok_allow_symbols_with_a_reason_and_the_flag_wins() {
     let sample = root().join("samples").join(ABI3);
     let doc = json(&run(&["check", "--json", "--no-config", "--abi", "abi3t", w(&sample)]));
-    let (code, symbols) =
-        errors(&doc).into_iter().find(|(_, s)| !s.is_empty()).expect("an abi3t error naming symbols");
+    let (code, symbols) = errors(&doc).into_iter().find(|(_, s)| !s.is_empty()).expect("an abi3t error naming symbols");
     let allow: String = symbols.iter().map(|s| format!("{s} = \"guarded by a version check\"\n")).collect();
-    let (_dir, wheel) = project("config-allow", &format!("[tool.uniabi]\nabi = \"abi3t\"\n\n[tool.uniabi.allow]\n{allow}"));
+    let (_dir, wheel) =
+        project("config-allow", &format!("[tool.uniabi]\nabi = \"abi3t\"\n\n[tool.uniabi.allow]\n{allow}"));
 
     let doc = json(&run(&["check", "--json", w(&wheel)]));
     assert!(
@@ -197,7 +202,11 @@ fn ok_merge_scheme_and_metadata_from_are_read_and_flags_win() {
     assert_eq!(merge(&["--scheme", "pep803"]).status.code(), Some(1));
 
     // metadata-from: a pattern must name exactly one input; --metadata-from refuse (or a wheel) wins.
-    std::fs::write(dir.join("pyproject.toml"), "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp315-*\"\n").unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp315-*\"\n",
+    )
+    .unwrap();
     let out = merge(&[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -205,11 +214,19 @@ fn ok_merge_scheme_and_metadata_from_are_read_and_flags_win() {
         "uniabi: error: [tool.uniabi] metadata-from = \"*-cp315-*\": matches none of the inputs; pass --metadata-from WHEEL\n"
     );
     assert_eq!(merge(&["--metadata-from", "refuse"]).status.code(), Some(0));
-    std::fs::write(dir.join("pyproject.toml"), "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp31?-*\"\n").unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp31?-*\"\n",
+    )
+    .unwrap();
     let out = merge(&[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("matches 2 inputs"), "{}", stderr(&out));
-    std::fs::write(dir.join("pyproject.toml"), "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp314-*\"\n").unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[tool.uniabi]\nmerge-scheme = \"fat\"\nmetadata-from = \"*-cp314-*\"\n",
+    )
+    .unwrap();
     let out = merge(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = merge(&["--metadata-from", "nothing.whl"]);

@@ -93,18 +93,41 @@ fn ok_every_kind_of_document_is_valid() {
     let mut docs = vec![
         json_of(&[&["inspect", "--json"][..], &samples].concat()),
         json_of(&[&["check", "--json"][..], &samples].concat()),
-        json_of(&["check", "--json", "--abi", "abi3t", "--allow", "PyModule_Create2=shim", "--ignore", "no-free-threaded", &abi3]),
-        json_of(&[&["tags", "--json", "cp315-abi3.abi3t-manylinux_2_34_x86_64", "cp315t-abi3t-any", "not-a-tag"][..]].concat()),
+        json_of(&[
+            "check",
+            "--json",
+            "--abi",
+            "abi3t",
+            "--allow",
+            "PyModule_Create2=shim",
+            "--ignore",
+            "no-free-threaded",
+            &abi3,
+        ]),
+        json_of(
+            &[&["tags", "--json", "cp315-abi3.abi3t-manylinux_2_34_x86_64", "cp315t-abi3t-any", "not-a-tag"][..]]
+                .concat(),
+        ),
         json_of(&[&["verify", "--json"][..], &samples].concat()),
         json_of(&[&["verify", "--json", "--pep809"][..], &samples].concat()),
         json_of(&[&["compare", "--json"][..], &samples].concat()),
         json_of(&[&["merge", "--json", "--dry-run", "-o", out][..], &samples].concat()),
-        json_of(&["split", "--json", "--dry-run", "-o", out, "samples/abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl"]),
+        json_of(&[
+            "split",
+            "--json",
+            "--dry-run",
+            "-o",
+            out,
+            "samples/abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+        ]),
         json_of(&["survey", "--json", "samples"]),
         json_of(&["specs", "--json"]),
         json_of(&["specs", "--json", "PyModule_Create2", "PyObject_GetInterface"]),
     ];
-    assert!(docs[2]["suppressed"].as_array().is_some_and(|s| !s.is_empty()), "the --allow/--ignore run suppressed nothing");
+    assert!(
+        docs[2]["suppressed"].as_array().is_some_and(|s| !s.is_empty()),
+        "the --allow/--ignore run suppressed nothing"
+    );
     for doc in &docs {
         validate(&schemas, doc, doc["schema"].as_str().unwrap_or("?"));
     }

@@ -108,7 +108,10 @@ fn ok_completions_for_every_shell() {
         for sub in ["inspect", "check", "merge", "survey", "completions"] {
             assert!(text.contains(sub), "{shell}: subcommand {sub} missing");
         }
-        assert!(text.contains("abi3t") || shell == "powershell" || text.contains("--abi"), "{shell}: check's options missing");
+        assert!(
+            text.contains("abi3t") || shell == "powershell" || text.contains("--abi"),
+            "{shell}: check's options missing"
+        );
     }
     // The bash script is valid bash, and completes subcommands when sourced.
     let script = stdout(&run(&["completions", "bash"]));
@@ -157,7 +160,8 @@ fn ok_help_has_examples_exit_codes_and_common_options_last() {
         let out = run(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub}");
         let help = stdout(&out);
-        let examples = help.find("Examples:\n  uniabi ").unwrap_or_else(|| panic!("{sub} --help has no examples:\n{help}"));
+        let examples =
+            help.find("Examples:\n  uniabi ").unwrap_or_else(|| panic!("{sub} --help has no examples:\n{help}"));
         let exit = help.find("Exit codes: 0 ").unwrap_or_else(|| panic!("{sub} --help has no exit codes"));
         let common = help.find("Common options:\n").unwrap_or_else(|| panic!("{sub} --help has no common options"));
         assert!(common < examples && examples < exit, "{sub}: common options, examples, exit codes out of order");

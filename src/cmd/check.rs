@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::analysis;
-use crate::color;
 use crate::check::{AbiChoice, Checker, InputCheck, Severity};
+use crate::color;
 use crate::config::{Suppressed, Suppressions};
 use crate::output;
 

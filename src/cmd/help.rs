@@ -1,12 +1,9 @@
 //! What each subcommand's `--help` ends with: examples, then exit codes.
 
-/// The exit codes of the commands that judge inputs.
-const EXIT_CODES: &str = "Exit codes: 0 every input read and nothing failed; 1 findings failed an input; \
-2 an input could not be read or the command could not run.";
-
+/// Examples, then exit codes (by default those of the commands that judge inputs).
 macro_rules! after_help {
     ($examples:literal) => {
-        concat!("Examples:\n", $examples, "\n", "Exit codes: 0 every input read and nothing failed; 1 findings failed an input; 2 an input could not be read or the command could not run.")
+        after_help!($examples, "Exit codes: 0 every input read and nothing failed; 1 findings failed an input; 2 an input could not be read or the command could not run.")
     };
     ($examples:literal, $exit:literal) => {
         concat!("Examples:\n", $examples, "\n", $exit)
@@ -53,7 +50,11 @@ pub const COMPLETIONS: &str = after_help!(
     "  uniabi completions bash > ~/.local/share/bash-completion/completions/uniabi\n  uniabi completions zsh > ~/.zfunc/_uniabi\n  uniabi completions fish > ~/.config/fish/completions/uniabi.fish\n",
     "Exit codes: 0 success."
 );
-pub const MAN: &str = after_help!("  uniabi man > uniabi.1 && man ./uniabi.1\n  uniabi man --dir share/man/man1\n", "Exit codes: 0 success; 2 an unwritable directory.");
+pub const MAN: &str = after_help!(
+    "  uniabi man > uniabi.1 && man ./uniabi.1\n  uniabi man --dir share/man/man1\n",
+    "Exit codes: 0 success; 2 an unwritable directory."
+);
 
 /// Top-level `--help` epilogue.
-pub const TOP: &str = EXIT_CODES;
+pub const TOP: &str = "Exit codes: 0 every input read and nothing failed; 1 findings failed an input; \
+2 an input could not be read or the command could not run.";

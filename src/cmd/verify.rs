@@ -115,9 +115,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {
                 None => writeln!(out, "  {:<6} {:<28} {} loads {file}", r.python, r.matched_tag, r.module)?,
-                Some(p) => {
-                    writeln!(out, "  {:<6} {:<28} {} {}: {p}", r.python, r.matched_tag, r.module, crate::color::verdict("FAILS"))?
-                }
+                Some(p) => writeln!(
+                    out,
+                    "  {:<6} {:<28} {} {}: {p}",
+                    r.python,
+                    r.matched_tag,
+                    r.module,
+                    crate::color::verdict("FAILS")
+                )?,
             }
         }
     }
