@@ -120,14 +120,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
                 writeln!(out, "      {}", f.symbols.join(", "))?;
             }
         }
-    }
-    if !report.suppressed.is_empty() {
-        let n = report.suppressed.len();
-        writeln!(out, "{n} finding{} left out by --ignore/--allow or [tool.uniabi]:", if n == 1 { "" } else { "s" })?;
-        for s in &report.suppressed {
-            let member = s.member.as_deref().map(|m| format!(" {m}:")).unwrap_or_default();
+        for s in report.suppressed.iter().filter(|s| s.path == input.path) {
+            let member = s.member.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
             let symbols = if s.symbols.is_empty() { String::new() } else { format!(" {}", s.symbols.join(", ")) };
-            writeln!(out, "  {}: {}{member}{symbols} ({})", s.path, s.code, s.reason)?;
+            writeln!(out, "  left out {}:{member}{symbols} ({})", s.code, s.reason)?;
         }
     }
     writeln!(
