@@ -118,7 +118,7 @@ fn is_input_name(path: &Path) -> bool {
 }
 
 /// Whether a shared object is an importable extension or a vendored library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Exports a module hook, or carries an extension suffix (`.pyd`, `.abi3.so`, `.cpython-313t-….so`).
@@ -128,7 +128,7 @@ pub enum Role {
 }
 
 /// The wheel-level facts of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WheelInfo {
     pub name: String,
     pub version: String,

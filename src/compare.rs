@@ -19,7 +19,7 @@ use crate::universal::{self, Proposal, UniversalPlan};
 pub const SCHEMA: &str = "uniabi/compare/1";
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
@@ -30,7 +30,7 @@ pub struct Report {
 }
 
 /// Wheels of one project, version, build and platform, and what each proposal makes of them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Group {
     /// The project name, normalized as in wheel file names: `abi3_abi3t_universal`.
     pub name: String,
@@ -51,7 +51,7 @@ pub struct Group {
 }
 
 /// What the group's wheels are and serve today.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Today {
     pub wheels: Vec<TodayWheel>,
     /// How many wheels the group ships today.
@@ -63,7 +63,7 @@ pub struct Today {
 }
 
 /// One input wheel as it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TodayWheel {
     /// The input as given.
     pub input: String,
@@ -78,7 +78,7 @@ pub struct TodayWheel {
 }
 
 /// The universal wheel under one proposal, with its WHEEL file and members.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Proposed {
     #[serde(flatten)]
     pub plan: UniversalPlan,

@@ -58,7 +58,7 @@ impl Serialize for SuffixAbi {
 }
 
 /// The parts of an extension module's file name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExtensionName {
     /// The module name: the file name up to its first `.`.
     pub module: String,

@@ -94,7 +94,7 @@ impl std::error::Error for SpecError {
 }
 
 /// The kind of a Stable ABI item: the table it is listed under in `stable_abi.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     /// `[function.PyModule_Create2]`: an exported function.
@@ -156,7 +156,7 @@ impl fmt::Display for ItemKind {
 }
 
 /// One item of the Stable ABI manifest (any kind but [`ItemKind::FeatureMacro`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StableItem {
     pub name: String,
     pub kind: ItemKind,
@@ -176,7 +176,7 @@ pub struct StableItem {
 }
 
 /// Whether a feature macro is defined on Windows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WindowsAvailability {
     /// `windows = true`
@@ -188,7 +188,7 @@ pub enum WindowsAvailability {
 }
 
 /// A platform condition from `[feature_macro.X]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FeatureMacro {
     pub name: String,
     /// When the items behind it exist: `on Windows`, `on platforms with fork()`…
@@ -197,7 +197,7 @@ pub struct FeatureMacro {
 }
 
 /// A struct that is opaque in abi3t.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpaqueStruct {
     pub name: String,
@@ -206,7 +206,7 @@ pub struct OpaqueStruct {
 }
 
 /// A Stable ABI function that a pure abi3t module cannot use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Abi3tRule {
     pub symbol: String,
@@ -222,7 +222,7 @@ pub struct Abi3tRule {
 }
 
 /// An internal free-threading symbol that never belongs in a stable-ABI binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InternalSymbol {
     pub symbol: String,
@@ -233,7 +233,7 @@ pub struct InternalSymbol {
 }
 
 /// abi3t as PEP 803 defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Abi3tSpec {
     /// The wheel ABI tag: `abi3t`.
     pub tag: String,
@@ -261,7 +261,7 @@ pub struct Abi3tSpec {
 }
 
 /// A value PEP 809 may or may not specify, with a note saying which.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProtoChoice {
     pub value: String,
@@ -279,7 +279,7 @@ impl ProtoChoice {
 }
 
 /// A symbol PEP 809 adds to the frozen set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddedSymbol {
     pub symbol: String,
@@ -288,7 +288,7 @@ pub struct AddedSymbol {
 }
 
 /// abi2026 as this prototype of PEP 809 (draft) defines it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Abi2026Spec {
     /// The wheel ABI tag: `abi2026`.
     pub tag: String,
@@ -298,6 +298,7 @@ pub struct Abi2026Spec {
     pub limited_api_macro: String,
     /// Its value: `0x03ff2026` (printed in hex).
     #[serde(serialize_with = "hex_u32")]
+    #[schemars(with = "String")]
     pub macro_value: u32,
     /// The lowest version that supports it: 3.15.
     pub min_version: PyVersion,
@@ -333,7 +334,7 @@ fn counts_as_map<S: Serializer>(v: &[Count], s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// Where one manifest came from, and what it holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ManifestSource {
     /// The file name: `stable_abi.toml`, `abi3t.toml` or `abi2026.toml`.
     pub file: &'static str,
@@ -343,6 +344,7 @@ pub struct ManifestSource {
     pub header: Vec<String>,
     /// What it holds, in a fixed order (a JSON object in that order).
     #[serde(serialize_with = "counts_as_map")]
+    #[schemars(with = "BTreeMap<String, usize>")]
     pub counts: Vec<Count>,
 }
 

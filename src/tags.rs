@@ -388,7 +388,7 @@ impl FromStr for AbiTag {
 // Platform tag
 
 /// The operating system a platform tag is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// `any`: every platform.
@@ -416,7 +416,7 @@ impl fmt::Display for Os {
 }
 
 /// The family a platform tag belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlatformKind {
     /// `any`.
@@ -1070,7 +1070,7 @@ impl Serialize for DeadReason {
 }
 
 /// How much a dead tag matters to the wheel that carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Harm {
     /// The wheel's only way to serve the build its ABI tag names (`cp315t-abi3t` alone):
@@ -1084,7 +1084,7 @@ pub enum Harm {
 }
 
 /// A tag of a set that no CPython installer accepts, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub struct DeadTag {
     /// The tag.
     pub tag: Tag,

@@ -22,7 +22,7 @@ use crate::version::PyVersion;
 pub const UNIVERSAL_SINCE: PyVersion = PyVersion::new(3, 15);
 
 /// Which proposal a plan follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Proposal {
     /// PEP 803 (final): `abi3.abi3t`.
@@ -50,7 +50,7 @@ impl Proposal {
 }
 
 /// A value with a note when PEP 809 does not specify it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Value {
     pub value: String,
     /// `None` when the PEP specifies the value; else why this value (the prototype's choice).
@@ -76,7 +76,7 @@ impl Value {
 }
 
 /// One module's binary in the universal wheel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PlannedModule {
     /// The dotted module name.
     pub module: String,
@@ -89,7 +89,7 @@ pub struct PlannedModule {
 }
 
 /// What keeps a binary out of the universal wheel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Blocker {
     /// The input wheel.
     pub wheel: String,
@@ -100,7 +100,7 @@ pub struct Blocker {
 }
 
 /// The universal wheel a group could become under one proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UniversalPlan {
     pub proposal: Proposal,
     /// `psutil-7.1.2-cp315-abi3.abi3t-manylinux_2_28_x86_64.whl`.

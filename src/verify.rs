@@ -23,7 +23,7 @@ use crate::version::PyVersion;
 const MODEXPORT_SINCE: PyVersion = PyVersion::new(3, 15);
 
 /// What one interpreter does with one module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Resolution {
     /// The interpreter: `3.14t`.
     pub python: String,
@@ -49,7 +49,7 @@ pub struct Resolution {
 }
 
 /// Import resolution of one wheel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Verification {
     /// The interpreters the tags admit (3.10 to 3.16, both builds from 3.13).
     pub admitted: Vec<String>,

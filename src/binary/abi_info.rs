@@ -25,7 +25,7 @@ const RECORD_SIZE: usize = 12;
 const MAX_CANDIDATES: usize = 64;
 
 /// A module's own declaration of the ABI it was built for (`PyABIInfo`, 3.15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct AbiInfo {
     /// Record layout version; always 1.
     pub major: u8,

@@ -15,7 +15,7 @@ use crate::tags::{AbiTag, PythonTag, Tag, interpreters};
 use crate::version::PyVersion;
 
 /// A stable ABI a binary can claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StableAbi {
     Abi3,

@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::analysis;
 use crate::check::{self, AbiChoice, Checker, Code, InputCheck, Severity, Verdict};
+use crate::color;
+use crate::config::{Suppressed, Suppressions};
 use crate::output;
 
 /// Output formats of `check`.
@@ -24,9 +26,18 @@ pub enum OutputFormat {
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// The ABI to judge against: auto (each input's own tags), abi3, abi3t, abi2026, cp3XY or cp3XYt.
-    #[arg(long, default_value = "auto", value_name = "ABI")]
-    pub abi: AbiChoice,
+    /// The ABI to judge against: auto (each input's own tags), abi3, abi3t, abi2026, cp3XY or cp3XYt
+    /// [default: [tool.uniabi] abi, else auto].
+    #[arg(long, value_name = "ABI")]
+    pub abi: Option<AbiChoice>,
+    /// Leave out findings with this code (repeatable; replaces [tool.uniabi] ignore).
+    #[arg(long, value_name = "CODE", value_parser = crate::config::parse_code)]
+    pub ignore: Vec<String>,
+    /// Accept an import, saying why (repeatable; replaces [tool.uniabi.allow]): --allow 'PyFoo=only called on 3.13'.
+    #[arg(long, value_name = "SYMBOL=REASON", value_parser = crate::config::parse_allow)]
+    pub allow: Vec<(String, String)>,
+    #[command(flatten)]
+    pub config: super::settings::ConfigArgs,
     /// Print one JSON document (schema `uniabi/check/1`); the same as `--format json`.
     #[arg(long)]
     pub json: bool,
@@ -41,27 +52,41 @@ pub struct Args {
 }
 
 /// The `--json` document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub inputs: Vec<InputCheck>,
+    /// Findings (or symbols of findings) left out by `--ignore`, `--allow` or `[tool.uniabi]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Suppressed>,
 }
 
 /// Run `uniabi check`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    let settings = args.config.load(&args.input.paths)?.settings;
+    let abi = match (args.abi, &settings.abi) {
+        (Some(abi), _) => abi,
+        (None, Some(abi)) => abi.parse().map_err(|e| CmdError::with_source("[tool.uniabi] abi", e))?,
+        (None, None) => AbiChoice::Auto,
+    };
+    let suppressions = Suppressions {
+        ignore: if args.ignore.is_empty() { settings.ignore } else { args.ignore },
+        allow: if args.allow.is_empty() { settings.allow } else { args.allow.into_iter().collect() },
+    };
     let (specs, table) = args.specs.load()?;
-    let checker = Checker { specs: &specs, table: &table, abi: args.abi };
+    let checker = Checker { specs: &specs, table: &table, abi };
     let mut inputs: Vec<InputCheck> =
         analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
     check::relate(&mut inputs);
+    let suppressed: Vec<Suppressed> = inputs.iter_mut().flat_map(|i| suppressions.apply(i)).collect();
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");
         }
     }
-    let report = Report { schema: "uniabi/check/1", inputs };
+    let report = Report { schema: "uniabi/check/1", inputs, suppressed };
     let format = if args.json { OutputFormat::Json } else { args.format };
     output::to_stdout(|out| match format {
         OutputFormat::Human => print_human(out, &report, args.verbose),
@@ -88,10 +113,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
                 out,
                 "{}: {} (judged as {asked}, asked; {} claims {claims})",
                 input.path,
-                input.verdict,
+                color::verdict(input.verdict.as_str()),
                 if input.path.ends_with(".whl") { "the wheel" } else { "the file" }
             )?,
-            None => writeln!(out, "{}: {} (claims {claims})", input.path, input.verdict)?,
+            None => writeln!(out, "{}: {} (claims {claims})", input.path, color::verdict(input.verdict.as_str()))?,
         }
         counts[match input.verdict {
             Verdict::Pass => 0,
@@ -100,10 +125,15 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         }] += 1;
         for f in input.findings.iter().filter(|f| verbose || f.severity != Severity::Info) {
             let member = f.member.as_deref().map(|m| format!(" {m}:")).unwrap_or_default();
-            writeln!(out, "  {} {}:{member} {}", f.severity, f.code, f.message)?;
+            writeln!(out, "  {} {}:{member} {}", color::severity(f.severity), f.code, f.message)?;
             if !f.symbols.is_empty() {
                 writeln!(out, "      {}", f.symbols.join(", "))?;
             }
+        }
+        for s in report.suppressed.iter().filter(|s| s.path == input.path) {
+            let member = s.member.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
+            let symbols = if s.symbols.is_empty() { String::new() } else { format!(" {}", s.symbols.join(", ")) };
+            writeln!(out, "  left out {}:{member}{symbols} ({})", s.code, s.reason)?;
         }
     }
     writeln!(

@@ -26,14 +26,14 @@ pub struct Args {
 }
 
 /// The `--json` document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub inputs: Vec<InputReport>,
 }
 
 /// One input: a wheel or a bare file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InputReport {
     pub path: String,
     pub error: Option<String>,
@@ -42,7 +42,7 @@ pub struct InputReport {
 }
 
 /// One shared object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct BinaryReport {
     pub member: String,
     pub role: Role,
@@ -57,7 +57,7 @@ pub struct BinaryReport {
 }
 
 /// One architecture slice.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SliceReport {
     pub arch: String,
     pub python_imports: Vec<String>,

@@ -20,13 +20,16 @@ pub struct Args {
     #[arg(required = true, value_name = "WHEEL")]
     pub paths: Vec<PathBuf>,
     /// auto: pep803 where a binary qualifies, else fat; fat: every binary; pep803: cp315-abi3.abi3t;
-    /// pep809: cp315-abi2026 (prototype).
-    #[arg(long, default_value = "auto", value_name = "SCHEME", value_parser = ["auto", "fat", "pep803", "pep809"])]
-    pub scheme: String,
+    /// pep809: cp315-abi2026 (prototype) [default: [tool.uniabi] merge-scheme, else auto].
+    #[arg(long, value_name = "SCHEME", value_parser = ["auto", "fat", "pep803", "pep809"])]
+    pub scheme: Option<String>,
     /// Where inputs' .dist-info files differ (METADATA written by different build tools), take
     /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
+    /// `refuse` refuses such a group (the default, unless [tool.uniabi] metadata-from names a pattern).
     #[arg(long, value_name = "WHEEL")]
     pub metadata_from: Option<String>,
+    #[command(flatten)]
+    pub config: super::settings::ConfigArgs,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -54,7 +57,7 @@ pub struct OutputArgs {
 }
 
 /// The `--json` document of `merge` and `split`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub dry_run: bool,
@@ -81,6 +84,23 @@ fn metadata_source(inputs: &[MergeInput], wanted: &str) -> Result<String, CmdErr
         })
         .map(|i| i.filename.clone())
         .ok_or_else(|| CmdError::new(format!("--metadata-from {wanted}: not one of the inputs")))
+}
+
+/// Resolve `[tool.uniabi] metadata-from` (a file-name pattern) to the one input it names.
+fn metadata_pattern(inputs: &[MergeInput], pattern: &str) -> Result<String, CmdError> {
+    let found: Vec<&str> =
+        inputs.iter().filter(|i| crate::config::matches(pattern, &i.filename)).map(|i| i.filename.as_str()).collect();
+    match found[..] {
+        [one] => Ok(one.to_string()),
+        [] => Err(CmdError::new(format!(
+            "[tool.uniabi] metadata-from = {pattern:?}: matches none of the inputs; pass --metadata-from WHEEL"
+        ))),
+        _ => Err(CmdError::new(format!(
+            "[tool.uniabi] metadata-from = {pattern:?}: matches {} inputs ({}); make it name one, or pass --metadata-from WHEEL",
+            found.len(),
+            found.join(", ")
+        ))),
+    }
 }
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
@@ -152,14 +172,22 @@ fn create_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Run `uniabi merge`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let scheme: Scheme = args.scheme.parse().map_err(CmdError::new)?;
+    let settings = args.config.load(&args.paths)?.settings;
+    let scheme: Scheme = match args.scheme.as_deref().or(settings.merge_scheme.as_deref()) {
+        Some(s) => s.parse().map_err(CmdError::new)?,
+        None => Scheme::Auto,
+    };
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let (inputs, limits) = match prepare(&args.paths, &args.out) {
         Ok(x) => x,
         Err(errors) => return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors),
     };
-    let metadata_from = args.metadata_from.as_deref().map(|m| metadata_source(&inputs, m)).transpose()?;
+    let metadata_from = match (args.metadata_from.as_deref(), settings.metadata_from.as_deref()) {
+        (Some("refuse"), _) | (None, None | Some("refuse")) => None,
+        (Some(wanted), _) => Some(metadata_source(&inputs, wanted)?),
+        (None, Some(pattern)) => Some(metadata_pattern(&inputs, pattern)?),
+    };
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);
     let mut report = Report {

@@ -6,8 +6,12 @@ use std::fmt;
 
 pub mod check;
 pub mod compare;
+pub mod completions;
+pub mod help;
 pub mod inspect;
 pub mod merge;
+pub mod schema;
+pub mod settings;
 pub mod split;
 pub mod survey;
 pub mod tags;
@@ -81,7 +85,7 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
     /// Refuse any archive member or file that inflates past this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
+    #[arg(long, value_name = "MIB", help_heading = "Common options", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
 }
 
@@ -96,7 +100,7 @@ impl InputArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct SpecsArgs {
     /// Read manifests from DIR; a file DIR lacks falls back to the embedded copy.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Common options")]
     pub specs: Option<std::path::PathBuf>,
 }
 

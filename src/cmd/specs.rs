@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 }
 
 /// What `uniabi specs` reports: the manifests, or one entry per symbol asked about.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report<'a> {
     pub schema: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,7 +49,7 @@ pub struct Report<'a> {
 }
 
 /// One symbol's standing in each ABI.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SymbolStatus<'a> {
     pub name: String,
     /// Its Stable ABI entry, if it has one.
@@ -64,7 +64,7 @@ pub struct SymbolStatus<'a> {
 }
 
 /// Where a platform-only item exists.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Platform<'a> {
     pub ifdef: &'a str,
     /// `on Windows`, `on platforms with fork()`…; empty when the feature macro is not listed.
@@ -72,7 +72,7 @@ pub struct Platform<'a> {
 }
 
 /// A symbol in abi3.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Abi3Status {
     pub included: bool,
     pub since: Option<PyVersion>,
@@ -81,7 +81,7 @@ pub struct Abi3Status {
 }
 
 /// A symbol in abi3t.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Abi3tStatus<'a> {
     pub usable: bool,
     pub since: Option<PyVersion>,
@@ -95,7 +95,7 @@ pub struct Abi3tStatus<'a> {
 }
 
 /// A symbol in abi2026's frozen set.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Abi2026Status {
     pub included: bool,
     pub why: String,

@@ -28,7 +28,7 @@ pub struct Args {
 pub const SCHEMA: &str = "uniabi/tags/1";
 
 /// The whole report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
@@ -37,7 +37,7 @@ pub struct Report {
 }
 
 /// What one input means for installers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InputReport {
     /// The input as given.
     pub input: String,
@@ -58,7 +58,7 @@ pub struct InputReport {
 }
 
 /// Whether one interpreter installs the input.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InterpreterRow {
     /// The interpreter, as every report names it: `3.14`, `3.14t`.
     pub python: String,

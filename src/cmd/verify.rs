@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 /// One wheel's resolution.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct WheelVerification {
     pub path: String,
     pub error: Option<String>,
@@ -40,7 +40,7 @@ pub struct WheelVerification {
 }
 
 /// The `--json` document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub inputs: Vec<WheelVerification>,
@@ -90,16 +90,23 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for input in &report.inputs {
         let Some(v) = &input.verification else {
-            writeln!(out, "{}: unreadable", input.path)?;
+            writeln!(out, "{}: {}", input.path, crate::color::verdict("unreadable"))?;
             continue;
         };
-        let verdict = if input.ok { "ok" } else { "FAILS" };
+        let verdict = crate::color::verdict(if input.ok { "ok" } else { "FAILS" });
         writeln!(out, "{}: {verdict}; tags admit {}", input.path, output::interpreter_list(&v.admitted))?;
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {
                 None => writeln!(out, "  {:<6} {:<28} {} loads {file}", r.python, r.matched_tag, r.module)?,
-                Some(p) => writeln!(out, "  {:<6} {:<28} {} FAILS: {p}", r.python, r.matched_tag, r.module)?,
+                Some(p) => writeln!(
+                    out,
+                    "  {:<6} {:<28} {} {}: {p}",
+                    r.python,
+                    r.matched_tag,
+                    r.module,
+                    crate::color::verdict("FAILS")
+                )?,
             }
         }
     }

@@ -19,7 +19,7 @@ use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Schem
 use crate::tags::WheelFilename;
 
 /// An input merge leaves as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Unchanged {
     /// `project version [platform tags]`.
     pub group: String,
@@ -28,7 +28,7 @@ pub struct Unchanged {
 }
 
 /// The counts of a merge: how many wheels it plans, writes, refuses and leaves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Input wheels read.
     pub inputs: usize,
@@ -145,7 +145,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// A refused group as `survey` reports it, with what `--metadata-from` would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RefusedForecast {
     /// `project version [platform tags]`.
     pub group: String,

@@ -16,7 +16,7 @@ use crate::verify::{self, Verification};
 use crate::wheel::{RecordEntry, Wheel};
 
 /// One member of a planned wheel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlannedMember {
     /// Its name in the output.
     pub name: String,
@@ -34,7 +34,7 @@ pub struct PlannedMember {
 }
 
 /// An input member the output leaves out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Dropped {
     pub input: String,
     pub member: String,
@@ -42,7 +42,7 @@ pub struct Dropped {
 }
 
 /// Two inputs that disagree about one member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Conflict {
     /// The member name (in the output).
     pub member: String,
@@ -57,7 +57,7 @@ pub struct Conflict {
 }
 
 /// One wheel the merge (or split) would write.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OutputPlan {
     /// Where it goes: `OUTDIR/name-version-tags.whl`.
     pub path: String,
@@ -118,7 +118,7 @@ impl OutputPlan {
 }
 
 /// A group that cannot be merged (or a wheel that cannot be split), and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Refusal {
     /// `project version [platform tags]`.
     pub group: String,
@@ -134,7 +134,7 @@ pub struct Refusal {
 }
 
 /// Everything a merge would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MergePlan {
     pub outputs: Vec<OutputPlan>,
     pub refused: Vec<Refusal>,

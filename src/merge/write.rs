@@ -11,7 +11,7 @@ use crate::wheel::{Wheel, WheelError};
 use crate::wheel_writer::{OutputWheel, WriteError};
 
 /// What writing one output did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WriteOutcome {
     /// The wheel's size on disk.
     pub size: u64,

@@ -1,0 +1,484 @@
+//! `[tool.uniabi]`: settings kept in the `pyproject.toml` of the project being checked.
+//!
+//! The pipeline: [`discover`] finds the file (walking up from each input, then from
+//! the working directory) → [`load`] reads it, refusing unknown keys and bad values
+//! → the commands merge it under their flags (a flag always wins) → [`Suppressions`]
+//! takes ignored codes and allowed symbols out of `check`'s findings.
+//!
+//! ```toml
+//! [tool.uniabi]
+//! abi = "abi3t"                       # check --abi
+//! ignore = ["no-free-threaded"]       # check --ignore CODE
+//! merge-scheme = "fat"                # merge --scheme
+//! metadata-from = "*-cp314-cp314-*"   # merge --metadata-from (a file-name pattern, or "refuse")
+//!
+//! [tool.uniabi.allow]                 # check --allow SYMBOL=REASON
+//! PyUnstable_Module_SetGIL = "called only when built for a free-threaded interpreter"
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{AbiChoice, Finding, InputCheck, Severity, Verdict};
+use crate::merge::Scheme;
+
+/// The file name searched for.
+pub const PYPROJECT: &str = "pyproject.toml";
+
+/// The `[tool.uniabi]` table, every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// The ABI `check` judges against (`auto`, `abi3`, `abi3t`, `abi2026`, `cp3XY`, `cp3XYt`).
+    pub abi: Option<String>,
+    /// Finding codes `check` leaves out.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Symbols `check` accepts, each with the reason it is safe.
+    #[serde(default)]
+    pub allow: BTreeMap<String, String>,
+    /// The scheme `merge` uses (`auto`, `fat`, `pep803`, `pep809`).
+    pub merge_scheme: Option<String>,
+    /// Which input's `.dist-info` `merge` keeps where they differ: `refuse` (the default:
+    /// refuse the group), or a file-name pattern (`*`, `?`) that names one input.
+    pub metadata_from: Option<String>,
+}
+
+/// Settings read from one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The file they came from; `None` when there was none.
+    pub path: Option<PathBuf>,
+    pub settings: Settings,
+}
+
+/// Why the settings could not be used.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be read.
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file is not TOML.
+    Toml { path: PathBuf, message: String },
+    /// `[tool.uniabi]` has a key uniabi does not know, or a value of the wrong type.
+    Table { path: PathBuf, message: String },
+    /// A value of the right type that names nothing uniabi knows.
+    Value { path: PathBuf, key: &'static str, value: String, reason: String },
+    /// `--config FILE` names a file without `[tool.uniabi]`.
+    NoTable { path: PathBuf },
+    /// The inputs lie under two projects with different settings.
+    Conflict { first: PathBuf, second: PathBuf },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, .. } => write!(f, "{}: cannot read the settings", path.display()),
+            ConfigError::Toml { path, message } => write!(f, "{}: not valid TOML: {message}", path.display()),
+            ConfigError::Table { path, message } => write!(f, "{}: [tool.uniabi]: {message}", path.display()),
+            ConfigError::Value { path, key, value, reason } => {
+                write!(f, "{}: [tool.uniabi] {key} = {value:?}: {reason}", path.display())
+            }
+            ConfigError::NoTable { path } => {
+                write!(f, "{}: has no [tool.uniabi] table; add one or leave out --config", path.display())
+            }
+            ConfigError::Conflict { first, second } => write!(
+                f,
+                "the inputs lie under two projects with [tool.uniabi] settings ({} and {}); check them separately or pass --config FILE",
+                first.display(),
+                second.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Where the settings come from, as the command line asks.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// `--config FILE`.
+    File(&'a Path),
+    /// `--no-config`.
+    Off,
+    /// Walk up from the inputs, then from `cwd`.
+    Discover { inputs: &'a [PathBuf], cwd: &'a Path },
+}
+
+/// Find and read the settings.
+pub fn load(lookup: Lookup<'_>) -> Result<Config, ConfigError> {
+    match lookup {
+        Lookup::Off => Ok(Config::default()),
+        Lookup::File(path) => match read_table(path)? {
+            Some(settings) => Ok(Config { path: Some(path.to_path_buf()), settings }),
+            None => Err(ConfigError::NoTable { path: path.to_path_buf() }),
+        },
+        Lookup::Discover { inputs, cwd } => match discover(inputs, cwd)? {
+            Some((path, settings)) => Ok(Config { path: Some(path), settings }),
+            None => Ok(Config::default()),
+        },
+    }
+}
+
+/// The nearest `pyproject.toml` with a `[tool.uniabi]` table above each input (an
+/// input that cannot be resolved is skipped: reading it reports the problem); all
+/// inputs must agree. With none above any input, the one above `cwd`.
+pub fn discover(inputs: &[PathBuf], cwd: &Path) -> Result<Option<(PathBuf, Settings)>, ConfigError> {
+    let mut found: Option<(PathBuf, Settings)> = None;
+    for input in inputs {
+        let Ok(abs) = std::fs::canonicalize(input) else { continue };
+        let start = if abs.is_dir() { abs.as_path() } else { abs.parent().unwrap_or(&abs) };
+        if let Some((path, settings)) = nearest(start)? {
+            match &found {
+                Some((first, _)) if *first != path => {
+                    return Err(ConfigError::Conflict { first: first.clone(), second: path });
+                }
+                Some(_) => {}
+                None => found = Some((path, settings)),
+            }
+        }
+    }
+    match found {
+        Some(f) => Ok(Some(f)),
+        None => nearest(&std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf())),
+    }
+}
+
+/// The first `pyproject.toml` with `[tool.uniabi]` in `dir` or above it.
+fn nearest(dir: &Path) -> Result<Option<(PathBuf, Settings)>, ConfigError> {
+    for d in dir.ancestors() {
+        let candidate = d.join(PYPROJECT);
+        if candidate.is_file()
+            && let Some(settings) = read_table(&candidate)?
+        {
+            return Ok(Some((candidate, settings)));
+        }
+    }
+    Ok(None)
+}
+
+/// Read `[tool.uniabi]` from one file: `None` when the file has no such table.
+pub fn read_table(path: &Path) -> Result<Option<Settings>, ConfigError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    parse(&text, path)
+}
+
+/// Parse the text of a `pyproject.toml` (named `path` in errors).
+pub fn parse(text: &str, path: &Path) -> Result<Option<Settings>, ConfigError> {
+    let doc: toml::Table = toml::from_str(text)
+        .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: one_line(e.message()) })?;
+    let Some(table) = doc.get("tool").and_then(|t| t.get("uniabi")) else { return Ok(None) };
+    let settings = Settings::deserialize(table.clone())
+        .map_err(|e| ConfigError::Table { path: path.to_path_buf(), message: one_line(e.message()) })?;
+    validate(&settings, path)?;
+    Ok(Some(settings))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every value must name something uniabi knows, so a typo is an error, not a no-op.
+fn validate(s: &Settings, path: &Path) -> Result<(), ConfigError> {
+    let bad = |key, value: &str, reason: String| ConfigError::Value {
+        path: path.to_path_buf(),
+        key,
+        value: value.to_string(),
+        reason,
+    };
+    if let Some(abi) = &s.abi {
+        abi.parse::<AbiChoice>().map_err(|e| bad("abi", abi, e.to_string()))?;
+    }
+    for code in &s.ignore {
+        if !is_code(code) {
+            return Err(bad(
+                "ignore",
+                code,
+                "not one of check's finding codes (the README's findings table lists them)".into(),
+            ));
+        }
+    }
+    for (symbol, reason) in &s.allow {
+        if reason.trim().is_empty() {
+            return Err(bad("allow", symbol, "give the reason the symbol is safe to import".into()));
+        }
+    }
+    if let Some(scheme) = &s.merge_scheme {
+        scheme.parse::<Scheme>().map_err(|e| bad("merge-scheme", scheme, e))?;
+    }
+    if let Some(m) = &s.metadata_from
+        && m.trim().is_empty()
+    {
+        return Err(bad("metadata-from", m, "use \"refuse\" or a pattern naming one input wheel".into()));
+    }
+    Ok(())
+}
+
+/// Whether `s` is one of `check`'s finding codes ([`crate::check::Code`]).
+pub fn is_code(s: &str) -> bool {
+    crate::check::Code::ALL.iter().any(|c| c.as_str() == s)
+}
+
+/// Parse `SYMBOL=REASON` (the `--allow` flag).
+pub fn parse_allow(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((symbol, reason)) if !symbol.trim().is_empty() && !reason.trim().is_empty() => {
+            Ok((symbol.trim().to_string(), reason.trim().to_string()))
+        }
+        _ => Err(format!("'{s}' is not SYMBOL=REASON: say why the symbol is safe, e.g. PyFoo=\"only on 3.13\"")),
+    }
+}
+
+/// Parse a finding code (the `--ignore` flag).
+pub fn parse_code(s: &str) -> Result<String, String> {
+    if is_code(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not one of check's finding codes (e.g. no-free-threaded; the README's findings table lists them)"
+        ))
+    }
+}
+
+/// Whether a file name matches a pattern of literal characters, `*` (any run) and `?` (one character).
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// What `check` leaves out: finding codes, and symbols with their reasons.
+#[derive(Debug, Clone, Default)]
+pub struct Suppressions {
+    pub ignore: Vec<String>,
+    pub allow: BTreeMap<String, String>,
+}
+
+/// One finding (or part of one) left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Suppressed {
+    /// The input the finding belonged to.
+    pub path: String,
+    pub code: String,
+    pub member: Option<String>,
+    /// The symbols allowed (empty when the whole code is ignored).
+    pub symbols: Vec<String>,
+    /// `ignored` for a code, else the reasons given for the symbols.
+    pub reason: String,
+}
+
+impl Suppressions {
+    /// Whether nothing is left out.
+    pub fn is_empty(&self) -> bool {
+        self.ignore.is_empty() && self.allow.is_empty()
+    }
+
+    /// Take ignored codes and allowed symbols out of one input's findings: a
+    /// finding whose every symbol is allowed goes; one with some left keeps those.
+    /// The verdict follows what remains (an unreadable input stays `error`).
+    pub fn apply(&self, input: &mut InputCheck) -> Vec<Suppressed> {
+        let mut out = Vec::new();
+        let path = input.path.clone();
+        input.findings.retain_mut(|f: &mut Finding| {
+            if self.ignore.iter().any(|c| c == f.code.as_str()) {
+                out.push(Suppressed {
+                    path: path.clone(),
+                    code: f.code.to_string(),
+                    member: f.member.clone(),
+                    symbols: Vec::new(),
+                    reason: "ignored".to_string(),
+                });
+                return false;
+            }
+            let allowed: Vec<String> = f.symbols.iter().filter(|s| self.allow.contains_key(*s)).cloned().collect();
+            if allowed.is_empty() {
+                return true;
+            }
+            let mut reasons: Vec<&str> = allowed.iter().map(|s| self.allow[s].as_str()).collect();
+            reasons.dedup();
+            out.push(Suppressed {
+                path: path.clone(),
+                code: f.code.to_string(),
+                member: f.member.clone(),
+                symbols: allowed.clone(),
+                reason: reasons.join("; "),
+            });
+            f.symbols.retain(|s| !allowed.contains(s));
+            !f.symbols.is_empty()
+        });
+        if input.verdict == Verdict::Fail && !input.findings.iter().any(|f| f.severity == Severity::Error) {
+            input.verdict = Verdict::Pass;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("proj/pyproject.toml")
+    }
+
+    #[test]
+    fn ok_reads_every_key() {
+        let s = parse(
+            "[project]\nname = \"x\"\n[tool.uniabi]\nabi = \"abi3t\"\nignore = [\"no-free-threaded\"]\n\
+             merge-scheme = \"fat\"\nmetadata-from = \"*-cp314-*\"\n[tool.uniabi.allow]\nPyFoo = \"only on 3.13\"\n",
+            p(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(s.abi.as_deref(), Some("abi3t"));
+        assert_eq!(s.ignore, ["no-free-threaded"]);
+        assert_eq!(s.allow["PyFoo"], "only on 3.13");
+        assert_eq!(s.merge_scheme.as_deref(), Some("fat"));
+        assert_eq!(s.metadata_from.as_deref(), Some("*-cp314-*"));
+    }
+
+    #[test]
+    fn ok_no_table_is_none() {
+        assert_eq!(parse("[tool.maturin]\nbindings = \"bin\"\n", p()).unwrap(), None);
+    }
+
+    #[test]
+    fn err_unknown_key_is_named() {
+        let e = parse("[tool.uniabi]\nabii = \"abi3\"\n", p()).unwrap_err().to_string();
+        assert!(e.starts_with("proj/pyproject.toml: [tool.uniabi]: unknown field `abii`"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn err_bad_values_are_named() {
+        let e = parse("[tool.uniabi]\nabi = \"abi4\"\n", p()).unwrap_err().to_string();
+        assert!(e.starts_with("proj/pyproject.toml: [tool.uniabi] abi = \"abi4\": 'abi4' is not an ABI"), "{e}");
+        let e = parse("[tool.uniabi]\nmerge-scheme = \"thin\"\n", p()).unwrap_err().to_string();
+        assert!(e.contains("merge-scheme = \"thin\": unknown scheme 'thin'"), "{e}");
+        let e = parse("[tool.uniabi]\nignore = [\"No Free\"]\n", p()).unwrap_err().to_string();
+        assert!(e.contains("ignore = \"No Free\": not one of check's finding codes"), "{e}");
+        // A well-formed name that is not a code is refused too.
+        let e = parse("[tool.uniabi]\nignore = [\"no-such-code\"]\n", p()).unwrap_err().to_string();
+        assert!(e.contains("ignore = \"no-such-code\": not one of check's finding codes"), "{e}");
+        let e = parse("[tool.uniabi.allow]\nPyFoo = \" \"\n", p()).unwrap_err().to_string();
+        assert!(e.contains("allow = \"PyFoo\": give the reason"), "{e}");
+        let e = parse("[tool.uniabi]\nignore = \"dead-tag\"\n", p()).unwrap_err().to_string();
+        assert!(e.contains("invalid type"), "{e}");
+        let e = parse("[tool.uniabi\n", p()).unwrap_err().to_string();
+        assert!(e.starts_with("proj/pyproject.toml: not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn ok_patterns() {
+        assert!(matches("*-cp314-cp314-*", "psutil-7.1.2-cp314-cp314-win_amd64.whl"));
+        assert!(matches("a?c", "abc"));
+        assert!(matches("*", ""));
+        assert!(!matches("*-cp313-*", "psutil-7.1.2-cp314-cp314-win_amd64.whl"));
+        assert!(!matches("a?c", "ac"));
+    }
+
+    #[test]
+    fn ok_flag_parsers() {
+        assert_eq!(parse_allow("PyFoo=only on 3.13").unwrap(), ("PyFoo".into(), "only on 3.13".into()));
+        assert!(parse_allow("PyFoo").is_err());
+        assert!(parse_allow("PyFoo=").is_err());
+        assert!(parse_code("dead-tag").is_ok());
+        assert!(parse_code("Dead_tag").is_err());
+    }
+
+    fn finding(code: crate::check::Code, severity: Severity, symbols: &[&str]) -> Finding {
+        Finding {
+            code,
+            severity,
+            member: Some("m.so".into()),
+            symbols: symbols.iter().map(|s| s.to_string()).collect(),
+            message: "msg".into(),
+        }
+    }
+
+    #[test]
+    fn ok_suppressions_drop_codes_and_symbols_and_recompute_the_verdict() {
+        let mut input = InputCheck {
+            path: "w.whl".into(),
+            claims: vec!["abi3".into()],
+            asked: None,
+            verdict: Verdict::Fail,
+            error: None,
+            findings: vec![
+                finding(crate::check::Code::SymbolNotInAbi, Severity::Error, &["PyA", "PyB"]),
+                finding(crate::check::Code::InternalSymbol, Severity::Error, &["_Py_X"]),
+                finding(crate::check::Code::NoFreeThreaded, Severity::Warning, &[]),
+            ],
+            sibling: None,
+        };
+        let s = Suppressions {
+            ignore: vec!["internal-symbol".into()],
+            allow: [("PyA".to_string(), "guarded".to_string())].into(),
+        };
+        let out = s.apply(&mut input);
+        assert_eq!(input.verdict, Verdict::Fail);
+        assert_eq!(input.findings.len(), 2);
+        assert_eq!(input.findings[0].symbols, ["PyB"]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].code.as_str(), out[0].symbols.as_slice(), out[0].reason.as_str()),
+            ("symbol-not-in-abi", &["PyA".to_string()][..], "guarded")
+        );
+        assert_eq!(out[1].reason, "ignored");
+
+        let s = Suppressions { ignore: vec![], allow: [("PyB".to_string(), "guarded too".to_string())].into() };
+        s.apply(&mut input);
+        assert_eq!(input.verdict, Verdict::Pass);
+        assert_eq!(input.findings.len(), 1);
+        assert_eq!(input.findings[0].code, crate::check::Code::NoFreeThreaded);
+    }
+
+    #[test]
+    fn ok_discover_walks_up_from_inputs_then_cwd() {
+        let dir = std::env::temp_dir().join(format!("uniabi-config-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a/dist")).unwrap();
+        std::fs::create_dir_all(dir.join("b/dist")).unwrap();
+        std::fs::create_dir_all(dir.join("c")).unwrap();
+        std::fs::write(dir.join("a/pyproject.toml"), "[tool.uniabi]\nabi = \"abi3\"\n").unwrap();
+        std::fs::write(dir.join("a/dist/pyproject.toml"), "[project]\nname = \"no-table-here\"\n").unwrap();
+        std::fs::write(dir.join("b/pyproject.toml"), "[tool.uniabi]\nabi = \"abi3t\"\n").unwrap();
+        std::fs::write(dir.join("a/dist/x.whl"), "").unwrap();
+        std::fs::write(dir.join("b/dist/y.whl"), "").unwrap();
+        let a = std::fs::canonicalize(dir.join("a")).unwrap();
+
+        let (path, s) = discover(&[dir.join("a/dist/x.whl")], &dir.join("c")).unwrap().unwrap();
+        assert_eq!((path, s.abi.as_deref()), (a.join("pyproject.toml"), Some("abi3")));
+        let e = discover(&[dir.join("a/dist/x.whl"), dir.join("b/dist/y.whl")], &dir).unwrap_err();
+        assert!(matches!(e, ConfigError::Conflict { .. }), "{e}");
+        let (path, _) = discover(&[dir.join("c")], &dir.join("b/dist")).unwrap().unwrap();
+        assert!(path.ends_with("b/pyproject.toml"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
