@@ -34,6 +34,8 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
     Split(cmd::split::Args),
+    /// Rewrite a wheel's tags (file name, WHEEL, RECORD), only if its binaries pass check under the new claims.
+    Retag(cmd::retag::Args),
     /// Survey a wheelhouse: per project release, what it serves, free-threaded support, PEP 803/809 blockers, wheels now and after merge.
     Survey(cmd::survey::Args),
 }
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Split(args) => cmd::split::run(args),
+        Command::Retag(args) => cmd::retag::run(args),
         Command::Survey(args) => cmd::survey::run(args),
     };
     match result {

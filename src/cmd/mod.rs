@@ -8,6 +8,7 @@ pub mod check;
 pub mod compare;
 pub mod inspect;
 pub mod merge;
+pub mod retag;
 pub mod split;
 pub mod survey;
 pub mod tags;
