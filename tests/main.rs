@@ -7,6 +7,7 @@ mod compare;
 mod hostile;
 mod inspect;
 mod merge;
+mod retag;
 mod specs;
 mod survey;
 mod tags;
