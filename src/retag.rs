@@ -376,7 +376,12 @@ impl Plan {
         Ok(self.outcome(judgement, specs, table, written))
     }
 
-    fn write_judged(&mut self, specs: &Specs, table: &SuffixTable, force: bool) -> Result<(Judgement, bool), RetagError> {
+    fn write_judged(
+        &mut self,
+        specs: &Specs,
+        table: &SuffixTable,
+        force: bool,
+    ) -> Result<(Judgement, bool), RetagError> {
         let dist_info = self.read.wheel.dist_info.clone();
         let wheel_name = format!("{dist_info}/WHEEL");
         let record_name = format!("{dist_info}/RECORD");
@@ -452,7 +457,8 @@ mod tests {
 
     #[test]
     fn ok_rewrite_wheel_file_keeps_other_lines() {
-        let text = "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp36-abi3-a\nTag: cp36-abi3-b\nBuild: 1\n";
+        let text =
+            "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp36-abi3-a\nTag: cp36-abi3-b\nBuild: 1\n";
         let out = rewrite_wheel_file(text, &["cp315-abi3-a".into(), "cp315-abi3t-a".into()]);
         assert_eq!(
             out,

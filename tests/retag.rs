@@ -32,9 +32,8 @@ fn retag_json(wheel: &Path, tags: &str, out: &Path, extra: &[&str]) -> (i32, ser
 
 /// Every file in a directory, or nothing when it does not exist.
 fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
     v.sort();
     v
 }
@@ -89,7 +88,9 @@ fn err_abi3_binary_retagged_abi3t_is_refused() {
     assert_eq!(doc["verdict_before"], "pass");
     assert_eq!(doc["written"], false);
     assert_eq!(doc["check"]["verdict"], "fail");
-    assert!(doc["verify"]["resolutions"].as_array().unwrap().iter().any(|r| r["python"] == "3.13t" && r["loads"] == false));
+    assert!(
+        doc["verify"]["resolutions"].as_array().unwrap().iter().any(|r| r["python"] == "3.13t" && r["loads"] == false)
+    );
     assert!(!out.exists());
 }
 
@@ -256,12 +257,8 @@ fn err_platform_the_binary_is_not_built_for_is_refused() {
     let out = scratch("retag-platform").join("out");
     let (code, doc, _) = retag_json(&sample(DEMO), "cp315-abi3.abi3t-macosx_11_0_arm64", &out, &[]);
     assert_eq!(code, 1, "{doc:#}");
-    let problems: Vec<&str> = doc["verify"]["resolutions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| r["problem"].as_str())
-        .collect();
+    let problems: Vec<&str> =
+        doc["verify"]["resolutions"].as_array().unwrap().iter().filter_map(|r| r["problem"].as_str()).collect();
     assert!(!problems.is_empty() && problems.iter().all(|p| p.contains("has no aarch64 code")), "{problems:?}");
     assert!(!out.exists());
 }

@@ -57,17 +57,19 @@ pub struct Report {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let fail = |e: retag::RetagError| CmdError::new(super::chain(&e));
-    let plan = retag::plan(&args.wheel, &args.tags, &args.outdir, super::limits_for_mib(args.max_member_mib))
-        .map_err(fail)?;
+    let plan =
+        retag::plan(&args.wheel, &args.tags, &args.outdir, super::limits_for_mib(args.max_member_mib)).map_err(fail)?;
     let outcome = if args.dry_run {
         plan.dry_run(&specs, &table, args.force).map_err(fail)?
     } else {
         plan.write(&specs, &table, args.force).map_err(fail)?
     };
     let report = Report { schema: "uniabi/retag/1", dry_run: args.dry_run, outcome };
-    output::to_stdout(|out| {
-        if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
-    })?;
+    output::to_stdout(
+        |out| {
+            if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
+        },
+    )?;
     Ok(super::exit(if report.outcome.verdict == "pass" { EXIT_OK } else { EXIT_FINDINGS }))
 }
 
