@@ -106,24 +106,32 @@ impl From<WriteError> for RetagError {
 }
 
 /// The new tag set `--tags` asks for: `python-abi-platform`, or `python-abi`
-/// with the platform tags of `current`. The result is the smallest sorted
-/// compressed set of its expansion (`cp315-abi3t.abi3` becomes `cp315-abi3.abi3t`).
+/// with the platform tags of `current`. Each field is sorted and deduplicated
+/// (`cp315-abi3t.abi3` becomes `cp315-abi3.abi3t`), except that the two-field
+/// form keeps `current`'s platform part exactly as its file name writes it.
 pub fn parse_tags(value: &str, current: &TagSet) -> Result<TagSet, RetagError> {
     let bad = |source| RetagError::Tags { value: value.to_string(), source };
-    let set = match value.split('-').count() {
-        3 => value.parse::<TagSet>().map_err(bad)?,
+    match value.split('-').count() {
+        3 => Ok(TagSet::compress(&value.parse::<TagSet>().map_err(bad)?.expand())),
         2 => {
             let (python, abi) = value.split_once('-').unwrap_or((value, ""));
             if [python, abi].iter().any(|f| f.split('.').any(str::is_empty)) {
                 return Err(bad(TagError::EmptyPart(value.to_string())));
             }
-            let python = python.split('.').map(str::parse::<PythonTag>).collect::<Result<Vec<_>, _>>();
-            let abi = abi.split('.').map(str::parse::<AbiTag>).collect::<Result<Vec<_>, _>>();
-            TagSet { python: python.map_err(bad)?, abi: abi.map_err(bad)?, platform: current.platform.clone() }
+            let mut python =
+                python.split('.').map(str::parse::<PythonTag>).collect::<Result<Vec<_>, _>>().map_err(bad)?;
+            let mut abi = abi.split('.').map(str::parse::<AbiTag>).collect::<Result<Vec<_>, _>>().map_err(bad)?;
+            python.sort();
+            python.dedup();
+            abi.sort();
+            abi.dedup();
+            let mut platform = current.platform.clone();
+            let mut seen = std::collections::BTreeSet::new();
+            platform.retain(|p| seen.insert(p.clone()));
+            Ok(TagSet { python, abi, platform })
         }
-        _ => return Err(RetagError::TagsShape { value: value.to_string() }),
-    };
-    Ok(TagSet::compress(&set.expand()))
+        _ => Err(RetagError::TagsShape { value: value.to_string() }),
+    }
 }
 
 /// A read input: the open wheel, its verified RECORD rows, and its analysis
@@ -432,9 +440,11 @@ mod tests {
 
     #[test]
     fn ok_tags_keep_platform_and_sort() {
-        let current = set("cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64");
+        let current = set("cp313-abi3.abi3t-manylinux_2_5_x86_64.manylinux1_x86_64");
         let new = parse_tags("cp315-abi3t.abi3", &current).unwrap();
-        assert_eq!(new.to_string(), "cp315-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64");
+        assert_eq!(new.to_string(), "cp315-abi3.abi3t-manylinux_2_5_x86_64.manylinux1_x86_64", "platforms as written");
+        let full = parse_tags("cp315.cp315-abi3-manylinux_2_5_x86_64.manylinux1_x86_64", &current).unwrap();
+        assert_eq!(full.to_string(), "cp315-abi3-manylinux1_x86_64.manylinux_2_5_x86_64", "all fields sorted");
         let full = parse_tags("cp314.cp313-cp314t.cp313t-win_amd64", &current).unwrap();
         assert_eq!(full.to_string(), "cp313.cp314-cp313t.cp314t-win_amd64");
     }
