@@ -16,9 +16,10 @@
 //!   is written afresh and RECORD last, to a temporary file in the output
 //!   directory ([`OutputWheel`]); signature files over the old RECORD are
 //!   dropped, since they no longer match it.
-//! - **judge**: the temporary file is read back as an input (RECORD verified
-//!   again, binaries parsed) and judged by `check` ([`Checker`], the wheel's own
-//!   claims) and by import resolution ([`crate::verify`]). Only a `pass` and a
+//! - **judge**: the temporary file is read back as `check` reads a wheel
+//!   (RECORD's listing checked against the members, the importable binaries
+//!   parsed from the written bytes) and judged by `check` ([`Checker`], the
+//!   wheel's own claims) and by import resolution ([`crate::verify`]). Only a `pass` and a
 //!   resolution in which every admitted interpreter loads every module let the
 //!   file be renamed into place; otherwise it is removed and nothing is left.
 //!
@@ -61,8 +62,8 @@ pub enum RetagError {
     Outdir { path: PathBuf, source: io::Error },
     /// The output could not be written (exists, is the input, I/O).
     Write(WriteError),
-    /// The written wheel could not be read back.
-    Reopen { path: PathBuf, detail: String },
+    /// The written wheel could not be read back (the cause, or a detail).
+    Reopen { path: PathBuf, source: Option<WheelError>, detail: String },
 }
 
 impl fmt::Display for RetagError {
@@ -79,7 +80,10 @@ impl fmt::Display for RetagError {
             RetagError::Binary { path, member, .. } => write!(f, "{}: {member}", path.display()),
             RetagError::Outdir { path, .. } => write!(f, "{}: cannot create the output directory", path.display()),
             RetagError::Write(e) => write!(f, "{e}"),
-            RetagError::Reopen { path, detail } => {
+            RetagError::Reopen { path, detail, .. } if detail.is_empty() => {
+                write!(f, "{}: the written wheel cannot be read back", path.display())
+            }
+            RetagError::Reopen { path, detail, .. } => {
                 write!(f, "{}: the written wheel cannot be read back: {detail}", path.display())
             }
         }
@@ -90,11 +94,11 @@ impl std::error::Error for RetagError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RetagError::Tags { source, .. } | RetagError::InputName { source, .. } => Some(source),
-            RetagError::Read { source, .. } => Some(source),
+            RetagError::Read { source, .. } | RetagError::Reopen { source: Some(source), .. } => Some(source),
             RetagError::Binary { source, .. } => Some(source),
             RetagError::Outdir { source, .. } => Some(source),
             RetagError::Write(e) => e.source(),
-            RetagError::TagsShape { .. } | RetagError::Reopen { .. } => None,
+            RetagError::TagsShape { .. } | RetagError::Reopen { source: None, .. } => None,
         }
     }
 }
@@ -408,25 +412,43 @@ impl Plan {
                 out.copy_member(&mut self.read.wheel, &member, &member.name, entry)?;
             }
         }
-        let display = self.output.display().to_string();
         let mut judged: Option<Result<Judgement, RetagError>> = None;
         let finished = out.finish_checked(&dist_info, |tmp| {
-            let reopen_err = |e: RetagError| RetagError::Reopen { path: self.output.clone(), detail: e.to_string() };
-            let result = read_wheel(tmp, &display, self.limits).map_err(reopen_err).map(|mut read| {
-                if let Some(w) = read.analysed.wheel.as_mut() {
-                    w.filename = self.filename.clone();
-                }
-                judge(&read.analysed, &self.tags, specs, table)
-            });
+            let result = self.reread(tmp).map(|a| judge(&a, &self.tags, specs, table));
             let pass = matches!(&result, Ok(j) if j.passes());
             judged = Some(result);
             if pass { Ok(()) } else { Err(()) }
         })?;
         let judgement = match judged {
             Some(result) => result?,
-            None => return Err(RetagError::Reopen { path: self.output.clone(), detail: "it was not judged".into() }),
+            None => {
+                let detail = "it was not judged".to_string();
+                return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
+            }
         };
         Ok((judgement, finished.is_ok()))
+    }
+
+    /// Read the complete temporary file back as `check` reads a wheel, under
+    /// the name it will have: RECORD must list every member with its size (its
+    /// hashes come from verified input bytes and from the new WHEEL), and the
+    /// importable shared objects are parsed from the written bytes.
+    fn reread(&self, tmp: &Path) -> Result<Analysed, RetagError> {
+        let reopen =
+            |source| RetagError::Reopen { path: self.output.clone(), source: Some(source), detail: String::new() };
+        let mut wheel = Wheel::open(tmp, self.limits).map_err(reopen)?;
+        wheel.check_record_listing().map_err(reopen)?;
+        drop(wheel);
+        let input =
+            InputPath { display: self.output.display().to_string(), path: tmp.to_path_buf(), kind: InputKind::Wheel };
+        let mut a = analysis::analyse_scoped(&input, self.limits, Scope::Importable);
+        if let Some(detail) = a.error() {
+            return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
+        }
+        if let Some(w) = a.wheel.as_mut() {
+            w.filename = self.filename.clone();
+        }
+        Ok(a)
     }
 }
 
