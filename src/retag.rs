@@ -8,10 +8,10 @@
 //!   against its RECORD; the importable shared objects are parsed from the same
 //!   inflated bytes (the scope `check` reads).
 //! - **plan**: the new tag set (`--tags`, either `python-abi-platform` or
-//!   `python-abi`, which keeps the wheel's platform tags) is normalised to the
-//!   smallest sorted compressed set of its expansion; the file name keeps the
-//!   name, version and build tag; WHEEL keeps every line but the `Tag:` lines,
-//!   which become the expansion, one tag per line, where the first one was.
+//!   `python-abi`, which keeps the wheel's platform part as written) has each
+//!   other field sorted and deduplicated ([`parse_tags`]); the file name keeps
+//!   the name, version and build tag; WHEEL keeps every line but the `Tag:`
+//!   lines, which become the expansion, one tag per line, where the first was.
 //! - **write**: every other member is copied with its compressed bytes, WHEEL
 //!   is written afresh and RECORD last, to a temporary file in the output
 //!   directory ([`OutputWheel`]); signature files over the old RECORD are
@@ -19,9 +19,10 @@
 //! - **judge**: the temporary file is read back as `check` reads a wheel
 //!   (RECORD's listing checked against the members, the importable binaries
 //!   parsed from the written bytes) and judged by `check` ([`Checker`], the
-//!   wheel's own claims) and by import resolution ([`crate::verify`]). Only a `pass` and a
-//!   resolution in which every admitted interpreter loads every module let the
-//!   file be renamed into place; otherwise it is removed and nothing is left.
+//!   wheel's own claims) and by import resolution ([`crate::verify`]). Only a
+//!   `pass` and a resolution in which every admitted interpreter loads every
+//!   module let the file be renamed into place; otherwise it is removed and
+//!   nothing is left.
 //!
 //! A dry run judges the same wheel without writing it: its members would be
 //! the input's bytes, so the input's binaries stand for them, under the new

@@ -340,3 +340,28 @@ fn ok_human_output_of_the_examples() {
     }
     golden("retag/examples.txt", &text);
 }
+
+#[test]
+fn ok_retag_to_the_names_own_tags_repairs_a_wheel_file_that_disagrees() {
+    // WHEEL lists one platform of the three the name carries: check fails it on
+    // tags-mismatch; retagged to the same tags, WHEEL becomes the full expansion.
+    let dir = scratch("retag-repair");
+    let name = format!("psutil-7.1.2-cp314-cp314t-{LINUX}.whl");
+    let input = retag(FT314, &dir, &name, &["cp314-cp314t-manylinux_2_28_x86_64"], |_| {});
+    let before = run(&["check", &s(&input)]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(stdout(&before).contains("tags-mismatch"), "{}", stdout(&before));
+    let out = dir.join("out");
+    let (code, doc, err) = retag_json(&input, "cp314-cp314t", &out, &[]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    assert_eq!(doc["verdict_before"], "fail");
+    let written = out.join(&name);
+    assert_eq!(doc["output"], s(&written));
+    let lines: Vec<String> =
+        wheel_file(&written).lines().filter_map(|l| l.strip_prefix("Tag: ")).map(str::to_string).collect();
+    let mut want: Vec<String> = LINUX.split('.').map(|p| format!("cp314-cp314t-{p}")).collect();
+    want.sort();
+    assert_eq!(lines, want);
+    let after = run(&["check", &s(&written)]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+}
