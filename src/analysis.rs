@@ -5,6 +5,7 @@
 //! Inputs are independent, so they are read on all cores; results keep the
 //! order the user gave (directories expand in sorted order).
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -49,7 +50,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
             Err(e) => out.push(Err(PathError { display, message: format!("cannot open: {e}") })),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
-                if let Err(e) = walk(path, &mut found) {
+                if let Err(e) = walk(path, &mut found, &mut BTreeSet::new()) {
                     out.push(Err(PathError { display, message: format!("cannot list the directory: {e}") }));
                     continue;
                 }
@@ -77,18 +78,43 @@ fn is_wheel_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("whl"))
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
+/// Search `dir` for wheels and shared objects, in name order, following
+/// symbolic links to files and directories. `visited` holds the canonical
+/// paths of the directories walked so far: a directory reached again (a link
+/// to an ancestor, or a second link to one directory) is not walked again, so
+/// links cannot loop. A dangling link with a wheel's or shared object's name is
+/// kept, so that opening it reports it.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+    if !visited.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
         let path = entry.path();
+        let mut kind = entry.file_type()?;
+        if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(target) => kind = target.file_type(),
+                Err(_) => {
+                    if is_input_name(&path) {
+                        found.push(path);
+                    }
+                    continue;
+                }
+            }
+        }
         if kind.is_dir() {
-            walk(&path, found)?;
-        } else if kind.is_file() && (is_wheel_name(&path) || naming::is_shared_object_name(&path.to_string_lossy())) {
+            walk(&path, found, visited)?;
+        } else if kind.is_file() && is_input_name(&path) {
             found.push(path);
         }
     }
     Ok(())
+}
+
+fn is_input_name(path: &Path) -> bool {
+    is_wheel_name(path) || naming::is_shared_object_name(&path.to_string_lossy())
 }
 
 /// Whether a shared object is an importable extension or a vendored library.
@@ -170,10 +196,17 @@ impl Analysed {
 }
 
 /// Classify a parsed shared object as extension or library.
+///
+/// An extension exports a module hook, or carries an extension suffix and
+/// imports from CPython (a module that lost its hook is still judged, and
+/// fails). A shared object that does neither — no hook and no CPython import,
+/// whatever its name — is a plain library that the package opens with ctypes
+/// or cffi `dlopen` (pycryptodomex ships 42 such `.abi3.so` files).
 pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
     let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
     let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
-    if has_hook || has_suffix { Role::Extension } else { Role::Library }
+    let imports_python = binary.slices.iter().any(|s| !s.python_imports().is_empty());
+    if has_hook || (has_suffix && imports_python) { Role::Extension } else { Role::Library }
 }
 
 /// Parse one shared object (a wheel member or a file) and classify it.
@@ -267,6 +300,10 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
             Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
         },
         InputKind::File => match read_file(&input.path, limits) {
+            Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => out.errors.push(format!(
+                "{}: a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)",
+                input.display
+            )),
             Ok(data) => match analyse_bytes(&input.display, &data) {
                 Ok(b) => out.binaries.push(b),
                 Err(e) => out.errors.push(format!("{}: {e}", input.display)),
@@ -397,4 +434,54 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
         }
     });
     results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uniabi-analysis-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        expand_paths(&[dir.to_path_buf()])
+            .into_iter()
+            .map(|r| match r {
+                Ok(i) => i.path.strip_prefix(dir).unwrap().display().to_string(),
+                Err(e) => format!("error: {}", e.message),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ok_walk_follows_links_to_files_and_directories_once() {
+        let dir = temp("links");
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::fs::write(dir.join("real/sub/a-1.0-py3-none-any.whl"), b"").unwrap();
+        std::fs::write(dir.join("real/notes.txt"), b"").unwrap();
+        symlink(dir.join("real/sub/a-1.0-py3-none-any.whl"), dir.join("b-1.0-py3-none-any.whl")).unwrap();
+        // A link to an ancestor, a second link to one directory, a dangling link named like a wheel.
+        symlink(&dir, dir.join("real/sub/up")).unwrap();
+        symlink(dir.join("real"), dir.join("zz-again")).unwrap();
+        symlink(dir.join("missing"), dir.join("c-1.0-py3-none-any.whl")).unwrap();
+        assert_eq!(
+            names(&dir),
+            ["b-1.0-py3-none-any.whl", "c-1.0-py3-none-any.whl", "real/sub/a-1.0-py3-none-any.whl"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn err_directory_of_links_to_nothing_useful() {
+        let dir = temp("empty");
+        symlink(&dir, dir.join("self")).unwrap();
+        assert_eq!(names(&dir), ["error: directory holds no wheels or extension modules"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -22,7 +22,7 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Judge binaries against what their tags (or file names) claim: abi3, abi3t, abi2026, cp3XY(t).
     Check(cmd::check::Args),
-    /// For every interpreter the tags admit, which file import loads for each module, and whether it can.
+    /// For every interpreter a wheel's tags admit, which file import loads for each module, and whether it can (wheels only: a bare file has no tags; `check` judges it by its suffix).
     Verify(cmd::verify::Args),
     /// Show the stable-ABI manifests, or what each ABI says about the given symbols
     Specs(cmd::specs::Args),

@@ -19,3 +19,20 @@ pub fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
     writeln!(out)
 }
+
+/// `1 import`, `2 imports`.
+pub fn count_noun(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+/// A list of interpreters with the range every report covers:
+/// `3.13t, 3.14t (of 3.10–3.16)`, or `none (of 3.10–3.16)`.
+pub fn interpreter_list(items: &[String]) -> String {
+    let all = crate::tags::interpreters();
+    let range = match (all.first(), all.last()) {
+        (Some(first), Some(last)) => format!(" (of {}–{})", first.version, last.version),
+        _ => String::new(),
+    };
+    let listed = if items.is_empty() { "none".to_string() } else { items.join(", ") };
+    format!("{listed}{range}")
+}

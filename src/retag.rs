@@ -37,7 +37,7 @@ use serde::Serialize;
 
 use crate::analysis::{self, Analysed, AnalysedBinary, InputKind, InputPath, Scope};
 use crate::binary::BinaryError;
-use crate::check::{AbiChoice, Checker, InputCheck};
+use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename, interpreters};
@@ -270,7 +270,7 @@ pub struct Judgement {
 impl Judgement {
     /// True when `check` passes and every admitted interpreter loads every module.
     pub fn passes(&self) -> bool {
-        self.check.verdict == "pass" && self.verify.ok()
+        self.check.verdict == Verdict::Pass && self.verify.ok()
     }
 }
 
@@ -300,9 +300,9 @@ pub struct Outcome {
     /// Signature files left out because they sign the old RECORD.
     pub dropped: Vec<String>,
     /// `check`'s verdict on the input as it is.
-    pub verdict_before: &'static str,
+    pub verdict_before: Verdict,
     /// `pass` when the retagged wheel passes `check` and import resolution, else `fail`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     /// True when the output was moved into place.
     pub written: bool,
     #[serde(flatten)]
@@ -342,7 +342,7 @@ impl Plan {
             admitted: admitted(&self.tags),
             dropped: self.dropped.clone(),
             verdict_before: before.verdict,
-            verdict: if judgement.passes() { "pass" } else { "fail" },
+            verdict: if judgement.passes() { Verdict::Pass } else { Verdict::Fail },
             written,
             judgement,
         }

@@ -2,7 +2,7 @@
 //! saying which interpreters it serves on each platform, whether it loads on
 //! free-threaded CPython at all, whether its binaries qualify for PEP 803 and
 //! the PEP 809 prototype (and what blocks them), and how many wheels it ships
-//! now against how many `merge --scheme auto` would leave; then a summary over
+//! now against how many `merge` (its defaults) would leave; then a summary over
 //! the newest release of each project.
 //!
 //! # How the figures are decided
@@ -29,14 +29,16 @@
 //!   over the blocked binaries of the modules that have no qualifying binary;
 //!   a finding's symbols are what `check` lists, except the `python*.dll`
 //!   names a `dll-mismatch` lists, which count under that code only.
-//! - **Wheels after merge**: per platform, [`merge::plan_merge`] with
-//!   [`Scheme::Auto`] is run once per merge group (same build tag and
-//!   platform tags — what `merge` itself groups by), with `--metadata-from`
-//!   naming the group's newest input (the one whose tags name the highest
-//!   CPython version, then the last by file name), so builds whose METADATA
-//!   differs are not refused for that alone. The figure is the number of
-//!   outputs plus every input no output takes (a refused group keeps its
-//!   inputs). Under `auto` a wheel that already qualifies can become two (the
+//! - **Wheels after merge**: `merge`'s own forecast ([`merge::forecast`]):
+//!   per platform, the very plan `merge` makes with its defaults (scheme
+//!   `auto`, no `--metadata-from`): outputs planned + the inputs of refused
+//!   groups + unchanged inputs (a group of one wheel merge would not change),
+//!   plus any wheel `merge` cannot read. Each refused group is listed with its
+//!   reason ([`MergeRefusal`]); when only `.dist-info` members differ (builds
+//!   whose METADATA was written by different tools), the group is planned
+//!   again with `--metadata-from` its first input, and the figure that gives
+//!   is shown (`METADATA differs: `--metadata-from` would merge 3 -> 1`), not
+//!   counted. Under `auto` a wheel that already qualifies can become two (the
 //!   `cp315` universal wheel and a companion for 3.13/3.14): that is counted
 //!   as `merge` would write it, and noted.
 //! - **Newest release**: versions compare part by part on `.`, each part by
@@ -54,6 +56,8 @@
 //! and the wheels dropped. Memory is bounded by one batch (and its largest
 //! release), not by the wheelhouse.
 
+pub mod html;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -64,10 +68,9 @@ use serde::Serialize;
 use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
 use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
-use crate::merge::{self, Context, MergeInput, Scheme};
-use crate::tags::{AbiTag, Os, PlatformTag, PythonTag, TagSet, WheelFilename, interpreters};
+use crate::merge::{self, Context, MergeInput};
+use crate::tags::{AbiTag, Os, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
-use crate::version::PyVersion;
 use crate::wheel::Limits;
 
 /// The JSON schema name and version.
@@ -103,7 +106,7 @@ pub struct Release {
     pub version: String,
     /// How many wheels it ships now.
     pub wheels: usize,
-    /// How many `merge --scheme auto` would leave (see the module documentation).
+    /// How many wheels there would be after `merge` with its defaults (see the module documentation).
     pub wheels_after_merge: usize,
     /// Whether some wheel loads on some free-threaded interpreter it is given to.
     pub free_threaded: bool,
@@ -117,8 +120,27 @@ pub struct Release {
     pub pep803: Qualification,
     /// The PEP 809 prototype (`cp315-abi2026`).
     pub pep809: Qualification,
-    /// Facts worth knowing: merges refused, wheels `merge` cannot read.
+    /// The merge groups `merge` (with its defaults) refuses, with the reason.
+    pub merge_refused: Vec<MergeRefusal>,
+    /// Facts worth knowing: wheels `merge` cannot read, outputs that outnumber their inputs.
     pub notes: Vec<String>,
+}
+
+/// A merge group `merge` refuses: its inputs stay, and count as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeRefusal {
+    /// The platform family: `linux x86_64`.
+    pub platform: String,
+    /// The wheels' file names.
+    pub inputs: Vec<String>,
+    /// Why, in a few words: `METADATA differs`.
+    pub reason: String,
+    /// When only `.dist-info` members differ: the input `--metadata-from` was tried with.
+    pub metadata_from: Option<String>,
+    /// The wheels the group would become with that `--metadata-from` (`None`: not tried, or still refused).
+    pub with_metadata_from: Option<usize>,
+    /// One sentence: `METADATA differs: `--metadata-from` would merge 3 -> 1`.
+    pub text: String,
 }
 
 /// One platform family of a release.
@@ -140,6 +162,28 @@ pub struct Platform {
     pub pep803: Option<bool>,
     /// Likewise for the PEP 809 prototype.
     pub pep809: Option<bool>,
+    /// Every extension binary of the platform's wheels, by wheel then member.
+    pub binaries: Vec<BinaryFindings>,
+}
+
+/// One extension binary and what keeps it out of each universal wheel
+/// (`check --abi abi3t|abi2026`: its error findings).
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryFindings {
+    /// The wheel's file name.
+    pub wheel: String,
+    pub member: String,
+    /// The dotted module name.
+    pub module: String,
+    pub pep803: Blocking,
+    pub pep809: Blocking,
+}
+
+/// The finding codes and symbols blocking one binary; both empty when it qualifies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Blocking {
+    pub codes: Vec<String>,
+    pub symbols: Vec<String>,
 }
 
 /// Whether a release's binaries qualify for one proposal, and what blocks them.
@@ -193,9 +237,11 @@ pub struct Summary {
     pub releases: usize,
     /// Projects whose newest release loads on a free-threaded interpreter.
     pub free_threaded: usize,
+    /// Projects whose newest release ships a wheel tagged `abi3t` (`abi3.abi3t` and the like).
+    pub ships_abi3t: usize,
     /// Wheels their newest releases ship.
     pub wheels: usize,
-    /// Wheels those releases would ship after `merge --scheme auto`.
+    /// Wheels those releases would ship after `merge` with its defaults.
     pub wheels_after_merge: usize,
     /// Projects whose newest release qualifies for PEP 803.
     pub pep803_qualifies: usize,
@@ -373,19 +419,6 @@ pub fn platform_family(platforms: &[PlatformTag]) -> String {
     if families.is_empty() { "unknown".to_string() } else { families.into_iter().collect::<Vec<_>>().join(" + ") }
 }
 
-/// The highest CPython version a tag set names, in its Python or ABI tags.
-fn newest_python(set: &TagSet) -> Option<PyVersion> {
-    let py = set.python.iter().filter_map(|p| match p {
-        PythonTag::CPython { version } | PythonTag::CPythonThreaded { version } => Some(*version),
-        _ => None,
-    });
-    let abi = set.abi.iter().filter_map(|a| match a {
-        AbiTag::CPython { version, .. } | AbiTag::CPythonLegacy { version, .. } => Some(*version),
-        _ => None,
-    });
-    py.chain(abi).max()
-}
-
 fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
     let (name, version) = key.clone();
     let mut notes = Vec::new();
@@ -403,9 +436,11 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
     let mut via = BTreeSet::new();
     let mut pep803 = Tally::default();
     let mut pep809 = Tally::default();
+    let mut merge_refused = Vec::new();
     for (family, mut wheels) in by_platform {
         wheels.sort_by_key(|l| l.filename());
-        let p = platform(&name, &version, &family, wheels, ctx, &mut via, &mut notes, [&mut pep803, &mut pep809]);
+        let tallies = [&mut pep803, &mut pep809];
+        let p = platform(&name, &version, &family, wheels, ctx, &mut via, &mut notes, &mut merge_refused, tallies);
         platforms.push(p);
     }
     Release {
@@ -417,6 +452,7 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
         pep803: pep803.finish(),
         pep809: pep809.finish(),
         platforms,
+        merge_refused,
         notes,
         name,
         version,
@@ -463,6 +499,7 @@ fn platform(
     ctx: &Context,
     via: &mut BTreeSet<String>,
     notes: &mut Vec<String>,
+    refused: &mut Vec<MergeRefusal>,
     tallies: [&mut Tally; 2],
 ) -> Platform {
     let checker = ctx.checker;
@@ -520,8 +557,9 @@ fn platform(
             }
         }
     }
+    let binaries = binary_findings(&wheels, checker);
     let inputs: Vec<String> = wheels.iter().map(|l| l.filename()).collect();
-    let after = after_merge(family, wheels, ctx, notes);
+    let after = after_merge(family, wheels, ctx, notes, refused);
     Platform {
         platform: family.to_string(),
         wheels: inputs.len(),
@@ -532,48 +570,78 @@ fn platform(
         free_threaded: in_order(&free_threaded),
         pep803: qualifies[0],
         pep809: qualifies[1],
+        binaries,
     }
 }
 
-/// How many wheels one platform family would ship after `merge --scheme auto`.
-fn after_merge(family: &str, wheels: Vec<Loaded>, ctx: &Context, notes: &mut Vec<String>) -> usize {
-    // One plan_merge call per merge group (merge groups by build tag and platform
-    // tags), so that --metadata-from can name an input of that very group.
-    let mut groups: BTreeMap<(Option<String>, Vec<String>), Vec<MergeInput>> = BTreeMap::new();
-    let mut count = 0;
+/// Each extension binary of `wheels` with what blocks it under each proposal.
+fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> {
+    let blocking = |b: &analysis::AnalysedBinary, proposal: Proposal| {
+        let found = checker.blockers(b, proposal.abi());
+        let codes: BTreeSet<String> = found.iter().map(|f| f.code.to_string()).collect();
+        let symbols: BTreeSet<String> = found.iter().flat_map(|f| f.symbols.iter().cloned()).collect();
+        Blocking { codes: codes.into_iter().collect(), symbols: symbols.into_iter().collect() }
+    };
+    let mut out = Vec::new();
+    for l in wheels {
+        for b in &l.analysed().binaries {
+            let Some(module) = b.dotted_module() else { continue };
+            out.push(BinaryFindings {
+                wheel: l.filename(),
+                member: b.member.clone(),
+                module,
+                pep803: blocking(b, Proposal::Pep803),
+                pep809: blocking(b, Proposal::Pep809),
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.wheel, &a.member).cmp(&(&b.wheel, &b.member)));
+    out
+}
+
+/// How many wheels one platform family would ship after `merge` with its
+/// defaults: `merge`'s own forecast over the wheels it can read, plus those it cannot.
+fn after_merge(
+    family: &str,
+    wheels: Vec<Loaded>,
+    ctx: &Context,
+    notes: &mut Vec<String>,
+    refused: &mut Vec<MergeRefusal>,
+) -> usize {
+    let mut inputs: Vec<MergeInput> = Vec::new();
+    let mut unreadable = 0;
     for l in wheels {
         match l {
-            Loaded::Mergeable(m) => {
-                let key = (m.build.clone(), m.platforms.iter().map(|p| p.to_string()).collect());
-                groups.entry(key).or_default().push(*m);
-            }
-            Loaded::Unmergeable(..) => count += 1,
+            Loaded::Mergeable(m) => inputs.push(*m),
+            Loaded::Unmergeable(..) => unreadable += 1,
         }
     }
-    for inputs in groups.values() {
-        let newest = inputs
-            .iter()
-            .max_by(|a, b| {
-                let v = |i: &MergeInput| newest_python(&TagSet::compress(&i.tags));
-                v(a).cmp(&v(b)).then_with(|| a.filename.cmp(&b.filename))
-            })
-            .map(|i| i.filename.clone());
-        let plan = merge::plan_merge(inputs, Scheme::Auto, newest.as_deref(), ctx);
-        let taken: BTreeSet<&String> = plan.outputs.iter().flat_map(|o| o.inputs.iter()).collect();
-        let untouched = inputs.iter().filter(|i| !taken.contains(&i.display)).count();
-        count += plan.outputs.len() + untouched;
-        for r in &plan.refused {
-            notes.push(format!("{family}: merge refused ({}), inputs counted unchanged: {}", r.scheme, r.reason));
-        }
-        if plan.outputs.len() > inputs.len() {
-            notes.push(format!(
-                "{family}: merge would write {} wheels for {} (a cp315 universal wheel and a companion for older interpreters)",
-                plan.outputs.len(),
-                inputs.len()
-            ));
-        }
+    if inputs.is_empty() {
+        return unreadable;
     }
-    count
+    let forecast = merge::forecast(&inputs, ctx);
+    let file_name = |display: &String| {
+        inputs.iter().find(|i| &i.display == display).map_or_else(|| display.clone(), |i| i.filename.clone())
+    };
+    for r in forecast.refused {
+        refused.push(MergeRefusal {
+            platform: family.to_string(),
+            inputs: r.inputs.iter().map(file_name).collect(),
+            reason: r.reason,
+            metadata_from: r.metadata_from,
+            with_metadata_from: r.with_metadata_from,
+            text: r.text,
+        });
+    }
+    let c = forecast.counts;
+    let merged = c.inputs.saturating_sub(c.refused_inputs + c.unchanged);
+    if c.planned > merged {
+        notes.push(format!(
+            "{family}: merge would write {} wheels for {merged} (a cp315 universal wheel and a companion for older interpreters)",
+            c.planned
+        ));
+    }
+    c.wheels_after + unreadable
 }
 
 /// A sort key for versions: each `.`-separated part as (leading number, rest).
@@ -612,6 +680,7 @@ pub fn summarize(releases: &[Release]) -> Summary {
         projects: newest.len(),
         releases: releases.len(),
         free_threaded: count(&|r| r.free_threaded),
+        ships_abi3t: count(&ships_abi3t),
         wheels: newest.values().map(|r| r.wheels).sum(),
         wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
         pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
@@ -625,6 +694,14 @@ pub fn summarize(releases: &[Release]) -> Summary {
             .map(|(code, projects)| CodeProjects { code, projects })
             .collect(),
     }
+}
+
+/// Whether some wheel of a release is tagged `abi3t`, by its file name.
+fn ships_abi3t(r: &Release) -> bool {
+    r.platforms
+        .iter()
+        .flat_map(|p| &p.inputs)
+        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.contains(&AbiTag::Abi3t)))
 }
 
 /// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.

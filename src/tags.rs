@@ -1069,6 +1069,20 @@ impl Serialize for DeadReason {
     }
 }
 
+/// How much a dead tag matters to the wheel that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Harm {
+    /// The wheel's only way to serve the build its ABI tag names (`cp315t-abi3t` alone):
+    /// that build is never installed.
+    Harmful,
+    /// A live tag of the same set carries the same ABI tag, so the build is served
+    /// anyway: a by-product of a compressed name (`cp313-cp314t` beside `cp314-cp314t`).
+    Harmless,
+    /// `abi2026`: no installer accepts it yet; judged under the PEP 809 prototype.
+    Prototype,
+}
+
 /// A tag of a set that no CPython installer accepts, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct DeadTag {
@@ -1076,6 +1090,8 @@ pub struct DeadTag {
     pub tag: Tag,
     /// Why it is never matched.
     pub reason: DeadReason,
+    /// Whether it costs the wheel a build it ships.
+    pub harm: Harm,
 }
 
 /// Whether a CPython 3.Y can have been built with the version-specific ABI flags.
@@ -1119,13 +1135,36 @@ fn dead_reason(tag: &Tag) -> Option<DeadReason> {
     reason.or_else(|| (tag.platform.is_any() && tag.abi != AbiTag::None).then_some(DeadReason::BinaryAbiOnAny))
 }
 
-/// The tags of `set` (expanded, sorted) that no CPython installer accepts, each with its reason.
+/// Whether a tag is for another implementation (PyPy `pp311-pypy311_pp73`,
+/// GraalPy `graalpy311-graalpy242_311_native`): installers on that
+/// implementation accept it, CPython's never do, and uniabi does not judge it.
+pub fn is_other_implementation(tag: &Tag) -> bool {
+    matches!(tag.python, PythonTag::Other(_))
+}
+
+/// The tags of `set` (expanded, sorted) that are for another implementation.
+pub fn other_implementation_tags(set: &TagSet) -> Vec<Tag> {
+    set.expand().into_iter().filter(is_other_implementation).collect()
+}
+
+/// The CPython tags of `set` (expanded, sorted) that no CPython installer
+/// accepts, each with its reason and its harm. Tags of other implementations
+/// are not dead: see [`other_implementation_tags`].
 pub fn dead_tags(set: &TagSet) -> Vec<DeadTag> {
-    set.expand()
-        .into_iter()
+    let tags = set.expand();
+    let live_abis: Vec<&AbiTag> = tags.iter().filter(|t| dead_reason(t).is_none()).map(|t| &t.abi).collect();
+    tags.iter()
+        .filter(|tag| !is_other_implementation(tag))
         .filter_map(|tag| {
-            let reason = dead_reason(&tag)?;
-            Some(DeadTag { tag, reason })
+            let reason = dead_reason(tag)?;
+            let harm = if matches!(reason, DeadReason::AbiYear(2026)) {
+                Harm::Prototype
+            } else if live_abis.contains(&&tag.abi) {
+                Harm::Harmless
+            } else {
+                Harm::Harmful
+            };
+            Some(DeadTag { tag: tag.clone(), reason, harm })
         })
         .collect()
 }
@@ -1577,6 +1616,28 @@ mod tests {
     /// A tag is dead exactly when no modelled interpreter (3.0 to 3.40, GIL and
     /// free-threaded from 3.13) accepts it — for tags without debug or legacy flags.
     #[test]
+    fn ok_dead_tag_harm() {
+        let harms = |s: &str| dead_tags(&set(s)).into_iter().map(|d| (d.tag.to_string(), d.harm)).collect::<Vec<_>>();
+        // Cross products beside live tags of the same ABI: harmless.
+        assert_eq!(
+            harms("cp313.cp314-cp313t.cp314t-win_amd64"),
+            [
+                ("cp313-cp314t-win_amd64".to_string(), Harm::Harmless),
+                ("cp314-cp313t-win_amd64".to_string(), Harm::Harmless)
+            ]
+        );
+        // The only tag for abi3t: harmful.
+        assert_eq!(
+            harms("cp315t-abi3t-manylinux_2_28_x86_64"),
+            [("cp315t-abi3t-manylinux_2_28_x86_64".to_string(), Harm::Harmful)]
+        );
+        assert_eq!(harms("cp315-abi2026-win_amd64"), [("cp315-abi2026-win_amd64".to_string(), Harm::Prototype)]);
+        // PyPy tags are not dead: another implementation.
+        assert!(harms("pp311-pypy311_pp73-manylinux_2_17_x86_64").is_empty());
+        assert_eq!(other_implementation_tags(&set("pp311-pypy311_pp73-win_amd64")).len(), 1);
+    }
+
+    #[test]
     fn ok_dead_agrees_with_acceptance() {
         let pythons =
             ["cp31", "cp32", "cp310", "cp313", "cp315", "cp3", "cp315t", "py3", "py30", "py313", "py2", "pp310"];
@@ -1595,7 +1656,9 @@ mod tests {
                 for plat in ["win_amd64", "any"] {
                     let s = set(&format!("{p}-{a}-{plat}"));
                     let alive = every.iter().any(|i| i.installs(&s));
-                    assert_eq!(dead_tags(&s).is_empty(), alive, "{s}");
+                    let not_accepted = !dead_tags(&s).is_empty() || !other_implementation_tags(&s).is_empty();
+                    assert_eq!(!not_accepted, alive, "{s}");
+                    assert!(dead_tags(&s).iter().all(|d| !is_other_implementation(&d.tag)), "{s}");
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming;
 use crate::specs::Specs;
 use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
-use crate::tags::{Interpreter, PlatformTag, TagSet, interpreters};
+use crate::tags::{Interpreter, PlatformTag, Tag, TagSet, interpreters};
 use crate::version::PyVersion;
 
 /// The first CPython that looks up `PyModExport_` hooks and reads `PyABIInfo`.
@@ -40,6 +40,12 @@ pub struct Resolution {
     pub loads: bool,
     /// Why it does not, as a sentence.
     pub problem: Option<String>,
+    /// The interpreter, typed.
+    #[serde(skip)]
+    pub interpreter: Interpreter,
+    /// The tag through which the installer accepts the wheel, typed.
+    #[serde(skip)]
+    pub tag: Tag,
 }
 
 /// Import resolution of one wheel.
@@ -121,11 +127,11 @@ pub fn verify(
     table: &SuffixTable,
     pep809: bool,
 ) -> Verification {
-    let admitted: Vec<(Interpreter, String)> = interpreters()
+    let admitted: Vec<(Interpreter, Tag)> = interpreters()
         .into_iter()
         .filter_map(|i| {
             let tag = if pep809 { i.matched_tag_pep809(set) } else { i.matched_tag(set) };
-            tag.map(|t| (i, t.to_string()))
+            tag.map(|t| (i, t))
         })
         .collect();
     let mods = modules(binaries);
@@ -158,12 +164,14 @@ pub fn verify(
                 resolutions.push(Resolution {
                     python: interp.to_string(),
                     free_threaded: interp.free_threaded,
-                    matched_tag: matched.clone(),
+                    matched_tag: matched.to_string(),
                     platform: platform.part.clone(),
                     module: module.clone(),
                     loads: problem.is_none(),
                     file,
                     problem,
+                    interpreter: *interp,
+                    tag: matched.clone(),
                 });
             }
         }

@@ -500,7 +500,9 @@ fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
     dirs.dedup();
     match dirs.as_slice() {
         [one] => Ok(one.to_string()),
-        [] => Err(WheelError::DistInfo { detail: "no .dist-info directory".into() }),
+        [] => Err(WheelError::DistInfo {
+            detail: "a zip archive, but not a wheel: no .dist-info directory (so no .dist-info/WHEEL)".into(),
+        }),
         many => Err(WheelError::DistInfo { detail: format!("several .dist-info directories: {}", many.join(", ")) }),
     }
 }

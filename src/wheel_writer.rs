@@ -91,18 +91,8 @@ pub fn fixed_timestamp() -> DateTime {
 
 /// A zip timestamp from Unix seconds (zip times start in 1980 and have 2-second resolution).
 fn datetime_from_unix(secs: i64) -> Option<DateTime> {
-    let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_date(secs.div_euclid(86_400));
     let year = u16::try_from(year.clamp(1980, 2107)).ok()?;
     DateTime::from_date_and_time(
         year,
@@ -113,6 +103,19 @@ fn datetime_from_unix(secs: i64) -> Option<DateTime> {
         (rem % 60) as u8,
     )
     .ok()
+}
+
+/// The (year, month, day) of a day counted from 1970-01-01 (H. Hinnant's civil-date algorithm).
+pub fn civil_date(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A wheel being written to a temporary file in its output directory.

@@ -128,9 +128,23 @@ fn err_free_threaded_binary_in_an_abi3_wheel() {
             m.insert(0, (ft_name, ft_data));
         },
     );
-    let doc =
-        assert_fails_with(&p, &["suffix-not-claimed", "internal-symbol", "symbol-not-in-abi", "no-loadable-file"]);
+    // No interpreter the cp36-abi3 tags admit picks a .cpython-313t file: every one of them
+    // finds no file for the module (the error), and the binary is dead weight (a warning).
+    let doc = assert_fails_with(&p, &["no-loadable-file"]);
+    let warnings: Vec<&str> = doc["inputs"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "warning")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(warnings.contains(&"unused-binary"), "{doc:#}");
+
+    // Judged as abi3 on request, the same binary shows what it is.
+    let (code, doc) = check_json(&["--abi", "abi3", &p.to_string_lossy()]);
+    assert_eq!(code, 1);
     assert_eq!(symbols_of(&doc, "internal-symbol"), ["_Py_DecRefShared", "_Py_MergeZeroLocalRefcount"]);
+    assert!(error_codes(&doc).contains(&"symbol-not-in-abi".to_string()));
 }
 
 #[test]
@@ -163,9 +177,16 @@ fn err_python_tag_with_t_is_dead() {
 #[test]
 fn err_tags_admit_an_interpreter_no_binary_serves() {
     let p = overclaimed_free_threaded_wheel(&scratch_for("overclaim"));
-    let doc = assert_fails_with(&p, &["no-loadable-file", "dead-tag"]);
+    // The cross products cp313-cp314t / cp314-cp313t are harmless beside the live tags:
+    // the failure is 3.13t finding no file, and only that.
+    let doc = assert_fails_with(&p, &["no-loadable-file"]);
+    assert_eq!(error_codes(&doc), ["no-loadable-file"]);
     let text = doc.to_string();
     assert!(text.contains("3.13t"), "names the interpreter left without a file");
+    let dead: Vec<&serde_json::Value> =
+        doc["inputs"][0]["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "dead-tag").collect();
+    assert_eq!(dead.len(), 2, "{doc:#}");
+    assert!(dead.iter().all(|f| f["severity"] == "warning" && f["message"].as_str().unwrap().contains("harmless")));
 }
 
 #[test]
@@ -261,8 +282,11 @@ fn ok_abi_option_asks_about_qualification() {
     let path = rel(&sample(PSUTIL_LINUX_ABI3));
     let (code, doc) = check_json(&["--abi", "abi3t", &path]);
     assert_eq!(code, 1);
-    assert_eq!(doc["inputs"][0]["claims"], serde_json::json!(["abi3t"]));
+    assert_eq!(doc["inputs"][0]["claims"], serde_json::json!(["abi3"]));
+    assert_eq!(doc["inputs"][0]["asked"], "abi3t");
     assert_eq!(error_codes(&doc), ["abi3t-no-modexport", "abi3t-unusable"]);
+    let human = stdout(&run(&["check", "--abi", "abi3t", &path]));
+    assert!(human.contains(": fail (judged as abi3t, asked; the wheel claims abi3)"), "{human}");
     let universal = rel(&sample("cp313-abi3.abi3t-manylinux"));
     for abi in ["abi3t", "abi2026", "abi3"] {
         let (code, doc) = check_json(&["--abi", abi, &universal]);
@@ -275,9 +299,12 @@ fn ok_abi_option_asks_about_qualification() {
 
 #[test]
 fn err_bad_abi_option_and_unreadable_input() {
-    let out = run(&["check", "--abi", "abi4", "samples"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("'abi4' is not an ABI to check"), "{}", stderr(&out));
+    for bad in ["abi4", "cp31", "cp399", "cp29", "cp312t"] {
+        let out = run(&["check", "--abi", bad, "samples"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains(&format!("'{bad}' is not an ABI to check")), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cp32–cp316 or cp313t–cp316t"), "{}", stderr(&out));
+    }
     let dir = scratch_for("unreadable");
     let bad = dir.join("x-1.0-cp313-abi3-linux_x86_64.whl");
     std::fs::write(&bad, b"PK\x03\x04 nope").unwrap();
@@ -285,6 +312,25 @@ fn err_bad_abi_option_and_unreadable_input() {
     assert_eq!(code, 2);
     assert_eq!(doc["inputs"][0]["verdict"], "error");
     assert_eq!(doc["inputs"][1]["verdict"], "pass");
+}
+
+#[test]
+fn err_version_specific_target_checks_suffix_and_build() {
+    // A cp313t build asked about as cp313 (GIL): its suffix and its imports say otherwise.
+    let ft = rel(&sample("psutil-7.1.2-cp313-cp313t-manylinux"));
+    let (code, doc) = check_json(&["--abi", "cp313", &ft]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["inputs"][0]["asked"], "cp313");
+    let codes = error_codes(&doc);
+    assert!(codes.contains(&"suffix-not-claimed".to_string()), "{codes:?}");
+    assert!(codes.contains(&"internal-symbol".to_string()), "{codes:?}");
+    let (code, doc) = check_json(&["--abi", "cp313t", &ft]);
+    assert_eq!(code, 0, "{doc:#}");
+    // Windows: the DLL decides.
+    let win = rel(&sample("psutil-7.1.2-cp313-cp313t-win"));
+    let (code, doc) = check_json(&["--abi", "cp314t", &win]);
+    assert_eq!(code, 1);
+    assert!(error_codes(&doc).contains(&"dll-mismatch".to_string()), "{doc:#}");
 }
 
 #[test]

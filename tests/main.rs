@@ -10,6 +10,7 @@ mod merge;
 mod retag;
 mod specs;
 mod survey;
+mod survey_html;
 mod tags;
 mod universal;
 mod verify;

@@ -63,14 +63,53 @@ fn ok_samples_golden() {
     assert_eq!(psutil["pep803"]["top_blockers"][0], serde_json::json!({"symbol": "PyModule_Create2", "count": 7}));
     let linux = platform(psutil, "linux x86_64");
     assert_eq!(linux["wheels"], 3);
-    // abi3 + cp313t + cp314t share one platform tag set: one fat wheel (METADATA from the cp314t wheel).
-    assert_eq!(linux["wheels_after_merge"], 1);
+    // abi3 + cp313t + cp314t share one platform tag set, but their METADATA differs: merge
+    // refuses the group, so its three wheels stay; `--metadata-from` would make them one.
+    assert_eq!(linux["wheels_after_merge"], 3);
     assert_eq!(strings(&linux["free_threaded"]), ["3.13t", "3.14t"]);
     assert!(strings(&linux["inputs"]).iter().all(|i| i.ends_with(&format!("{LINUX}.whl"))));
     let macos = platform(psutil, "macos arm64");
     assert_eq!(strings(&macos["free_threaded"]), ["3.14t"]);
-    // 2 + 2 + 3 wheels become one fat wheel per platform.
-    assert_eq!(psutil["wheels_after_merge"], 3);
+    // Every platform's group is refused for METADATA alone: 7 wheels stay 7.
+    assert_eq!(psutil["wheels_after_merge"], 7);
+    let refused: Vec<(String, String)> = psutil["merge_refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["platform"].as_str().unwrap().to_string(), m["text"].as_str().unwrap().to_string()))
+        .collect();
+    let text = |n: usize| format!("METADATA differs: `--metadata-from` would merge {n} -> 1");
+    assert_eq!(
+        refused,
+        [
+            ("linux x86_64".to_string(), text(3)),
+            ("macos arm64".to_string(), text(2)),
+            ("windows amd64".to_string(), text(2))
+        ]
+    );
+    let linux_refusal = &psutil["merge_refused"][0];
+    assert_eq!(linux_refusal["reason"], "METADATA differs");
+    assert_eq!(linux_refusal["metadata_from"], format!("psutil-7.1.2-cp313-cp313t-{LINUX}.whl"));
+    assert_eq!(linux_refusal["with_metadata_from"], 1);
+    assert!(
+        human.contains(
+            "    merge refuses linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1\n"
+        ),
+        "{human}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("psutil,")
+            && l.ends_with(
+                ",linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1; \
+         macos arm64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1; \
+         windows amd64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1"
+            )),
+        "{csv}"
+    );
+    // The universal demo's two Windows builds share one binary name: refused, no --metadata-from figure.
+    let demo = release(&doc, "abi3_abi3t_universal", "0.2");
+    assert_eq!(demo["merge_refused"][0]["text"], "two different binaries share the name abi3_abi3t_universal.pyd");
+    assert_eq!(demo["merge_refused"][0]["with_metadata_from"], Value::Null);
 
     // orjson serves 3.13 only: not loadable on free-threaded CPython.
     let orjson = release(&doc, "orjson", "3.11.4");
@@ -82,19 +121,20 @@ fn ok_samples_golden() {
     assert_eq!(strings(&cryptography["free_threaded_via"]), ["abi3t"]);
 
     // Summary over 5 projects (one release each): free-threaded are all but orjson (4);
-    // wheels 4 + 1 + 1 + 1 + 7 = 14; after merge 4 + 1 + 1 + 1 + 3 = 10 (the universal demo keeps
-    // its 4: each of its wheels still serves 3.13/3.14, and its two Windows builds share a name).
+    // wheels 4 + 1 + 1 + 1 + 7 = 14; after merge the same 14: merge with its defaults refuses
+    // psutil's three groups (METADATA) and the demo's Windows pair (one binary name), and
+    // leaves every group of one wheel unchanged.
     let s = &doc["summary"];
     assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(5), Some(4)));
-    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(14), Some(10)));
-    assert!(human.contains("  wheels                             14 now, 10 after merge\n"), "{human}");
+    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(14), Some(14)));
+    assert!(human.contains("  wheels                             14 now, 14 after merge\n"), "{human}");
     assert!(csv.starts_with("name,version,wheels,wheels_after_merge,free_threaded,"));
     assert_eq!(csv.lines().count(), 6);
 }
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`
 /// renamed and METADATA's Name and Version rewritten.
-fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&str]) -> std::path::PathBuf {
+pub(crate) fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&str]) -> std::path::PathBuf {
     let src = sample(sample_part);
     let file = src.file_name().unwrap().to_string_lossy().into_owned();
     let (old_name, rest) = file.split_once('-').unwrap();
@@ -127,7 +167,7 @@ fn renamed(sample_part: &str, dir: &Path, name: &str, version: &str, tags: &[&st
 }
 
 /// A pure-Python `py3-none-any` wheel.
-fn pure(dir: &Path, name: &str, version: &str) {
+pub(crate) fn pure(dir: &Path, name: &str, version: &str) {
     let dist = format!("{name}-{version}.dist-info");
     let members: Members = vec![
         (format!("{name}/__init__.py"), format!("VERSION = '{version}'\n").into_bytes()),
@@ -140,7 +180,7 @@ fn pure(dir: &Path, name: &str, version: &str) {
     write_wheel(&dir.join(format!("{name}-{version}-py3-none-any.whl")), &members);
 }
 
-fn copy_sample(part: &str, dir: &Path) {
+pub(crate) fn copy_sample(part: &str, dir: &Path) {
     let src = sample(part);
     std::fs::copy(&src, dir.join(src.file_name().unwrap())).unwrap();
 }
@@ -201,12 +241,10 @@ fn ok_wheelhouse_summary_figure_by_figure() {
     assert_eq!(s["free_threaded"], 4);
     // Wheels now: psutil 7 + psutil_fork 1 + cryptography 1 + orjson 1 + purely 1 + abi3_abi3t_universal 1 = 12.
     assert_eq!(s["wheels"], 12);
-    // After merge --scheme auto: psutil 3 (one fat wheel per platform: linux 3 -> 1, macOS 2 -> 1,
-    // Windows 2 -> 1); psutil_fork, orjson and purely 1 each (a fat wheel of the one input);
-    // cryptography 1 (cp315-abi3.abi3t already: the pep803 wheel serves all it served);
-    // abi3_abi3t_universal 1 (its binary qualifies, but the one input still serves 3.13/3.14,
-    // which a cp315 wheel cannot, so auto keeps it as one fat wheel) = 3 + 1 + 1 + 1 + 1 + 1 = 8.
-    assert_eq!(s["wheels_after_merge"], 8);
+    // After merge (its defaults): psutil 7 (each platform's group refused: METADATA differs);
+    // psutil_fork, orjson, purely, cryptography and abi3_abi3t_universal 1 each (a group of
+    // one wheel merge would not change) = 7 + 5 = 12.
+    assert_eq!(s["wheels_after_merge"], 12);
     // PEP 803: cryptography and abi3_abi3t_universal qualify; psutil, psutil_fork and orjson are
     // blocked; purely has no binaries (n/a, not counted) = 2. The PEP 809 prototype: the same 2.
     assert_eq!(s["pep803_qualifies"], 2);
@@ -261,7 +299,7 @@ fn ok_wheelhouse_summary_figure_by_figure() {
     assert!(!err.contains('\r'), "{err}");
     assert!(human.contains("(6 projects, 8 releases surveyed)"), "{human}");
     assert!(human.contains("  loadable on free-threaded CPython  4 of 6\n"), "{human}");
-    assert!(human.contains("  wheels                             12 now, 8 after merge\n"), "{human}");
+    assert!(human.contains("  wheels                             12 now, 12 after merge\n"), "{human}");
     assert!(human.ends_with("1 input unreadable\n"), "{human}");
 }
 
@@ -295,4 +333,158 @@ fn ok_same_wheel_twice_is_surveyed_once() {
         )]
     );
     assert_eq!(doc["summary"]["wheels"], 1);
+}
+
+/// `merge --dry-run --json` over `paths`: the summary and the document.
+fn merge_plan(paths: &[&str]) -> Value {
+    // A dry run creates nothing there.
+    let out = root().join("target/test-scratch/survey-merge-plan-never-written").to_string_lossy().into_owned();
+    let mut args = vec!["merge", "--dry-run", "--json", "-o"];
+    args.push(&out);
+    args.extend_from_slice(paths);
+    let o = run(&args);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Survey's after-merge figure, per release and in all, against `merge`'s own plan:
+/// outputs planned + inputs of refused groups + unchanged inputs of that release.
+fn assert_survey_is_merges_plan(paths: &[&str]) -> Value {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(paths);
+    let (code, json, err) = survey(&args);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let plan = merge_plan(paths);
+    let groups = |key: &str| plan[key].as_array().unwrap().clone();
+    let mut total = 0;
+    for r in doc["projects"].as_array().unwrap() {
+        let prefix = format!("{} {} ", r["name"].as_str().unwrap(), r["version"].as_str().unwrap());
+        let mine = |v: &Value| v["group"].as_str().unwrap().starts_with(&prefix);
+        let outputs = groups("outputs").iter().filter(|o| mine(o)).count();
+        let refused: Vec<Value> = groups("refused").into_iter().filter(mine).collect();
+        let refused_inputs: usize = refused.iter().map(|g| g["inputs"].as_array().unwrap().len()).sum();
+        let unchanged = groups("unchanged").iter().filter(|u| mine(u)).count();
+        assert_eq!(
+            r["wheels_after_merge"].as_u64().unwrap() as usize,
+            outputs + refused_inputs + unchanged,
+            "{prefix}: survey says {}, merge plans {outputs} outputs, {refused_inputs} refused inputs, {unchanged} unchanged",
+            r["wheels_after_merge"]
+        );
+        // The same refused groups, with the same inputs.
+        let survey_refused: Vec<Vec<String>> =
+            r["merge_refused"].as_array().unwrap().iter().map(|m| strings(&m["inputs"])).collect();
+        let merge_refused: Vec<Vec<String>> = refused
+            .iter()
+            .map(|g| {
+                strings(&g["inputs"])
+                    .iter()
+                    .map(|i| Path::new(i).file_name().unwrap().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .collect();
+        let sorted = |mut v: Vec<Vec<String>>| {
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(survey_refused), sorted(merge_refused), "{prefix}");
+        total += r["wheels_after_merge"].as_u64().unwrap();
+    }
+    assert_eq!(plan["summary"]["wheels_after"].as_u64(), Some(total));
+    doc
+}
+
+#[test]
+fn ok_survey_figure_is_merges_plan_on_the_samples() {
+    let doc = assert_survey_is_merges_plan(&["samples"]);
+    // And the `--metadata-from` figure is merge's own: plan the refused psutil Linux group with it.
+    let psutil = release(&doc, "psutil", "7.1.2");
+    for m in psutil["merge_refused"].as_array().unwrap() {
+        let inputs: Vec<String> = strings(&m["inputs"]).iter().map(|i| format!("samples/{i}")).collect();
+        let mut paths: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        paths.push("--metadata-from");
+        paths.push(m["metadata_from"].as_str().unwrap());
+        let plan = merge_plan(&paths);
+        assert_eq!(plan["summary"]["refused"], 0, "{plan:#}");
+        assert_eq!(plan["summary"]["wheels_after"], m["with_metadata_from"]);
+    }
+}
+
+/// A wheelhouse built at test time where merge does merge: psutil's Linux builds with one
+/// METADATA (3 -> 1), its Windows pair (METADATA differs, refused), the universal demo's
+/// Windows pair (one binary name, refused), and wheels alone (unchanged).
+#[test]
+fn ok_survey_figure_is_merges_plan_on_a_wheelhouse() {
+    let dir = scratch("survey-merge-wheelhouse");
+    crate::merge::harmonized_abi3(&dir);
+    for p in ["cp313-cp313t-many", "cp314-cp314t-many", "cp313-cp313t-win", "cp37-abi3-win"] {
+        copy_sample(&format!("psutil-7.1.2-{p}"), &dir);
+    }
+    copy_sample("abi3_abi3t_universal-0.2-cp313-abi3-win", &dir);
+    copy_sample("abi3_abi3t_universal-0.2-cp313-abi3t-win", &dir);
+    copy_sample("cryptography", &dir);
+    pure(&dir, "purely", "1.0");
+    let linux_tags: Vec<String> = LINUX.split('.').map(|p| format!("cp36-abi3-{p}")).collect();
+    let linux_tags: Vec<&str> = linux_tags.iter().map(String::as_str).collect();
+    renamed("psutil-7.1.2-cp36-abi3-many", &dir, "psutil", "7.1.1", &linux_tags);
+    let doc = assert_survey_is_merges_plan(&[&dir.to_string_lossy()]);
+    let psutil = release(&doc, "psutil", "7.1.2");
+    assert_eq!(platform(psutil, "linux x86_64")["wheels_after_merge"], 1);
+    assert_eq!(platform(psutil, "windows amd64")["wheels_after_merge"], 2);
+    assert_eq!(psutil["wheels_after_merge"], 3);
+    let texts: Vec<&str> =
+        psutil["merge_refused"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["METADATA differs: `--metadata-from` would merge 2 -> 1"]);
+    assert_eq!(release(&doc, "abi3_abi3t_universal", "0.2")["wheels_after_merge"], 2);
+    assert_eq!(release(&doc, "psutil", "7.1.1")["wheels_after_merge"], 1);
+    // Newest releases: psutil 7.1.2 5 -> 3, the demo 2 -> 2, cryptography and purely 1 -> 1.
+    assert_eq!((doc["summary"]["wheels"].as_u64(), doc["summary"]["wheels_after_merge"].as_u64()), (Some(9), Some(7)));
+}
+
+/// A folder of symbolic links to wheels, and folders reached through links, are walked;
+/// a link back to an ancestor does not loop; a dangling link named like a wheel is reported.
+#[cfg(unix)]
+#[test]
+fn ok_symbolic_links_are_followed_without_loops() {
+    use std::os::unix::fs::symlink;
+    let base = scratch("survey-symlinks");
+    let links = base.join("links");
+    std::fs::create_dir_all(&links).unwrap();
+    for w in sample_wheels() {
+        symlink(&w, links.join(w.file_name().unwrap())).unwrap();
+    }
+    let (code, json, err) = survey(&["--json", &links.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["summary"]["wheels"], 14);
+    let plan = merge_plan(&[&links.to_string_lossy()]);
+    assert_eq!(plan["summary"]["inputs"], 14);
+
+    // tree/real holds one wheel and a link back to tree; tree/up links to tree itself;
+    // tree/samples links to the samples directory.
+    let tree = base.join("tree");
+    std::fs::create_dir_all(tree.join("real")).unwrap();
+    copy_sample("orjson", &tree.join("real"));
+    symlink(&tree, tree.join("real").join("loop")).unwrap();
+    symlink(&tree, tree.join("up")).unwrap();
+    symlink(root().join("samples"), tree.join("samples")).unwrap();
+    let (code, json, err) = survey(&["--json", &tree.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    // The copy of orjson is the same file name as its sample: surveyed once.
+    assert_eq!(doc["summary"]["wheels"], 14);
+    let o = run(&["inspect", &tree.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let orjson_lines = stdout(&o).lines().filter(|l| l.contains("orjson-3.11.4-") && l.ends_with(".whl")).count();
+    assert_eq!(orjson_lines, 2, "the copy and the sample, once each:\n{}", stdout(&o));
+
+    // A dangling link named like a wheel: one error naming it, exit 2.
+    let dangling = base.join("dangling");
+    std::fs::create_dir_all(&dangling).unwrap();
+    symlink(base.join("nowhere.whl"), dangling.join("gone-1.0-py3-none-any.whl")).unwrap();
+    copy_sample("cryptography", &dangling);
+    let (code, _, err) = survey(&["--json", &dangling.to_string_lossy()]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("gone-1.0-py3-none-any.whl"), "{err}");
 }

@@ -26,11 +26,10 @@ fn installers(input: &Value) -> Vec<(String, String)> {
         .iter()
         .filter(|row| row["installs"] == Value::Bool(true))
         .map(|row| {
-            let t = if row["free_threaded"] == Value::Bool(true) { "t" } else { "" };
-            (
-                format!("{}{t}", row["python"].as_str().expect("python")),
-                row["matched_tag"].as_str().expect("matched_tag").to_string(),
-            )
+            let python = row["python"].as_str().expect("python");
+            // Every report names interpreters alike: `3.14t`, with `free_threaded` beside it.
+            assert_eq!(python.ends_with('t'), row["free_threaded"] == Value::Bool(true), "{row}");
+            (python.to_string(), row["matched_tag"].as_str().expect("matched_tag").to_string())
         })
         .collect()
 }
@@ -102,7 +101,8 @@ fn ok_tag_sets_and_dead_tags() {
         "cp313.cp314-cp313t.cp314t-win_amd64",
         "cp315-abi2026-win_amd64",
     ]);
-    assert!(out.status.success());
+    // cp315t-abi3t is the only tag of its wheel: a harmful dead tag, exit 1.
+    assert_eq!(out.status.code(), Some(1));
     let inputs = doc["inputs"].as_array().expect("inputs");
 
     let got = installers(&inputs[0]);
@@ -111,6 +111,7 @@ fn ok_tag_sets_and_dead_tags() {
     assert!(installers(&inputs[1]).is_empty());
     assert_eq!(inputs[1]["dead_tags"][0]["tag"], "cp315t-abi3t-manylinux_2_28_x86_64");
     assert!(inputs[1]["dead_tags"][0]["reason"].as_str().expect("reason").starts_with("the Python tag carries a 't'"));
+    assert_eq!(inputs[1]["dead_tags"][0]["harm"], "harmful");
 
     assert_eq!(names(&installers(&inputs[2])), ["3.15", "3.15t", "3.16", "3.16t"]);
 
@@ -118,6 +119,8 @@ fn ok_tag_sets_and_dead_tags() {
     let dead: Vec<&str> =
         inputs[3]["dead_tags"].as_array().expect("dead_tags").iter().map(|d| d["tag"].as_str().expect("tag")).collect();
     assert_eq!(dead, ["cp313-cp314t-win_amd64", "cp314-cp313t-win_amd64"]);
+    assert!(inputs[3]["dead_tags"].as_array().expect("dead_tags").iter().all(|d| d["harm"] == "harmless"));
+    assert_eq!(inputs[4]["dead_tags"][0]["harm"], "prototype");
 
     // abi2026: nothing today; every 3.15+ build under the PEP 809 prototype.
     assert!(installers(&inputs[4]).is_empty());
@@ -126,15 +129,21 @@ fn ok_tag_sets_and_dead_tags() {
         .expect("interpreters")
         .iter()
         .filter(|r| r["installs_pep809"] == Value::Bool(true))
-        .map(|r| {
-            format!(
-                "{}{}",
-                r["python"].as_str().expect("python"),
-                if r["free_threaded"] == Value::Bool(true) { "t" } else { "" }
-            )
-        })
+        .map(|r| r["python"].as_str().expect("python").to_string())
         .collect();
     assert_eq!(pep809, ["3.15", "3.15t", "3.16", "3.16t"]);
+
+    // Harmless dead tags alone do not fail; PyPy tags are another implementation, not dead.
+    let (doc, out) = json(&["cp313.cp314-cp313t.cp314t-win_amd64", "pp311-pypy311_pp73-manylinux_2_17_x86_64"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(doc["inputs"][1]["dead_tags"], Value::Array(vec![]));
+    assert_eq!(doc["inputs"][1]["not_cpython"][0], "pp311-pypy311_pp73-manylinux_2_17_x86_64");
+    let human =
+        String::from_utf8_lossy(&uniabi(&["tags", "pp311-pypy311_pp73-manylinux_2_17_x86_64"]).stdout).into_owned();
+    assert!(
+        human.contains("  not CPython (another implementation; not judged): pp311-pypy311_pp73-manylinux_2_17_x86_64"),
+        "{human}"
+    );
 }
 
 #[test]
@@ -152,6 +161,9 @@ fn err_unparsable_input_is_reported_with_the_others() {
         "'cp3x-abi3-any' is not a valid wheel tag: 'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
     );
     assert_eq!(installers(&doc["inputs"][1]).len(), 11);
+    // The error is said once, on stderr; stdout marks the input unreadable.
+    let human = uniabi(&["tags", "cp3x-abi3-any"]);
+    assert_eq!(String::from_utf8_lossy(&human.stdout), "cp3x-abi3-any\n  unreadable\n");
 
     let out = uniabi(&["tags", "foo-1.0-py3-none.whl"]);
     assert_eq!(out.status.code(), Some(2));

@@ -104,7 +104,7 @@ impl AbiInfo {
     /// A `PY_VERSION_HEX`-style version as `3.15.0b2`, or `any` for 0 ("skip the check").
     pub fn version_text(hex: u32) -> String {
         if hex == 0 {
-            return "any".to_string();
+            return "not recorded (0: skip the check)".to_string();
         }
         let (major, minor, micro) = (hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
         let level = match (hex >> 4) & 0xf {

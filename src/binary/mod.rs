@@ -157,7 +157,12 @@ impl Slice {
             .iter()
             .filter(|i| match &i.library {
                 Some(lib) => is_python_dll(lib),
-                None => i.name.starts_with("Py") || i.name.starts_with("_Py"),
+                // PyPy's C API (`PyPyErr_SetString`, `_PyPy_Dealloc`) is not CPython's.
+                None => {
+                    (i.name.starts_with("Py") || i.name.starts_with("_Py"))
+                        && !i.name.starts_with("PyPy")
+                        && !i.name.starts_with("_PyPy")
+                }
             })
             .map(|i| i.name.as_str())
             .collect();

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::analysis;
-use crate::check::{AbiChoice, Checker, InputCheck, Severity};
+use crate::check::{self, AbiChoice, Checker, Code, InputCheck, Severity, Verdict};
 use crate::output;
 
 /// Output formats of `check`.
@@ -51,10 +51,11 @@ pub struct Report {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: args.abi };
-    let inputs: Vec<InputCheck> =
+    let mut inputs: Vec<InputCheck> =
         analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
+    check::relate(&mut inputs);
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");
@@ -67,9 +68,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         OutputFormat::Json => output::json(out, &report),
         OutputFormat::Sarif => output::json(out, &sarif(&report)),
     })?;
-    let level = if report.inputs.iter().any(|i| i.verdict == "error") {
+    let level = if report.inputs.iter().any(|i| i.verdict == Verdict::Error) {
         EXIT_ERROR
-    } else if report.inputs.iter().any(|i| i.verdict == "fail") {
+    } else if report.inputs.iter().any(|i| i.verdict == Verdict::Fail) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -82,11 +83,20 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
     let mut counts = [0usize; 3];
     for input in &report.inputs {
         let claims = if input.claims.is_empty() { "nothing".to_string() } else { input.claims.join(", ") };
-        writeln!(out, "{}: {} (claims {claims})", input.path, input.verdict)?;
+        match &input.asked {
+            Some(asked) => writeln!(
+                out,
+                "{}: {} (judged as {asked}, asked; {} claims {claims})",
+                input.path,
+                input.verdict,
+                if input.path.ends_with(".whl") { "the wheel" } else { "the file" }
+            )?,
+            None => writeln!(out, "{}: {} (claims {claims})", input.path, input.verdict)?,
+        }
         counts[match input.verdict {
-            "pass" => 0,
-            "fail" => 1,
-            _ => 2,
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Error => 2,
         }] += 1;
         for f in input.findings.iter().filter(|f| verbose || f.severity != Severity::Info) {
             let member = f.member.as_deref().map(|m| format!(" {m}:")).unwrap_or_default();
@@ -109,7 +119,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
 
 /// A SARIF 2.1.0 log for code-scanning upload: one result per finding.
 pub fn sarif(report: &Report) -> serde_json::Value {
-    let mut rules: Vec<&str> = report.inputs.iter().flat_map(|i| i.findings.iter().map(|f| f.code)).collect();
+    let mut rules: Vec<Code> = report.inputs.iter().flat_map(|i| i.findings.iter().map(|f| f.code)).collect();
     rules.sort_unstable();
     rules.dedup();
     let results: Vec<serde_json::Value> = report
@@ -146,7 +156,10 @@ pub fn sarif(report: &Report) -> serde_json::Value {
             "tool": {"driver": {
                 "name": "uniabi",
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|r| serde_json::json!({"id": r})).collect::<Vec<_>>(),
+                "rules": rules
+                    .iter()
+                    .map(|r| serde_json::json!({"id": r, "shortDescription": {"text": r.doc()}}))
+                    .collect::<Vec<_>>(),
             }},
             "results": results,
         }],

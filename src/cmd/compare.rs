@@ -85,7 +85,7 @@ fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
         plural(t.wheel_count, "wheel"),
         if t.wheel_count == 1 { "serves" } else { "serve" },
         plural(t.interpreter_count, "interpreter"),
-        list(&t.serves)
+        output::interpreter_list(&t.serves)
     )?;
     for w in &t.wheels {
         writeln!(out, "    {}", w.input)?;
@@ -93,7 +93,7 @@ fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
             writeln!(out, "      Tag: {tag}")?;
         }
         writeln!(out, "      Extensions: {}", list(&w.extensions))?;
-        writeln!(out, "      Serves: {}", list(&w.serves))?;
+        writeln!(out, "      Serves: {}", output::interpreter_list(&w.serves))?;
     }
     Ok(())
 }
@@ -127,7 +127,7 @@ fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<
         writeln!(out, "    Windows DLL: {}", dll.display())?;
     }
     writeln!(out, "    Minimum Python: {}", plan.min_python)?;
-    writeln!(out, "    Serves: {}", list(&plan.serves))?;
+    writeln!(out, "    Serves: {}", output::interpreter_list(&plan.serves))?;
     if !plan.uncovered.is_empty() {
         writeln!(out, "    Cannot serve (the inputs serve them today): {}", list(&plan.uncovered))?;
     }

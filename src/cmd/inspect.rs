@@ -185,7 +185,7 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &m
         let dll = s.python_library.as_deref().map(|d| format!(", links {d}")).unwrap_or_default();
         writeln!(
             out,
-            "    {}: {} CPython import{} of {}, hooks {hooks}{dll}",
+            "    {}: {} CPython import{} of {} imported symbols, hooks {hooks}{dll}",
             s.arch,
             s.python_imports.len(),
             plural(s.python_imports.len()),

@@ -2,14 +2,14 @@
 //! one wheel per (project, version, build, platform tags) group.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::check::{AbiChoice, Checker};
-use crate::merge::{self, Context, MergeInput, OutputPlan, Refusal, Scheme};
+use crate::merge::{self, Context, Counts, MergeInput, OutputPlan, Refusal, Scheme, Unchanged};
 use crate::output;
 use crate::wheel::Limits;
 
@@ -34,7 +34,7 @@ pub struct Args {
 /// The options `merge` and `split` share: where and how they write.
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
-    /// The directory the wheels are written to (created if missing).
+    /// The directory the wheels are written to (created if missing, and only when a wheel is written).
     #[arg(short, long = "outdir", value_name = "OUTDIR")]
     pub outdir: PathBuf,
     /// Print the plan and write nothing.
@@ -60,7 +60,11 @@ pub struct Report {
     pub dry_run: bool,
     pub outputs: Vec<OutputPlan>,
     pub refused: Vec<Refusal>,
+    /// Inputs left as they are: their group's one output would be the input itself.
+    pub unchanged: Vec<Unchanged>,
     pub notes: Vec<String>,
+    /// How many outputs were planned and written, groups refused, inputs unchanged.
+    pub summary: Counts,
     /// Unreadable or corrupt inputs, unwritable outputs, and outputs that failed their check after writing.
     pub errors: Vec<String>,
 }
@@ -81,7 +85,6 @@ fn metadata_source(inputs: &[MergeInput], wanted: &str) -> Result<String, CmdErr
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
 pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
-    let (outdir, dry_run) = (&out.outdir, out.dry_run);
     let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
@@ -90,14 +93,13 @@ pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeI
     if inputs.is_empty() {
         return Err(vec!["no input wheels".to_string()]);
     }
-    if !dry_run && let Err(e) = std::fs::create_dir_all(outdir) {
-        return Err(vec![format!("{}: cannot create the output directory: {e}", outdir.display())]);
-    }
     Ok((inputs, limits))
 }
 
 /// Write every planned output (after checking none would overwrite anything),
 /// recording each outcome; returns the errors and whether a check failed.
+/// The output directory is created here, and removed again (with the parents
+/// this created) when no wheel was written into it.
 pub(crate) fn write_all(
     outputs: &mut [OutputPlan],
     inputs: &[MergeInput],
@@ -109,6 +111,10 @@ pub(crate) fn write_all(
     if !errors.is_empty() {
         return (errors, false);
     }
+    let created = match create_dir(&ctx.outdir) {
+        Ok(c) => c,
+        Err(e) => return (vec![format!("{}: cannot create the output directory: {e}", ctx.outdir.display())], false),
+    };
     let mut errors = Vec::new();
     let mut failed = false;
     for o in outputs.iter_mut() {
@@ -121,7 +127,27 @@ pub(crate) fn write_all(
             Err(e) => errors.push(super::chain(&e)),
         }
     }
+    if outputs.iter().all(|o| o.written.is_none()) {
+        for dir in created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
     (errors, failed)
+}
+
+/// Create `dir` and its missing parents; returns the directories created, deepest first.
+fn create_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut next = Some(dir);
+    while let Some(d) = next {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        next = d.parent();
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(missing)
 }
 
 /// Run `uniabi merge`.
@@ -141,7 +167,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         dry_run: args.out.dry_run,
         outputs: plan.outputs,
         refused: plan.refused,
+        unchanged: plan.unchanged,
         notes: plan.notes,
+        summary: Counts::default(),
         errors: Vec::new(),
     };
     let level = finish(&mut report, &inputs, args.out.force, &ctx);
@@ -149,34 +177,35 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     Ok(super::exit(level))
 }
 
-/// Write (unless refused or a dry run), report errors on stderr, and return the exit level.
+/// Refuse groups whose output would replace an input, write every other planned
+/// output (unless a dry run), report refusals and errors on stderr, fill in the
+/// summary, and return the exit level: 1 when a group was refused or an output
+/// failed its check, 2 when an output could not be written (then none is).
 pub(crate) fn finish(report: &mut Report, inputs: &[MergeInput], force: bool, ctx: &Context) -> u8 {
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    merge::refuse_overwrites(&mut report.outputs, &mut report.refused, &paths);
     for r in &report.refused {
         for line in refusal_lines(r) {
             eprintln!("uniabi: error: {line}");
         }
     }
-    if !report.refused.is_empty() {
-        if !report.outputs.is_empty() && !report.dry_run {
-            report.notes.push("nothing was written, because a group was refused".to_string());
+    let mut level = if report.refused.is_empty() { EXIT_OK } else { EXIT_FINDINGS };
+    if !report.dry_run && !report.outputs.is_empty() {
+        let (errors, failed) = write_all(&mut report.outputs, inputs, force, ctx);
+        for e in &errors {
+            eprintln!("uniabi: error: {e}");
         }
-        return EXIT_FINDINGS;
+        let written = if failed {
+            EXIT_FINDINGS
+        } else if !errors.is_empty() {
+            EXIT_ERROR
+        } else {
+            EXIT_OK
+        };
+        level = level.max(written);
+        report.errors = errors;
     }
-    if report.dry_run {
-        return EXIT_OK;
-    }
-    let (errors, failed) = write_all(&mut report.outputs, inputs, force, ctx);
-    for e in &errors {
-        eprintln!("uniabi: error: {e}");
-    }
-    let level = if failed {
-        EXIT_FINDINGS
-    } else if !errors.is_empty() {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    };
-    report.errors = errors;
+    report.summary = Counts::of(inputs.len(), &report.outputs, &report.refused, &report.unchanged);
     level
 }
 
@@ -191,7 +220,16 @@ pub(crate) fn finish_with_errors(
         eprintln!("uniabi: error: {e}");
     }
     if json {
-        let report = Report { schema, dry_run, outputs: Vec::new(), refused: Vec::new(), notes: Vec::new(), errors };
+        let report = Report {
+            schema,
+            dry_run,
+            outputs: Vec::new(),
+            refused: Vec::new(),
+            unchanged: Vec::new(),
+            notes: Vec::new(),
+            summary: Counts::default(),
+            errors,
+        };
         output::to_stdout(|out| output::json(out, &report))?;
     }
     Ok(super::exit(EXIT_ERROR))
@@ -248,7 +286,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(out, "  {:<10}{}", "output", o.path)?;
         rows(out, "inputs", &o.inputs)?;
         rows(out, "tags", &o.tags)?;
-        writeln!(out, "  {:<10}{}", "admits", merge_list(&o.admitted))?;
+        writeln!(out, "  {:<10}{}", "admits", crate::output::interpreter_list(&o.admitted))?;
         let binaries: Vec<String> = o
             .binaries()
             .map(|m| {
@@ -293,6 +331,11 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             None => writeln!(out, "  {:<10}{verdict} (planned; not written)", "verify")?,
         }
     }
+    for u in &report.unchanged {
+        writeln!(out, "{}: unchanged", u.group)?;
+        writeln!(out, "  {:<10}{}", "input", u.input)?;
+        writeln!(out, "  {:<10}{}", "reason", u.reason)?;
+    }
     for r in &report.refused {
         writeln!(out, "{}: REFUSED ({})", r.group, r.scheme)?;
         rows(out, "inputs", &r.inputs)?;
@@ -325,15 +368,36 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for n in &report.notes {
         writeln!(out, "note: {n}")?;
     }
-    let written = report.outputs.iter().filter(|o| o.written.is_some()).count();
-    writeln!(
-        out,
-        "{} output{} planned, {} written, {} refused",
-        report.outputs.len(),
-        if report.outputs.len() == 1 { "" } else { "s" },
-        written,
-        report.refused.len()
-    )
+    writeln!(out, "{}", summary_line(&report.summary, report.dry_run, report.errors.len()))
+}
+
+/// `2 outputs planned, 2 written, 1 group refused (3 inputs kept as they are), 4 inputs unchanged: 11 wheels -> 9`
+/// (the part in brackets only when a group was refused).
+pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let kept = match c.refused_inputs {
+        0 => String::new(),
+        1 => " (1 input kept as it is)".to_string(),
+        n => format!(" ({n} inputs kept as they are)"),
+    };
+    let mut line = format!(
+        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged: {} wheel{} -> {}",
+        c.planned,
+        s(c.planned),
+        c.written,
+        if dry_run { " (dry run)" } else { "" },
+        c.refused,
+        s(c.refused),
+        c.unchanged,
+        s(c.unchanged),
+        c.inputs,
+        s(c.inputs),
+        c.wheels_after
+    );
+    if errors > 0 {
+        line.push_str(&format!("; {errors} error{}", s(errors)));
+    }
+    line
 }
 
 fn merge_list(items: &[String]) -> String {
@@ -342,4 +406,33 @@ fn merge_list(items: &[String]) -> String {
 
 fn file_name(path: &str) -> &str {
     crate::naming::base_name(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_summary_line_counts_and_plurals() {
+        let c = Counts {
+            inputs: 14,
+            planned: 1,
+            written: 1,
+            refused: 3,
+            refused_inputs: 6,
+            unchanged: 5,
+            wheels_after: 12,
+        };
+        assert_eq!(
+            summary_line(&c, false, 0),
+            "1 output planned, 1 written, 3 groups refused (6 inputs kept as they are), 5 inputs unchanged: 14 wheels -> 12"
+        );
+        let one =
+            Counts { inputs: 1, planned: 0, written: 0, refused: 1, refused_inputs: 1, unchanged: 0, wheels_after: 1 };
+        assert_eq!(
+            summary_line(&one, true, 2),
+            "0 outputs planned, 0 written (dry run), 1 group refused (1 input kept as it is), 0 inputs unchanged: \
+             1 wheel -> 1; 2 errors"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{CmdError, EXIT_FINDINGS, EXIT_OK};
+use crate::check::Verdict;
 use crate::output;
 use crate::retag::{self, Outcome};
 use crate::wheel::Limits;
@@ -70,7 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
         },
     )?;
-    Ok(super::exit(if report.outcome.verdict == "pass" { EXIT_OK } else { EXIT_FINDINGS }))
+    Ok(super::exit(if report.outcome.verdict == Verdict::Pass { EXIT_OK } else { EXIT_FINDINGS }))
 }
 
 /// Interpreters in `a` and not in `b`.
@@ -107,16 +108,16 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         o.verdict_before,
         if j.verify.ok() { "ok" } else { "FAILS" }
     )?;
-    if o.verdict != "pass" || verbose {
+    if o.verdict != Verdict::Pass || verbose {
         let checked = super::check::Report { schema: "uniabi/check/1", inputs: vec![j.check.clone()] };
         super::check::print_human(out, &checked, verbose)?;
     }
-    if j.check.verdict == "pass" {
+    if j.check.verdict == Verdict::Pass {
         for r in j.verify.failures() {
             writeln!(out, "  error unloadable: {} ({}): {}", r.python, r.module, r.problem.as_deref().unwrap_or(""))?;
         }
     }
-    let verdict = match (o.verdict == "pass", report.dry_run, o.written) {
+    let verdict = match (o.verdict == Verdict::Pass, report.dry_run, o.written) {
         (true, true, _) => format!("would write {}: the binaries support the new tags", o.filename),
         (true, false, true) => format!("wrote {}", o.output),
         (true, false, false) => format!("not written: {}", o.output),

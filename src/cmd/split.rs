@@ -40,7 +40,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         dry_run: args.out.dry_run,
         outputs: Vec::new(),
         refused: Vec::new(),
+        unchanged: Vec::new(),
         notes: Vec::new(),
+        summary: merge::Counts::default(),
         errors: Vec::new(),
     };
     match merge::plan_split(&inputs[0], &ctx) {

@@ -1,4 +1,4 @@
-//! `uniabi survey PATH... [--json | --csv]`: one row per project release over
+//! `uniabi survey PATH... [--json | --csv] [--html FILE]`: one row per project release over
 //! directories of wheels, then a summary over each project's newest release.
 
 use std::io::{self, IsTerminal, Write};
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
 use crate::output;
-use crate::survey::{self, Qualification, Release, Report};
+use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
 const PROGRESS_ABOVE: usize = 20;
@@ -23,6 +23,9 @@ pub struct Args {
     /// Print CSV: a header, then one row per release.
     #[arg(long)]
     pub csv: bool,
+    /// Also write the report as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub specs: super::SpecsArgs,
 }
@@ -31,6 +34,9 @@ pub struct Args {
 /// (the others are still surveyed).
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
+    if let Some(path) = &args.html {
+        survey::html::check_target(path).map_err(|e| CmdError::new(super::chain(&e)))?;
+    }
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let interactive = io::stderr().is_terminal();
     let progress = |done: usize, total: usize, input: &str| {
@@ -46,6 +52,16 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let report = survey::survey(&args.input.paths, &checker, args.input.limits(), &progress);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
+    }
+    if let Some(path) = &args.html {
+        let origin = survey::html::Origin {
+            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
+            version: env!("CARGO_PKG_VERSION"),
+            manifests: specs.sources(),
+            date: survey::html::source_date(),
+        };
+        let page = survey::html::render(&report, &specs, &origin);
+        survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {
         if args.json {
@@ -132,6 +148,9 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 survey::compact(&p.serves)
             )?;
         }
+        for m in &r.merge_refused {
+            writeln!(out, "    merge refuses {}: {}", refused_group(m), m.text)?;
+        }
         for n in &r.notes {
             writeln!(out, "    note: {n}")?;
         }
@@ -163,12 +182,17 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge --scheme auto`. Blocker counts: binaries per release, projects in the summary."
+        "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge` with its defaults (its own plan). Blocker counts: binaries per release, projects in the summary."
     )?;
     if !report.errors.is_empty() {
         writeln!(out, "{} input{} unreadable", report.errors.len(), if report.errors.len() == 1 { "" } else { "s" })?;
     }
     Ok(())
+}
+
+/// `linux x86_64 (3 wheels)`.
+fn refused_group(m: &MergeRefusal) -> String {
+    format!("{} ({} wheel{})", m.platform, m.inputs.len(), if m.inputs.len() == 1 { "" } else { "s" })
 }
 
 /// One CSV field, quoted when it holds a comma, a quote or a line break.
@@ -181,7 +205,8 @@ pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "name,version,wheels,wheels_after_merge,free_threaded,free_threaded_via,pure,pep803,pep809,\
-         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves"
+         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves,\
+         merge_refused"
     )?;
     for r in &report.projects {
         let platforms: Vec<String> =
@@ -204,6 +229,7 @@ pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             codes(&r.pep809),
             platforms.join("; "),
             serves.join("; "),
+            r.merge_refused.iter().map(|m| format!("{}: {}", refused_group(m), m.text)).collect::<Vec<_>>().join("; "),
         ];
         writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
     }

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use crate::cmd::{self, CmdError};
 use crate::output;
-use crate::tags::{self, DeadTag, Interpreter, Tag, TagError, TagSet, WheelFilename};
-use crate::version::PyVersion;
+use crate::tags::{self, DeadTag, Harm, Interpreter, Tag, TagError, TagSet, WheelFilename};
 
 /// Arguments of `uniabi tags`.
 #[derive(Debug, clap::Args)]
@@ -49,8 +48,10 @@ pub struct InputReport {
     pub tags: Vec<Tag>,
     /// One row per interpreter of [`tags::interpreters`].
     pub interpreters: Vec<InterpreterRow>,
-    /// Tags no CPython installer accepts.
+    /// CPython tags no CPython installer accepts, with their harm.
     pub dead_tags: Vec<DeadTag>,
+    /// Tags of other implementations (PyPy, GraalPy): not judged.
+    pub not_cpython: Vec<Tag>,
     /// Why the input could not be parsed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -59,8 +60,8 @@ pub struct InputReport {
 /// Whether one interpreter installs the input.
 #[derive(Debug, Serialize)]
 pub struct InterpreterRow {
-    /// `3.14`.
-    pub python: PyVersion,
+    /// The interpreter, as every report names it: `3.14`, `3.14t`.
+    pub python: String,
     /// Whether this is the free-threaded build.
     pub free_threaded: bool,
     /// Whether an installer (packaging 26.1+) accepts some tag.
@@ -91,7 +92,7 @@ pub fn report_input(input: &str) -> Result<InputReport, TagError> {
             let matched_tag = interp.matched_tag(&set);
             let matched_tag_pep809 = interp.matched_tag_pep809(&set);
             InterpreterRow {
-                python: interp.version,
+                python: interp.to_string(),
                 free_threaded: interp.free_threaded,
                 installs: matched_tag.is_some(),
                 matched_tag,
@@ -106,6 +107,7 @@ pub fn report_input(input: &str) -> Result<InputReport, TagError> {
         tags: set.expand(),
         interpreters,
         dead_tags: tags::dead_tags(&set),
+        not_cpython: tags::other_implementation_tags(&set),
         error: None,
     })
 }
@@ -127,10 +129,14 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
                     tags: Vec::new(),
                     interpreters: Vec::new(),
                     dead_tags: Vec::new(),
+                    not_cpython: Vec::new(),
                     error: Some(message),
                 });
             }
         }
+    }
+    if level == cmd::EXIT_OK && inputs.iter().any(|r| r.dead_tags.iter().any(|d| d.harm == Harm::Harmful)) {
+        level = cmd::EXIT_FINDINGS;
     }
     let report = Report { schema: SCHEMA, inputs };
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { human(out, &report) })?;
@@ -149,8 +155,9 @@ pub fn human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(out)?;
         }
         writeln!(out, "{}", r.input)?;
-        if let Some(e) = &r.error {
-            writeln!(out, "  error: {e}")?;
+        if r.error.is_some() {
+            // Said once, on stderr.
+            writeln!(out, "  unreadable")?;
             continue;
         }
         let tags: Vec<String> = r.tags.iter().map(Tag::to_string).collect();
@@ -159,9 +166,8 @@ pub fn human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             .interpreters
             .iter()
             .map(|row| {
-                let t = if row.free_threaded { "t" } else { "" };
                 [
-                    format!("{}{t}", row.python),
+                    row.python.clone(),
                     if row.installs { "yes" } else { "no" }.to_string(),
                     pair(row.matched_tag.as_ref()),
                     pair(row.matched_tag_pep809.as_ref()),
@@ -189,7 +195,16 @@ pub fn human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             )?;
         }
         for d in &r.dead_tags {
-            writeln!(out, "  dead: {}: {}", d.tag, d.reason)?;
+            let harm = match d.harm {
+                Harm::Harmful => "harmful: the only tag for that ABI, so that build never installs",
+                Harm::Harmless => "harmless: a live tag of the same ABI serves that build",
+                Harm::Prototype => "PEP 809 prototype",
+            };
+            writeln!(out, "  dead: {}: {} ({harm})", d.tag, d.reason)?;
+        }
+        if !r.not_cpython.is_empty() {
+            let foreign: Vec<String> = r.not_cpython.iter().map(Tag::to_string).collect();
+            writeln!(out, "  not CPython (another implementation; not judged): {}", foreign.join(", "))?;
         }
     }
     Ok(())

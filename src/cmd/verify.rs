@@ -66,7 +66,9 @@ pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bo
         return WheelVerification { path, error: Some(error), ok: false, verification: None };
     }
     let Some(set) = installer_tags(a) else {
-        let error = format!("{path}: not a wheel; verify reads a wheel's tags");
+        let error = format!(
+            "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
+        );
         return WheelVerification { path, error: Some(error), ok: false, verification: None };
     };
     let v = verify::verify(&set, &a.binaries, specs, table, pep809);
@@ -105,12 +107,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             continue;
         };
         let verdict = if input.ok { "ok" } else { "FAILS" };
-        writeln!(
-            out,
-            "{}: {verdict}; tags admit {}",
-            input.path,
-            if v.admitted.is_empty() { "no interpreter".to_string() } else { v.admitted.join(", ") }
-        )?;
+        writeln!(out, "{}: {verdict}; tags admit {}", input.path, output::interpreter_list(&v.admitted))?;
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {

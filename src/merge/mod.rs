@@ -12,6 +12,11 @@
 //! - **auto**: pep803 where a binary qualifies (plus a companion fat wheel for
 //!   the interpreters it cannot serve), else fat.
 //!
+//! Groups are independent: a refused group keeps its inputs and the others
+//! are still written; a group of one wheel whose output would be that wheel
+//! again is left unchanged ([`Unchanged`]); [`forecast`] is the count of
+//! wheels after a merge with the defaults, which `survey` reports.
+//!
 //! `split` writes one wheel per (Python tag, ABI tag) of a merged wheel, with
 //! the binaries the interpreters of that tag load.
 //!
@@ -19,10 +24,12 @@
 //! [`plan_split`]); [`write_output`] then writes each planned wheel through
 //! [`crate::wheel_writer::OutputWheel`]: members are copied raw with their
 //! verified RECORD rows, WHEEL and RECORD are written afresh, and the complete
-//! temporary file is reopened, its RECORD and import resolution verified,
-//! before it is moved into place.
+//! temporary file is reopened, its RECORD listing and `Tag:` lines checked and
+//! the wheel judged by `check` (`judge`), before it is moved into place.
 
 mod input;
+mod judge;
+mod outcome;
 mod plan;
 mod split;
 mod write;
@@ -34,6 +41,7 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 pub use input::{MergeInput, load_inputs};
+pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
 pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
 pub use split::plan_split;
 pub use write::{WriteOutcome, check_outputs, write_output};

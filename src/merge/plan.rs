@@ -87,15 +87,17 @@ pub struct OutputPlan {
     #[serde(skip)]
     pub(crate) file: PathBuf,
     #[serde(skip)]
-    pub(crate) set: TagSet,
-    #[serde(skip)]
     pub(crate) dist_info: String,
     #[serde(skip)]
     pub(crate) root_is_purelib: bool,
     #[serde(skip)]
     pub(crate) build: Option<String>,
+    /// The extension binaries, as analysed in the inputs (renamed where the plan renames).
     #[serde(skip)]
-    pub(crate) pep809: bool,
+    pub(crate) binaries: Vec<AnalysedBinary>,
+    /// The project and version, as in the inputs' file names.
+    #[serde(skip)]
+    pub(crate) project: (String, String),
 }
 
 impl OutputPlan {
@@ -136,6 +138,8 @@ pub struct Refusal {
 pub struct MergePlan {
     pub outputs: Vec<OutputPlan>,
     pub refused: Vec<Refusal>,
+    /// Inputs whose group's one output would be the input itself: not copied.
+    pub unchanged: Vec<super::Unchanged>,
     /// Facts about the grouping (platform tag sets that differ, and so on).
     pub notes: Vec<String>,
 }
@@ -422,6 +426,7 @@ pub(crate) fn output(
         .map(|i| i.to_string())
         .filter(|i| before.contains(i) && !verification.admitted.contains(i))
         .collect();
+    let binaries = planned_binaries(group, &members);
     let uncovered_inputs = group
         .inputs
         .iter()
@@ -445,15 +450,15 @@ pub(crate) fn output(
         input_size: group.inputs.iter().map(|i| i.size).sum(),
         written: None,
         file,
-        set,
         dist_info,
         root_is_purelib,
         build: group.build.clone(),
-        pep809,
+        binaries,
+        project: (group.name.clone(), group.version.clone()),
     }
 }
 
-fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Refusal {
+pub(crate) fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Refusal {
     Refusal {
         group: group.label.clone(),
         scheme,
@@ -502,7 +507,8 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
         r.failures = failures(&v);
         return Err(Box::new(r));
     }
-    let mut tags: Vec<String> = union.iter().map(|t| t.to_string()).collect();
+    // WHEEL lists the full expansion of the file name, as the binary distribution format wants.
+    let mut tags: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
     tags.sort();
     let mut out = output(group, scheme, set.clone(), tags, members, dropped, &v, dist_info, purelib, false, ctx);
     let extra: Vec<Tag> = set.expand().into_iter().filter(|t| !union.contains(t)).collect();
@@ -518,7 +524,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             pairs.join(", "),
         ));
     }
-    Ok(out)
+    super::judge::judged(out, group, ctx)
 }
 
 /// The universal wheel of a group under `proposal`.
@@ -602,14 +608,14 @@ pub(crate) fn plan_universal(
             out.uncovered_inputs.join(", ")
         ));
     }
-    Ok(out)
+    super::judge::judged(out, group, ctx)
 }
 
 /// Plan the merge of `inputs` under `scheme`. `metadata_from` names (by file
 /// name) the input whose `.dist-info` wins where inputs disagree.
 pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&str>, ctx: &Context) -> MergePlan {
     let (groups, notes) = groups(inputs);
-    let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), notes };
+    let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), unchanged: Vec::new(), notes };
     for group in &groups {
         match scheme {
             Scheme::Fat => push(&mut plan, plan_fat(group, metadata_from, ctx)),
@@ -674,6 +680,8 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
                                 universal.filename(),
                                 r.reason
                             );
+                            // The whole group stays as it is, not only the companion's inputs.
+                            r.inputs = group.inputs.iter().map(|i| i.display.clone()).collect();
                             plan.refused.push(*r);
                         }
                     }
@@ -688,6 +696,7 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
             },
         }
     }
+    super::outcome::settle_unchanged(&mut plan, inputs);
     plan
 }
 

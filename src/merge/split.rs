@@ -26,14 +26,33 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
     };
     let mut outputs = Vec::new();
     let mut notes = Vec::new();
-    for tags in by_pair.values() {
-        let set = TagSet::compress(tags);
-        let pep809 = set.abi.contains(&AbiTag::ABI2026);
-        let v = verify::verify(&set, &input.analysed.binaries, ctx.checker.specs, ctx.checker.table, pep809);
+    let resolved: Vec<(TagSet, bool, verify::Verification)> = by_pair
+        .values()
+        .map(|tags| {
+            let set = TagSet::compress(tags);
+            let pep809 = set.abi.contains(&AbiTag::ABI2026);
+            let v = verify::verify(&set, &input.analysed.binaries, ctx.checker.specs, ctx.checker.table, pep809);
+            (set, pep809, v)
+        })
+        .collect();
+    for (n, (set, pep809, v)) in resolved.iter().enumerate() {
+        let pep809 = *pep809;
         if v.admitted.is_empty() {
             notes.push(format!("{set} admits no interpreter; no wheel is written for it"));
             continue;
         }
+        // A pair whose interpreters another pair already serves (`cp313-abi3` beside
+        // `cp36-abi3`, a by-product of the compressed name) gets no wheel of its own.
+        let covered_by = resolved.iter().enumerate().find(|(m, (_, _, other))| {
+            *m != n
+                && v.admitted.iter().all(|i| other.admitted.contains(i))
+                && (other.admitted.len() > v.admitted.len() || *m < n)
+        });
+        if let Some((_, (other, _, _))) = covered_by {
+            notes.push(format!("{set} admits only interpreters {other} already serves; no wheel is written for it"));
+            continue;
+        }
+        let set = set.clone();
         let fails: Vec<String> = v
             .failures()
             .map(|r| format!("{} ({}): {}", r.python, r.module, r.problem.as_deref().unwrap_or("fails")))
@@ -62,7 +81,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
             None,
             ctx,
         );
-        let mut lines: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        let mut lines: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
         lines.sort();
         let mut out = plan::output(
             &group,
@@ -71,7 +90,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
             lines,
             members,
             dropped,
-            &v,
+            v,
             input.dist_info.clone(),
             input.root_is_purelib.unwrap_or(false),
             pep809,
@@ -80,7 +99,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         // A split output serves a part of what its input served by design.
         out.uncovered.clear();
         out.uncovered_inputs.clear();
-        outputs.push(out);
+        outputs.push(super::judge::judged(out, &group, ctx)?);
     }
     Ok((outputs, notes))
 }

@@ -1,0 +1,263 @@
+//! Binary-level judgement: one extension module against the claims it is judged
+//! by: hooks, file suffix, linked DLL, PyABIInfo record, and (per slice) its
+//! imports ([`super::symbols`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::claims::dll_kind;
+use super::{AbiChoice, Checker, Claims, Code, Finding, Severity, StableAbi};
+use crate::analysis::{AnalysedBinary, Role};
+use crate::binary::{AbiInfo, Format, PythonDll};
+use crate::naming::{self, SuffixAbi};
+
+impl Checker<'_> {
+    /// Binary-level findings for one shared object judged by `claims`.
+    pub(super) fn check_binary(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+        if b.role != Role::Extension {
+            return;
+        }
+        let finding = |code, severity, symbols, message| Finding::member(code, severity, &b.member, symbols, message);
+        let abi3t_since = StableAbi::Abi3t.since(self.specs);
+        let hooks: BTreeSet<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
+        let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("");
+        let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
+        let init = format!("PyInit_{module}");
+        let needs_init = match (claims.lowest_version(), abi3t_since) {
+            (Some(v), Some(since)) => v < since,
+            _ => true,
+        };
+        if module.is_ascii() && !module.is_empty() {
+            if !hooks.contains(init.as_str()) && !hooks.contains(format!("PyModExport_{module}").as_str()) {
+                findings.push(finding(
+                    Code::MissingHook,
+                    Severity::Error,
+                    vec![],
+                    format!("exports neither {init} nor PyModExport_{module}: `import {module}` fails; the hook must be named for the file's module"),
+                ));
+            } else if needs_init && !hooks.contains(init.as_str()) {
+                findings.push(finding(
+                    Code::MissingPyinit,
+                    Severity::Error,
+                    vec![],
+                    format!("exports no {init}, which interpreters before 3.15 need; add a PyInit_ shim or raise the wheel's Python tag to cp315"),
+                ));
+            }
+        }
+        if matches!(self.abi, AbiChoice::Auto | AbiChoice::Specific(..)) {
+            self.suffix_findings(b, claims, findings);
+        }
+        if b.format() == Format::Pe {
+            dll_findings(b, claims, findings);
+        }
+        for (abi, min) in &claims.stable {
+            let per_slice: Vec<Vec<Finding>> = b
+                .slices()
+                .iter()
+                .map(|s| super::symbols::stable_findings(self.specs, b, s, *abi, *min, has_export))
+                .collect();
+            merge_slices(b, per_slice, findings);
+        }
+        let internal: BTreeSet<String> = b
+            .slices()
+            .iter()
+            .flat_map(|s| s.python_imports())
+            .filter(|s| self.specs.internal_free_threading(s).is_some())
+            .map(str::to_string)
+            .collect();
+        if !internal.is_empty() {
+            if !claims.stable.is_empty() {
+                findings.push(finding(
+                    Code::InternalSymbol,
+                    Severity::Error,
+                    internal.into_iter().collect(),
+                    "imports CPython's internal free-threading refcount functions, which no stable ABI has: it was built as a version-specific free-threaded module; rebuild with Py_LIMITED_API / Py_TARGET_ABI3T".into(),
+                ));
+            } else if claims.any_gil() && !claims.any_free_threaded() {
+                findings.push(finding(
+                    Code::InternalSymbol,
+                    Severity::Error,
+                    internal.into_iter().collect(),
+                    format!(
+                        "imports CPython's internal free-threading refcount functions, which only free-threaded builds export: it was built for a free-threaded interpreter, not {}",
+                        claims.names().join(", ")
+                    ),
+                ));
+            }
+        }
+        if !has_export
+            && let Some(abi) =
+                [StableAbi::Abi3t, StableAbi::Abi2026].into_iter().find(|a| claims.stable.contains_key(a))
+        {
+            self.no_modexport(b, abi, module, findings);
+        }
+        self.abi_info_findings(b, claims, findings);
+    }
+
+    /// abi3t/abi2026 claimed and no `PyModExport_`: an error when the module needs a
+    /// `PyModuleDef` (imports a function that takes one), else the cffi pattern.
+    fn no_modexport(&self, b: &AnalysedBinary, abi: StableAbi, module: &str, findings: &mut Vec<Finding>) {
+        let code = if abi == StableAbi::Abi3t { Code::Abi3tNoModexport } else { Code::Abi2026NoModexport };
+        let needs_def: BTreeSet<String> = b
+            .slices()
+            .iter()
+            .flat_map(|s| s.python_imports())
+            .filter(|s| self.specs.abi3t_rule(s).is_some())
+            .map(str::to_string)
+            .collect();
+        if needs_def.is_empty() {
+            findings.push(Finding::member(
+                code,
+                Severity::Warning,
+                &b.member,
+                vec![],
+                format!("{abi} is claimed and the module exports no PyModExport_{module} hook (PEP 793), but it imports nothing that needs a PyModuleDef: its PyInit_ gets its module another way (as cffi's out-of-line modules do), which {abi} allows; exporting PyModExport_ is still PEP 803's recommendation"),
+            ));
+        } else {
+            findings.push(Finding::member(
+                code,
+                Severity::Error,
+                &b.member,
+                needs_def.into_iter().collect(),
+                format!("{abi} is claimed but the module exports no PyModExport_{module} hook (PEP 793) and imports functions that need a PyModuleDef, which {abi} modules cannot build: export the new hook"),
+            ));
+        }
+    }
+
+    fn suffix_findings(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+        let Some(abi) = b.name.as_ref().and_then(|n| n.abi) else {
+            return;
+        };
+        let claimed = match abi {
+            SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3),
+            SuffixAbi::Abi3t => claims.stable.contains_key(&StableAbi::Abi3t),
+            SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026),
+            SuffixAbi::CPython { version, free_threaded, .. } => claims.specific.contains(&(version, free_threaded)),
+        };
+        let file = naming::base_name(&b.member);
+        let what = if self.abi == AbiChoice::Auto { "the tags do not claim" } else { "is not the ABI asked for" };
+        if !claimed {
+            findings.push(Finding::member(
+                Code::SuffixNotClaimed,
+                Severity::Error,
+                &b.member,
+                vec![],
+                format!(
+                    "{file} is named for {abi}, which {what} ({}); rename it or retag the wheel (`uniabi retag`)",
+                    claims.names().join(", ")
+                ),
+            ));
+        } else if abi == SuffixAbi::Abi3 && claims.stable.contains_key(&StableAbi::Abi3t) {
+            findings.push(Finding::member(
+                Code::SuffixAbi3ForAbi3t,
+                Severity::Error,
+                &b.member,
+                vec![],
+                format!(
+                    "{file} ends in .abi3.so but abi3t is claimed: free-threaded 3.15+ never loads an .abi3.so; name an abi3t build {}.abi3t.so",
+                    b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("module")
+                ),
+            ));
+        }
+    }
+
+    fn abi_info_findings(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+        let infos: BTreeSet<_> = b.slices().iter().filter_map(|s| s.abi_info).collect();
+        if infos.len() != 1 {
+            return;
+        }
+        let Some(info) = infos.into_iter().next() else {
+            return;
+        };
+        let mut missing = Vec::new();
+        if !claims.stable.is_empty() && claims.specific.is_empty() && !info.is_stable() {
+            missing.push("stable");
+        }
+        if claims.any_gil() && !info.is_gil() {
+            missing.push("gil");
+        }
+        if claims.any_free_threaded() && !info.is_free_threaded() {
+            missing.push("free-threaded");
+        }
+        let described = format!(
+            "PyABIInfo record: flags {:#06x} ({}), built with {}, ABI {}",
+            info.flags,
+            info.flag_names(),
+            AbiInfo::version_text(info.build_version),
+            AbiInfo::version_text(info.abi_version)
+        );
+        if missing.is_empty() {
+            findings.push(Finding::member(
+                Code::AbiInfo,
+                Severity::Info,
+                &b.member,
+                vec![],
+                format!("{described}; agrees with the claims"),
+            ));
+        } else {
+            findings.push(Finding::member(
+                Code::AbiInfoMismatch,
+                Severity::Error,
+                &b.member,
+                vec![],
+                format!(
+                    "{described}; the claims are {} but the record lacks {}: the interpreter will refuse it, so fix the build macros or the tags",
+                    claims.names().join(", "),
+                    missing.join(" and ")
+                ),
+            ));
+        }
+    }
+}
+
+/// Combine the findings of a binary's slices: identical ones once; ones only
+/// some slices have say which.
+fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut Vec<Finding>) {
+    let n = per_slice.len();
+    let mut seen: BTreeMap<Finding, Vec<&str>> = BTreeMap::new();
+    for (slice, fs) in b.slices().iter().zip(per_slice) {
+        for f in fs {
+            seen.entry(f).or_default().push(slice.arch.as_str());
+        }
+    }
+    for (mut f, arches) in seen {
+        if arches.len() < n {
+            f.message = format!("[{}] {}", arches.join(", "), f.message);
+        }
+        findings.push(f);
+    }
+}
+
+fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+    let Some(kind) = dll_kind(b) else { return };
+    let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
+    let name_abi = b.name.as_ref().and_then(|n| n.abi);
+    let problem = match kind {
+        PythonDll::Abi3 if claims.stable.contains_key(&StableAbi::Abi3t) && name_abi.is_none() => Some(format!(
+            "links {dll}, the GIL build's stable ABI, but abi3t is claimed: free-threaded interpreters cannot load it; build with Py_TARGET_ABI3T so it links python3t.dll"
+        )),
+        PythonDll::Abi3 if claims.stable.contains_key(&StableAbi::Abi2026) && name_abi.is_none() => Some(format!(
+            "links {dll}, but abi2026 is claimed: the prototype's abi2026 DLL is python3t.dll (prototype choice, not specified by PEP 809)"
+        )),
+        PythonDll::Abi3t
+            if !claims.stable.contains_key(&StableAbi::Abi3t) && !claims.stable.contains_key(&StableAbi::Abi2026) =>
+        {
+            Some(format!(
+                "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before 3.15 have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp315",
+                claims.names().join(", ")
+            ))
+        }
+        PythonDll::Specific { version: v, free_threaded: ft } if !claims.specific.contains(&(v, ft)) => Some(format!(
+            "links {dll}, so it is a version-specific cp{}{} build, which the claims do not include ({}); retag the wheel cp{}-cp{}{}",
+            v.tag_digits(),
+            if ft { "t" } else { "" },
+            claims.names().join(", "),
+            v.tag_digits(),
+            v.tag_digits(),
+            if ft { "t" } else { "" }
+        )),
+        _ => None,
+    };
+    if let Some(message) = problem {
+        findings.push(Finding::member(Code::DllMismatch, Severity::Error, &b.member, vec![dll], message));
+    }
+}

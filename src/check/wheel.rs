@@ -1,0 +1,131 @@
+//! Wheel-level judgement: the tags themselves (dead, foreign, below 3.15, no
+//! free-threaded build), import resolution's failures, and the facts that
+//! relate several inputs of one release.
+
+use std::collections::BTreeMap;
+
+use super::{Claims, Code, Finding, InputCheck, Severity, StableAbi};
+use crate::specs::Specs;
+use crate::tags::{Harm, TagSet, dead_tags, other_implementation_tags};
+use crate::verify::Verification;
+
+/// Wheel-level findings from the tags alone.
+pub(super) fn tag_findings(set: &TagSet, claims: &Claims, specs: &Specs, findings: &mut Vec<Finding>) {
+    for dead in dead_tags(set) {
+        let (severity, why) = match dead.harm {
+            Harm::Harmful => {
+                (Severity::Error, "and it is the wheel's only tag for that ABI, so that build is never installed")
+            }
+            Harm::Harmless => (
+                Severity::Warning,
+                "harmless: a live tag of the same ABI serves that build (a by-product of the compressed file name)",
+            ),
+            Harm::Prototype => (Severity::Warning, "judged under the PEP 809 prototype"),
+        };
+        findings.push(Finding::wheel(
+            Code::DeadTag,
+            severity,
+            format!("no installer accepts the tag {}: {}; {why}", dead.tag, dead.reason),
+        ));
+    }
+    let foreign = other_implementation_tags(set);
+    if !foreign.is_empty() {
+        let names: Vec<String> = foreign.iter().map(|t| t.to_string()).collect();
+        findings.push(Finding::wheel(
+            Code::NotCpython,
+            Severity::Info,
+            format!(
+                "not CPython: {} for another implementation, not judged ({})",
+                if names.len() == 1 { "a tag" } else { "tags" },
+                names.join(", ")
+            ),
+        ));
+    }
+    if let Some(Some(v)) = claims.stable.get(&StableAbi::Abi3t)
+        && StableAbi::Abi3t.since(specs).is_some_and(|since| *v < since)
+    {
+        findings.push(Finding::wheel(
+            Code::Abi3tBelow315,
+            Severity::Warning,
+            format!(
+                "abi3t is claimed from {v}: installers accept it there, but CPython defines abi3t only from 3.15 (PEP 803 reserves cp3X-abi3t below cp315); make sure the binary really loads on {v}t"
+            ),
+        ));
+    }
+    if !claims.any_free_threaded() && !claims.stable.is_empty() {
+        findings.push(Finding::wheel(
+            Code::NoFreeThreaded,
+            Severity::Warning,
+            "the wheel serves no free-threaded interpreter: abi3 never loads on a free-threaded build; add an abi3t (cp315-abi3.abi3t) or version-specific cp3XYt build".into(),
+        ));
+    }
+}
+
+/// Findings from import resolution, one per (module, problem), naming the interpreters.
+pub(super) fn unloadable_findings(v: &Verification, findings: &mut Vec<Finding>) {
+    let mut grouped: BTreeMap<(Option<String>, String, String), Vec<String>> = BTreeMap::new();
+    for r in v.failures() {
+        let problem = r.problem.clone().unwrap_or_default();
+        grouped.entry((r.file.clone(), r.module.clone(), problem)).or_default().push(r.python.clone());
+    }
+    for ((file, module, problem), pythons) in grouped {
+        findings.push(Finding {
+            code: if file.is_some() { Code::Unloadable } else { Code::NoLoadableFile },
+            severity: Severity::Error,
+            member: file,
+            symbols: vec![],
+            message: format!("the tags admit {} but import of {module} fails there: {problem}", pythons.join(", ")),
+        });
+    }
+}
+
+/// What relates one checked wheel to the others of its release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sibling {
+    /// (normalized project, version).
+    pub release: (String, String),
+    /// The platform tags, sorted.
+    pub platforms: Vec<String>,
+    /// Whether some admitted free-threaded interpreter loads it.
+    pub serves_free_threaded: bool,
+}
+
+/// `no-free-threaded` across inputs: not said of a wheel when another input of
+/// the same release and platform serves free-threaded builds, and said once
+/// per release (on its first wheel, naming the platforms) otherwise.
+pub fn relate(checks: &mut [InputCheck]) {
+    let served: Vec<((String, String), Vec<String>)> = checks
+        .iter()
+        .filter_map(|c| c.sibling.as_ref())
+        .filter(|s| s.serves_free_threaded)
+        .map(|s| (s.release.clone(), s.platforms.clone()))
+        .collect();
+    let mut lacking: BTreeMap<(String, String), Vec<(usize, String)>> = BTreeMap::new();
+    for (i, c) in checks.iter_mut().enumerate() {
+        let Some(s) = c.sibling.clone() else { continue };
+        if !c.findings.iter().any(|f| f.code == Code::NoFreeThreaded) {
+            continue;
+        }
+        if served.iter().any(|(r, p)| *r == s.release && *p == s.platforms) {
+            c.findings.retain(|f| f.code != Code::NoFreeThreaded);
+        } else {
+            lacking.entry(s.release.clone()).or_default().push((i, s.platforms.join(".")));
+        }
+    }
+    for wheels in lacking.values().filter(|w| w.len() > 1) {
+        let platforms: Vec<&str> = wheels.iter().map(|(_, p)| p.as_str()).collect();
+        for (n, (i, _)) in wheels.iter().enumerate() {
+            let c = &mut checks[*i];
+            if n == 0 {
+                if let Some(f) = c.findings.iter_mut().find(|f| f.code == Code::NoFreeThreaded) {
+                    f.message = format!(
+                        "no wheel of this release serves a free-threaded interpreter on {}: abi3 never loads on a free-threaded build; add an abi3t (cp315-abi3.abi3t) or version-specific cp3XYt build",
+                        platforms.join(", ")
+                    );
+                }
+            } else {
+                c.findings.retain(|f| f.code != Code::NoFreeThreaded);
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! What becomes of each input of a merge: taken into a written output, left
+//! unchanged, or kept as it is because its group was refused; and the
+//! forecast `survey` shows, computed from the very same plan.
+//!
+//! - A group of one wheel whose planned output would hold the same members
+//!   under the same names with the same tags is **unchanged**: nothing is
+//!   copied, the input stays where it is and counts as one wheel after merge.
+//! - A planned output that would be written over one of the inputs refuses its
+//!   group (inputs are never written over, not even with `--force`).
+//! - Wheels after merge = outputs planned + inputs of refused groups +
+//!   unchanged inputs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
+use crate::tags::WheelFilename;
+
+/// An input merge leaves as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unchanged {
+    /// `project version [platform tags]`.
+    pub group: String,
+    pub input: String,
+    pub reason: String,
+}
+
+/// The counts of a merge: how many wheels it plans, writes, refuses and leaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Input wheels read.
+    pub inputs: usize,
+    /// Output wheels planned (unchanged inputs are not planned outputs).
+    pub planned: usize,
+    /// Output wheels written and moved into place.
+    pub written: usize,
+    /// Groups refused.
+    pub refused: usize,
+    /// Inputs of the refused groups, which stay as they are.
+    pub refused_inputs: usize,
+    /// Inputs left unchanged.
+    pub unchanged: usize,
+    /// The wheels there would be after the merge: planned + refused inputs + unchanged.
+    pub wheels_after: usize,
+}
+
+impl Counts {
+    /// The counts of a plan (written: the outputs marked written).
+    pub fn of(inputs: usize, outputs: &[OutputPlan], refused: &[Refusal], unchanged: &[Unchanged]) -> Counts {
+        let refused_inputs = refused.iter().map(|r| r.inputs.len()).sum();
+        Counts {
+            inputs,
+            planned: outputs.len(),
+            written: outputs.iter().filter(|o| o.written.is_some()).count(),
+            refused: refused.len(),
+            refused_inputs,
+            unchanged: unchanged.len(),
+            wheels_after: outputs.len() + refused_inputs + unchanged.len(),
+        }
+    }
+}
+
+/// Move every planned output that would write the very wheel its one input is
+/// into [`MergePlan::unchanged`].
+pub(crate) fn settle_unchanged(plan: &mut MergePlan, inputs: &[MergeInput]) {
+    let outputs = std::mem::take(&mut plan.outputs);
+    for o in outputs {
+        match o.inputs.as_slice() {
+            [only] => match inputs.iter().find(|i| &i.display == only) {
+                Some(input) if same_wheel(&o, input) => plan.unchanged.push(Unchanged {
+                    group: o.group.clone(),
+                    input: only.clone(),
+                    reason: "one input, and merge would write the same members under the same names with \
+                             the same tags: left as it is, not copied"
+                        .to_string(),
+                }),
+                _ => plan.outputs.push(o),
+            },
+            _ => plan.outputs.push(o),
+        }
+    }
+}
+
+/// Whether an output planned from one input would be that input again: the same
+/// members (WHEEL and RECORD aside) under the same names, nothing dropped, the
+/// same `Tag:` lines and the same tags in the file name (in any order).
+fn same_wheel(o: &OutputPlan, input: &MergeInput) -> bool {
+    if !o.dropped.is_empty() || o.members.iter().any(|m| m.name != m.source) {
+        return false;
+    }
+    let kept: BTreeSet<&str> = o.members.iter().map(|m| m.name.as_str()).collect();
+    let had: BTreeSet<&str> =
+        input.members.iter().map(|m| m.name.as_str()).filter(|n| !input.is_regenerated(n)).collect();
+    if kept != had {
+        return false;
+    }
+    let lines: BTreeSet<String> = input.tags.iter().map(|t| t.to_string()).collect();
+    if o.tags.iter().cloned().collect::<BTreeSet<String>>() != lines {
+        return false;
+    }
+    let Ok(name) = input.filename.parse::<WheelFilename>() else {
+        return false;
+    };
+    let expand = |tags: Vec<crate::tags::Tag>| tags.into_iter().map(|t| t.to_string()).collect::<BTreeSet<String>>();
+    // An output's Tag: lines are the full expansion of its file name.
+    name.build == o.build && expand(name.tags.expand()) == o.tags.iter().cloned().collect::<BTreeSet<String>>()
+}
+
+/// Refuse every group one of whose outputs would be written over an input
+/// (the output directory may hold inputs, as long as nothing replaces them).
+pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusal>, inputs: &[PathBuf]) {
+    let mut blocked: Vec<(String, String)> = Vec::new();
+    for o in outputs.iter() {
+        if inputs.iter().any(|i| same_file(i, o.file())) && !blocked.iter().any(|(g, _)| *g == o.group) {
+            blocked.push((o.group.clone(), o.path.clone()));
+        }
+    }
+    for (group, path) in blocked {
+        let (theirs, kept): (Vec<OutputPlan>, Vec<OutputPlan>) =
+            std::mem::take(outputs).into_iter().partition(|o| o.group == group);
+        *outputs = kept;
+        let mut names: Vec<String> = theirs.iter().flat_map(|o| o.inputs.iter().cloned()).collect();
+        names.sort();
+        names.dedup();
+        let Some(scheme) = theirs.first().map(|o| o.scheme) else { continue };
+        refused.push(Refusal {
+            group,
+            scheme,
+            inputs: names,
+            reason: format!(
+                "its output {path} is one of the inputs, and inputs are never written over (not even with --force); \
+                 choose another output directory"
+            ),
+            conflicts: Vec::new(),
+            blockers: Vec::new(),
+            failures: Vec::new(),
+        });
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// A refused group as `survey` reports it, with what `--metadata-from` would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedForecast {
+    /// `project version [platform tags]`.
+    pub group: String,
+    /// The group's inputs, as given.
+    pub inputs: Vec<String>,
+    /// Why, in a few words: `METADATA differs`.
+    pub reason: String,
+    /// When only `.dist-info` members differ: the input `--metadata-from` is tried with
+    /// (the group's first, by file name).
+    pub metadata_from: Option<String>,
+    /// The wheels the group would become with that `--metadata-from` (`None`: still refused).
+    pub with_metadata_from: Option<usize>,
+    /// One sentence: `METADATA differs: `--metadata-from` would merge 3 -> 1`.
+    pub text: String,
+}
+
+/// What `merge` with its defaults (scheme auto, no `--metadata-from`) would make of `inputs`.
+pub struct Forecast {
+    pub plan: MergePlan,
+    pub counts: Counts,
+    /// One per refused group, in the plan's order.
+    pub refused: Vec<RefusedForecast>,
+}
+
+/// Plan `inputs` exactly as `merge` does with its defaults, and for each group
+/// refused only because `.dist-info` members differ, plan that group again
+/// with `--metadata-from` its first input.
+pub fn forecast(inputs: &[MergeInput], ctx: &Context) -> Forecast {
+    let plan = plan_merge(inputs, Scheme::Auto, None, ctx);
+    let counts = Counts::of(inputs.len(), &plan.outputs, &plan.refused, &plan.unchanged);
+    let refused = plan.refused.iter().map(|r| refused_forecast(r, inputs, ctx)).collect();
+    Forecast { plan, counts, refused }
+}
+
+fn refused_forecast(r: &Refusal, inputs: &[MergeInput], ctx: &Context) -> RefusedForecast {
+    let group: Vec<MergeInput> = inputs.iter().filter(|i| r.inputs.contains(&i.display)).cloned().collect();
+    let dist_infos: Vec<&str> = group.iter().map(|i| i.dist_info.as_str()).collect();
+    let reason = short_reason(r, &dist_infos);
+    let metadata_only =
+        !r.conflicts.is_empty() && r.conflicts.iter().all(|c| dist_info_member(&c.member, &dist_infos).is_some());
+    let mut out = RefusedForecast {
+        group: r.group.clone(),
+        inputs: r.inputs.clone(),
+        text: reason.clone(),
+        reason,
+        metadata_from: None,
+        with_metadata_from: None,
+    };
+    if !metadata_only {
+        return out;
+    }
+    let Some(first) = group.iter().map(|i| i.filename.clone()).min() else {
+        return out;
+    };
+    let again = plan_merge(&group, Scheme::Auto, Some(&first), ctx);
+    out.metadata_from = Some(first);
+    if again.refused.is_empty() {
+        let after = again.outputs.len() + again.unchanged.len();
+        out.with_metadata_from = Some(after);
+        out.text = format!("{}: `--metadata-from` would merge {} -> {after}", out.reason, group.len());
+    } else {
+        let why: Vec<String> = again.refused.iter().map(|r| short_reason(r, &dist_infos)).collect();
+        out.text = format!("{}; with `--metadata-from` still refused: {}", out.reason, why.join("; "));
+    }
+    out
+}
+
+/// The name of `member` inside one of the `.dist-info` directories (`METADATA`), if it is in one.
+fn dist_info_member<'a>(member: &'a str, dist_infos: &[&str]) -> Option<&'a str> {
+    dist_infos.iter().find_map(|d| member.strip_prefix(d)?.strip_prefix('/'))
+}
+
+/// A refusal in a few words: the `.dist-info` files that differ (`METADATA
+/// differs`), the name two binaries share, the other members that differ, or
+/// else the planner's reason. `dist_infos`: the group's `.dist-info` names.
+pub(crate) fn short_reason(r: &Refusal, dist_infos: &[&str]) -> String {
+    if r.conflicts.is_empty() {
+        return r.reason.clone();
+    }
+    let mut parts = Vec::new();
+    let dist: Vec<&str> = r.conflicts.iter().filter_map(|c| dist_info_member(&c.member, dist_infos)).collect();
+    if !dist.is_empty() {
+        parts.push(format!("{} {}", listed(&dist), if dist.len() == 1 { "differs" } else { "differ" }));
+    }
+    let (binaries, others): (Vec<&Conflict>, Vec<&Conflict>) = r
+        .conflicts
+        .iter()
+        .filter(|c| dist_info_member(&c.member, dist_infos).is_none())
+        .partition(|c| c.diff.is_none() && c.reason.starts_with("two different extension binaries"));
+    if !binaries.is_empty() {
+        let names: Vec<&str> = binaries.iter().map(|c| crate::naming::base_name(&c.member)).collect();
+        parts.push(format!("two different binaries share the name {}", listed(&names)));
+    }
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|c| c.member.as_str()).collect();
+        let verb = if names.len() == 1 { "differs" } else { "differ" };
+        parts.push(format!("{} {verb} between the inputs", listed(&names)));
+    }
+    parts.join("; ")
+}
+
+/// At most three names, then how many more.
+fn listed(names: &[&str]) -> String {
+    if names.len() > 3 { format!("{} and {} more", names[..3].join(", "), names.len() - 3) } else { names.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::OutputScheme;
+
+    fn refusal(conflicts: &[(&str, &str, bool)]) -> Refusal {
+        Refusal {
+            group: "p 1.0 [any]".into(),
+            scheme: OutputScheme::Fat,
+            inputs: vec!["a.whl".into(), "b.whl".into(), "c.whl".into()],
+            reason: "planner's reason".into(),
+            conflicts: conflicts
+                .iter()
+                .map(|(member, reason, text)| Conflict {
+                    member: member.to_string(),
+                    inputs: vec!["a.whl".into(), "b.whl".into()],
+                    reason: reason.to_string(),
+                    diff: text.then(String::new),
+                    hashes: Vec::new(),
+                })
+                .collect(),
+            blockers: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn ok_short_reason_names_dist_info_files_binaries_and_other_members() {
+        let d = ["p-1.0.dist-info"];
+        assert_eq!(short_reason(&refusal(&[("p-1.0.dist-info/METADATA", "differs", true)]), &d), "METADATA differs");
+        let two = refusal(&[("p-1.0.dist-info/METADATA", "", true), ("p-1.0.dist-info/entry_points.txt", "", true)]);
+        assert_eq!(short_reason(&two, &d), "METADATA, entry_points.txt differ");
+        let mixed = refusal(&[
+            ("p/_ext.pyd", "two different extension binaries share the name _ext.pyd: …", false),
+            ("p/data.bin", "p/data.bin differs between a.whl and b.whl (binary)", false),
+            ("p-1.0.dist-info/METADATA", "", true),
+        ]);
+        assert_eq!(
+            short_reason(&mixed, &d),
+            "METADATA differs; two different binaries share the name _ext.pyd; p/data.bin differs between the inputs"
+        );
+        assert_eq!(short_reason(&refusal(&[]), &d), "planner's reason");
+        // A member of another project's .dist-info, or one merely named like it, is no .dist-info file.
+        assert_eq!(dist_info_member("p-1.0.dist-infox/METADATA", &d), None);
+    }
+
+    #[test]
+    fn ok_counts_add_up() {
+        let r = [refusal(&[])];
+        let u = [Unchanged { group: "q 1 [any]".into(), input: "q.whl".into(), reason: String::new() }];
+        let c = Counts::of(5, &[], &r, &u);
+        assert_eq!(
+            c,
+            Counts { inputs: 5, planned: 0, written: 0, refused: 1, refused_inputs: 3, unchanged: 1, wheels_after: 4 }
+        );
+    }
+}
