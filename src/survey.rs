@@ -529,7 +529,11 @@ fn platform(
     let broken: BTreeSet<String> = serves.difference(&loads).cloned().collect();
     let free_threaded: BTreeSet<String> = loads.iter().filter(|i| i.ends_with('t')).cloned().collect();
 
-    let analysed: Vec<&Analysed> = wheels.iter().map(|l| l.analysed()).collect();
+    // Wheels of another implementation (PyPy, GraalPy) are not judged against CPython's ABIs.
+    for l in wheels.iter().filter(|l| not_cpython(l)) {
+        notes.push(format!("{}: not CPython (tags of another implementation): not judged", l.filename()));
+    }
+    let analysed: Vec<&Analysed> = wheels.iter().filter(|l| !not_cpython(l)).map(|l| l.analysed()).collect();
     let has_modules = !universal::extension_modules(&analysed).is_empty();
     let mut tag_platforms: Vec<PlatformTag> = wheels.iter().flat_map(|l| l.tags().platform).collect();
     tag_platforms.sort();
@@ -574,6 +578,12 @@ fn platform(
     }
 }
 
+/// Whether every tag of a wheel is another implementation's.
+fn not_cpython(l: &Loaded) -> bool {
+    let tags = l.tags().expand();
+    !tags.is_empty() && tags.iter().all(crate::tags::is_other_implementation)
+}
+
 /// Each extension binary of `wheels` with what blocks it under each proposal.
 fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> {
     let blocking = |b: &analysis::AnalysedBinary, proposal: Proposal| {
@@ -583,7 +593,7 @@ fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> 
         Blocking { codes: codes.into_iter().collect(), symbols: symbols.into_iter().collect() }
     };
     let mut out = Vec::new();
-    for l in wheels {
+    for l in wheels.iter().filter(|l| !not_cpython(l)) {
         for b in &l.analysed().binaries {
             let Some(module) = b.dotted_module() else { continue };
             out.push(BinaryFindings {

@@ -93,7 +93,8 @@ fn unversioned(name: &str) -> String {
 }
 
 fn is_python_name(name: &str) -> bool {
-    name.starts_with("Py") || name.starts_with("_Py")
+    // PyPy's C API (`PyPyDict_New`, `_PyPy_NoneStruct`) is not CPython's.
+    (name.starts_with("Py") || name.starts_with("_Py")) && !name.starts_with("PyPy") && !name.starts_with("_PyPy")
 }
 
 fn is_hook(name: &str) -> bool {

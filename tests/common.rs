@@ -169,7 +169,7 @@ pub fn overclaimed_free_threaded_wheel(dir: &Path) -> PathBuf {
         "cp314-cp314t-manylinux_2_28_x86_64",
     ];
     retag(
-        "cp314-cp314t-manylinux",
+        "psutil-7.1.2-cp314-cp314t-manylinux",
         dir,
         "psutil-7.1.2-cp313.cp314-cp313t.cp314t-manylinux_2_28_x86_64.whl",
         &tags,

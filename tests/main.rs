@@ -6,6 +6,7 @@ mod common;
 mod compare;
 mod hostile;
 mod inspect;
+mod judgement;
 mod merge;
 mod retag;
 mod specs;

@@ -13,7 +13,7 @@ use crate::common::*;
 
 const LINUX: &str = "manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64";
 const FT313: &str = "cp313-cp313t-manylinux";
-const FT314: &str = "cp314-cp314t-manylinux";
+const FT314: &str = "psutil-7.1.2-cp314-cp314t-manylinux";
 const ABI3: &str = "cp36-abi3-manylinux";
 
 fn s(p: &Path) -> String {
@@ -408,11 +408,12 @@ fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// The samples hold eight merge groups: psutil's three (METADATA differs), the universal
-/// demo's two Windows builds (one binary name), and five groups of one wheel. With
-/// `--metadata-from` the psutil Linux group is fine: it is written, the three other refused
-/// groups are reported with their reasons, the five single wheels are left unchanged, and the
-/// exit code is 1. Run again, the output exists: nothing is written, exit 2, true counts.
+/// The samples hold eleven merge groups: psutil's three (METADATA differs), the universal
+/// demo's two Windows builds (one binary name), argon2-cffi-bindings' three builds, and seven
+/// groups of one wheel. With `--metadata-from` the psutil Linux group is fine: it is written,
+/// argon2's group becomes its universal wheel and one fat wheel, the three other refused
+/// groups are reported with their reasons, the seven single wheels are left unchanged, and the
+/// exit code is 1. Run again, the outputs exist: nothing is written, exit 2, true counts.
 #[test]
 fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     let out = scratch("merge-several").join("out");
@@ -421,11 +422,23 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     let (code, doc, err) = merge_json(&args);
     assert_eq!(code, 1, "{err}\n{doc:#}");
     let merged = format!("psutil-7.1.2-cp313.cp314.cp36-abi3.cp313t.cp314t-{LINUX}.whl");
-    assert_eq!(wheels_in(&out), [out.join(&merged)]);
-    assert_eq!(doc["outputs"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["outputs"][0]["written"]["verified"], true);
-    let v = run(&["verify", &s(&out.join(&merged))]);
-    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    let argon2 = "argon2_cffi_bindings-26.2.0";
+    let argon2_platforms = "manylinux_2_26_x86_64.manylinux_2_28_x86_64";
+    assert_eq!(
+        wheels_in(&out),
+        [
+            out.join(format!("{argon2}-cp310.cp314-abi3.cp314t-{argon2_platforms}.whl")),
+            out.join(format!("{argon2}-cp315-abi3.abi3t-{argon2_platforms}.whl")),
+            out.join(&merged)
+        ]
+    );
+    assert_eq!(doc["outputs"].as_array().unwrap().len(), 3);
+    for (o, written) in doc["outputs"].as_array().unwrap().iter().zip(wheels_in(&out)) {
+        assert_eq!(o["written"]["verified"], true);
+        let v = run(&["verify", &s(&written)]);
+        assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+        assert_check_passes(&written);
+    }
     let refused: Vec<(&str, &str)> = doc["refused"]
         .as_array()
         .unwrap()
@@ -457,19 +470,21 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
             "samples/cryptography-50.0.2-cp315-abi3.abi3t-manylinux_2_34_x86_64.whl",
             "samples/numpy-2.3.5-cp313-cp313t-win_amd64.whl",
             "samples/orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "samples/pycryptodomex-3.24.2-cp37-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+            "samples/rpds_py-2026.9.1-pp311-pypy311_pp73-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
         ]
     );
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"inputs": 14, "planned": 1, "written": 1, "refused": 3, "refused_inputs": 6,
-                           "unchanged": 5, "wheels_after": 12})
+        serde_json::json!({"inputs": 19, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
+                           "unchanged": 7, "wheels_after": 16})
     );
     let human = run(&["merge", "-o", &s(&out), "samples", "--metadata-from", &ft314, "--dry-run"]);
     assert_eq!(human.status.code(), Some(1));
     assert!(
         stdout(&human).ends_with(
-            "1 output planned, 0 written (dry run), 3 groups refused (6 inputs kept as they are), \
-             5 inputs unchanged: 14 wheels -> 12\n"
+            "3 outputs planned, 0 written (dry run), 3 groups refused (6 inputs kept as they are), \
+             7 inputs unchanged: 19 wheels -> 16\n"
         ),
         "{}",
         stdout(&human)
@@ -482,8 +497,8 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     assert!(stderr(&o).contains("already exists (pass --force to replace it)"), "{}", stderr(&o));
     assert!(
         stdout(&o).ends_with(
-            "1 output planned, 0 written, 3 groups refused (6 inputs kept as they are), \
-             5 inputs unchanged: 14 wheels -> 12; 1 error\n"
+            "3 outputs planned, 0 written, 3 groups refused (6 inputs kept as they are), \
+             7 inputs unchanged: 19 wheels -> 16; 3 errors\n"
         ),
         "{}",
         stdout(&o)
@@ -495,19 +510,25 @@ fn naming_base(member: &str) -> &str {
     member.rsplit('/').next().unwrap()
 }
 
-/// Without `--metadata-from` nothing in the samples is written: the output directory
-/// (and its missing parents) is not created, and the exit code is 1 for the refusals.
+/// Without `--metadata-from` nothing in the samples but argon2-cffi-bindings' group is
+/// written: with those left out, the output directory (and its missing parents) is not
+/// created, and the exit code is 1 for the refusals.
 #[test]
 fn ok_nothing_to_write_creates_no_directory() {
     let base = scratch("merge-nothing");
+    let inputs = base.join("inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    for w in sample_wheels().iter().filter(|w| !w.to_string_lossy().contains("argon2")) {
+        std::fs::copy(w, inputs.join(w.file_name().unwrap())).unwrap();
+    }
     let out = base.join("a").join("b");
-    let (code, doc, err) = merge_json(&["-o", &s(&out), "samples"]);
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &s(&inputs)]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(doc["summary"]["planned"], 0);
     assert_eq!(doc["summary"]["refused"], 4);
     assert_eq!(doc["summary"]["refused_inputs"], 9);
-    assert_eq!(doc["summary"]["unchanged"], 5);
-    assert_eq!(doc["summary"]["wheels_after"], 14);
+    assert_eq!(doc["summary"]["unchanged"], 7);
+    assert_eq!(doc["summary"]["wheels_after"], 16);
     assert!(!base.join("a").exists());
     // A lone wheel: unchanged, exit 0, no directory either.
     let o = run(&["merge", "-o", &s(&out), &rel(&sample("orjson"))]);

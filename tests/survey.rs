@@ -51,7 +51,27 @@ fn ok_samples_golden() {
     let doc: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["schema"], "uniabi/survey/1");
     let names: Vec<&str> = doc["projects"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["abi3_abi3t_universal", "cryptography", "numpy", "orjson", "psutil"]);
+    assert_eq!(
+        names,
+        [
+            "abi3_abi3t_universal",
+            "argon2_cffi_bindings",
+            "cryptography",
+            "numpy",
+            "orjson",
+            "psutil",
+            "pycryptodomex",
+            "rpds_py"
+        ]
+    );
+    // argon2-cffi-bindings: abi3 + cp314t + a cffi abi3t wheel; merge keeps the universal
+    // wheel and puts the other two in one fat wheel.
+    let argon2 = release(&doc, "argon2_cffi_bindings", "26.2.0");
+    assert_eq!((argon2["wheels"].as_u64(), argon2["wheels_after_merge"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(argon2["pep803"]["qualifies"], true);
+    // pycryptodomex ships only ctypes-loaded libraries; rpds-py's wheel is PyPy's: neither is judged.
+    assert_eq!(release(&doc, "pycryptodomex", "3.24.2")["pure"], true);
+    assert_eq!(release(&doc, "rpds_py", "2026.9.1")["pep803"]["qualifies"], serde_json::Value::Null);
 
     // psutil 7.1.2: abi3 wheels for GIL builds and cp313t/cp314t wheels, on three platforms;
     // the manylinux2010/2_12/2_28 wheels are one platform, `linux x86_64`.
@@ -120,16 +140,17 @@ fn ok_samples_golden() {
     assert_eq!(cryptography["pep803"]["qualifies"], true);
     assert_eq!(strings(&cryptography["free_threaded_via"]), ["abi3t"]);
 
-    // Summary over 5 projects (one release each): free-threaded are all but orjson (4);
-    // wheels 4 + 1 + 1 + 1 + 7 = 14; after merge the same 14: merge with its defaults refuses
-    // psutil's three groups (METADATA) and the demo's Windows pair (one binary name), and
-    // leaves every group of one wheel unchanged.
+    // Summary over 8 projects (one release each): free-threaded are the demo, argon2,
+    // cryptography, numpy and psutil (5; orjson, pycryptodomex's abi3-only wheel and the PyPy
+    // wheel are not); wheels 4 + 3 + 1 + 1 + 1 + 7 + 1 + 1 = 19; after merge 18: argon2's three
+    // become two, merge with its defaults refuses psutil's three groups (METADATA) and the
+    // demo's Windows pair (one binary name), and leaves every group of one wheel unchanged.
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(5), Some(4)));
-    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(14), Some(14)));
-    assert!(human.contains("  wheels                             14 now, 14 after merge\n"), "{human}");
+    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(8), Some(5)));
+    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(19), Some(18)));
+    assert!(human.contains("  wheels                             19 now, 18 after merge\n"), "{human}");
     assert!(csv.starts_with("name,version,wheels,wheels_after_merge,free_threaded,"));
-    assert_eq!(csv.lines().count(), 6);
+    assert_eq!(csv.lines().count(), 9);
 }
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`
@@ -456,9 +477,9 @@ fn ok_symbolic_links_are_followed_without_loops() {
     let (code, json, err) = survey(&["--json", &links.to_string_lossy()]);
     assert_eq!(code, 0, "{err}");
     let doc: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(doc["summary"]["wheels"], 14);
+    assert_eq!(doc["summary"]["wheels"], sample_wheels().len());
     let plan = merge_plan(&[&links.to_string_lossy()]);
-    assert_eq!(plan["summary"]["inputs"], 14);
+    assert_eq!(plan["summary"]["inputs"], sample_wheels().len());
 
     // tree/real holds one wheel and a link back to tree; tree/up links to tree itself;
     // tree/samples links to the samples directory.
@@ -472,7 +493,7 @@ fn ok_symbolic_links_are_followed_without_loops() {
     assert_eq!(code, 0, "{err}");
     let doc: Value = serde_json::from_str(&json).unwrap();
     // The copy of orjson is the same file name as its sample: surveyed once.
-    assert_eq!(doc["summary"]["wheels"], 14);
+    assert_eq!(doc["summary"]["wheels"], sample_wheels().len());
     let o = run(&["inspect", &tree.to_string_lossy()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let orjson_lines = stdout(&o).lines().filter(|l| l.contains("orjson-3.11.4-") && l.ends_with(".whl")).count();

@@ -42,8 +42,11 @@ fn err_psutil_does_not_qualify_and_names_its_blockers() {
     let specs = Specs::embedded().unwrap();
     let table = SuffixTable::embedded().unwrap();
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let inputs =
-        [analysed("cp36-abi3-manylinux"), analysed("cp313-cp313t-manylinux"), analysed("cp314-cp314t-manylinux")];
+    let inputs = [
+        analysed("cp36-abi3-manylinux"),
+        analysed("cp313-cp313t-manylinux"),
+        analysed("psutil-7.1.2-cp314-cp314t-manylinux"),
+    ];
     let refs: Vec<&Analysed> = inputs.iter().collect();
     let platforms = ["manylinux_2_28_x86_64".parse::<PlatformTag>().unwrap()];
     let p = plan(Proposal::Pep803, "psutil", "7.1.2", None, &platforms, &refs, &checker);

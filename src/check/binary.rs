@@ -104,13 +104,32 @@ impl Checker<'_> {
             .filter(|s| self.specs.abi3t_rule(s).is_some())
             .map(str::to_string)
             .collect();
-        if needs_def.is_empty() {
+        // The cffi pattern is allowed only to a binary that says itself it was built for
+        // this ABI (its suffix, its DLL, or a free-threaded stable PyABIInfo): a PyInit_-only
+        // abi3 build shows nothing of how it touches reference counts, so it never qualifies.
+        let declared = match b.name.as_ref().and_then(|n| n.abi) {
+            Some(SuffixAbi::Abi3t) => abi == StableAbi::Abi3t,
+            Some(SuffixAbi::Abi2026) => abi == StableAbi::Abi2026,
+            _ => {
+                matches!(dll_kind(b), Some(PythonDll::Abi3t))
+                    || b.slices().iter().filter_map(|s| s.abi_info).any(|i| i.is_stable() && i.is_free_threaded())
+            }
+        };
+        if needs_def.is_empty() && declared {
             findings.push(Finding::member(
                 code,
                 Severity::Warning,
                 &b.member,
                 vec![],
                 format!("{abi} is claimed and the module exports no PyModExport_{module} hook (PEP 793), but it imports nothing that needs a PyModuleDef: its PyInit_ gets its module another way (as cffi's out-of-line modules do), which {abi} allows; exporting PyModExport_ is still PEP 803's recommendation"),
+            ));
+        } else if needs_def.is_empty() {
+            findings.push(Finding::member(
+                code,
+                Severity::Error,
+                &b.member,
+                vec![],
+                format!("{abi} is claimed but the module exports no PyModExport_{module} hook (PEP 793), and nothing in it (suffix, DLL, PyABIInfo) says it was built for {abi}: build it for {abi} and export the new hook"),
             ));
         } else {
             findings.push(Finding::member(

@@ -334,6 +334,11 @@ mod tests {
         let codes: Vec<_> = f.iter().map(|f| (f.code, f.severity)).collect();
         assert_eq!(codes, [(Code::Abi3tNoModexport, Severity::Warning)]);
         assert!(f[0].message.contains("cffi"), "{}", f[0].message);
+        // The same imports in an abi3 build (nothing says it was built for abi3t) do not qualify.
+        let abi3 = elf_binary("_ffi.abi3.so", &["Py_IncRef", "PyLong_FromLong"], &["PyInit__ffi"]);
+        let f = findings_for(&abi3, "abi3t");
+        let codes: Vec<_> = f.iter().map(|f| (f.code, f.severity)).collect();
+        assert_eq!(codes, [(Code::Abi3tNoModexport, Severity::Error)]);
     }
 
     #[test]

@@ -617,6 +617,15 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
     let (groups, notes) = groups(inputs);
     let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), unchanged: Vec::new(), notes };
     for group in &groups {
+        let foreign = group.inputs.iter().any(|i| i.tags.iter().any(crate::tags::is_other_implementation));
+        if foreign && group.inputs.len() > 1 {
+            plan.refused.push(refusal(
+                group,
+                OutputScheme::Fat,
+                "tags of another implementation (PyPy, GraalPy): uniabi models CPython's import resolution only, so it merges CPython wheels only".to_string(),
+            ));
+            continue;
+        }
         match scheme {
             Scheme::Fat => push(&mut plan, plan_fat(group, metadata_from, ctx)),
             Scheme::Pep803 => push(&mut plan, plan_universal(Proposal::Pep803, group, metadata_from, ctx)),

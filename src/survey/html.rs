@@ -755,6 +755,7 @@ mod tests {
             pep803: Qualification::default(),
             pep809: Qualification::default(),
             notes: Vec::new(),
+            merge_refused: Vec::new(),
         };
         assert_eq!(anchor(0, &r), "r1-_a_href_x_-1.0_");
     }
