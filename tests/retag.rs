@@ -11,9 +11,9 @@ use uniabi::wheel::{Limits, Wheel};
 
 use crate::common::*;
 
-const DEMO: &str = "cp313-abi3.abi3t-manylinux";
-const ABI3: &str = "cp36-abi3-manylinux";
-const FT314: &str = "cp314-cp314t-manylinux";
+const DEMO: &str = "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux";
+const ABI3: &str = "psutil-7.1.2-cp36-abi3-manylinux";
+const FT314: &str = "psutil-7.1.2-cp314-cp314t-manylinux";
 const LINUX: &str = "manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64";
 
 fn s(p: &Path) -> String {
@@ -364,4 +364,27 @@ fn ok_retag_to_the_names_own_tags_repairs_a_wheel_file_that_disagrees() {
     assert_eq!(lines, want);
     let after = run(&["check", &s(&written)]);
     assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+}
+
+#[test]
+fn ok_every_sample_retagged_to_its_own_tags_is_written_and_passes() {
+    // Same claims, same binaries: every real sample that check passes (all of
+    // them) must be written again, and its output must pass check and verify.
+    let out = scratch("retag-own-tags").join("out");
+    for wheel in sample_wheels() {
+        let input = run(&["check", &s(&wheel)]);
+        assert_eq!(input.status.code(), Some(0), "{}", stdout(&input));
+        let name: uniabi::tags::WheelFilename = wheel.file_name().unwrap().to_string_lossy().parse().unwrap();
+        let tags = name.tags.to_string();
+        let (own, _platform) = tags.rsplit_once('-').unwrap();
+        let (code, doc, err) = retag_json(&wheel, own, &out, &[]);
+        assert_eq!(code, 0, "{}: {err}\n{doc:#}", wheel.display());
+        assert_eq!(doc["filename"], wheel.file_name().unwrap().to_string_lossy().as_ref());
+        assert_eq!(doc["admitted"], doc["admitted_before"]);
+    }
+    assert_eq!(files_in(&out).len(), sample_wheels().len());
+    let c = run(&["check", &s(&out)]);
+    assert_eq!(c.status.code(), Some(0), "{}", stdout(&c));
+    let v = run(&["verify", &s(&out)]);
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
 }
