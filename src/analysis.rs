@@ -149,6 +149,20 @@ pub struct WheelInfo {
     pub dist_info: String,
 }
 
+impl WheelInfo {
+    /// The tag set installers see: the file name's (installers select by file name),
+    /// else WHEEL's `Tag:` lines compressed. Every command asks this one function.
+    pub fn installer_tags(&self) -> crate::tags::TagSet {
+        match self.filename.parse::<crate::tags::WheelFilename>() {
+            Ok(name) => name.tags,
+            Err(_) => {
+                let tags: Vec<crate::tags::Tag> = self.tags.iter().filter_map(|t| t.parse().ok()).collect();
+                crate::tags::TagSet::compress(&tags)
+            }
+        }
+    }
+}
+
 /// One shared object found in an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysedBinary {

@@ -15,7 +15,7 @@ use crate::analysis::{Analysed, AnalysedBinary};
 use crate::binary::Format;
 use crate::check::{Checker, StableAbi};
 use crate::specs::PROTOTYPE_LABEL;
-use crate::tags::{AbiTag, PlatformTag, PythonTag, TagSet, WheelFilename, interpreters};
+use crate::tags::{AbiTag, PlatformTag, PythonTag, TagSet, interpreters};
 use crate::version::PyVersion;
 
 /// The lowest CPython either proposal can serve.
@@ -148,7 +148,7 @@ pub fn served_by(set: &TagSet, pep809: bool) -> Vec<String> {
 }
 
 fn tag_set_of(a: &Analysed) -> Option<TagSet> {
-    a.wheel.as_ref().and_then(|w| w.filename.parse::<WheelFilename>().ok()).map(|f| f.tags)
+    a.wheel.as_ref().map(|w| w.installer_tags())
 }
 
 /// Plan the universal wheel for a group of wheels of one project, version and platform.

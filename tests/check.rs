@@ -342,3 +342,48 @@ fn ok_sarif_output() {
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["ruleId"] == "abi3t-unusable" && r["level"] == "error"));
 }
+
+/// `no-free-threaded` is not said of an abi3 wheel when the same run holds a free-threaded
+/// wheel of the same release and platform, and is said once per release otherwise.
+#[test]
+fn ok_no_free_threaded_is_said_once_per_release() {
+    let warned = |doc: &serde_json::Value| -> Vec<String> {
+        doc["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["findings"].as_array().unwrap().iter().any(|f| f["code"] == "no-free-threaded"))
+            .map(|i| i["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let abi3_linux = rel(&sample(PSUTIL_LINUX_ABI3));
+    let (_, doc) = check_json(&[&abi3_linux]);
+    assert_eq!(warned(&doc), std::slice::from_ref(&abi3_linux));
+    // With psutil's cp313t wheel for the same platform: not said.
+    let (_, doc) = check_json(&[&abi3_linux, &rel(&sample("psutil-7.1.2-cp313-cp313t-manylinux"))]);
+    assert!(warned(&doc).is_empty(), "{doc:#}");
+    // Two abi3 wheels of one release on two platforms, no free-threaded wheel: said once,
+    // naming both platforms.
+    let abi3_mac = rel(&sample("psutil-7.1.2-cp36-abi3-macosx"));
+    let (_, doc) = check_json(&[&abi3_linux, &abi3_mac]);
+    assert_eq!(warned(&doc), [abi3_linux]);
+    let text = doc.to_string();
+    assert!(text.contains("macosx_11_0_arm64") && text.contains("manylinux_2_28_x86_64"), "{text}");
+}
+
+#[test]
+fn err_a_zip_that_is_not_a_wheel() {
+    let dir = scratch_for("plain-zip");
+    let zip_path = dir.join("plain.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    zip.start_file("a.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut zip, b"x").unwrap();
+    zip.finish().unwrap();
+    let out = run(&["inspect", &zip_path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("plain.zip: a zip archive, but not a wheel (no .dist-info/WHEEL"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -8,6 +8,7 @@ mod hostile;
 mod inspect;
 mod judgement;
 mod merge;
+mod readme;
 mod retag;
 mod specs;
 mod survey;

@@ -228,6 +228,13 @@ pub(super) fn data_regions<'data>(file: &impl Object<'data>) -> Vec<Region<'data
 mod tests {
     use super::*;
 
+    #[test]
+    fn ok_version_text() {
+        assert_eq!(AbiInfo::version_text(0), "not recorded (0: skip the check)");
+        assert_eq!(AbiInfo::version_text(0x030F00B2), "3.15.0b2");
+        assert_eq!(AbiInfo::version_text(0x030F0000), "3.15.0");
+    }
+
     fn image(address: u64, data: &[u8]) -> Image<'_> {
         Image { regions: vec![Region { address, data }], big_endian: false, is_64: true, file_len: data.len() }
     }

@@ -69,7 +69,7 @@ codes! {
     Abi3tShimImport = "abi3t-shim-import", "info",
         "such an import, but the module also exports `PyModExport_`: the `PyInit_` path is a shim for interpreters before 3.15";
     Abi3tNoModexport = "abi3t-no-modexport", "error; warning",
-        "abi3t claimed but no `PyModExport_` hook: an error when the module imports a function that needs a `PyModuleDef`; a warning for a `PyInit_`-only module that imports none (cffi's out-of-line modules), which loads";
+        "abi3t claimed but no `PyModExport_` hook: a warning for a `PyInit_`-only module built for abi3t (its suffix, DLL or PyABIInfo say so) that imports no function needing a `PyModuleDef` (cffi's out-of-line modules), which loads; else an error";
     Abi2026NoModexport = "abi2026-no-modexport", "error; warning",
         "the same for the abi2026 prototype";
     InternalSymbol = "internal-symbol", "error",

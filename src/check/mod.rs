@@ -227,6 +227,7 @@ impl Checker<'_> {
                 format!("WHEEL has a compressed set on one Tag: line ('{line}'); the format wants one expanded tag per line, and tools that read WHEEL may not expand it"),
             ));
         }
+        let set = w.installer_tags();
         match w.filename.parse::<WheelFilename>() {
             Ok(name) => {
                 if !name.tags.covers_exactly(&wheel_tags) {
@@ -241,7 +242,6 @@ impl Checker<'_> {
                         ),
                     ));
                 }
-                name.tags
             }
             Err(e) => {
                 findings.push(Finding::wheel(
@@ -249,9 +249,9 @@ impl Checker<'_> {
                     Severity::Error,
                     format!("the file name is not a valid wheel name: {}", crate::cmd::chain(&e)),
                 ));
-                TagSet::compress(&wheel_tags)
             }
         }
+        set
     }
 }
 

@@ -11,7 +11,6 @@ use crate::analysis::{self, Analysed};
 use crate::output;
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
-use crate::tags::{Tag, TagSet, WheelFilename};
 use crate::verify::{self, Verification};
 
 /// Arguments of `uniabi verify`.
@@ -47,25 +46,13 @@ pub struct Report {
     pub inputs: Vec<WheelVerification>,
 }
 
-/// The tag set installers see: the file name's, else WHEEL's Tag: lines compressed.
-pub fn installer_tags(a: &Analysed) -> Option<TagSet> {
-    let w = a.wheel.as_ref()?;
-    match w.filename.parse::<WheelFilename>() {
-        Ok(name) => Some(name.tags),
-        Err(_) => {
-            let tags: Vec<Tag> = w.tags.iter().filter_map(|t| t.parse().ok()).collect();
-            Some(TagSet::compress(&tags))
-        }
-    }
-}
-
 /// Verify one analysed input.
 pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
     let path = a.input.display.clone();
     if let Some(error) = a.error() {
         return WheelVerification { path, error: Some(error), ok: false, verification: None };
     }
-    let Some(set) = installer_tags(a) else {
+    let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
         let error = format!(
             "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
         );
