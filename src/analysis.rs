@@ -223,7 +223,8 @@ pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
     if has_hook || (has_suffix && imports_python) { Role::Extension } else { Role::Library }
 }
 
-fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
+/// Parse one shared object (a wheel member or a file) and classify it.
+pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
     let binary = binary::parse(data)?;
     let name = naming::parse_extension_name(member);
     Ok(AnalysedBinary { member: member.to_string(), role: role(name.as_ref(), &binary), name, binary })

@@ -52,6 +52,8 @@ enum Command {
     /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
     #[command(after_help = help::SPLIT)]
     Split(cmd::split::Args),
+    /// Rewrite a wheel's tags (file name, WHEEL, RECORD), only if its binaries pass check under the new claims.
+    Retag(cmd::retag::Args),
     /// Survey a wheelhouse: per project release, what it serves, free-threaded support, PEP 803/809 blockers, wheels now and after merge.
     #[command(after_help = help::SURVEY)]
     Survey(cmd::survey::Args),
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => cmd::compare::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Split(args) => cmd::split::run(args),
+        Command::Retag(args) => cmd::retag::run(args),
         Command::Survey(args) => cmd::survey::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Completions(args) => cmd::completions::completions(args, Cli::command()),

@@ -423,6 +423,40 @@ fn err_every_hostile_input_is_unreadable_to_check_verify_and_compare() {
 }
 
 #[test]
+fn err_every_hostile_input_is_refused_by_retag() {
+    // retag reads what it copies: each input is unreadable to it too (exit 2,
+    // one line naming it), and nothing is written.
+    let dir = scratch("hostile-retag");
+    let cases = write_corpus(&dir);
+    let out = dir.join("out");
+    let mut failures = Vec::new();
+    let wheels: Vec<&PathBuf> =
+        cases.iter().map(|(p, _)| p).filter(|p| p.extension().is_some_and(|e| e == "whl")).collect();
+    assert!(wheels.len() >= 15);
+    for case in wheels {
+        // Under a valid wheel name, so that each fails for its own reason.
+        let stem = case.file_stem().unwrap().to_string_lossy();
+        std::fs::create_dir_all(dir.join(&*stem)).unwrap();
+        let path = dir.join(&*stem).join("hostile-1.0-cp36-abi3-linux_x86_64.whl");
+        std::fs::rename(case, &path).unwrap();
+        let shown = path.display().to_string();
+        let (code, err) =
+            run_guarded(&dir, &["retag", &shown, "--tags", "cp315-abi3", "-o", &out.display().to_string()]);
+        let lines: Vec<&str> = err.lines().collect();
+        let ok = code == Some(2)
+            && lines.len() == 1
+            && lines[0].starts_with("uniabi: error: ")
+            && lines[0].contains(&shown)
+            && !err.contains("panicked")
+            && !out.exists();
+        if !ok {
+            failures.push(format!("{shown}: exit {code:?}, stderr:\n{err}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn ok_rebuilt_wheel_reads_cleanly() {
     // The writer above makes readable wheels, so each case fails for its own reason.
     let dir = scratch("hostile-control");

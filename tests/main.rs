@@ -10,6 +10,7 @@ mod inspect;
 mod judgement;
 mod merge;
 mod readme;
+mod retag;
 mod schema;
 mod specs;
 mod survey;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::common::*;
 
-const NAMES: [&str; 9] = ["inspect", "check", "tags", "verify", "compare", "merge", "split", "survey", "specs"];
+const NAMES: [&str; 10] =
+    ["inspect", "check", "tags", "verify", "compare", "merge", "split", "survey", "specs", "retag"];
 
 /// The committed schemas, by document name (`uniabi/check/1`).
 fn committed() -> BTreeMap<String, serde_json::Value> {
@@ -123,6 +124,16 @@ fn ok_every_kind_of_document_is_valid() {
         json_of(&["survey", "--json", "samples"]),
         json_of(&["specs", "--json"]),
         json_of(&["specs", "--json", "PyModule_Create2", "PyObject_GetInterface"]),
+        json_of(&[
+            "retag",
+            "--json",
+            "--dry-run",
+            "--tags",
+            "cp315-abi3.abi3t",
+            "-o",
+            out,
+            "samples/abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+        ]),
     ];
     assert!(
         docs[2]["suppressed"].as_array().is_some_and(|s| !s.is_empty()),
@@ -148,6 +159,6 @@ fn err_unknown_schema_name() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, compare, merge, split, survey, specs\n"
+        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, compare, merge, split, survey, specs, retag\n"
     );
 }

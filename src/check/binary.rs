@@ -39,7 +39,7 @@ impl Checker<'_> {
                     Code::MissingPyinit,
                     Severity::Error,
                     vec![],
-                    format!("exports no {init}, which interpreters before 3.15 need; add a PyInit_ shim or raise the wheel's Python tag to cp315"),
+                    format!("exports no {init}, which interpreters before 3.15 need; add a PyInit_ shim or raise the wheel's Python tag to cp315 (`uniabi retag`)"),
                 ));
             }
         }

@@ -231,7 +231,7 @@ impl Checker<'_> {
             findings.push(Finding::wheel(
                 Code::CompressedTagLine,
                 Severity::Warning,
-                format!("WHEEL has a compressed set on one Tag: line ('{line}'); the format wants one expanded tag per line, and tools that read WHEEL may not expand it"),
+                format!("WHEEL has a compressed set on one Tag: line ('{line}'); the format wants one expanded tag per line, and tools that read WHEEL may not expand it; `uniabi retag` with the wheel's own tags writes them expanded"),
             ));
         }
         let set = w.installer_tags();
@@ -242,10 +242,11 @@ impl Checker<'_> {
                         Code::TagsMismatch,
                         Severity::Error,
                         format!(
-                            "the file name's tags ({}) expand to {}, but WHEEL's Tag: lines are {}: they must be the same set (installers select by file name; PyPI and uv are moving to reject a mismatch)",
+                            "the file name's tags ({}) expand to {}, but WHEEL's Tag: lines are {}: they must be the same set (installers select by file name; PyPI and uv are moving to reject a mismatch); `uniabi retag WHEEL --tags {}` rewrites WHEEL to match the name",
                             name.tags,
                             name.tags.expand().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
-                            w.tags.join(", ")
+                            w.tags.join(", "),
+                            name.tags
                         ),
                     ));
                 }

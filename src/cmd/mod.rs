@@ -10,6 +10,7 @@ pub mod completions;
 pub mod help;
 pub mod inspect;
 pub mod merge;
+pub mod retag;
 pub mod schema;
 pub mod settings;
 pub mod split;

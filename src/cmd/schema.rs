@@ -14,7 +14,7 @@ use crate::output;
 /// Arguments of `uniabi schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The document: inspect, check, tags, verify, compare, merge, split, survey or specs
+    /// The document: inspect, check, tags, verify, compare, merge, split, survey, specs or retag
     /// (or its full name, such as uniabi/check/1). Without it, list them.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
@@ -73,6 +73,7 @@ pub fn documents() -> Vec<Document> {
         Document { id: "uniabi/split/1", generate: root::<super::merge::Report> },
         Document { id: crate::survey::SCHEMA, generate: root::<crate::survey::Report> },
         Document { id: super::specs::SCHEMA, generate: root::<super::specs::Report<'static>> },
+        Document { id: "uniabi/retag/1", generate: root::<super::retag::Report> },
     ]
 }
 

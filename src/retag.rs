@@ -1,0 +1,503 @@
+//! Retagging a wheel, only to claims its binaries support.
+//!
+//! `wheel tags` rewrites a wheel's tags blindly; [`plan`] and [`Plan::write`]
+//! rewrite them and then let the judge decide: the pipeline is read → plan →
+//! write → judge → rename.
+//!
+//! - **read**: the input is opened read-only and every member is checked
+//!   against its RECORD; the importable shared objects are parsed from the same
+//!   inflated bytes (the scope `check` reads).
+//! - **plan**: the new tag set (`--tags`, either `python-abi-platform` or
+//!   `python-abi`, which keeps the wheel's platform part as written) has each
+//!   other field sorted and deduplicated ([`parse_tags`]); the file name keeps
+//!   the name, version and build tag; WHEEL keeps every line but the `Tag:`
+//!   lines, which become the expansion, one tag per line, where the first was.
+//! - **write**: every other member is copied with its compressed bytes, WHEEL
+//!   is written afresh and RECORD last, to a temporary file in the output
+//!   directory ([`OutputWheel`]); signature files over the old RECORD are
+//!   dropped, since they no longer match it.
+//! - **judge**: the temporary file is read back as `check` reads a wheel
+//!   (RECORD's listing checked against the members, the importable binaries
+//!   parsed from the written bytes) and judged by `check` ([`Checker`], the
+//!   wheel's own claims) and by import resolution ([`crate::verify`]). Only a
+//!   `pass` and a resolution in which every admitted interpreter loads every
+//!   module let the file be renamed into place; otherwise it is removed and
+//!   nothing is left.
+//!
+//! A dry run judges the same wheel without writing it: its members would be
+//! the input's bytes, so the input's binaries stand for them, under the new
+//! file name and `Tag:` lines.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::analysis::{self, Analysed, AnalysedBinary, InputKind, InputPath, Scope};
+use crate::binary::BinaryError;
+use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
+use crate::specs::Specs;
+use crate::suffixes::SuffixTable;
+use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename, interpreters};
+use crate::verify::{self, Verification};
+use crate::wheel::{Limits, RecordEntry, Wheel, WheelError};
+use crate::wheel_writer::{OutputWheel, WriteError};
+
+/// Why a retag could not be planned or written (as opposed to being refused
+/// because the result would fail `check`, which is an [`Outcome`]).
+#[derive(Debug)]
+pub enum RetagError {
+    /// `--tags` is neither `python-abi` nor `python-abi-platform`.
+    TagsShape { value: String },
+    /// A member of `--tags` does not parse.
+    Tags { value: String, source: TagError },
+    /// The input's file name is not a wheel name, so there is no name, version or platform to keep.
+    InputName { path: PathBuf, source: TagError },
+    /// The input could not be read, or a member disagrees with its RECORD.
+    Read { path: PathBuf, source: WheelError },
+    /// An importable shared object of the input does not parse.
+    Binary { path: PathBuf, member: String, source: BinaryError },
+    /// The output directory could not be created.
+    Outdir { path: PathBuf, source: io::Error },
+    /// The output could not be written (exists, is the input, I/O).
+    Write(WriteError),
+    /// The written wheel could not be read back (the cause, or a detail).
+    Reopen { path: PathBuf, source: Option<WheelError>, detail: String },
+}
+
+impl fmt::Display for RetagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RetagError::TagsShape { value } => write!(
+                f,
+                "--tags '{value}': expected python-abi (keeping the wheel's platform tags) or \
+                 python-abi-platform, such as cp315-abi3.abi3t or cp315-abi3.abi3t-manylinux_2_28_x86_64"
+            ),
+            RetagError::Tags { value, .. } => write!(f, "--tags '{value}'"),
+            RetagError::InputName { path, .. } => write!(f, "{}", path.display()),
+            RetagError::Read { path, .. } => write!(f, "{}", path.display()),
+            RetagError::Binary { path, member, .. } => write!(f, "{}: {member}", path.display()),
+            RetagError::Outdir { path, .. } => write!(f, "{}: cannot create the output directory", path.display()),
+            RetagError::Write(e) => write!(f, "{e}"),
+            RetagError::Reopen { path, detail, .. } if detail.is_empty() => {
+                write!(f, "{}: the written wheel cannot be read back", path.display())
+            }
+            RetagError::Reopen { path, detail, .. } => {
+                write!(f, "{}: the written wheel cannot be read back: {detail}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RetagError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RetagError::Tags { source, .. } | RetagError::InputName { source, .. } => Some(source),
+            RetagError::Read { source, .. } | RetagError::Reopen { source: Some(source), .. } => Some(source),
+            RetagError::Binary { source, .. } => Some(source),
+            RetagError::Outdir { source, .. } => Some(source),
+            RetagError::Write(e) => e.source(),
+            RetagError::TagsShape { .. } | RetagError::Reopen { source: None, .. } => None,
+        }
+    }
+}
+
+impl From<WriteError> for RetagError {
+    fn from(e: WriteError) -> Self {
+        RetagError::Write(e)
+    }
+}
+
+/// The new tag set `--tags` asks for: `python-abi-platform`, or `python-abi`
+/// with the platform tags of `current`. Each field is sorted and deduplicated
+/// (`cp315-abi3t.abi3` becomes `cp315-abi3.abi3t`), except that the two-field
+/// form keeps `current`'s platform part exactly as its file name writes it.
+pub fn parse_tags(value: &str, current: &TagSet) -> Result<TagSet, RetagError> {
+    let bad = |source| RetagError::Tags { value: value.to_string(), source };
+    match value.split('-').count() {
+        3 => Ok(TagSet::compress(&value.parse::<TagSet>().map_err(bad)?.expand())),
+        2 => {
+            let (python, abi) = value.split_once('-').unwrap_or((value, ""));
+            if [python, abi].iter().any(|f| f.split('.').any(str::is_empty)) {
+                return Err(bad(TagError::EmptyPart(value.to_string())));
+            }
+            let mut python =
+                python.split('.').map(str::parse::<PythonTag>).collect::<Result<Vec<_>, _>>().map_err(bad)?;
+            let mut abi = abi.split('.').map(str::parse::<AbiTag>).collect::<Result<Vec<_>, _>>().map_err(bad)?;
+            python.sort();
+            python.dedup();
+            abi.sort();
+            abi.dedup();
+            let mut platform = current.platform.clone();
+            let mut seen = std::collections::BTreeSet::new();
+            platform.retain(|p| seen.insert(p.clone()));
+            Ok(TagSet { python, abi, platform })
+        }
+        _ => Err(RetagError::TagsShape { value: value.to_string() }),
+    }
+}
+
+/// A read input: the open wheel, its verified RECORD rows, and its analysis
+/// in the scope `check` reads.
+struct ReadWheel {
+    wheel: Wheel,
+    record: BTreeMap<String, RecordEntry>,
+    analysed: Analysed,
+}
+
+/// Open a wheel, verify every member against RECORD, and parse its importable
+/// shared objects from the same bytes. `display` names it in the analysis.
+fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, RetagError> {
+    let read_err = |source| RetagError::Read { path: path.to_path_buf(), source };
+    let mut wheel = Wheel::open(path, limits).map_err(read_err)?;
+    let mut binaries: Vec<AnalysedBinary> = Vec::new();
+    let mut bad: Option<(String, BinaryError)> = None;
+    let record = wheel
+        .verify_record_visiting(|member, data| {
+            if bad.is_none() && Scope::Importable.includes(&member.name) {
+                match analysis::analyse_bytes(&member.name, data) {
+                    Ok(b) => binaries.push(b),
+                    Err(e) => bad = Some((member.name.clone(), e)),
+                }
+            }
+        })
+        .map_err(read_err)?;
+    if let Some((member, source)) = bad {
+        return Err(RetagError::Binary { path: path.to_path_buf(), member, source });
+    }
+    let input = InputPath { display: display.to_string(), path: path.to_path_buf(), kind: InputKind::Wheel };
+    let analysed = Analysed { input, wheel: Some(analysis::wheel_info(&wheel)), binaries, errors: Vec::new() };
+    Ok(ReadWheel { wheel, record, analysed })
+}
+
+/// The WHEEL file with its `Tag:` lines replaced by `tags`, one per line, where
+/// the first `Tag:` line was; every other line, and the line ending, kept.
+pub fn rewrite_wheel_file(text: &str, tags: &[String]) -> String {
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut out = String::with_capacity(text.len() + tags.len() * 40);
+    let mut placed = false;
+    for line in text.lines() {
+        let is_tag = line.split_once(':').is_some_and(|(key, _)| key.trim() == "Tag");
+        if !is_tag {
+            out.push_str(line);
+            out.push_str(eol);
+        } else if !placed {
+            placed = true;
+            for t in tags {
+                out.push_str(&format!("Tag: {t}{eol}"));
+            }
+        }
+    }
+    if !placed {
+        for t in tags {
+            out.push_str(&format!("Tag: {t}{eol}"));
+        }
+    }
+    out
+}
+
+/// A planned retag: what would be written where.
+pub struct Plan {
+    read: ReadWheel,
+    input: PathBuf,
+    limits: Limits,
+    /// The input's tag set (from its file name).
+    pub before: TagSet,
+    /// The new tag set, normalised.
+    pub tags: TagSet,
+    /// The output's file name.
+    pub filename: String,
+    /// Where it goes: the output directory joined with the file name.
+    pub output: PathBuf,
+    /// The new WHEEL file.
+    pub wheel_file: String,
+    /// Signature files over the old RECORD (`RECORD.jws`, `RECORD.p7s`), left out.
+    pub dropped: Vec<String>,
+}
+
+/// Read the input and plan its retag to `tags` in `outdir`; nothing is written.
+pub fn plan(input: &Path, tags: &str, outdir: &Path, limits: Limits) -> Result<Plan, RetagError> {
+    if let Err(e) = std::fs::File::open(input) {
+        return Err(RetagError::Read { path: input.to_path_buf(), source: WheelError::Io(e) });
+    }
+    let name = WheelFilename::from_path(input)
+        .map_err(|source| RetagError::InputName { path: input.to_path_buf(), source })?;
+    let new_tags = parse_tags(tags, &name.tags)?;
+    let read = read_wheel(input, &input.display().to_string(), limits)?;
+    let filename = WheelFilename { tags: new_tags.clone(), ..name.clone() }.to_string();
+    let wheel_name = format!("{}/WHEEL", read.wheel.dist_info);
+    let mut wheel = read.wheel;
+    let text = match wheel.read_text(&wheel_name) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            let detail = format!("'{wheel_name}' is missing");
+            return Err(RetagError::Read { path: input.to_path_buf(), source: WheelError::WheelFile { detail } });
+        }
+        Err(source) => return Err(RetagError::Read { path: input.to_path_buf(), source }),
+    };
+    let lines: Vec<String> = new_tags.expand().iter().map(|t| t.to_string()).collect();
+    let record_name = format!("{}/RECORD", wheel.dist_info);
+    let dropped = wheel
+        .members
+        .iter()
+        .map(|m| m.name.clone())
+        .filter(|n| n.starts_with(&format!("{record_name}.")) && (n.ends_with(".jws") || n.ends_with(".p7s")))
+        .collect();
+    Ok(Plan {
+        read: ReadWheel { wheel, ..read },
+        input: input.to_path_buf(),
+        limits,
+        before: name.tags,
+        output: outdir.join(&filename),
+        filename,
+        tags: new_tags,
+        wheel_file: rewrite_wheel_file(&text, &lines),
+        dropped,
+    })
+}
+
+/// What `check` and import resolution say about the retagged wheel.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Judgement {
+    /// `check` on the retagged wheel, against its own (new) claims.
+    pub check: InputCheck,
+    /// Import resolution under the new tags.
+    pub verify: Verification,
+}
+
+impl Judgement {
+    /// True when `check` passes and every admitted interpreter loads every module.
+    pub fn passes(&self) -> bool {
+        self.check.verdict == Verdict::Pass && self.verify.ok()
+    }
+}
+
+/// Judge an analysed wheel: `check` with its own claims, and import resolution.
+fn judge(a: &Analysed, set: &TagSet, specs: &Specs, table: &SuffixTable) -> Judgement {
+    let check = Checker { specs, table, abi: AbiChoice::Auto }.check(a);
+    let verify = verify::verify(set, &a.binaries, specs, table, false);
+    Judgement { check, verify }
+}
+
+/// The result of a retag, written or not.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Outcome {
+    pub input: String,
+    pub output: String,
+    pub filename: String,
+    /// The input's compressed tag set.
+    pub tags_before: String,
+    /// The new compressed tag set.
+    pub tags: String,
+    /// WHEEL's new `Tag:` lines: the expansion of `tags`.
+    pub tag_lines: Vec<String>,
+    /// Interpreters the input's tags admit (of CPython 3.10–3.16, both builds from 3.13).
+    pub admitted_before: Vec<String>,
+    /// Interpreters the new tags admit.
+    pub admitted: Vec<String>,
+    /// Signature files left out because they sign the old RECORD.
+    pub dropped: Vec<String>,
+    /// `check`'s verdict on the input as it is.
+    pub verdict_before: Verdict,
+    /// `pass` when the retagged wheel passes `check` and import resolution, else `fail`.
+    pub verdict: Verdict,
+    /// True when the output was moved into place.
+    pub written: bool,
+    #[serde(flatten)]
+    pub judgement: Judgement,
+}
+
+fn admitted(set: &TagSet) -> Vec<String> {
+    interpreters().into_iter().filter(|i| i.installs(set)).map(|i| i.to_string()).collect()
+}
+
+impl Plan {
+    /// The analysis of the retagged wheel without writing it: the input's
+    /// binaries (the output's members are their bytes) under the new name and tags.
+    fn analysed_after(&self) -> Analysed {
+        let mut a = self.read.analysed.clone();
+        a.input.display = self.output.display().to_string();
+        if let Some(w) = a.wheel.as_mut() {
+            w.filename = self.filename.clone();
+            w.tags = self.tags.expand().iter().map(|t| t.to_string()).collect();
+            w.tags.sort();
+            w.tags.dedup();
+            w.compressed_tag_lines.clear();
+        }
+        a
+    }
+
+    fn outcome(&self, judgement: Judgement, specs: &Specs, table: &SuffixTable, written: bool) -> Outcome {
+        let before = Checker { specs, table, abi: AbiChoice::Auto }.check(&self.read.analysed);
+        Outcome {
+            input: self.input.display().to_string(),
+            output: self.output.display().to_string(),
+            filename: self.filename.clone(),
+            tags_before: self.before.to_string(),
+            tags: self.tags.to_string(),
+            tag_lines: self.tags.expand().iter().map(|t| t.to_string()).collect(),
+            admitted_before: admitted(&self.before),
+            admitted: admitted(&self.tags),
+            dropped: self.dropped.clone(),
+            verdict_before: before.verdict,
+            verdict: if judgement.passes() { Verdict::Pass } else { Verdict::Fail },
+            written,
+            judgement,
+        }
+    }
+
+    /// Refuse an output that is the input, or that exists without `force`.
+    fn check_output(&self, force: bool) -> Result<(), RetagError> {
+        let same = matches!(
+            (std::fs::canonicalize(&self.input), std::fs::canonicalize(&self.output)),
+            (Ok(a), Ok(b)) if a == b
+        );
+        if same {
+            return Err(WriteError::WouldOverwriteInput { path: self.output.clone() }.into());
+        }
+        if self.output.exists() && !force {
+            return Err(WriteError::Exists { path: self.output.clone() }.into());
+        }
+        Ok(())
+    }
+
+    /// Judge the retagged wheel without writing anything.
+    pub fn dry_run(&self, specs: &Specs, table: &SuffixTable, force: bool) -> Result<Outcome, RetagError> {
+        self.check_output(force)?;
+        let judgement = judge(&self.analysed_after(), &self.tags, specs, table);
+        Ok(self.outcome(judgement, specs, table, false))
+    }
+
+    /// Write the retagged wheel to a temporary file in the output directory,
+    /// read it back, judge it, and move it into place only if it passes.
+    /// A refusal is an `Ok` outcome with `written: false`, and leaves nothing behind
+    /// (not even the output directory, when this call created it).
+    pub fn write(mut self, specs: &Specs, table: &SuffixTable, force: bool) -> Result<Outcome, RetagError> {
+        self.check_output(force)?;
+        let outdir = self.output.parent().map(Path::to_path_buf).unwrap_or_default();
+        let created = !outdir.as_os_str().is_empty() && !outdir.exists();
+        if created {
+            std::fs::create_dir_all(&outdir).map_err(|source| RetagError::Outdir { path: outdir.clone(), source })?;
+        }
+        let result = self.write_judged(specs, table, force);
+        if created && !matches!(result, Ok((_, true))) {
+            let _ = std::fs::remove_dir(&outdir);
+        }
+        let (judgement, written) = result?;
+        Ok(self.outcome(judgement, specs, table, written))
+    }
+
+    fn write_judged(
+        &mut self,
+        specs: &Specs,
+        table: &SuffixTable,
+        force: bool,
+    ) -> Result<(Judgement, bool), RetagError> {
+        let dist_info = self.read.wheel.dist_info.clone();
+        let wheel_name = format!("{dist_info}/WHEEL");
+        let record_name = format!("{dist_info}/RECORD");
+        let mut out = OutputWheel::create(&self.output, force, std::slice::from_ref(&self.input))?;
+        for member in self.read.wheel.members.clone() {
+            if member.name == wheel_name {
+                out.add_file(&wheel_name, self.wheel_file.as_bytes())?;
+            } else if member.name != record_name && !self.dropped.contains(&member.name) {
+                let entry = self.read.record.get(&member.name).cloned().ok_or_else(|| {
+                    let detail = "is not listed in RECORD".to_string();
+                    RetagError::Read {
+                        path: self.input.clone(),
+                        source: WheelError::Corrupt { member: member.name.clone(), detail },
+                    }
+                })?;
+                out.copy_member(&mut self.read.wheel, &member, &member.name, entry)?;
+            }
+        }
+        let mut judged: Option<Result<Judgement, RetagError>> = None;
+        let finished = out.finish_checked(&dist_info, |tmp| {
+            let result = self.reread(tmp).map(|a| judge(&a, &self.tags, specs, table));
+            let pass = matches!(&result, Ok(j) if j.passes());
+            judged = Some(result);
+            if pass { Ok(()) } else { Err(()) }
+        })?;
+        let judgement = match judged {
+            Some(result) => result?,
+            None => {
+                let detail = "it was not judged".to_string();
+                return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
+            }
+        };
+        Ok((judgement, finished.is_ok()))
+    }
+
+    /// Read the complete temporary file back as `check` reads a wheel, under
+    /// the name it will have: RECORD must list every member with its size (its
+    /// hashes come from verified input bytes and from the new WHEEL), and the
+    /// importable shared objects are parsed from the written bytes.
+    fn reread(&self, tmp: &Path) -> Result<Analysed, RetagError> {
+        let reopen =
+            |source| RetagError::Reopen { path: self.output.clone(), source: Some(source), detail: String::new() };
+        let mut wheel = Wheel::open(tmp, self.limits).map_err(reopen)?;
+        wheel.check_record_listing().map_err(reopen)?;
+        drop(wheel);
+        let input =
+            InputPath { display: self.output.display().to_string(), path: tmp.to_path_buf(), kind: InputKind::Wheel };
+        let mut a = analysis::analyse_scoped(&input, self.limits, Scope::Importable);
+        if let Some(detail) = a.error() {
+            return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
+        }
+        if let Some(w) = a.wheel.as_mut() {
+            w.filename = self.filename.clone();
+        }
+        Ok(a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: &str) -> TagSet {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ok_tags_keep_platform_and_sort() {
+        let current = set("cp313-abi3.abi3t-manylinux_2_5_x86_64.manylinux1_x86_64");
+        let new = parse_tags("cp315-abi3t.abi3", &current).unwrap();
+        assert_eq!(new.to_string(), "cp315-abi3.abi3t-manylinux_2_5_x86_64.manylinux1_x86_64", "platforms as written");
+        let full = parse_tags("cp315.cp315-abi3-manylinux_2_5_x86_64.manylinux1_x86_64", &current).unwrap();
+        assert_eq!(full.to_string(), "cp315-abi3-manylinux1_x86_64.manylinux_2_5_x86_64", "all fields sorted");
+        let full = parse_tags("cp314.cp313-cp314t.cp313t-win_amd64", &current).unwrap();
+        assert_eq!(full.to_string(), "cp313.cp314-cp313t.cp314t-win_amd64");
+    }
+
+    #[test]
+    fn err_tags_shape_and_members() {
+        let current = set("cp36-abi3-win_amd64");
+        let e = parse_tags("cp315", &current).unwrap_err();
+        assert!(e.to_string().starts_with("--tags 'cp315': expected python-abi"), "{e}");
+        let e = parse_tags("cp315-abi3-a-b", &current).unwrap_err();
+        assert!(matches!(e, RetagError::TagsShape { .. }));
+        let e = parse_tags("cp315-abi4", &current).unwrap_err();
+        assert_eq!(e.to_string(), "--tags 'cp315-abi4'");
+        assert!(std::error::Error::source(&e).unwrap().to_string().contains("'abi4' is not an ABI tag"));
+        let e = parse_tags("cp315.-abi3", &current).unwrap_err();
+        assert!(std::error::Error::source(&e).unwrap().to_string().contains("is empty"));
+        let e = parse_tags("cp315-abi3-Linux", &current).unwrap_err();
+        assert!(std::error::Error::source(&e).unwrap().to_string().contains("'cp315-abi3-Linux'"));
+    }
+
+    #[test]
+    fn ok_rewrite_wheel_file_keeps_other_lines() {
+        let text =
+            "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp36-abi3-a\nTag: cp36-abi3-b\nBuild: 1\n";
+        let out = rewrite_wheel_file(text, &["cp315-abi3-a".into(), "cp315-abi3t-a".into()]);
+        assert_eq!(
+            out,
+            "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp315-abi3-a\nTag: cp315-abi3t-a\nBuild: 1\n"
+        );
+        let crlf = rewrite_wheel_file("Wheel-Version: 1.0\r\nTag: a-b-c\r\n", &["x-y-z".into()]);
+        assert_eq!(crlf, "Wheel-Version: 1.0\r\nTag: x-y-z\r\n");
+    }
+}
