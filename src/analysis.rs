@@ -45,6 +45,13 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
     let mut out = Vec::new();
     for path in paths {
         let display = path.display().to_string();
+        if let Some(remote) = crate::remote::lookup(path) {
+            out.push(match remote {
+                Ok(_) => Ok(input_path(display, path.clone())),
+                Err(message) => Err(PathError { display, message }),
+            });
+            continue;
+        }
         match std::fs::metadata(path) {
             Err(e) => out.push(Err(PathError { display, message: format!("cannot open: {e}") })),
             Ok(meta) if meta.is_dir() => {
@@ -248,7 +255,7 @@ pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
 pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
     match input.kind {
-        InputKind::Wheel => match Wheel::open(&input.path, limits) {
+        InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
@@ -281,22 +288,43 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 /// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
 pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
     let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
-    let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
+    let remote = crate::remote::lookup(&input.path).is_some();
+    // A remote wheel fetches and verifies the members `check` and `verify`
+    // read; the others' RECORD rows are taken as they are.
+    let selected = |name: &str| !remote || Scope::Importable.includes(name);
+    let mut wheel = open_wheel(input, limits, &selected, true).map_err(|e| fail(&e))?;
     let mut out =
         Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
     let record = wheel
-        .verify_record_visiting(|member, data| {
-            if Scope::All.includes(&member.name) {
-                match analyse_bytes(&member.name, data) {
-                    Ok(b) => out.binaries.push(b),
-                    Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+        .verify_record_reading(
+            |member| selected(&member.name),
+            |member, data| {
+                if Scope::All.includes(&member.name) {
+                    match analyse_bytes(&member.name, data) {
+                        Ok(b) => out.binaries.push(b),
+                        Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+                    }
                 }
-            }
-        })
+            },
+        )
         .map_err(|e| fail(&e))?;
     match out.error() {
         Some(e) => Err(e),
         None => Ok(Verified { wheel, analysed: out, record }),
+    }
+}
+
+/// Open a wheel, local or (registered by [`crate::remote::resolve`]) remote;
+/// a remote wheel fetches the members `wanted` selects, and RECORD when `record`.
+pub fn open_wheel(
+    input: &InputPath,
+    limits: Limits,
+    wanted: &dyn Fn(&str) -> bool,
+    record: bool,
+) -> Result<Wheel, crate::wheel::WheelError> {
+    match crate::remote::lookup(&input.path) {
+        Some(Ok(file)) => crate::remote::open_wheel(&input.path, file, limits, wanted, record),
+        _ => Wheel::open(&input.path, limits),
     }
 }
 

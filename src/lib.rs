@@ -12,6 +12,7 @@ pub mod compare;
 pub mod merge;
 pub mod naming;
 pub mod output;
+pub mod remote;
 pub mod specs;
 pub mod suffixes;
 pub mod survey;

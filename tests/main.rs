@@ -7,6 +7,8 @@ mod compare;
 mod hostile;
 mod inspect;
 mod merge;
+mod remote;
+mod server;
 mod specs;
 mod survey;
 mod tags;

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: args.abi };
     let inputs: Vec<InputCheck> =
-        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
     for i in &inputs {

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
         }
     };
-    let report = survey::survey(&args.input.paths, &checker, args.input.limits(), &progress);
+    let report = survey::survey(&args.input.resolve()?, &checker, args.input.limits(), &progress);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
