@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Binary, Format, Slice};
 use crate::naming::{self, ExtensionName};
@@ -251,8 +251,25 @@ pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
     analyse_scoped(input, limits, Scope::All)
 }
 
-/// Read one input, the shared objects in `scope`.
+/// Read one input, the shared objects in `scope`. A remote wheel's result is
+/// cached under its sha256 (see [`crate::remote::cache`]).
 pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
+    let kind = match scope {
+        Scope::All => "all",
+        Scope::Importable => "importable",
+    };
+    let cached = CacheKey::of(input, kind);
+    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
+        return snapshot.into_analysed(input);
+    }
+    let out = analyse_scoped_uncached(input, limits, scope);
+    if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&out, None)) {
+        key.store(&snapshot);
+    }
+    out
+}
+
+fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
     match input.kind {
         InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
@@ -287,6 +304,22 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 /// object from the same inflated bytes (what `merge` needs of an input).
 /// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
 pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
+    let cached = CacheKey::of(input, "verified");
+    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
+        && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
+    {
+        return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
+    }
+    let verified = analyse_verified_uncached(input, limits)?;
+    if let (Some(key), Some(snapshot)) =
+        (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
+    {
+        key.store(&snapshot);
+    }
+    Ok(verified)
+}
+
+fn analyse_verified_uncached(input: &InputPath, limits: Limits) -> Result<Verified, String> {
     let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
     let remote = crate::remote::lookup(&input.path).is_some();
     // A remote wheel fetches and verifies the members `check` and `verify`
@@ -310,7 +343,7 @@ pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, S
         .map_err(|e| fail(&e))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { wheel, analysed: out, record }),
+        None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
     }
 }
 
@@ -330,10 +363,134 @@ pub fn open_wheel(
 
 /// A wheel read by [`analyse_verified`].
 pub struct Verified {
-    pub wheel: Wheel,
+    pub facts: WheelFacts,
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
     pub record: std::collections::BTreeMap<String, crate::wheel::RecordEntry>,
+}
+
+/// What `merge` needs of an open wheel besides its binaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WheelFacts {
+    /// The distribution name as the `.dist-info` directory spells it.
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    pub root_is_purelib: Option<bool>,
+    /// `name-version.dist-info`.
+    pub dist_info: String,
+    /// The file members, in archive order.
+    pub members: Vec<crate::wheel::Member>,
+}
+
+impl WheelFacts {
+    fn of(wheel: &Wheel) -> WheelFacts {
+        WheelFacts {
+            name: wheel.name.clone(),
+            version: wheel.version.clone(),
+            build: wheel.metadata.build.clone(),
+            root_is_purelib: wheel.metadata.root_is_purelib,
+            dist_info: wheel.dist_info.clone(),
+            members: wheel.members.clone(),
+        }
+    }
+}
+
+/// What the cache keeps of a wheel's reading: enough to rebuild the
+/// [`Analysed`] (and, for `merge`, the facts and verified RECORD) exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Snapshot {
+    info: InfoSnapshot,
+    binaries: Vec<(String, Binary)>,
+    facts: Option<WheelFacts>,
+    record: Option<std::collections::BTreeMap<String, crate::wheel::RecordEntry>>,
+}
+
+/// [`WheelInfo`] with the fields its report form leaves out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct InfoSnapshot {
+    name: String,
+    version: String,
+    build: Option<String>,
+    tags: Vec<String>,
+    compressed_tag_lines: Vec<String>,
+    filename: String,
+    members: Vec<String>,
+    dist_info: String,
+}
+
+impl Snapshot {
+    /// The snapshot of a reading without errors; `None` if anything failed (failures are never cached).
+    fn of(
+        a: &Analysed,
+        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::wheel::RecordEntry>)>,
+    ) -> Option<Snapshot> {
+        if !a.errors.is_empty() {
+            return None;
+        }
+        let w = a.wheel.as_ref()?;
+        Some(Snapshot {
+            info: InfoSnapshot {
+                name: w.name.clone(),
+                version: w.version.clone(),
+                build: w.build.clone(),
+                tags: w.tags.clone(),
+                compressed_tag_lines: w.compressed_tag_lines.clone(),
+                filename: w.filename.clone(),
+                members: w.members.clone(),
+                dist_info: w.dist_info.clone(),
+            },
+            binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
+            facts: verified.map(|(f, _)| f.clone()),
+            record: verified.map(|(_, r)| r.clone()),
+        })
+    }
+
+    fn into_analysed(self, input: &InputPath) -> Analysed {
+        let i = self.info;
+        let wheel = WheelInfo {
+            name: i.name,
+            version: i.version,
+            build: i.build,
+            tags: i.tags,
+            compressed_tag_lines: i.compressed_tag_lines,
+            filename: i.filename,
+            members: i.members,
+            dist_info: i.dist_info,
+        };
+        let binaries = self
+            .binaries
+            .into_iter()
+            .map(|(member, binary)| {
+                let name = naming::parse_extension_name(&member);
+                AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
+            })
+            .collect();
+        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new() }
+    }
+}
+
+/// A remote wheel with a known sha256 and caching on: where its reading is kept.
+struct CacheKey {
+    dir: &'static Path,
+    sha256: String,
+    kind: &'static str,
+}
+
+impl CacheKey {
+    fn of(input: &InputPath, kind: &'static str) -> Option<CacheKey> {
+        let dir = crate::remote::cache_dir()?;
+        let sha256 = crate::remote::lookup(&input.path)?.ok()?.sha256?;
+        Some(CacheKey { dir, sha256, kind })
+    }
+
+    fn load(&self) -> Option<Snapshot> {
+        crate::remote::cache::load(self.dir, &self.sha256, self.kind)
+    }
+
+    fn store(&self, snapshot: &Snapshot) {
+        crate::remote::cache::store(self.dir, &self.sha256, self.kind, snapshot);
+    }
 }
 
 fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {

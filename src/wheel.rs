@@ -104,7 +104,7 @@ impl std::error::Error for WheelError {
 }
 
 /// One file member of a wheel, as the central directory describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     /// Index in the archive's central directory.
     pub index: usize,
@@ -546,7 +546,7 @@ fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
 }
 
 /// One row of `RECORD`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordEntry {
     /// `sha256=<urlsafe base64, no padding>`, or `None` (RECORD's own row).
     pub hash: Option<String>,

@@ -206,3 +206,80 @@ fn ok_requirements_file() {
     let names: Vec<&str> = json["projects"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["orjson", "psutil"]);
 }
+
+fn cached(server: &Server, dir: &std::path::Path, args: &[&str]) -> Output {
+    let index = server.index();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--index-url", &index, "--timeout", "5", "--cache-dir", dir.to_str().unwrap()]);
+    run(&all)
+}
+
+fn cache_entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn ok_second_run_reads_the_cache_and_fetches_no_wheel_bytes() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-cache-second-run");
+    for cmd in ["survey", "check", "inspect"] {
+        let first = cached(&server, &dir, &[cmd, "--json", "psutil", "orjson"]);
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        assert!(!server.requests("/files/").is_empty());
+        server.clear_log();
+        let second = cached(&server, &dir, &[cmd, "--json", "psutil", "orjson"]);
+        assert_eq!(stdout(&second), stdout(&first), "{cmd}");
+        assert_eq!(server.requests("/files/"), vec![], "{cmd}: the second run fetches nothing from the wheels");
+        server.clear_log();
+    }
+    let entries = cache_entries(&dir);
+    assert_eq!(entries.len(), 3 * 8, "one entry per wheel and kind of reading: {entries:?}");
+    assert!(entries.iter().all(|p| p.extension().is_some_and(|e| e == "json")), "no temporary files left");
+}
+
+#[test]
+fn ok_a_corrupt_cache_entry_is_replaced_not_trusted() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-cache-corrupt");
+    let first = cached(&server, &dir, &["check", "--json", "orjson"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let entries = cache_entries(&dir);
+    assert_eq!(entries.len(), 1);
+    let good = std::fs::read(&entries[0]).unwrap();
+    // A truncated entry, then one that parses but tells a different story.
+    let lying = String::from_utf8(good.clone())
+        .unwrap()
+        .replace("\"x86_64\"", "\"arm\"")
+        .replace(env!("CARGO_PKG_VERSION"), "0.0.0");
+    for bad in [good[..good.len() / 2].to_vec(), lying.into_bytes()] {
+        std::fs::write(&entries[0], &bad).unwrap();
+        server.clear_log();
+        let again = cached(&server, &dir, &["check", "--json", "orjson"]);
+        assert_eq!(stdout(&again), stdout(&first));
+        assert!(!server.requests("/files/").is_empty(), "the wheel is read again");
+        assert_eq!(std::fs::read(&entries[0]).unwrap(), good, "the entry is rewritten");
+    }
+}
+
+#[test]
+fn ok_a_failed_read_leaves_nothing_in_the_cache() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-cache-failure");
+    server.set(|f| f.truncate = true);
+    let o = cached(&server, &dir, &["survey", "orjson"]);
+    fails_with(&o, "/files/orjson-", "reading the body");
+    assert_eq!(cache_entries(&dir), Vec::<std::path::PathBuf>::new());
+}

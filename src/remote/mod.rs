@@ -45,14 +45,23 @@ enum Entry {
 
 struct Session {
     client: Arc<Client>,
+    cache: Option<PathBuf>,
     entries: Mutex<HashMap<PathBuf, Entry>>,
 }
 
 static SESSION: OnceLock<Session> = OnceLock::new();
 
-fn session(options: &ClientOptions) -> &'static Session {
-    SESSION
-        .get_or_init(|| Session { client: Arc::new(Client::new(options.clone())), entries: Mutex::new(HashMap::new()) })
+fn session(options: &Options) -> &'static Session {
+    SESSION.get_or_init(|| Session {
+        client: Arc::new(Client::new(options.client.clone())),
+        cache: options.cache.clone(),
+        entries: Mutex::new(HashMap::new()),
+    })
+}
+
+/// The cache directory of this run, if caching is on.
+pub fn cache_dir() -> Option<&'static Path> {
+    SESSION.get().and_then(|s| s.cache.as_deref())
 }
 
 fn register(path: PathBuf, entry: Entry) {
@@ -82,7 +91,7 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
             args.iter().map(|a| a.to_string_lossy().into_owned()).filter(|a| could_be_project(a)).collect();
         return out;
     }
-    let s = session(&options.client);
+    let s = session(options);
     let index = index::index_url(options.index_url.as_deref());
     let mut filters = options.filters.clone();
     filters.releases = filters.releases.max(1);
