@@ -86,9 +86,14 @@ pub struct Resolved {
 pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
     let mut out = Resolved::default();
     if args.iter().all(|a| a.exists()) {
+        // Only local paths: say so where the options ask for the index.
+        let index_wanted =
+            options.index_url.is_some() || options.filters.platform.is_some() || options.filters.python.is_some();
         out.paths = args.to_vec();
-        out.local_wins =
-            args.iter().map(|a| a.to_string_lossy().into_owned()).filter(|a| could_be_project(a)).collect();
+        if index_wanted {
+            out.local_wins =
+                args.iter().map(|a| a.to_string_lossy().into_owned()).filter(|a| could_be_project(a)).collect();
+        }
         return out;
     }
     let s = session(options);
