@@ -16,6 +16,7 @@ pub mod remote;
 pub mod specs;
 pub mod suffixes;
 pub mod survey;
+pub mod survey_jsonl;
 pub mod tags;
 pub mod universal;
 pub mod verify;

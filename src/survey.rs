@@ -59,7 +59,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
 use crate::binary::is_python_dll;
@@ -96,7 +96,7 @@ pub struct Report {
 }
 
 /// One project release: every wheel of one (normalized name, version).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Release {
     /// The project name, normalized as in wheel file names: `abi3_abi3t_universal`.
     pub name: String,
@@ -122,7 +122,7 @@ pub struct Release {
 }
 
 /// One platform family of a release.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Platform {
     /// `linux x86_64`, `macos arm64`, `macos universal2`, `windows amd64`, `any`.
     pub platform: String,
@@ -143,7 +143,7 @@ pub struct Platform {
 }
 
 /// Whether a release's binaries qualify for one proposal, and what blocks them.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Qualification {
     /// True when every platform with extension modules qualifies; `None` when none has any.
     pub qualifies: Option<bool>,
@@ -157,14 +157,14 @@ pub struct Qualification {
 }
 
 /// A blocking symbol and how many binaries it blocks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SymbolCount {
     pub symbol: String,
     pub count: usize,
 }
 
 /// A blocking finding code and how many binaries it blocks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeCount {
     pub code: String,
     pub count: usize,
@@ -321,6 +321,12 @@ pub fn survey(
             r.notes.extend(notes);
         }
     }
+    report(projects, errors)
+}
+
+/// The report over release records and errors (from one run, or reduced from
+/// several): records sorted by name then version, errors sorted, the summary.
+pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);

@@ -283,3 +283,80 @@ fn ok_a_failed_read_leaves_nothing_in_the_cache() {
     fails_with(&o, "/files/orjson-", "reading the body");
     assert_eq!(cache_entries(&dir), Vec::<std::path::PathBuf>::new());
 }
+
+fn write(dir: &std::path::Path, name: &str, o: &Output) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, &o.stdout).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn ok_shards_reduced_equal_the_unsharded_report() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-shards");
+    let whole = run(&["survey", "--json", "samples"]);
+    assert_eq!(whole.status.code(), Some(0));
+    let mut local = Vec::new();
+    let mut remote_files = Vec::new();
+    let mut releases = 0;
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let o = run(&["survey", "--jsonl", "--shard", &shard, "samples"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        releases += stdout(&o).lines().count();
+        local.push(write(&dir, &format!("local-{k}.jsonl"), &o));
+        let mut args = vec!["survey", "--jsonl", "--shard", &shard];
+        args.extend(PROJECTS);
+        let o = remote(&server, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        remote_files.push(write(&dir, &format!("remote-{k}.jsonl"), &o));
+    }
+    assert_eq!(releases, PROJECTS.len(), "every release in exactly one shard");
+    for files in [local, remote_files] {
+        let mut args = vec!["survey", "--json", "--from-jsonl"];
+        args.extend(files.iter().map(String::as_str));
+        let reduced = run(&args);
+        assert_eq!(reduced.status.code(), Some(0), "{}", stderr(&reduced));
+        assert_eq!(stdout(&reduced), stdout(&whole));
+    }
+    let human = run(&[
+        "survey",
+        "--from-jsonl",
+        &dir.join("local-1.jsonl").to_string_lossy(),
+        &dir.join("local-2.jsonl").to_string_lossy(),
+        &dir.join("local-3.jsonl").to_string_lossy(),
+    ]);
+    assert_eq!(stdout(&human), stdout(&run(&["survey", "samples"])));
+}
+
+#[test]
+fn ok_resume_skips_what_an_interrupted_run_wrote() {
+    let dir = crate::common::scratch("remote-resume");
+    let full = run(&["survey", "--jsonl", "samples"]);
+    let text = stdout(&full);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), PROJECTS.len());
+    // Two whole records and half of the third, as a killed run leaves them.
+    let partial = format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..lines[2].len() / 2]);
+    let file = dir.join("run.jsonl");
+    std::fs::write(&file, &partial).unwrap();
+    let rest = run(&["survey", "--jsonl", "--resume", file.to_str().unwrap(), "samples"]);
+    assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
+    assert!(stderr(&rest).contains("2 releases already in the resumed file"), "{}", stderr(&rest));
+    assert_eq!(
+        stdout(&rest).lines().count(),
+        PROJECTS.len() - 2 + 1,
+        "a newline ends the cut line, then the 3 missing"
+    );
+    std::fs::write(&file, format!("{partial}{}", stdout(&rest))).unwrap();
+    let reduced = run(&["survey", "--json", "--from-jsonl", file.to_str().unwrap()]);
+    assert_eq!(stdout(&reduced), stdout(&run(&["survey", "--json", "samples"])));
+    assert!(stderr(&reduced).contains("1 line that did not parse skipped"), "{}", stderr(&reduced));
+}
+
+#[test]
+fn err_bad_shard_is_a_usage_error() {
+    let o = run(&["survey", "--shard", "4/3", "samples"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'4/3' is not a shard"), "{}", stderr(&o));
+}

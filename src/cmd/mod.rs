@@ -79,7 +79,7 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 pub struct InputArgs {
     /// Wheels, extension files (.so, .pyd, .dylib), directories to search for both, wheel
     /// URLs, or projects on the index (`psutil`, `numpy==2.3.5`, `numpy>=2`). A local path wins.
-    #[arg(required_unless_present = "requirements", value_name = "PATH|URL|PROJECT")]
+    #[arg(value_name = "PATH|URL|PROJECT")]
     pub paths: Vec<std::path::PathBuf>,
     /// Refuse any archive member or file that inflates past this many MiB.
     #[arg(long, value_name = "MIB", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
@@ -114,12 +114,27 @@ impl InputArgs {
     /// The paths to analyse: local paths as given, URLs and projects (from the
     /// arguments and `-r` files) resolved on the index. Notes go to stderr.
     pub fn resolve(&self) -> Result<Vec<std::path::PathBuf>, CmdError> {
+        self.resolve_keeping(&|_| true)
+    }
+
+    /// [`InputArgs::resolve`], leaving out before any index look-up the
+    /// requirements whose project `keep` refuses (`survey --shard`).
+    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, CmdError> {
+        if self.paths.is_empty() && self.requirements.is_empty() {
+            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
+        }
         let mut args = self.paths.clone();
         for file in &self.requirements {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
             args.extend(crate::remote::index::requirement_lines(&text).into_iter().map(std::path::PathBuf::from));
         }
+        args.retain(|a| {
+            a.exists()
+                || a.to_str().and_then(|t| t.parse::<crate::remote::index::Requirement>().ok()).is_none_or(|r| {
+                    !crate::remote::index::looks_like_requirement(&a.to_string_lossy()) || keep(&r.name)
+                })
+        });
         let options = crate::remote::Options {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
