@@ -558,9 +558,26 @@ pub fn analyse_map<R: Send>(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Worker threads for [`parallel_map`]; 0: one per core.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Run [`parallel_map`] on `n` threads (`--jobs`: remote inputs wait on the
+/// network, not on a core); 0 restores one per core.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The threads [`parallel_map`] uses.
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Map `f` over `items` on all available cores; results in input order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    let threads = threads().min(items.len()).max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
     }

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         Command::Split(args) => cmd::split::run(args),
         Command::Survey(args) => cmd::survey::run(args),
     };
+    uniabi::remote::finish();
     match result {
         Ok(code) => code,
         Err(e) => {

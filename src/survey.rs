@@ -286,7 +286,7 @@ pub fn survey(
     let total: usize = releases.values().map(Vec::len).sum();
     let done = AtomicUsize::new(0);
     let ctx = Context { checker, outdir: PathBuf::new(), limits };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = analysis::threads();
     let mut results = Vec::new();
     for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
         // Read every wheel of the batch on all cores...

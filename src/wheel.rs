@@ -195,12 +195,22 @@ impl Wheel {
     /// Open a wheel and read its central directory and `WHEEL` file.
     pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
         let file = File::open(path).map_err(WheelError::Io)?;
-        Wheel::from_reader(path, Box::new(BufReader::new(file)), limits)
+        Wheel::read_from(path, Box::new(BufReader::new(file)), limits, true)
     }
 
     /// Open a wheel from any reader (a remote wheel read by ranges); `path`
-    /// names it (its file name is the wheel's).
+    /// names it (its file name is the wheel's). Local headers are checked only
+    /// as members are read, so the members never read are never fetched.
     pub fn from_reader(path: &Path, reader: Box<dyn ReadSeek>, limits: Limits) -> Result<Wheel, WheelError> {
+        Wheel::read_from(path, reader, limits, false)
+    }
+
+    fn read_from(
+        path: &Path,
+        reader: Box<dyn ReadSeek>,
+        limits: Limits,
+        local_headers: bool,
+    ) -> Result<Wheel, WheelError> {
         let mut archive = ZipArchive::new(reader).map_err(|e| match e {
             ZipError::Io(io) => WheelError::Io(io),
             other => WheelError::NotAZip(other),
@@ -214,7 +224,7 @@ impl Wheel {
             let member = repeated_name(archive.into_inner(), start).unwrap_or_else(|| "(unknown)".to_string());
             return Err(WheelError::DuplicateMember { member });
         }
-        let members = list_members(&mut archive)?;
+        let members = list_members(&mut archive, local_headers)?;
         check_total_ratio(&members, &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
@@ -477,11 +487,15 @@ fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelErr
     Ok(())
 }
 
-fn list_members(archive: &mut ZipArchive<Box<dyn ReadSeek>>) -> Result<Vec<Member>, WheelError> {
+fn list_members(archive: &mut ZipArchive<Box<dyn ReadSeek>>, local_headers: bool) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
     for index in 0..archive.len() {
-        let entry = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+        if local_headers {
+            // Reaching each member's data checks its local header now, not when it is read.
+            archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+        }
+        let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if let Some(reason) = unsafe_member_reason(&name) {
             return Err(WheelError::UnsafeMember { member: name, reason });

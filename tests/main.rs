@@ -1,5 +1,6 @@
 //! Integration tests, built as one binary.
 
+mod bench_remote;
 mod binary;
 mod check;
 mod common;

@@ -108,6 +108,12 @@ pub struct InputArgs {
     /// Neither read nor write the analysis cache.
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
+    #[arg(long)]
+    pub net_stats: bool,
+    /// Wheels read at once; default one per core, 8 when some inputs are remote.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 impl InputArgs {
@@ -146,9 +152,12 @@ impl InputArgs {
                 timeout: std::time::Duration::from_secs(self.timeout.max(1)),
                 ..Default::default()
             },
+            stats: self.net_stats,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
         };
         let resolved = crate::remote::resolve(&args, &options);
+        let remote = resolved.paths.iter().any(|p| crate::remote::lookup(p).is_some());
+        crate::analysis::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
         for name in &resolved.local_wins {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
         }

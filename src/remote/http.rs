@@ -88,6 +88,31 @@ pub struct Stats {
     pub member_requests: AtomicU64,
     /// Body bytes received.
     pub bytes: AtomicU64,
+    /// Remote wheels opened.
+    pub wheels: AtomicU64,
+    /// Their total size: what downloading them whole would have cost.
+    pub wheel_bytes: AtomicU64,
+}
+
+impl Stats {
+    /// `fetched 1.2 MB in 45 requests for 30 wheels of 120.0 MB (1.0 %)`.
+    pub fn line(&self) -> String {
+        let (bytes, requests) = (self.bytes.load(Ordering::Relaxed), self.requests.load(Ordering::Relaxed));
+        let (wheels, total) = (self.wheels.load(Ordering::Relaxed), self.wheel_bytes.load(Ordering::Relaxed));
+        let share = if total > 0 { format!(" ({:.1} %)", bytes as f64 * 100.0 / total as f64) } else { String::new() };
+        format!(
+            "fetched {} in {requests} request{} for {wheels} wheel{} of {}{share}",
+            mb(bytes),
+            if requests == 1 { "" } else { "s" },
+            if wheels == 1 { "" } else { "s" },
+            mb(total)
+        )
+    }
+}
+
+/// Bytes in MB (10^6), one decimal.
+pub fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// An answer to a ranged GET.

@@ -34,6 +34,8 @@ pub struct Options {
     pub client: ClientOptions,
     /// The analysis cache directory; `None` for `--no-cache`.
     pub cache: Option<PathBuf>,
+    /// Print what was fetched when the run ends (`--net-stats`).
+    pub stats: bool,
 }
 
 /// What a remote path stands for.
@@ -46,17 +48,54 @@ enum Entry {
 struct Session {
     client: Arc<Client>,
     cache: Option<PathBuf>,
+    stats: bool,
+    progress: indicatif::ProgressBar,
     entries: Mutex<HashMap<PathBuf, Entry>>,
 }
 
 static SESSION: OnceLock<Session> = OnceLock::new();
 
 fn session(options: &Options) -> &'static Session {
-    SESSION.get_or_init(|| Session {
-        client: Arc::new(Client::new(options.client.clone())),
-        cache: options.cache.clone(),
-        entries: Mutex::new(HashMap::new()),
+    SESSION.get_or_init(|| {
+        let client = Arc::new(Client::new(options.client.clone()));
+        Session {
+            progress: progress(Arc::clone(&client)),
+            client,
+            cache: options.cache.clone(),
+            stats: options.stats,
+            entries: Mutex::new(HashMap::new()),
+        }
     })
+}
+
+/// A progress line on a terminal (nothing on a pipe): wheels opened, bytes
+/// fetched against the wheels' size, redrawn by a ticker thread.
+fn progress(client: Arc<Client>) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        while !shown.is_finished() {
+            shown.set_message(client.stats.line());
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    });
+    bar
+}
+
+/// End the run's remote work: clear the progress line and, with
+/// `--net-stats`, print what was fetched.
+pub fn finish() {
+    if let Some(s) = SESSION.get() {
+        s.progress.finish_and_clear();
+        if s.stats {
+            eprintln!("uniabi: {}", s.client.stats.line());
+        }
+    }
 }
 
 /// The cache directory of this run, if caching is on.

@@ -158,6 +158,8 @@ impl RemoteZip {
         if size < 22 {
             return Err(bad(format!("{size} bytes is too short for a zip archive")));
         }
+        client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
         let mut parts = Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false };
         let tail_start = size.saturating_sub(TAIL);
         parts.fetch(tail_start, size, false)?;
