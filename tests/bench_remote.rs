@@ -90,7 +90,17 @@ fn bench_remote_survey() {
     whole.remove(0);
     let floor = floor();
     println!("wheels: {} ({} bytes)", sample_wheels().len(), total);
-    println!("survey by ranges fetched {fetched} bytes of wheels = {:.1} % (client: {stats})", fetched as f64 * 100.0 / total as f64);
-    println!("floor (central directories + compressed members read) {floor} bytes = {:.1} %", floor as f64 * 100.0 / total as f64);
-    println!("wall, median of {RUNS}: survey by ranges {:.3} s; download every wheel, then survey {:.3} s", median(ranged), median(whole));
+    println!(
+        "survey by ranges fetched {fetched} bytes of wheels = {:.1} % (client: {stats})",
+        fetched as f64 * 100.0 / total as f64
+    );
+    println!(
+        "floor (central directories + compressed members read) {floor} bytes = {:.1} %",
+        floor as f64 * 100.0 / total as f64
+    );
+    println!(
+        "wall, median of {RUNS}: survey by ranges {:.3} s; download every wheel, then survey {:.3} s",
+        median(ranged),
+        median(whole)
+    );
 }

@@ -140,10 +140,12 @@ fn err_unknown_project_and_no_wheel_for_the_filters_keep_the_others() {
     fails_with(&o, "orjson", "no release with wheels matches '>=4'");
 }
 
+type SetFault = Box<dyn Fn(&mut crate::server::Faults)>;
+
 #[test]
 fn err_faults_name_the_url_and_the_cause() {
     let server = samples_server();
-    let cases: Vec<(&str, Box<dyn Fn(&mut crate::server::Faults)>, &str)> = vec![
+    let cases: Vec<(&str, SetFault, &str)> = vec![
         ("404", Box::new(|f| f.files_404 = true), "not found (HTTP 404)"),
         ("content-range", Box::new(|f| f.wrong_content_range = true), "Content-Range 'bytes"),
         ("truncated", Box::new(|f| f.truncate = true), "reading the body: after"),

@@ -27,6 +27,9 @@ pub enum RangeMode {
     Refuse,
 }
 
+/// Every request: its path and its `Range` header.
+pub type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 /// The fault switches.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
@@ -55,7 +58,7 @@ pub struct Faults {
 pub struct Server {
     pub base: String,
     pub faults: Arc<Mutex<Faults>>,
-    pub log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub log: Log,
     served_429: Arc<AtomicUsize>,
 }
 
@@ -108,7 +111,7 @@ struct State {
     dir: PathBuf,
     base: String,
     faults: Arc<Mutex<Faults>>,
-    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    log: Log,
     served_429: Arc<AtomicUsize>,
 }
 
