@@ -258,7 +258,7 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
         Scope::All => "all",
         Scope::Importable => "importable",
     };
-    let cached = CacheKey::of(input, kind);
+    let cached = CacheKey::of(input, kind, limits);
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
         return snapshot.into_analysed(input);
     }
@@ -304,7 +304,7 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
 /// object from the same inflated bytes (what `merge` needs of an input).
 /// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
 pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
-    let cached = CacheKey::of(input, "verified");
+    let cached = CacheKey::of(input, "verified", limits);
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
         && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
     {
@@ -474,22 +474,23 @@ impl Snapshot {
 struct CacheKey {
     dir: &'static Path,
     sha256: String,
-    kind: &'static str,
+    /// The kind of reading and the member limit it ran under (`importable-512`).
+    kind: String,
 }
 
 impl CacheKey {
-    fn of(input: &InputPath, kind: &'static str) -> Option<CacheKey> {
+    fn of(input: &InputPath, kind: &str, limits: Limits) -> Option<CacheKey> {
         let dir = crate::remote::cache_dir()?;
         let sha256 = crate::remote::lookup(&input.path)?.ok()?.sha256?;
-        Some(CacheKey { dir, sha256, kind })
+        Some(CacheKey { dir, sha256, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
     }
 
     fn load(&self) -> Option<Snapshot> {
-        crate::remote::cache::load(self.dir, &self.sha256, self.kind)
+        crate::remote::cache::load(self.dir, &self.sha256, &self.kind)
     }
 
     fn store(&self, snapshot: &Snapshot) {
-        crate::remote::cache::store(self.dir, &self.sha256, self.kind, snapshot);
+        crate::remote::cache::store(self.dir, &self.sha256, &self.kind, snapshot);
     }
 }
 
