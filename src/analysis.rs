@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Binary, Format, Slice};
 use crate::naming::{self, ExtensionName};
@@ -46,6 +46,13 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
     let mut out = Vec::new();
     for path in paths {
         let display = path.display().to_string();
+        if let Some(remote) = crate::remote::lookup(path) {
+            out.push(match remote {
+                Ok(_) => Ok(input_path(display, path.clone())),
+                Err(message) => Err(PathError { display, message }),
+            });
+            continue;
+        }
         match std::fs::metadata(path) {
             Err(e) => out.push(Err(PathError { display, message: format!("cannot open: {e}") })),
             Ok(meta) if meta.is_dir() => {
@@ -292,11 +299,28 @@ pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
     analyse_scoped(input, limits, Scope::All)
 }
 
-/// Read one input, the shared objects in `scope`.
+/// Read one input, the shared objects in `scope`. A remote wheel's result is
+/// cached under its sha256 (see [`crate::remote::cache`]).
 pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
+    let kind = match scope {
+        Scope::All => "all",
+        Scope::Importable => "importable",
+    };
+    let cached = CacheKey::of(input, kind, limits);
+    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
+        return snapshot.into_analysed(input);
+    }
+    let out = analyse_scoped_uncached(input, limits, scope);
+    if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&out, None)) {
+        key.store(&snapshot);
+    }
+    out
+}
+
+fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
     match input.kind {
-        InputKind::Wheel => match Wheel::open(&input.path, limits) {
+        InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
@@ -332,32 +356,194 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 /// object from the same inflated bytes (what `merge` needs of an input).
 /// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
 pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
+    let cached = CacheKey::of(input, "verified", limits);
+    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
+        && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
+    {
+        return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
+    }
+    let verified = analyse_verified_uncached(input, limits)?;
+    if let (Some(key), Some(snapshot)) =
+        (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
+    {
+        key.store(&snapshot);
+    }
+    Ok(verified)
+}
+
+fn analyse_verified_uncached(input: &InputPath, limits: Limits) -> Result<Verified, String> {
     let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
-    let mut wheel = Wheel::open(&input.path, limits).map_err(|e| fail(&e))?;
+    let remote = crate::remote::lookup(&input.path).is_some();
+    // A remote wheel fetches and verifies the members `check` and `verify`
+    // read; the others' RECORD rows are taken as they are.
+    let selected = |name: &str| !remote || Scope::Importable.includes(name);
+    let mut wheel = open_wheel(input, limits, &selected, true).map_err(|e| fail(&e))?;
     let mut out =
         Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
     let record = wheel
-        .verify_record_visiting(|member, data| {
-            if Scope::All.includes(&member.name) {
-                match analyse_bytes(&member.name, data) {
-                    Ok(b) => out.binaries.push(b),
-                    Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+        .verify_record_reading(
+            |member| selected(&member.name),
+            |member, data| {
+                if Scope::All.includes(&member.name) {
+                    match analyse_bytes(&member.name, data) {
+                        Ok(b) => out.binaries.push(b),
+                        Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+                    }
                 }
-            }
-        })
+            },
+        )
         .map_err(|e| fail(&e))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { wheel, analysed: out, record }),
+        None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
+    }
+}
+
+/// Open a wheel, local or (registered by [`crate::remote::resolve`]) remote;
+/// a remote wheel fetches the members `wanted` selects, and RECORD when `record`.
+pub fn open_wheel(
+    input: &InputPath,
+    limits: Limits,
+    wanted: &dyn Fn(&str) -> bool,
+    record: bool,
+) -> Result<Wheel, crate::wheel::WheelError> {
+    match crate::remote::lookup(&input.path) {
+        Some(Ok(file)) => crate::remote::open_wheel(&input.path, file, limits, wanted, record),
+        _ => Wheel::open(&input.path, limits),
     }
 }
 
 /// A wheel read by [`analyse_verified`].
 pub struct Verified {
-    pub wheel: Wheel,
+    pub facts: WheelFacts,
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
     pub record: std::collections::BTreeMap<String, crate::wheel::RecordEntry>,
+}
+
+/// What `merge` needs of an open wheel besides its binaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WheelFacts {
+    /// The distribution name as the `.dist-info` directory spells it.
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    pub root_is_purelib: Option<bool>,
+    /// `name-version.dist-info`.
+    pub dist_info: String,
+    /// The file members, in archive order.
+    pub members: Vec<crate::wheel::Member>,
+}
+
+impl WheelFacts {
+    fn of(wheel: &Wheel) -> WheelFacts {
+        WheelFacts {
+            name: wheel.name.clone(),
+            version: wheel.version.clone(),
+            build: wheel.metadata.build.clone(),
+            root_is_purelib: wheel.metadata.root_is_purelib,
+            dist_info: wheel.dist_info.clone(),
+            members: wheel.members.clone(),
+        }
+    }
+}
+
+/// What the cache keeps of a wheel's reading: enough to rebuild the
+/// [`Analysed`] (and, for `merge`, the facts and verified RECORD) exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Snapshot {
+    info: InfoSnapshot,
+    binaries: Vec<(String, Binary)>,
+    facts: Option<WheelFacts>,
+    record: Option<std::collections::BTreeMap<String, crate::wheel::RecordEntry>>,
+}
+
+/// [`WheelInfo`] with the fields its report form leaves out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct InfoSnapshot {
+    name: String,
+    version: String,
+    build: Option<String>,
+    tags: Vec<String>,
+    compressed_tag_lines: Vec<String>,
+    filename: String,
+    members: Vec<String>,
+    dist_info: String,
+}
+
+impl Snapshot {
+    /// The snapshot of a reading without errors; `None` if anything failed (failures are never cached).
+    fn of(
+        a: &Analysed,
+        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::wheel::RecordEntry>)>,
+    ) -> Option<Snapshot> {
+        if !a.errors.is_empty() {
+            return None;
+        }
+        let w = a.wheel.as_ref()?;
+        Some(Snapshot {
+            info: InfoSnapshot {
+                name: w.name.clone(),
+                version: w.version.clone(),
+                build: w.build.clone(),
+                tags: w.tags.clone(),
+                compressed_tag_lines: w.compressed_tag_lines.clone(),
+                filename: w.filename.clone(),
+                members: w.members.clone(),
+                dist_info: w.dist_info.clone(),
+            },
+            binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
+            facts: verified.map(|(f, _)| f.clone()),
+            record: verified.map(|(_, r)| r.clone()),
+        })
+    }
+
+    fn into_analysed(self, input: &InputPath) -> Analysed {
+        let i = self.info;
+        let wheel = WheelInfo {
+            name: i.name,
+            version: i.version,
+            build: i.build,
+            tags: i.tags,
+            compressed_tag_lines: i.compressed_tag_lines,
+            filename: i.filename,
+            members: i.members,
+            dist_info: i.dist_info,
+        };
+        let binaries = self
+            .binaries
+            .into_iter()
+            .map(|(member, binary)| {
+                let name = naming::parse_extension_name(&member);
+                AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
+            })
+            .collect();
+        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new() }
+    }
+}
+
+/// A remote wheel with a known sha256 and caching on: where its reading is kept.
+struct CacheKey {
+    dir: &'static Path,
+    sha256: String,
+    /// The kind of reading and the member limit it ran under (`importable-512`).
+    kind: String,
+}
+
+impl CacheKey {
+    fn of(input: &InputPath, kind: &str, limits: Limits) -> Option<CacheKey> {
+        let dir = crate::remote::cache_dir()?;
+        let sha256 = crate::remote::lookup(&input.path)?.ok()?.sha256?;
+        Some(CacheKey { dir, sha256, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
+    }
+
+    fn load(&self) -> Option<Snapshot> {
+        crate::remote::cache::load(self.dir, &self.sha256, &self.kind)
+    }
+
+    fn store(&self, snapshot: &Snapshot) {
+        crate::remote::cache::store(self.dir, &self.sha256, &self.kind, snapshot);
+    }
 }
 
 fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
@@ -425,9 +611,26 @@ pub fn analyse_map<R: Send>(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Worker threads for [`parallel_map`]; 0: one per core.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Run [`parallel_map`] on `n` threads (`--jobs`: remote inputs wait on the
+/// network, not on a core); 0 restores one per core.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The threads [`parallel_map`] uses.
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// Map `f` over `items` on all available cores; results in input order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len()).max(1);
+    let threads = threads().min(items.len()).max(1);
     if threads == 1 {
         return items.iter().map(f).collect();
     }

@@ -63,7 +63,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
 use crate::binary::is_python_dll;
@@ -86,7 +86,7 @@ pub const RELEASE_TOP: usize = 5;
 pub const SUMMARY_TOP: usize = 10;
 
 /// The whole survey.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
@@ -99,7 +99,7 @@ pub struct Report {
 }
 
 /// One project release: every wheel of one (normalized name, version).
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Release {
     /// The project name, normalized as in wheel file names: `abi3_abi3t_universal`.
     pub name: String,
@@ -127,7 +127,7 @@ pub struct Release {
 }
 
 /// A merge group `merge` refuses: its inputs stay, and count as they are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MergeRefusal {
     /// The platform family: `linux x86_64`.
     pub platform: String,
@@ -144,7 +144,7 @@ pub struct MergeRefusal {
 }
 
 /// One platform family of a release.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Platform {
     /// `linux x86_64`, `macos arm64`, `macos universal2`, `windows amd64`, `any`.
     pub platform: String,
@@ -168,7 +168,7 @@ pub struct Platform {
 
 /// One extension binary and what keeps it out of each universal wheel
 /// (`check --abi abi3t|abi2026`: its error findings).
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BinaryFindings {
     /// The wheel's file name.
     pub wheel: String,
@@ -180,14 +180,14 @@ pub struct BinaryFindings {
 }
 
 /// The finding codes and symbols blocking one binary; both empty when it qualifies.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Blocking {
     pub codes: Vec<String>,
     pub symbols: Vec<String>,
 }
 
 /// Whether a release's binaries qualify for one proposal, and what blocks them.
-#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Qualification {
     /// True when every platform with extension modules qualifies; `None` when none has any.
     pub qualifies: Option<bool>,
@@ -201,35 +201,35 @@ pub struct Qualification {
 }
 
 /// A blocking symbol and how many binaries it blocks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SymbolCount {
     pub symbol: String,
     pub count: usize,
 }
 
 /// A blocking finding code and how many binaries it blocks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CodeCount {
     pub code: String,
     pub count: usize,
 }
 
 /// A blocking symbol and how many projects it blocks (newest releases).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SymbolProjects {
     pub symbol: String,
     pub projects: usize,
 }
 
 /// A blocking finding code and how many projects it blocks (newest releases).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CodeProjects {
     pub code: String,
     pub projects: usize,
 }
 
 /// Figures over the newest release of each project.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// How many projects.
     pub projects: usize,
@@ -332,7 +332,7 @@ pub fn survey(
     let total: usize = releases.values().map(Vec::len).sum();
     let done = AtomicUsize::new(0);
     let ctx = Context { checker, outdir: PathBuf::new(), limits };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = analysis::threads();
     let mut results = Vec::new();
     for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
         // Read every wheel of the batch on all cores...
@@ -367,6 +367,12 @@ pub fn survey(
             r.notes.extend(notes);
         }
     }
+    report(projects, errors)
+}
+
+/// The report over release records and errors (from one run, or reduced from
+/// several): records sorted by name then version, errors sorted, the summary.
+pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);

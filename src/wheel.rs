@@ -60,6 +60,8 @@ pub enum WheelError {
     WheelFile { detail: String },
     /// A member disagrees with RECORD (hash, size, or missing row).
     Corrupt { member: String, detail: String },
+    /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
+    Remote(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl fmt::Display for WheelError {
@@ -85,6 +87,7 @@ impl fmt::Display for WheelError {
             WheelError::Corrupt { member, detail } => {
                 write!(f, "corrupt wheel: member '{member}' {detail}")
             }
+            WheelError::Remote(e) => write!(f, "cannot fetch: {e}"),
         }
     }
 }
@@ -94,13 +97,14 @@ impl std::error::Error for WheelError {
         match self {
             WheelError::Io(e) => Some(e),
             WheelError::NotAZip(e) | WheelError::BadMember { source: e, .. } => Some(e),
+            WheelError::Remote(e) => e.source(),
             _ => None,
         }
     }
 }
 
 /// One file member of a wheel, as the central directory describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     /// Index in the archive's central directory.
     pub index: usize,
@@ -144,10 +148,15 @@ impl WheelMetadata {
     }
 }
 
+/// What a wheel is read from: a local file, or a remote one read by ranges.
+pub trait ReadSeek: Read + Seek + Send {}
+
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
 /// An open wheel: its members, its `.dist-info` and its `WHEEL` file.
 pub struct Wheel {
     pub path: PathBuf,
-    archive: ZipArchive<BufReader<File>>,
+    archive: ZipArchive<Box<dyn ReadSeek>>,
     /// File members (directory entries left out), in archive order.
     pub members: Vec<Member>,
     /// `name-version.dist-info`, without the trailing `/`.
@@ -186,7 +195,23 @@ impl Wheel {
     /// Open a wheel and read its central directory and `WHEEL` file.
     pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
         let file = File::open(path).map_err(WheelError::Io)?;
-        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(|e| match e {
+        Wheel::read_from(path, Box::new(BufReader::new(file)), limits, true)
+    }
+
+    /// Open a wheel from any reader (a remote wheel read by ranges); `path`
+    /// names it (its file name is the wheel's). Local headers are checked only
+    /// as members are read, so the members never read are never fetched.
+    pub fn from_reader(path: &Path, reader: Box<dyn ReadSeek>, limits: Limits) -> Result<Wheel, WheelError> {
+        Wheel::read_from(path, reader, limits, false)
+    }
+
+    fn read_from(
+        path: &Path,
+        reader: Box<dyn ReadSeek>,
+        limits: Limits,
+        local_headers: bool,
+    ) -> Result<Wheel, WheelError> {
+        let mut archive = ZipArchive::new(reader).map_err(|e| match e {
             ZipError::Io(io) => WheelError::Io(io),
             other => WheelError::NotAZip(other),
         })?;
@@ -195,13 +220,11 @@ impl Wheel {
         }
         if archive.has_duplicate_names() {
             // The zip reader keeps one entry per name; find the name in the raw directory.
-            let member = File::open(path)
-                .ok()
-                .and_then(|f| repeated_name(BufReader::new(f), archive.central_directory_start()))
-                .unwrap_or_else(|| "(unknown)".to_string());
+            let start = archive.central_directory_start();
+            let member = repeated_name(archive.into_inner(), start).unwrap_or_else(|| "(unknown)".to_string());
             return Err(WheelError::DuplicateMember { member });
         }
-        let members = list_members(&mut archive)?;
+        let members = list_members(&mut archive, local_headers)?;
         check_total_ratio(&members, &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
@@ -291,7 +314,7 @@ impl Wheel {
     }
 
     /// The raw (still compressed) entry of a member, for copying as it is.
-    pub fn raw_member(&mut self, member: &Member) -> Result<zip::read::ZipFile<'_, BufReader<File>>, WheelError> {
+    pub fn raw_member(&mut self, member: &Member) -> Result<zip::read::ZipFile<'_, Box<dyn ReadSeek>>, WheelError> {
         self.archive
             .by_index_raw(member.index)
             .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })
@@ -309,6 +332,19 @@ impl Wheel {
     /// every member once.
     pub fn verify_record_visiting(
         &mut self,
+        visit: impl FnMut(&Member, &[u8]),
+    ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
+        self.verify_record_reading(|_| true, visit)
+    }
+
+    /// [`Wheel::verify_record_visiting`] inflating only the members `read`
+    /// selects; the others must have a sha256 row in RECORD whose size (when
+    /// given) matches the central directory, and that row is taken as it is.
+    /// For a remote wheel read by ranges, where the other members' bytes were
+    /// never fetched.
+    pub fn verify_record_reading(
+        &mut self,
+        read: impl Fn(&Member) -> bool,
         mut visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
@@ -327,6 +363,20 @@ impl Wheel {
             let Some(entry) = record.entries.get(&member.name) else {
                 return Err(corrupt("is not listed in RECORD".into()));
             };
+            if !read(&member) {
+                match &entry.hash {
+                    Some(h) if h.starts_with("sha256=") => {}
+                    Some(h) if !h.is_empty() => {
+                        return Err(corrupt(format!("has a RECORD hash '{h}' that is not sha256")));
+                    }
+                    _ => return Err(corrupt("has no hash in RECORD".into())),
+                }
+                if let Some(size) = entry.size.filter(|&s| s != member.size) {
+                    return Err(corrupt(format!("is {} bytes, but RECORD says {size}", member.size)));
+                }
+                verified.insert(member.name.clone(), RecordEntry { hash: entry.hash.clone(), size: Some(member.size) });
+                continue;
+            }
             let data = self.read(&member)?;
             let actual = crate::wheel_writer::record_hash(&data);
             match &entry.hash {
@@ -437,11 +487,15 @@ fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelErr
     Ok(())
 }
 
-fn list_members(archive: &mut ZipArchive<BufReader<File>>) -> Result<Vec<Member>, WheelError> {
+fn list_members(archive: &mut ZipArchive<Box<dyn ReadSeek>>, local_headers: bool) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
     for index in 0..archive.len() {
-        let entry = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+        if local_headers {
+            // Reaching each member's data checks its local header now, not when it is read.
+            archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+        }
+        let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if let Some(reason) = unsafe_member_reason(&name) {
             return Err(WheelError::UnsafeMember { member: name, reason });
@@ -508,7 +562,7 @@ fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
 }
 
 /// One row of `RECORD`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordEntry {
     /// `sha256=<urlsafe base64, no padding>`, or `None` (RECORD's own row).
     pub hash: Option<String>,

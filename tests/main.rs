@@ -1,5 +1,6 @@
 //! Integration tests, built as one binary.
 
+mod bench_remote;
 mod binary;
 mod check;
 mod common;
@@ -10,8 +11,10 @@ mod inspect;
 mod judgement;
 mod merge;
 mod readme;
+mod remote;
 mod retag;
 mod schema;
+mod server;
 mod specs;
 mod survey;
 mod survey_html;

@@ -11,7 +11,7 @@
 //! reads as version 1.0 with known flags. Anything less certain is `None`.
 
 use object::{Object, ObjectSection, SectionKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The slot id of `Py_mod_abi` in CPython 3.15 final. Early 3.15 alphas used
 /// 5, which is also the id of an unrelated slot in other versions, so it is
@@ -25,7 +25,7 @@ const RECORD_SIZE: usize = 12;
 const MAX_CANDIDATES: usize = 64;
 
 /// A module's own declaration of the ABI it was built for (`PyABIInfo`, 3.15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AbiInfo {
     /// Record layout version; always 1.
     pub major: u8,

@@ -16,7 +16,7 @@
 //! the file before it is used, and a broken file is a [`BinaryError`], never a
 //! panic.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod abi_info;
 mod elf;
@@ -26,7 +26,7 @@ mod pe;
 pub use abi_info::AbiInfo;
 
 /// The container format of a shared object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Linux and other Unix shared objects.
@@ -49,7 +49,7 @@ impl Format {
 }
 
 /// A parsed shared object: its format and one slice per architecture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Binary {
     /// The container format.
     pub format: Format,
@@ -59,7 +59,7 @@ pub struct Binary {
 }
 
 /// What one architecture slice imports and exports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Slice {
     /// `x86_64`, `aarch64` (also Mach-O arm64; Mach-O arm64e stays `arm64e`), `x86`, `arm`,
     /// `ppc64le`, `s390x`, `riscv64`, ...
@@ -76,7 +76,7 @@ pub struct Slice {
 }
 
 /// One imported symbol.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Import {
     /// The symbol name (Mach-O leading `_` removed, no ELF `@version`); a PE
     /// import by ordinal is written `#<ordinal>`.

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi };
     let mut inputs: Vec<InputCheck> =
-        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
     check::relate(&mut inputs);

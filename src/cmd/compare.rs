@@ -30,7 +30,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let limits = args.input.limits();
-    let analysed = analysis::analyse_all(&args.input.paths, limits);
+    let analysed = analysis::analyse_all(&args.input.resolve()?, limits);
     let report = compare::compare(&analysed, &checker);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");

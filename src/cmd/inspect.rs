@@ -113,8 +113,9 @@ impl InputReport {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Each input is reduced to its report in the worker that read it, so memory holds
     // the inputs in flight, not every binary's full symbol tables.
-    let inputs =
-        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
+    let inputs = analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::All, |a| {
+        InputReport::new(&a)
+    });
     let report = Report { schema: "uniabi/inspect/1", inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {

@@ -82,15 +82,93 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 /// The input options every reading subcommand shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
-    /// Wheels, extension files (.so, .pyd, .dylib), or directories to search for both.
-    #[arg(required = true, value_name = "PATH")]
+    /// Wheels, extension files (.so, .pyd, .dylib), directories to search for both, wheel
+    /// URLs, or projects on the index (`psutil`, `numpy==2.3.5`, `numpy>=2`). A local path wins.
+    #[arg(value_name = "PATH|URL|PROJECT")]
     pub paths: Vec<std::path::PathBuf>,
     /// Refuse any archive member or file that inflates past this many MiB.
     #[arg(long, value_name = "MIB", help_heading = "Common options", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
+    /// Read projects from FILE (requirements-file syntax: one requirement a line).
+    #[arg(short = 'r', long = "requirements", value_name = "FILE")]
+    pub requirements: Vec<std::path::PathBuf>,
+    /// The package index (PEP 691 JSON or PEP 503 HTML); default `UV_INDEX_URL`, `PIP_INDEX_URL`, then PyPI.
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
+    /// For a project, read the newest N releases that have matching wheels.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub releases: usize,
+    /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<crate::tags::PlatformTag>,
+    /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`).
+    #[arg(long, value_name = "3.XY[t]")]
+    pub python: Option<crate::tags::Interpreter>,
+    /// Network timeout in seconds (connect, and each read).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Keep each remote wheel's analysis here (default: `$XDG_CACHE_HOME/uniabi`, `~/.cache/uniabi`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Neither read nor write the analysis cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+    /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
+    #[arg(long)]
+    pub net_stats: bool,
+    /// Wheels read at once; default one per core, 8 when some inputs are remote.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 impl InputArgs {
+    /// The paths to analyse: local paths as given, URLs and projects (from the
+    /// arguments and `-r` files) resolved on the index. Notes go to stderr.
+    pub fn resolve(&self) -> Result<Vec<std::path::PathBuf>, CmdError> {
+        self.resolve_keeping(&|_| true)
+    }
+
+    /// [`InputArgs::resolve`], leaving out before any index look-up the
+    /// requirements whose project `keep` refuses (`survey --shard`).
+    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, CmdError> {
+        if self.paths.is_empty() && self.requirements.is_empty() {
+            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
+        }
+        let mut args = self.paths.clone();
+        for file in &self.requirements {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
+            args.extend(crate::remote::index::requirement_lines(&text).into_iter().map(std::path::PathBuf::from));
+        }
+        args.retain(|a| {
+            a.exists()
+                || a.to_str().and_then(|t| t.parse::<crate::remote::index::Requirement>().ok()).is_none_or(|r| {
+                    !crate::remote::index::looks_like_requirement(&a.to_string_lossy()) || keep(&r.name)
+                })
+        });
+        let options = crate::remote::Options {
+            index_url: self.index_url.clone(),
+            filters: crate::remote::index::Filters {
+                releases: self.releases,
+                platform: self.platform.clone(),
+                python: self.python,
+            },
+            client: crate::remote::http::ClientOptions {
+                timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+                ..Default::default()
+            },
+            stats: self.net_stats,
+            cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
+        };
+        let resolved = crate::remote::resolve(&args, &options);
+        let remote = resolved.paths.iter().any(|p| crate::remote::lookup(p).is_some());
+        crate::analysis::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
+        for name in &resolved.local_wins {
+            eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
+        }
+        Ok(resolved.paths)
+    }
+
     /// The reading limits these options ask for.
     pub fn limits(&self) -> crate::wheel::Limits {
         limits_for_mib(self.max_member_mib)

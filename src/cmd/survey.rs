@@ -7,7 +7,12 @@ use std::process::ExitCode;
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
 use crate::output;
+use std::path::PathBuf;
+
+use crate::analysis;
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
+use crate::survey_jsonl::{self as jsonl, Shard};
+use crate::tags::WheelFilename;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
 const PROGRESS_ABOVE: usize = 20;
@@ -24,8 +29,20 @@ pub struct Args {
     #[arg(long)]
     pub csv: bool,
     /// Also write the report as one self-contained HTML page to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "jsonl")]
     pub html: Option<std::path::PathBuf>,
+    /// Print one JSON line per release as it completes (schema `uniabi/survey-line/1`), errors as lines too.
+    #[arg(long, conflicts_with_all = ["json", "csv"])]
+    pub jsonl: bool,
+    /// With --jsonl: skip the releases FILE (an earlier --jsonl output, perhaps interrupted) already holds.
+    #[arg(long, value_name = "FILE", requires = "jsonl")]
+    pub resume: Option<std::path::PathBuf>,
+    /// Survey only the projects of shard K of N (by a stable hash of the project name).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::survey_jsonl::Shard>,
+    /// Reduce --jsonl outputs (of shards, or of a resumed run) into one report; reads no wheels.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub from_jsonl: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub specs: super::SpecsArgs,
 }
@@ -49,7 +66,38 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
         }
     };
-    let report = survey::survey(&args.input.paths, &checker, args.input.limits(), &progress);
+    if !args.from_jsonl.is_empty() {
+        let mut texts = Vec::new();
+        for f in &args.from_jsonl {
+            texts.push(
+                std::fs::read_to_string(f)
+                    .map_err(|e| CmdError::with_source(format!("cannot read {}", f.display()), e))?,
+            );
+        }
+        let read = jsonl::read(&texts);
+        if read.skipped > 0 {
+            eprintln!(
+                "uniabi: note: {} line{} that did not parse skipped",
+                read.skipped,
+                if read.skipped == 1 { "" } else { "s" }
+            );
+        }
+        let report = jsonl::reduce(read);
+        return print(&args, &report, &specs);
+    }
+    let paths = match args.shard {
+        Some(shard) => shard_paths(args.input.resolve_keeping(&|project| shard.holds(project))?, shard),
+        None => args.input.resolve()?,
+    };
+    if args.jsonl {
+        return run_jsonl(&args, paths, &checker, &progress);
+    }
+    let report = survey::survey(&paths, &checker, args.input.limits(), &progress);
+    print(&args, &report, &specs)
+}
+
+/// Print a report in the chosen form; exit 2 when an input was unreadable.
+fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
@@ -60,19 +108,118 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             manifests: specs.sources(),
             date: survey::html::source_date(),
         };
-        let page = survey::html::render(&report, &specs, &origin);
+        let page = survey::html::render(report, specs, &origin);
         survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {
         if args.json {
-            output::json(out, &report)
+            output::json(out, report)
         } else if args.csv {
-            print_csv(out, &report)
+            print_csv(out, report)
         } else {
-            print_human(out, &report)
+            print_human(out, report)
         }
     })?;
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
+}
+
+/// Keep the inputs of the shard's projects: a wheel by its file name's
+/// project, a failed requirement by its name; directories are expanded first.
+fn shard_paths(paths: Vec<PathBuf>, shard: Shard) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for item in analysis::expand_paths(&paths) {
+        let (display, path) = match &item {
+            Ok(i) => (i.display.clone(), i.path.clone()),
+            Err(e) => (e.display.clone(), PathBuf::from(&e.display)),
+        };
+        let project = match WheelFilename::from_path(&path) {
+            Ok(f) => f.name,
+            Err(_) => display.parse::<crate::remote::index::Requirement>().map(|r| r.name).unwrap_or(display.clone()),
+        };
+        if shard.holds(&project) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `--jsonl`: survey a few releases at a time and print each record as its batch completes.
+fn run_jsonl(
+    args: &Args,
+    paths: Vec<PathBuf>,
+    checker: &Checker,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<ExitCode, CmdError> {
+    let mut done = std::collections::HashSet::new();
+    let mut needs_newline = false;
+    if let Some(file) = &args.resume {
+        match std::fs::read_to_string(file) {
+            Ok(text) => {
+                needs_newline = !text.is_empty() && !text.ends_with('\n');
+                for r in jsonl::read(&[text]).releases {
+                    done.insert((r.name, r.version));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CmdError::with_source(format!("cannot read {}", file.display()), e)),
+        }
+    }
+    // Group by release (file name), keeping inputs that are not wheels apart.
+    let mut releases: std::collections::BTreeMap<(String, String), Vec<PathBuf>> = Default::default();
+    let mut others = Vec::new();
+    for item in analysis::expand_paths(&paths) {
+        match item {
+            Ok(i) => match WheelFilename::from_path(&i.path) {
+                Ok(f) => releases.entry((f.normalized_name(), f.version.clone())).or_default().push(i.path),
+                Err(_) => others.push(i.path),
+            },
+            Err(e) => others.push(PathBuf::from(e.display)),
+        }
+    }
+    let skipped = releases.keys().filter(|k| done.contains(*k)).count();
+    releases.retain(|k, _| !done.contains(k));
+    if skipped > 0 {
+        eprintln!("uniabi: note: {skipped} release{} already in the resumed file", if skipped == 1 { "" } else { "s" });
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut batches: Vec<Vec<PathBuf>> = Vec::new();
+    if !others.is_empty() {
+        batches.push(others);
+    }
+    let all: Vec<Vec<PathBuf>> = releases.into_values().collect();
+    for chunk in all.chunks(2 * threads) {
+        batches.push(chunk.iter().flatten().cloned().collect());
+    }
+    let mut failed = false;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut emit = |line: &jsonl::Line| -> io::Result<()> {
+        if needs_newline {
+            out.write_all(b"\n")?;
+            needs_newline = false;
+        }
+        serde_json::to_writer(&mut out, line).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+        out.flush()
+    };
+    for batch in batches {
+        let report = survey::survey(&batch, checker, args.input.limits(), progress);
+        let lines =
+            report.projects.iter().map(jsonl::Line::release).chain(report.errors.iter().map(|e| jsonl::Line::error(e)));
+        for line in lines {
+            if let Err(e) = emit(&line) {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    return Ok(super::exit(EXIT_OK));
+                }
+                return Err(e.into());
+            }
+        }
+        for e in &report.errors {
+            eprintln!("uniabi: error: {e}");
+            failed = true;
+        }
+    }
+    Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
 
 fn yes_no(q: Option<bool>) -> &'static str {

@@ -66,7 +66,7 @@ pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bo
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&args.input.paths, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
             verify_input(&a, &specs, &table, args.pep809)
         });
     for i in &inputs {

@@ -83,7 +83,7 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<S
 }
 
 fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, String> {
-    let analysis::Verified { wheel, analysed, record } = analysis::analyse_verified(input, limits)?;
+    let analysis::Verified { facts: wheel, analysed, record } = analysis::analyse_verified(input, limits)?;
     let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = filename.parse::<WheelFilename>().ok();
     let mut tags = Vec::new();
@@ -104,10 +104,10 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, S
         path: input.path.clone(),
         name: normalize_name(parsed.as_ref().map_or(&wheel.name, |p| &p.name)),
         version: parsed.as_ref().map_or(&wheel.version, |p| &p.version).clone(),
-        build: wheel.metadata.build.clone().or_else(|| parsed.as_ref().and_then(|p| p.build.clone())),
+        build: wheel.build.clone().or_else(|| parsed.as_ref().and_then(|p| p.build.clone())),
         filename,
         dist_info: wheel.dist_info.clone(),
-        root_is_purelib: wheel.metadata.root_is_purelib,
+        root_is_purelib: wheel.root_is_purelib,
         tags,
         platforms,
         members: wheel.members.clone(),

@@ -1,0 +1,453 @@
+//! Package indexes: a project's files from the PEP 691 JSON simple API (PEP 503
+//! HTML as the fallback), requirement lines, and the choice of releases and
+//! wheels by version specifier, `--releases N`, `--platform` and `--python`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use serde::Deserialize;
+
+use super::http::{Client, HttpError};
+use crate::tags::{Interpreter, PlatformTag, WheelFilename, normalize_name};
+
+/// What the index is asked for: JSON first, HTML accepted.
+const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
+/// The most bytes one index page may have (PyPI's largest pages are tens of MB).
+const PAGE_LIMIT: u64 = 256 << 20;
+
+/// Why a project could not be resolved.
+#[derive(Debug)]
+pub enum IndexError {
+    /// A requirement line that does not parse.
+    Requirement { line: String, detail: String },
+    /// The index page could not be fetched (404: no such project).
+    Fetch { project: String, source: HttpError },
+    /// The index page is neither PEP 691 JSON nor PEP 503 HTML, or does not parse.
+    Page { project: String, url: String, detail: String },
+    /// No release matches the requirement, or none has a wheel for the filters.
+    NoWheel { project: String, detail: String },
+}
+
+impl fmt::Display for IndexError {
+    /// Without the project name: the caller names the argument it came from.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexError::Requirement { line, detail } => write!(f, "'{line}' is not a requirement: {detail}"),
+            IndexError::Fetch { source: HttpError::Status { status: 404 | 410, url }, .. } => {
+                write!(f, "no such project on the index ({url})")
+            }
+            IndexError::Fetch { source, .. } => write!(f, "cannot read the index page {}: {source}", source.url()),
+            IndexError::Page { url, detail, .. } => write!(f, "the index page {url} {detail}"),
+            IndexError::NoWheel { detail, .. } => f.write_str(detail),
+        }
+    }
+}
+
+impl std::error::Error for IndexError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IndexError::Fetch { source, .. } => source.source(),
+            _ => None,
+        }
+    }
+}
+
+/// `name`, `name==1.0`, `name>=1,<2`, `name[extra]>=1; marker` (extras and markers are ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// The name as written.
+    pub name: String,
+    pub specifiers: VersionSpecifiers,
+}
+
+impl FromStr for Requirement {
+    type Err = IndexError;
+
+    fn from_str(line: &str) -> Result<Self, Self::Err> {
+        let bad = |detail: &str| IndexError::Requirement { line: line.to_string(), detail: detail.to_string() };
+        let text = line.split(';').next().unwrap_or("").trim();
+        let end =
+            text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(text.len());
+        let name = &text[..end];
+        if name.is_empty()
+            || !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        {
+            return Err(bad("it does not start with a project name"));
+        }
+        let mut rest = text[end..].trim_start();
+        if let Some(after) = rest.strip_prefix('[') {
+            rest = after.split_once(']').ok_or_else(|| bad("an extra is not closed with ']'"))?.1.trim_start();
+        }
+        let rest = rest.trim_start_matches('(').trim_end_matches(')').trim();
+        let specifiers = if rest.is_empty() {
+            VersionSpecifiers::empty()
+        } else {
+            VersionSpecifiers::from_str(rest).map_err(|e| bad(&e.to_string()))?
+        };
+        Ok(Requirement { name: name.to_string(), specifiers })
+    }
+}
+
+/// Whether an argument could name a project (`psutil`, `numpy>=2`) rather than a path.
+pub fn looks_like_requirement(arg: &str) -> bool {
+    !arg.contains(['/', '\\']) && !arg.ends_with(".whl") && arg.parse::<Requirement>().is_ok()
+}
+
+/// The lines of a requirements file: comments, blank lines, options (`-r`, `--index-url`) and URLs left out.
+pub fn requirement_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split(" #").next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// One file of a project, as the index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexFile {
+    pub filename: String,
+    /// Absolute URL, fragment removed.
+    pub url: String,
+    pub sha256: Option<String>,
+    pub size: Option<u64>,
+    pub yanked: bool,
+}
+
+#[derive(Deserialize)]
+struct JsonPage {
+    files: Vec<JsonFile>,
+}
+
+#[derive(Deserialize)]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    yanked: serde_json::Value,
+}
+
+/// The index URL to use: `--index-url`, else `UV_INDEX_URL`, else `PIP_INDEX_URL`, else PyPI.
+pub fn index_url(flag: Option<&str>) -> String {
+    let url = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("UV_INDEX_URL").ok().filter(|s| !s.is_empty()))
+        .or_else(|| std::env::var("PIP_INDEX_URL").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "https://pypi.org/simple/".to_string());
+    if url.ends_with('/') { url } else { format!("{url}/") }
+}
+
+/// Fetch a project's files from the index at `index` (ending in `/`).
+pub fn project_files(client: &Client, index: &str, project: &str) -> Result<Vec<IndexFile>, IndexError> {
+    let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
+    let page = client
+        .get_page(&url, ACCEPT, PAGE_LIMIT)
+        .map_err(|source| IndexError::Fetch { project: project.to_string(), source })?;
+    let page_error = |detail: String| IndexError::Page { project: project.to_string(), url: page.url.clone(), detail };
+    let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
+    if ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json" {
+        let parsed: JsonPage =
+            serde_json::from_slice(&page.body).map_err(|e| page_error(format!("is not valid PEP 691 JSON: {e}")))?;
+        Ok(parsed
+            .files
+            .into_iter()
+            .map(|f| IndexFile {
+                url: join(&page.url, &f.url),
+                filename: f.filename,
+                sha256: f.hashes.get("sha256").cloned(),
+                size: f.size,
+                yanked: !matches!(f.yanked, serde_json::Value::Null | serde_json::Value::Bool(false)),
+            })
+            .collect())
+    } else if ct == "text/html" || ct == "application/vnd.pypi.simple.v1+html" {
+        let text = String::from_utf8_lossy(&page.body);
+        Ok(html_links(&text)
+            .into_iter()
+            .map(|(href, text, yanked)| {
+                let (base, fragment) = href.split_once('#').unwrap_or((&href, ""));
+                IndexFile {
+                    url: join(&page.url, base),
+                    filename: text,
+                    sha256: fragment.strip_prefix("sha256=").map(str::to_string),
+                    size: None,
+                    yanked,
+                }
+            })
+            .collect())
+    } else {
+        Err(page_error(format!("has Content-Type '{ct}', neither PEP 691 JSON nor PEP 503 HTML")))
+    }
+}
+
+/// The anchors of a PEP 503 page: (href, text, yanked), entities in href decoded.
+fn html_links(text: &str) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<a ") {
+        rest = &rest[start..];
+        let Some(tag_end) = rest.find('>') else { break };
+        let tag = &rest[..tag_end];
+        let Some(close) = rest[tag_end..].find("</a>") else { break };
+        let inner = rest[tag_end + 1..tag_end + close].trim().to_string();
+        if let Some(h) = tag.find("href=\"") {
+            let value = &tag[h + 6..];
+            let href = value.split('"').next().unwrap_or("").replace("&amp;", "&");
+            out.push((href, inner, tag.contains("data-yanked")));
+        }
+        rest = &rest[tag_end + close..];
+    }
+    out
+}
+
+/// Resolve `href` against the page URL `base` (absolute, `//host`, `/path` or relative with `..`).
+pub fn join(base: &str, href: &str) -> String {
+    if href.contains("://") {
+        return href.to_string();
+    }
+    let (scheme, after) = base.split_once("://").unwrap_or(("https", base));
+    let host_end = after.find('/').unwrap_or(after.len());
+    let host = &after[..host_end];
+    if let Some(rest) = href.strip_prefix("//") {
+        return format!("{scheme}://{rest}");
+    }
+    if href.starts_with('/') {
+        return format!("{scheme}://{host}{href}");
+    }
+    let path = &after[host_end..];
+    let mut parts: Vec<&str> = path.split('/').collect();
+    parts.pop(); // the page's own last segment (empty for a directory URL)
+    for seg in href.split('/') {
+        match seg {
+            ".." => {
+                if parts.len() > 1 {
+                    parts.pop();
+                }
+            }
+            "." => {}
+            s => parts.push(s),
+        }
+    }
+    format!("{scheme}://{host}{}", parts.join("/"))
+}
+
+/// Which wheels of a project to read.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// How many of the newest matching releases (at least 1).
+    pub releases: usize,
+    /// Only wheels an installer on this platform would take (plus pure wheels).
+    pub platform: Option<PlatformTag>,
+    /// Only wheels an installer on this interpreter would take.
+    pub python: Option<Interpreter>,
+}
+
+/// The wheels of the chosen releases, newest release first, each release's wheels by file name.
+pub fn choose(
+    project: &str,
+    req: &Requirement,
+    files: &[IndexFile],
+    filters: &Filters,
+) -> Result<Vec<IndexFile>, IndexError> {
+    let mut by_version: Vec<(Version, Vec<&IndexFile>)> = Vec::new();
+    let mut any_wheel = false;
+    let mut any_match = false;
+    for f in files.iter().filter(|f| !f.yanked) {
+        let Ok(name) = f.filename.parse::<WheelFilename>() else { continue };
+        if normalize_name(&name.name) != normalize_name(project) {
+            continue;
+        }
+        let Ok(version) = Version::from_str(&name.version) else { continue };
+        any_wheel = true;
+        if !req.specifiers.contains(&version) {
+            continue;
+        }
+        if version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()) {
+            continue;
+        }
+        any_match = true;
+        if !wheel_fits(&name, filters) {
+            continue;
+        }
+        match by_version.iter_mut().find(|(v, _)| *v == version) {
+            Some((_, list)) => list.push(f),
+            None => by_version.push((version, vec![f])),
+        }
+    }
+    let no_wheel = |detail: String| IndexError::NoWheel { project: project.to_string(), detail };
+    if !any_wheel {
+        return Err(no_wheel("the index lists no wheels for this project".into()));
+    }
+    if !any_match {
+        return Err(no_wheel(format!("no release with wheels matches '{}'", req.specifiers)));
+    }
+    if by_version.is_empty() {
+        return Err(no_wheel(format!("no wheel for the filters ({})", describe(filters))));
+    }
+    by_version.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut out = Vec::new();
+    for (_, mut list) in by_version.into_iter().take(filters.releases.max(1)) {
+        list.sort_by(|a, b| a.filename.cmp(&b.filename));
+        out.extend(list.into_iter().cloned());
+    }
+    Ok(out)
+}
+
+fn describe(filters: &Filters) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &filters.platform {
+        parts.push(format!("--platform {}", p.as_str()));
+    }
+    if let Some(i) = &filters.python {
+        parts.push(format!("--python {i}"));
+    }
+    parts.join(" ")
+}
+
+/// Whether a wheel passes `--platform` and `--python`.
+fn wheel_fits(name: &WheelFilename, filters: &Filters) -> bool {
+    if let Some(want) = &filters.platform
+        && !name.tags.platform.iter().any(|p| p.is_any() || platform_accepts(want, p))
+    {
+        return false;
+    }
+    if let Some(interp) = &filters.python
+        && !interp.installs(&name.tags)
+    {
+        return false;
+    }
+    true
+}
+
+/// Whether an installer on platform `host` accepts a wheel tagged `tag`:
+/// the same tag; `manylinux`/`musllinux` of the same architecture and an older
+/// or equal C library (legacy `manylinux1/2010/2014` aliases understood);
+/// `macosx` of the same architecture (or `universal2`) and an older or equal
+/// macOS; `win` tags exactly.
+pub fn platform_accepts(host: &PlatformTag, tag: &PlatformTag) -> bool {
+    if host == tag {
+        return true;
+    }
+    let (Some(h), Some(t)) = (platform_parts(host.as_str()), platform_parts(tag.as_str())) else {
+        return false;
+    };
+    if h.family != t.family {
+        return false;
+    }
+    let arch_ok = h.arch == t.arch
+        || (h.family == "macosx" && t.arch == "universal2" && (h.arch == "x86_64" || h.arch == "arm64"));
+    arch_ok && t.version <= h.version
+}
+
+struct PlatformParts {
+    family: &'static str,
+    version: (u32, u32),
+    arch: String,
+}
+
+fn platform_parts(tag: &str) -> Option<PlatformParts> {
+    let legacy = [("manylinux1_", (2, 5)), ("manylinux2010_", (2, 12)), ("manylinux2014_", (2, 17))];
+    for (prefix, version) in legacy {
+        if let Some(arch) = tag.strip_prefix(prefix) {
+            return Some(PlatformParts { family: "manylinux", version, arch: arch.to_string() });
+        }
+    }
+    for family in ["manylinux", "musllinux", "macosx"] {
+        if let Some(rest) = tag.strip_prefix(family).and_then(|r| r.strip_prefix('_')) {
+            let mut it = rest.splitn(3, '_');
+            let major = it.next()?.parse().ok()?;
+            let minor = it.next()?.parse().ok()?;
+            let arch = it.next()?.to_string();
+            return Some(PlatformParts { family, version: (major, minor), arch });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> IndexFile {
+        IndexFile { filename: name.into(), url: format!("https://x/{name}"), sha256: None, size: None, yanked: false }
+    }
+
+    #[test]
+    fn ok_requirement_forms() {
+        let r: Requirement = "psutil".parse().unwrap();
+        assert_eq!(r.name, "psutil");
+        let r: Requirement = "numpy[dev] >=2, <3 ; python_version > '3'".parse().unwrap();
+        assert_eq!(r.name, "numpy");
+        assert!(r.specifiers.contains(&Version::from_str("2.3.5").unwrap()));
+        assert!(!r.specifiers.contains(&Version::from_str("3.0").unwrap()));
+        assert!(looks_like_requirement("psutil==7.1.2"));
+        assert!(!looks_like_requirement("samples/x.whl"));
+    }
+
+    #[test]
+    fn err_requirement_names_the_line() {
+        let e = "psutil==what".parse::<Requirement>().unwrap_err();
+        assert!(e.to_string().starts_with("'psutil==what' is not a requirement"), "{e}");
+    }
+
+    #[test]
+    fn ok_join_resolves_relative_links() {
+        assert_eq!(join("http://h:1/simple/p/", "../../files/a.whl"), "http://h:1/files/a.whl");
+        assert_eq!(join("http://h:1/simple/p/", "/f/a.whl"), "http://h:1/f/a.whl");
+        assert_eq!(join("http://h:1/simple/p/", "https://o/a.whl"), "https://o/a.whl");
+        assert_eq!(join("http://h:1/simple/p/", "a.whl"), "http://h:1/simple/p/a.whl");
+    }
+
+    #[test]
+    fn ok_platform_acceptance() {
+        let host: PlatformTag = "manylinux_2_28_x86_64".parse().unwrap();
+        for ok in ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64", "manylinux_2_28_x86_64"] {
+            assert!(platform_accepts(&host, &ok.parse().unwrap()), "{ok}");
+        }
+        for no in ["manylinux_2_34_x86_64", "manylinux_2_17_aarch64", "musllinux_1_2_x86_64", "win_amd64"] {
+            assert!(!platform_accepts(&host, &no.parse().unwrap()), "{no}");
+        }
+        let mac: PlatformTag = "macosx_14_0_arm64".parse().unwrap();
+        assert!(platform_accepts(&mac, &"macosx_10_15_universal2".parse().unwrap()));
+    }
+
+    #[test]
+    fn ok_choose_newest_release_with_matching_wheels() {
+        let files = vec![
+            file("p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"),
+            file("p-2.0-cp313-cp313-win_amd64.whl"),
+            file("p-2.0rc1-cp313-cp313-manylinux_2_17_x86_64.whl"),
+            file("p-1.0.tar.gz"),
+        ];
+        let req: Requirement = "p".parse().unwrap();
+        let linux = Filters { releases: 1, platform: Some("manylinux_2_28_x86_64".parse().unwrap()), python: None };
+        let got = choose("p", &req, &files, &linux).unwrap();
+        assert_eq!(
+            got.iter().map(|f| f.filename.as_str()).collect::<Vec<_>>(),
+            ["p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"]
+        );
+        let all = Filters { releases: 5, ..Default::default() };
+        assert_eq!(choose("p", &req, &files, &all).unwrap().len(), 2);
+        let e = choose("p", &"p>=3".parse().unwrap(), &files, &all).unwrap_err();
+        assert_eq!(e.to_string(), "no release with wheels matches '>=3'");
+        let mac = Filters { releases: 1, platform: Some("macosx_14_0_arm64".parse().unwrap()), python: None };
+        let e = choose("p", &req, &files, &mac).unwrap_err();
+        assert_eq!(e.to_string(), "no wheel for the filters (--platform macosx_14_0_arm64)");
+    }
+
+    #[test]
+    fn ok_html_links() {
+        let page = r#"<html><body><a href="../../f/a-1.0-py3-none-any.whl#sha256=ab" data-yanked="">a-1.0-py3-none-any.whl</a>
+<a href="b.whl">b.whl</a></body></html>"#;
+        let links = html_links(page);
+        assert_eq!(
+            links[0],
+            ("../../f/a-1.0-py3-none-any.whl#sha256=ab".into(), "a-1.0-py3-none-any.whl".into(), true)
+        );
+        assert_eq!(links[1].1, "b.whl");
+    }
+}

@@ -1,0 +1,236 @@
+//! Reading wheels where they live: wheel URLs, and projects resolved on a
+//! package index (PEP 691 JSON, PEP 503 HTML), read by ranges.
+//!
+//! The command layer turns its arguments into paths with [`resolve`]: a local
+//! path stays as it is (a local path always wins over a project name); a URL or
+//! a requirement becomes one path per wheel, the wheel's URL, registered here
+//! with what the index says of it (size, sha256). [`crate::analysis`] then
+//! expands and opens those paths like any other; [`open_wheel`] gives it a
+//! [`Wheel`] over a sparse remote reader, so local and remote wheels go through
+//! the same analysis. A requirement that cannot be resolved is registered as a
+//! failure under its own text, which `analysis::expand_paths` reports as that
+//! input's one-line error.
+
+pub mod cache;
+pub mod http;
+pub mod index;
+pub mod range;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::wheel::{Limits, Wheel, WheelError};
+use http::{Client, ClientOptions};
+use index::{Filters, Requirement};
+use range::{RemoteFile, RemoteZip};
+
+/// What the command line asked of remote inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--index-url`; else `UV_INDEX_URL`, `PIP_INDEX_URL`, PyPI.
+    pub index_url: Option<String>,
+    pub filters: Filters,
+    pub client: ClientOptions,
+    /// The analysis cache directory; `None` for `--no-cache`.
+    pub cache: Option<PathBuf>,
+    /// Print what was fetched when the run ends (`--net-stats`).
+    pub stats: bool,
+}
+
+/// What a remote path stands for.
+#[derive(Debug, Clone)]
+enum Entry {
+    Wheel(RemoteFile),
+    Failed(String),
+}
+
+struct Session {
+    client: Arc<Client>,
+    cache: Option<PathBuf>,
+    stats: bool,
+    progress: indicatif::ProgressBar,
+    entries: Mutex<HashMap<PathBuf, Entry>>,
+}
+
+static SESSION: OnceLock<Session> = OnceLock::new();
+
+fn session(options: &Options) -> &'static Session {
+    SESSION.get_or_init(|| {
+        let client = Arc::new(Client::new(options.client.clone()));
+        Session {
+            progress: progress(Arc::clone(&client)),
+            client,
+            cache: options.cache.clone(),
+            stats: options.stats,
+            entries: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// A progress line on a terminal (nothing on a pipe): wheels opened, bytes
+/// fetched against the wheels' size, redrawn by a ticker thread.
+fn progress(client: Arc<Client>) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        while !shown.is_finished() {
+            shown.set_message(client.stats.line());
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    });
+    bar
+}
+
+/// End the run's remote work: clear the progress line and, with
+/// `--net-stats`, print what was fetched.
+pub fn finish() {
+    if let Some(s) = SESSION.get() {
+        s.progress.finish_and_clear();
+        if s.stats {
+            eprintln!("uniabi: {}", s.client.stats.line());
+        }
+    }
+}
+
+/// The cache directory of this run, if caching is on.
+pub fn cache_dir() -> Option<&'static Path> {
+    SESSION.get().and_then(|s| s.cache.as_deref())
+}
+
+fn register(path: PathBuf, entry: Entry) {
+    if let Some(s) = SESSION.get()
+        && let Ok(mut map) = s.entries.lock()
+    {
+        map.insert(path, entry);
+    }
+}
+
+/// What [`resolve`] decided for each argument, for the user (`note:` lines).
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The paths to analyse, in argument order.
+    pub paths: Vec<PathBuf>,
+    /// Arguments that could name a project but were read as local paths.
+    pub local_wins: Vec<String>,
+}
+
+/// Turn arguments into paths: local paths as they are, a wheel URL as itself,
+/// a requirement as the URLs of the wheels chosen on the index.
+pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
+    let mut out = Resolved::default();
+    if args.iter().all(|a| a.exists()) {
+        // Only local paths: say so where the options ask for the index.
+        let index_wanted =
+            options.index_url.is_some() || options.filters.platform.is_some() || options.filters.python.is_some();
+        out.paths = args.to_vec();
+        if index_wanted {
+            out.local_wins =
+                args.iter().map(|a| a.to_string_lossy().into_owned()).filter(|a| could_be_project(a)).collect();
+        }
+        return out;
+    }
+    let s = session(options);
+    let index = index::index_url(options.index_url.as_deref());
+    let mut filters = options.filters.clone();
+    filters.releases = filters.releases.max(1);
+    for arg in args {
+        let text = arg.to_string_lossy().into_owned();
+        if arg.exists() {
+            if could_be_project(&text) {
+                out.local_wins.push(text);
+            }
+            out.paths.push(arg.clone());
+        } else if text.starts_with("https://") || text.starts_with("http://") {
+            let (url, fragment) = text.split_once('#').unwrap_or((&text, ""));
+            let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
+            let path = PathBuf::from(url);
+            register(path.clone(), Entry::Wheel(RemoteFile { url: url.to_string(), size: None, sha256 }));
+            out.paths.push(path);
+        } else if index::looks_like_requirement(&text) {
+            let chosen = text.parse::<Requirement>().and_then(|req| {
+                let files = index::project_files(&s.client, &index, &req.name)?;
+                index::choose(&req.name, &req, &files, &filters)
+            });
+            match chosen {
+                Ok(files) => {
+                    for f in files {
+                        let path = PathBuf::from(&f.url);
+                        register(path.clone(), Entry::Wheel(RemoteFile { url: f.url, size: f.size, sha256: f.sha256 }));
+                        out.paths.push(path);
+                    }
+                }
+                Err(e) => {
+                    register(arg.clone(), Entry::Failed(chain(&e)));
+                    out.paths.push(arg.clone());
+                }
+            }
+        } else {
+            out.paths.push(arg.clone());
+        }
+    }
+    out
+}
+
+/// A bare name that is also a valid project name (`samples`, `psutil`).
+fn could_be_project(arg: &str) -> bool {
+    index::looks_like_requirement(arg) && arg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+/// What a path stands for, if [`resolve`] registered it: `Ok` a remote wheel,
+/// `Err` the reason it could not be resolved.
+pub fn lookup(path: &Path) -> Option<Result<RemoteFile, String>> {
+    let s = SESSION.get()?;
+    let map = s.entries.lock().ok()?;
+    map.get(path).map(|e| match e {
+        Entry::Wheel(f) => Ok(f.clone()),
+        Entry::Failed(m) => Err(m.clone()),
+    })
+}
+
+/// Open a registered remote wheel, fetching its central directory and the
+/// members `wanted` selects (plus `.dist-info/WHEEL`, and RECORD when `record`).
+pub fn open_wheel(
+    path: &Path,
+    file: RemoteFile,
+    limits: Limits,
+    wanted: &dyn Fn(&str) -> bool,
+    record: bool,
+) -> Result<Wheel, WheelError> {
+    let Some(s) = SESSION.get() else {
+        return Err(WheelError::Io(std::io::Error::other("no remote session")));
+    };
+    let remote = || -> Result<RemoteZip, range::RangeError> {
+        let zip = RemoteZip::open(Arc::clone(&s.client), file.clone())?;
+        zip.prefetch(&|name: &str| {
+            let dist =
+                name.split('/').next().is_some_and(|d| d.ends_with(".dist-info")) && name.matches('/').count() == 1;
+            wanted(name) || (dist && (name.ends_with("/WHEEL") || (record && name.ends_with("/RECORD"))))
+        })?;
+        Ok(zip)
+    };
+    let zip = remote().map_err(|e| WheelError::Remote(Box::new(e)))?;
+    Wheel::from_reader(path, Box::new(zip.reader()), limits)
+}
+
+/// The client of this run, for its counters (`None` before any remote input).
+pub fn client() -> Option<Arc<Client>> {
+    SESSION.get().map(|s| Arc::clone(&s.client))
+}
+
+/// An error and its causes on one line: `a: b: c`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -1,0 +1,370 @@
+//! A remote wheel as a sparse `Read + Seek` file: the central directory is
+//! fetched first with bounded `Range` requests, then the members a command
+//! needs, neighbours coalesced into one request, so the zip reader and every
+//! analysis above it read the remote wheel exactly as a local one.
+//!
+//! A server that ignores `Range` (200) or refuses it (416, 501) gives the
+//! whole file in one streamed download instead, whose sha256 is checked
+//! against the index. Member CRCs are checked by the zip reader as it inflates.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use super::http::{Client, HttpError, RangeReply};
+
+/// The bytes fetched for the end of the file: the end-of-central-directory
+/// record, its comment (at most 64 KiB) and, for most wheels, the whole
+/// central directory.
+const TAIL: u64 = 64 * 1024;
+/// Gaps between wanted members up to this size are fetched rather than split into two requests.
+const COALESCE_GAP: u64 = 32 * 1024;
+/// A read the planned ranges do not cover fetches at least this much.
+const LAZY_MIN: u64 = 16 * 1024;
+
+/// Why a remote wheel could not be fetched.
+#[derive(Debug)]
+pub enum RangeError {
+    Http(HttpError),
+    /// The size is unknown (no `size` in the index, no length from HEAD).
+    NoSize {
+        url: String,
+    },
+    /// The whole file's sha256 is not what the index says.
+    Sha256 {
+        url: String,
+        actual: String,
+        expected: String,
+    },
+    /// The end of the file holds no zip directory, or the directory points outside the file.
+    BadDirectory {
+        url: String,
+        detail: String,
+    },
+}
+
+impl fmt::Display for RangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RangeError::Http(e) => e.fmt(f),
+            RangeError::NoSize { .. } => write!(f, "the server gives no size for the file"),
+            RangeError::Sha256 { actual, expected, .. } => {
+                write!(f, "sha256 is {actual}, but the index says {expected}")
+            }
+            RangeError::BadDirectory { detail, .. } => write!(f, "not a readable zip archive: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for RangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RangeError::Http(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<HttpError> for RangeError {
+    fn from(e: HttpError) -> Self {
+        RangeError::Http(e)
+    }
+}
+
+/// What is known of a remote file before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFile {
+    pub url: String,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+}
+
+/// The fetched parts of a remote file.
+struct Parts {
+    file: RemoteFile,
+    size: u64,
+    /// Fetched byte ranges: start → bytes.
+    chunks: BTreeMap<u64, Vec<u8>>,
+    client: Arc<Client>,
+    /// The whole file arrived (range ignored or refused).
+    whole: bool,
+}
+
+impl Parts {
+    fn covered(&self, pos: u64) -> Option<(&u64, &Vec<u8>)> {
+        self.chunks.range(..=pos).next_back().filter(|(s, b)| pos < *s + b.len() as u64)
+    }
+
+    /// Fetch `start..end`; a whole-file answer replaces everything.
+    fn fetch(&mut self, start: u64, end: u64, member: bool) -> Result<(), RangeError> {
+        let reply = self.client.get_range(&self.file.url, start, end, self.size, member)?;
+        match reply {
+            RangeReply::Partial(bytes) => {
+                self.chunks.insert(start, bytes);
+            }
+            RangeReply::Whole(bytes) => self.take_whole(bytes)?,
+            RangeReply::Refused => {
+                let mut bytes = Vec::new();
+                self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes)?;
+                self.take_whole(bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn take_whole(&mut self, bytes: Vec<u8>) -> Result<(), RangeError> {
+        check_sha256(&self.file, &bytes)?;
+        self.chunks.clear();
+        self.chunks.insert(0, bytes);
+        self.whole = true;
+        Ok(())
+    }
+}
+
+fn check_sha256(file: &RemoteFile, bytes: &[u8]) -> Result<(), RangeError> {
+    if let Some(expected) = &file.sha256 {
+        let actual = hex(&Sha256::digest(bytes));
+        if !actual.eq_ignore_ascii_case(expected) {
+            return Err(RangeError::Sha256 { url: file.url.clone(), actual, expected: expected.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A remote file opened for sparse reading.
+pub struct RemoteZip {
+    parts: Arc<Mutex<Parts>>,
+    /// (name, local header offset) of every entry, from the central directory.
+    entries: Vec<(String, u64)>,
+    cd_start: u64,
+}
+
+impl RemoteZip {
+    /// Learn the size (index or HEAD) and fetch the end of the file and the central directory.
+    pub fn open(client: Arc<Client>, file: RemoteFile) -> Result<RemoteZip, RangeError> {
+        let size = match file.size {
+            Some(s) => s,
+            None => client.head_size(&file.url)?.ok_or_else(|| RangeError::NoSize { url: file.url.clone() })?,
+        };
+        let url = file.url.clone();
+        let bad = |detail: String| RangeError::BadDirectory { url: url.clone(), detail };
+        if size < 22 {
+            return Err(bad(format!("{size} bytes is too short for a zip archive")));
+        }
+        client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        let mut parts = Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false };
+        let tail_start = size.saturating_sub(TAIL);
+        parts.fetch(tail_start, size, false)?;
+        let (cd_start, cd_size) = {
+            let (&start, tail) =
+                parts.covered(tail_start).ok_or_else(|| bad("the end of the file was not read".into()))?;
+            let tail = &tail[(tail_start - start) as usize..];
+            directory_bounds(tail, tail_start).map_err(&bad)?
+        };
+        if cd_start.checked_add(cd_size).is_none_or(|end| end > size) {
+            return Err(bad(format!("the central directory ({cd_size} bytes at {cd_start}) lies outside the file")));
+        }
+        if !parts.whole && cd_start < tail_start {
+            parts.fetch(cd_start, tail_start, false)?;
+        }
+        let entries = {
+            let mut directory = Vec::with_capacity(cd_size as usize);
+            let mut pos = cd_start;
+            while pos < cd_start + cd_size {
+                let (&start, chunk) =
+                    parts.covered(pos).ok_or_else(|| bad("the central directory was not read".into()))?;
+                let from = (pos - start) as usize;
+                let take = ((cd_start + cd_size - pos) as usize).min(chunk.len() - from);
+                directory.extend_from_slice(&chunk[from..from + take]);
+                pos += take as u64;
+            }
+            entry_offsets(&directory)
+        };
+        Ok(RemoteZip { parts: Arc::new(Mutex::new(parts)), entries, cd_start })
+    }
+
+    /// Fetch the members `wanted` selects, neighbours coalesced; each member's
+    /// range runs from its local header to the next entry (or the central directory).
+    pub fn prefetch(&self, wanted: &dyn Fn(&str) -> bool) -> Result<(), RangeError> {
+        let mut parts = self.parts.lock().map_err(|_| RangeError::NoSize { url: String::new() })?;
+        if parts.whole {
+            return Ok(());
+        }
+        let mut offsets: Vec<u64> = self.entries.iter().map(|(_, o)| *o).filter(|&o| o < self.cd_start).collect();
+        offsets.push(self.cd_start);
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        for (name, start) in &self.entries {
+            if !wanted(name) || *start >= self.cd_start {
+                continue;
+            }
+            let end = offsets.iter().copied().find(|&o| o > *start).unwrap_or(self.cd_start);
+            ranges.push((*start, end));
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 + COALESCE_GAP => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        for (s, e) in merged {
+            if parts.whole {
+                break;
+            }
+            let covered = parts.covered(s).is_some_and(|(cs, cb)| e <= cs + cb.len() as u64);
+            if !covered {
+                parts.fetch(s, e, true)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A reader over the file, positioned at its start.
+    pub fn reader(&self) -> SparseReader {
+        let size = self.parts.lock().map_or(0, |p| p.size);
+        SparseReader { parts: Arc::clone(&self.parts), pos: 0, size }
+    }
+
+    /// Whether the whole file was downloaded (and its sha256 checked).
+    pub fn whole(&self) -> bool {
+        self.parts.lock().is_ok_and(|p| p.whole)
+    }
+}
+
+/// `Read + Seek` over a [`RemoteZip`]: reads from fetched ranges, fetching
+/// (at least [`LAZY_MIN`] bytes) what the plan did not cover.
+pub struct SparseReader {
+    parts: Arc<Mutex<Parts>>,
+    pos: u64,
+    size: u64,
+}
+
+impl Read for SparseReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let mut parts = self.parts.lock().map_err(|_| io::Error::other("poisoned"))?;
+        if parts.covered(self.pos).is_none() {
+            let end = (self.pos + (buf.len() as u64).max(LAZY_MIN)).min(self.size);
+            // Never fetch over a range already held: stop at the next chunk.
+            let end = parts.chunks.range(self.pos..).next().map_or(end, |(&s, _)| end.min(s));
+            parts.fetch(self.pos, end, true).map_err(io::Error::other)?;
+        }
+        let (&start, chunk) = parts.covered(self.pos).ok_or_else(|| io::Error::other("range not fetched"))?;
+        let from = (self.pos - start) as usize;
+        let n = buf.len().min(chunk.len() - from);
+        buf[..n].copy_from_slice(&chunk[from..from + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SparseReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+/// The central directory's (start, size) from the end of a file that starts at `base`.
+fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), String> {
+    let eocd = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
+        .ok_or("no end-of-central-directory record")?;
+    let u16_at = |i: usize| u16::from_le_bytes([tail[i], tail[i + 1]]) as u64;
+    let u32_at = |i: usize| u32::from_le_bytes([tail[i], tail[i + 1], tail[i + 2], tail[i + 3]]) as u64;
+    let (mut size, mut start) = (u32_at(eocd + 12), u32_at(eocd + 16));
+    let _ = u16_at;
+    if (size == 0xFFFF_FFFF || start == 0xFFFF_FFFF)
+        && eocd >= 20
+        && tail[eocd - 20..].starts_with(&[0x50, 0x4b, 0x06, 0x07])
+    {
+        let u64_at = |i: usize| u64::from_le_bytes(tail[i..i + 8].try_into().unwrap_or([0; 8]));
+        let record = u64_at(eocd - 20 + 8);
+        let at = record.checked_sub(base).map(|r| r as usize).filter(|&r| r + 56 <= tail.len());
+        let at = at.ok_or("the zip64 directory record is outside the fetched end of the file")?;
+        if !tail[at..].starts_with(&[0x50, 0x4b, 0x06, 0x06]) {
+            return Err("no zip64 end-of-central-directory record where the locator points".into());
+        }
+        size = u64_at(at + 40);
+        start = u64_at(at + 48);
+    }
+    Ok((start, size))
+}
+
+/// (name, local header offset) of each central directory entry, as far as the directory parses.
+fn entry_offsets(cd: &[u8]) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 46 <= cd.len() && cd[i..].starts_with(&[0x50, 0x4b, 0x01, 0x02]) {
+        let u16_at = |j: usize| u16::from_le_bytes([cd[j], cd[j + 1]]) as usize;
+        let u32_at = |j: usize| u32::from_le_bytes([cd[j], cd[j + 1], cd[j + 2], cd[j + 3]]) as u64;
+        let (name_len, extra_len, comment_len) = (u16_at(i + 28), u16_at(i + 30), u16_at(i + 32));
+        let (csize, usize_, mut offset) = (u32_at(i + 20), u32_at(i + 24), u32_at(i + 42));
+        let end = i + 46 + name_len + extra_len + comment_len;
+        if end > cd.len() {
+            break;
+        }
+        let name = String::from_utf8_lossy(&cd[i + 46..i + 46 + name_len]).into_owned();
+        if offset == 0xFFFF_FFFF {
+            // The zip64 extra field holds, in order, the fields that overflowed.
+            let mut extra = &cd[i + 46 + name_len..i + 46 + name_len + extra_len];
+            while extra.len() >= 4 {
+                let id = u16::from_le_bytes([extra[0], extra[1]]);
+                let len = u16::from_le_bytes([extra[2], extra[3]]) as usize;
+                let body = &extra[4..(4 + len).min(extra.len())];
+                if id == 1 {
+                    let skip = 8 * (usize::from(usize_ == 0xFFFF_FFFF) + usize::from(csize == 0xFFFF_FFFF));
+                    if let Some(b) = body.get(skip..skip + 8) {
+                        offset = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                    }
+                }
+                extra = &extra[(4 + len).min(extra.len())..];
+            }
+        }
+        out.push((name, offset));
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_directory_of_a_sample() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/psutil-7.1.2-cp37-abi3-win_amd64.whl");
+        let data = std::fs::read(path).unwrap();
+        let base = data.len() as u64 - TAIL.min(data.len() as u64);
+        let (start, size) = directory_bounds(&data[base as usize..], base).unwrap();
+        let entries = entry_offsets(&data[start as usize..(start + size) as usize]);
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();
+        assert_eq!(entries.len(), archive.len());
+        assert!(entries.iter().any(|(n, _)| n.ends_with(".dist-info/WHEEL")));
+        assert!(entries.iter().all(|(_, o)| *o < start));
+    }
+
+    #[test]
+    fn err_no_directory() {
+        assert_eq!(directory_bounds(&[0u8; 100], 0).unwrap_err(), "no end-of-central-directory record");
+    }
+}

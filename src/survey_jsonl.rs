@@ -1,0 +1,190 @@
+//! Survey at ecosystem scale: one JSON line per release as it completes
+//! (`survey --jsonl`), resuming from such a file, stable shards of the
+//! projects (`--shard K/N`), and the reduction of shard outputs into one
+//! report (`--from-jsonl`).
+//!
+//! A line is either a release record with the blocking symbols the summary
+//! needs (`uniabi/survey-line/1`), or an input's error. A line that does not
+//! parse (the last one of an interrupted run) is skipped, never trusted.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::survey::{self, Release, Report};
+use crate::tags::normalize_name;
+
+/// The schema of one line.
+pub const LINE_SCHEMA: &str = "uniabi/survey-line/1";
+
+/// One line of `survey --jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Line {
+    pub schema: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub release: Option<Release>,
+    /// Every symbol blocking PEP 803 (the record keeps only the top ones).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pep803_symbols: Option<BTreeSet<String>>,
+    /// Likewise for the PEP 809 prototype.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pep809_symbols: Option<BTreeSet<String>>,
+    /// An input that could not be read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+impl Line {
+    pub fn release(r: &Release) -> Line {
+        Line {
+            schema: LINE_SCHEMA.into(),
+            release: Some(r.clone()),
+            pep803_symbols: Some(r.pep803.all_symbols.clone()),
+            pep809_symbols: Some(r.pep809.all_symbols.clone()),
+            error: None,
+        }
+    }
+
+    pub fn error(e: &str) -> Line {
+        Line {
+            schema: LINE_SCHEMA.into(),
+            release: None,
+            pep803_symbols: None,
+            pep809_symbols: None,
+            error: Some(e.into()),
+        }
+    }
+
+    /// The release with its blocking symbols restored.
+    fn into_release(self) -> Option<Release> {
+        let mut r = self.release?;
+        r.pep803.all_symbols = self.pep803_symbols.unwrap_or_default();
+        r.pep809.all_symbols = self.pep809_symbols.unwrap_or_default();
+        Some(r)
+    }
+}
+
+/// The releases and errors of JSONL texts; unparsable lines are counted, not trusted.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub releases: Vec<Release>,
+    pub errors: Vec<String>,
+    pub skipped: usize,
+}
+
+/// Read JSONL texts; a release met twice (overlapping shards, a resumed run) counts once.
+pub fn read(texts: &[String]) -> Read {
+    let mut out = Read::default();
+    let mut seen = HashSet::new();
+    for text in texts {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Line>(line) {
+                Ok(l) if l.schema == LINE_SCHEMA => {
+                    if let Some(e) = &l.error {
+                        out.errors.push(e.clone());
+                    } else if let Some(r) = l.into_release() {
+                        if seen.insert((r.name.clone(), r.version.clone())) {
+                            out.releases.push(r);
+                        }
+                    } else {
+                        out.skipped += 1;
+                    }
+                }
+                _ => out.skipped += 1,
+            }
+        }
+    }
+    out
+}
+
+/// The report over the lines read.
+pub fn reduce(read: Read) -> Report {
+    let mut errors = read.errors;
+    errors.sort();
+    errors.dedup();
+    survey::report(read.releases, errors)
+}
+
+/// `K/N`: the K-th of N shards (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub k: u64,
+    pub n: u64,
+}
+
+/// A `--shard` value that is not `K/N` with 1 ≤ K ≤ N.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardError(pub String);
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}' is not a shard: write K/N with 1 <= K <= N, as in 2/8", self.0)
+    }
+}
+
+impl std::error::Error for ShardError {}
+
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ShardError(s.to_string());
+        let (k, n) = s.split_once('/').ok_or_else(err)?;
+        let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+        if k == 0 || n == 0 || k > n {
+            return Err(err());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl Shard {
+    /// Whether a project belongs to this shard: FNV-1a of its normalized name,
+    /// so the split is the same on every machine and for every input form.
+    pub fn holds(&self, project: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in normalize_name(project).bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h % self.n == self.k - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_shards_partition_projects() {
+        let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for p in ["numpy", "psutil", "Foo.Bar", "foo-bar", "orjson", "cryptography"] {
+            assert_eq!(shards.iter().filter(|s| s.holds(p)).count(), 1, "{p}");
+        }
+        assert_eq!(shards[0].holds("Foo.Bar"), shards[0].holds("foo_bar"));
+    }
+
+    #[test]
+    fn err_bad_shards() {
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert_eq!(
+                bad.parse::<Shard>().unwrap_err().to_string(),
+                format!("'{bad}' is not a shard: write K/N with 1 <= K <= N, as in 2/8")
+            );
+        }
+    }
+
+    #[test]
+    fn ok_read_skips_broken_lines_and_repeats() {
+        let text = format!(
+            "{}\n{{\"schema\": \"uniabi/survey-line/1\", \"release\": {{\"name\": \"x\"\n{}\n",
+            serde_json::to_string(&Line::error("a: cannot open")).unwrap(),
+            serde_json::to_string(&Line::error("b: cannot open")).unwrap()
+        );
+        let r = read(&[text.clone(), text]);
+        assert_eq!(r.errors.len(), 4);
+        assert_eq!(r.skipped, 2);
+    }
+}

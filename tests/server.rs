@@ -1,0 +1,297 @@
+//! A small HTTP/1.1 server on 127.0.0.1 for the remote tests: a PEP 691 JSON
+//! (or PEP 503 HTML) index over a directory of wheels, the wheels themselves
+//! with `Range` support, and switches for the faults the client must survive.
+//! Every request is logged (path and `Range` header).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+/// How wheel downloads answer `Range`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RangeMode {
+    /// 206 with the bytes asked for.
+    #[default]
+    Honour,
+    /// 200 with the whole file.
+    Ignore,
+    /// 416 to any `Range`; 200 without one.
+    Refuse,
+}
+
+/// Every request: its path and its `Range` header.
+pub type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// The fault switches.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub range: RangeMode,
+    /// Sleep this long before each answer.
+    pub delay: Option<Duration>,
+    /// Close the connection after half of each wheel body (announcing the full length).
+    pub truncate: bool,
+    /// Answer ranges with a `Content-Range` shifted by one byte.
+    pub wrong_content_range: bool,
+    /// List a wrong sha256 in the index.
+    pub wrong_sha256: bool,
+    /// Answer 404 for wheel files.
+    pub files_404: bool,
+    /// Answer 429 to this many requests first.
+    pub too_many_first: usize,
+    /// Serve index pages as PEP 503 HTML instead of JSON.
+    pub html: bool,
+    /// Serve index pages as `application/vnd.pypi.simple.v1+json` that are not JSON.
+    pub garbage_index: bool,
+    /// Send a body one byte longer than `Content-Length` says... as a whole file one byte longer than the index says.
+    pub size_plus_one: bool,
+}
+
+/// A running server.
+pub struct Server {
+    pub base: String,
+    pub faults: Arc<Mutex<Faults>>,
+    pub log: Log,
+    served_429: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Serve the wheels of `dir` (every `*.whl`, grouped by project).
+    pub fn start(dir: &Path) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let served_429 = Arc::new(AtomicUsize::new(0));
+        let state = State {
+            dir: dir.to_path_buf(),
+            base: base.clone(),
+            faults: faults.clone(),
+            log: log.clone(),
+            served_429: served_429.clone(),
+        };
+        let state = Arc::new(state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    let _ = handle(stream, &state);
+                });
+            }
+        });
+        Server { base, faults, log, served_429 }
+    }
+
+    pub fn index(&self) -> String {
+        format!("{}/simple/", self.base)
+    }
+
+    pub fn set(&self, f: impl FnOnce(&mut Faults)) {
+        f(&mut self.faults.lock().unwrap());
+    }
+
+    /// Requests logged so far whose path starts with `prefix`.
+    pub fn requests(&self, prefix: &str) -> Vec<(String, Option<String>)> {
+        self.log.lock().unwrap().iter().filter(|(p, _)| p.starts_with(prefix)).cloned().collect()
+    }
+
+    pub fn clear_log(&self) {
+        self.log.lock().unwrap().clear();
+    }
+}
+
+struct State {
+    dir: PathBuf,
+    base: String,
+    faults: Arc<Mutex<Faults>>,
+    log: Log,
+    served_429: Arc<AtomicUsize>,
+}
+
+fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if matches!(c, '-' | '_' | '.') { '-' } else { c.to_ascii_lowercase() };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn wheels(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    for p in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "whl")) {
+        let name = p.file_name().unwrap().to_string_lossy().split('-').next().unwrap().to_string();
+        out.entry(normalize(&name)).or_default().push(p);
+    }
+    out
+}
+
+fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+    let has_length = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !has_length {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut range = None;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':')
+            && k.trim().eq_ignore_ascii_case("range")
+        {
+            range = Some(v.trim().to_string());
+        }
+    }
+    state.log.lock().unwrap().push((path.clone(), range.clone()));
+    let faults = state.faults.lock().unwrap().clone();
+    if let Some(d) = faults.delay {
+        std::thread::sleep(d);
+    }
+    if state.served_429.load(Ordering::SeqCst) < faults.too_many_first {
+        state.served_429.fetch_add(1, Ordering::SeqCst);
+        return respond(&mut stream, "429 Too Many Requests", &[("Retry-After", "0".into())], b"slow down");
+    }
+    if path.starts_with("/loop") {
+        return respond(&mut stream, "302 Found", &[("Location", format!("{}/loop/again", state.base))], b"");
+    }
+    let all = wheels(&state.dir);
+    if let Some(project) = path.strip_prefix("/simple/").map(|p| p.trim_end_matches('/')) {
+        let Some(files) = all.get(project) else {
+            return respond(&mut stream, "404 Not Found", &[], b"no such project");
+        };
+        if faults.garbage_index {
+            return respond(
+                &mut stream,
+                "200 OK",
+                &[("Content-Type", "application/vnd.pypi.simple.v1+json".into())],
+                b"<html>not json</html>",
+            );
+        }
+        let rows: Vec<(String, String, u64)> = files
+            .iter()
+            .map(|p| {
+                let data = std::fs::read(p).unwrap();
+                let mut sha = hex(&Sha256::digest(&data));
+                if faults.wrong_sha256 {
+                    sha = hex(&Sha256::digest(b"something else"));
+                }
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    sha,
+                    data.len() as u64 + u64::from(faults.size_plus_one),
+                )
+            })
+            .collect();
+        if faults.html {
+            let mut body = String::from("<!DOCTYPE html><html><body>\n");
+            for (name, sha, _) in &rows {
+                body.push_str(&format!("<a href=\"../../files/{name}#sha256={sha}\">{name}</a><br/>\n"));
+            }
+            body.push_str("</body></html>\n");
+            return respond(&mut stream, "200 OK", &[("Content-Type", "text/html".into())], body.as_bytes());
+        }
+        let files: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, sha, size)| {
+                serde_json::json!({"filename": name, "url": format!("../../files/{name}"), "hashes": {"sha256": sha}, "size": size})
+            })
+            .collect();
+        let body = serde_json::json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
+        return respond(
+            &mut stream,
+            "200 OK",
+            &[("Content-Type", "application/vnd.pypi.simple.v1+json".into())],
+            body.to_string().as_bytes(),
+        );
+    }
+    if let Some(name) = path.strip_prefix("/files/") {
+        let file = state.dir.join(name);
+        if faults.files_404 || !file.is_file() || name.contains("..") {
+            return respond(&mut stream, "404 Not Found", &[], b"not here");
+        }
+        let data = std::fs::read(&file)?;
+        let total = data.len() as u64;
+        if method == "HEAD" {
+            let mut head = format!("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {total}\r\n\r\n");
+            head.push_str("");
+            return stream.write_all(head.as_bytes());
+        }
+        let wanted = range.as_deref().and_then(|r| r.strip_prefix("bytes=")).and_then(|r| {
+            let (a, b) = r.split_once('-')?;
+            Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?))
+        });
+        let (status, body, extra): (&str, Vec<u8>, Vec<(&str, String)>) = match (wanted, faults.range) {
+            (Some(_), RangeMode::Refuse) => {
+                return respond(
+                    &mut stream,
+                    "416 Range Not Satisfiable",
+                    &[("Content-Range", format!("bytes */{total}"))],
+                    b"",
+                );
+            }
+            (Some((a, b)), RangeMode::Honour) if a <= b && b < total => {
+                let cr = if faults.wrong_content_range {
+                    format!("bytes {}-{}/{total}", a + 1, b + 1)
+                } else {
+                    format!("bytes {a}-{b}/{total}")
+                };
+                ("206 Partial Content", data[a as usize..=b as usize].to_vec(), vec![("Content-Range", cr)])
+            }
+            (Some(_), RangeMode::Honour) => {
+                return respond(
+                    &mut stream,
+                    "416 Range Not Satisfiable",
+                    &[("Content-Range", format!("bytes */{total}"))],
+                    b"",
+                );
+            }
+            _ => ("200 OK", data, vec![]),
+        };
+        if faults.truncate {
+            let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+            for (k, v) in &extra {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&body[..body.len() / 2])?;
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return Ok(());
+        }
+        return respond(&mut stream, status, &extra, &body);
+    }
+    respond(&mut stream, "404 Not Found", &[], b"unknown path")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
