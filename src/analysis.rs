@@ -331,11 +331,11 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
                             Ok(b) => out.binaries.push(b),
                             Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
                         },
-                        Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
+                        Err(e) => out.errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
                     }
                 }
             }
-            Err(e) => out.errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
+            Err(e) => out.errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
         },
         InputKind::File => match read_file(&input.path, limits) {
             Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => out.errors.push(format!(
@@ -372,7 +372,7 @@ pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, S
 }
 
 fn analyse_verified_uncached(input: &InputPath, limits: Limits) -> Result<Verified, String> {
-    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::cmd::chain(e));
+    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::output::chain(e));
     let remote = crate::remote::lookup(&input.path).is_some();
     // A remote wheel fetches and verifies the members `check` and `verify`
     // read; the others' RECORD rows are taken as they are.

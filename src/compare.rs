@@ -140,7 +140,7 @@ fn entry(a: &Analysed) -> Result<Entry<'_>, String> {
         return Err(format!("{display}: not a wheel; compare groups wheels by project, version and platform"));
     };
     let filename =
-        WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::cmd::chain(&e)))?;
+        WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::output::chain(&e)))?;
     Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
 }
 

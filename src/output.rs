@@ -36,3 +36,15 @@ pub fn interpreter_list(items: &[String]) -> String {
     let listed = if items.is_empty() { "none".to_string() } else { items.join(", ") };
     format!("{listed}{range}")
 }
+
+/// An error followed by each of its causes, on one line: `a: b: c`.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

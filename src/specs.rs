@@ -886,7 +886,7 @@ mod tests {
     }
 
     fn err_text(r: Result<Specs, SpecError>) -> String {
-        crate::cmd::chain(&r.expect_err("the manifest is rejected"))
+        crate::output::chain(&r.expect_err("the manifest is rejected"))
     }
 
     #[test]

@@ -326,7 +326,7 @@ pub fn survey(
                     inputs.push(input);
                 }
             }
-            Err(e) => errors.push(format!("{}: {}", input.display, crate::cmd::chain(&e))),
+            Err(e) => errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
         }
     }
     let total: usize = releases.values().map(Vec::len).sum();

@@ -1341,7 +1341,7 @@ mod tests {
             TagError::TagMember { input: "cp313-abi3x-any".into(), source: Box::new(TagError::AbiTag("abi3x".into())) }
         );
         assert_eq!(
-            crate::cmd::chain(&e),
+            crate::output::chain(&e),
             "'cp313-abi3x-any' is not a valid wheel tag: 'abi3x' is not an ABI tag: expected \
              none, abi3, abi3t, abiYYYY, or cpXY followed by the flags t and d"
         );
@@ -1441,7 +1441,7 @@ mod tests {
         );
         let e = "foo-1.0-cp3x-none-any.whl".parse::<WheelFilename>().unwrap_err();
         assert_eq!(
-            crate::cmd::chain(&e),
+            crate::output::chain(&e),
             "'foo-1.0-cp3x-none-any.whl' is not a wheel filename: its tags are invalid: \
              'cp3x' is not a Python tag: expected cpXY, pyX or pyXY"
         );

@@ -176,3 +176,17 @@ pub fn overclaimed_free_threaded_wheel(dir: &Path) -> PathBuf {
         |_| {},
     )
 }
+
+/// The cross product of a wheel name's compressed tag fields, sorted: what WHEEL must list.
+pub fn expansion(python: &str, abi: &str, platform: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in python.split('.') {
+        for a in abi.split('.') {
+            for pl in platform.split('.') {
+                out.push(format!("{p}-{a}-{pl}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}

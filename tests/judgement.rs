@@ -29,20 +29,6 @@ fn errors(input: &Value) -> Vec<String> {
     findings(input).into_iter().filter(|(_, s)| s == "error").map(|(c, _)| c).collect()
 }
 
-/// The cross product of a wheel name's compressed tags.
-fn expansion(python: &str, abi: &str, platform: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in python.split('.') {
-        for a in abi.split('.') {
-            for pl in platform.split('.') {
-                out.push(format!("{p}-{a}-{pl}"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 const PSUTIL_ABI3: &str = "psutil-7.1.2-cp36-abi3-manylinux2010";
 const PSUTIL_314T: &str = "psutil-7.1.2-cp314-cp314t-manylinux2010";
 const SO: &str = "psutil/_psutil_linux.abi3.so";

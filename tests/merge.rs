@@ -51,17 +51,7 @@ fn name_expansion(wheel: &Path) -> Vec<String> {
     let name = wheel.file_name().unwrap().to_string_lossy();
     let stem = name.strip_suffix(".whl").unwrap();
     let parts: Vec<&str> = stem.rsplitn(4, '-').collect();
-    let (platform, abi, python) = (parts[0], parts[1], parts[2]);
-    let mut out = Vec::new();
-    for p in python.split('.') {
-        for a in abi.split('.') {
-            for pl in platform.split('.') {
-                out.push(format!("{p}-{a}-{pl}"));
-            }
-        }
-    }
-    out.sort();
-    out
+    expansion(parts[2], parts[1], parts[0])
 }
 
 /// `uniabi check` on a written wheel: what uniabi writes, uniabi passes.

@@ -255,7 +255,7 @@ impl Checker<'_> {
                 findings.push(Finding::wheel(
                     Code::BadFilename,
                     Severity::Error,
-                    format!("the file name is not a valid wheel name: {}", crate::cmd::chain(&e)),
+                    format!("the file name is not a valid wheel name: {}", crate::output::chain(&e)),
                 ));
             }
         }

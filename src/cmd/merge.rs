@@ -34,19 +34,19 @@ pub struct Args {
     pub out: OutputArgs,
 }
 
-/// The options `merge` and `split` share: where and how they write.
+/// The options `merge`, `split` and `retag` share: where and how they write.
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
-    /// The directory the wheels are written to (created if missing, and only when a wheel is written).
+    /// The directory wheels are written to (created if missing, and only when a wheel is written).
     #[arg(short, long = "outdir", value_name = "OUTDIR")]
     pub outdir: PathBuf,
-    /// Print the plan and write nothing.
+    /// Say what would be written and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace existing output files.
+    /// Replace existing output files (never an input).
     #[arg(long)]
     pub force: bool,
-    /// Print one JSON document (schema `uniabi/merge/1` or `uniabi/split/1`).
+    /// Print one JSON document (schema `uniabi/merge/1`, `uniabi/split/1` or `uniabi/retag/1`).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -67,17 +67,7 @@ pub fn exit(level: u8) -> ExitCode {
     ExitCode::from(level)
 }
 
-/// The message of an error followed by each of its causes: `a: b: c`.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
+pub use crate::output::chain;
 
 /// The input options every reading subcommand shares.
 #[derive(Debug, Clone, clap::Args)]

@@ -11,7 +11,6 @@ use super::{CmdError, EXIT_FINDINGS, EXIT_OK};
 use crate::check::Verdict;
 use crate::output;
 use crate::retag::{self, Outcome};
-use crate::wheel::Limits;
 
 /// Arguments of `uniabi retag`.
 #[derive(Debug, clap::Args)]
@@ -23,23 +22,8 @@ pub struct Args {
     /// or `python-abi` (cp315-abi3.abi3t) to keep the wheel's platform tags.
     #[arg(long, value_name = "SET")]
     pub tags: String,
-    /// The directory the retagged wheel is written to (created if missing).
-    #[arg(short, long = "outdir", value_name = "OUTDIR")]
-    pub outdir: PathBuf,
-    /// Say what would be written and whether it passes; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Replace an existing output file (never the input).
-    #[arg(long)]
-    pub force: bool,
-    /// Print one JSON document (schema `uniabi/retag/1`).
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub specs: super::SpecsArgs,
-    /// Refuse any archive member that inflates past this many MiB.
-    #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT.max_member_size >> 20)]
-    pub max_member_mib: u64,
+    pub out: super::merge::OutputArgs,
     /// Also print info findings.
     #[arg(long, short)]
     pub verbose: bool,
@@ -56,21 +40,19 @@ pub struct Report {
 
 /// Run `uniabi retag`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    let (specs, table) = args.specs.load()?;
+    let (specs, table) = args.out.specs.load()?;
     let fail = |e: retag::RetagError| CmdError::new(super::chain(&e));
-    let plan =
-        retag::plan(&args.wheel, &args.tags, &args.outdir, super::limits_for_mib(args.max_member_mib)).map_err(fail)?;
-    let outcome = if args.dry_run {
-        plan.dry_run(&specs, &table, args.force).map_err(fail)?
+    let plan = retag::plan(&args.wheel, &args.tags, &args.out.outdir, super::limits_for_mib(args.out.max_member_mib))
+        .map_err(fail)?;
+    let outcome = if args.out.dry_run {
+        plan.dry_run(&specs, &table, args.out.force).map_err(fail)?
     } else {
-        plan.write(&specs, &table, args.force).map_err(fail)?
+        plan.write(&specs, &table, args.out.force).map_err(fail)?
     };
-    let report = Report { schema: "uniabi/retag/1", dry_run: args.dry_run, outcome };
-    output::to_stdout(
-        |out| {
-            if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
-        },
-    )?;
+    let report = Report { schema: "uniabi/retag/1", dry_run: args.out.dry_run, outcome };
+    output::to_stdout(|out| {
+        if args.out.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
+    })?;
     Ok(super::exit(if report.outcome.verdict == Verdict::Pass { EXIT_OK } else { EXIT_FINDINGS }))
 }
 

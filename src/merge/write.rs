@@ -91,8 +91,8 @@ pub fn write_output(
 /// copied into it (so nothing is inflated again).
 fn check_written(tmp: &Path, plan: &OutputPlan, ctx: &Context) -> Result<(), Vec<String>> {
     let name = plan.filename();
-    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(|e| vec![format!("{name}: {}", crate::cmd::chain(&e))])?;
-    wheel.check_record_listing().map_err(|e| vec![format!("{name}: {}", crate::cmd::chain(&e))])?;
+    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(|e| vec![format!("{name}: {}", crate::output::chain(&e))])?;
+    wheel.check_record_listing().map_err(|e| vec![format!("{name}: {}", crate::output::chain(&e))])?;
     if analysis::wheel_info(&wheel).tags != plan.tags {
         return Err(vec![format!("{name}: WHEEL's Tag: lines are not the planned ones")]);
     }

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::output::chain;
 use crate::wheel::{Limits, Wheel, WheelError};
 use http::{Client, ClientOptions};
 use index::{Filters, Requirement};
@@ -221,16 +222,4 @@ pub fn open_wheel(
 /// The client of this run, for its counters (`None` before any remote input).
 pub fn client() -> Option<Arc<Client>> {
     SESSION.get().map(|s| Arc::clone(&s.client))
-}
-
-/// An error and its causes on one line: `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
