@@ -290,6 +290,36 @@ fn ok_page_figures_are_the_json_figures() {
 }
 
 /// A wheel whose project name, version and member paths are markup, and a copy whose platform tag is.
+/// A reduction of JSON-lines shards renders the same page figures as the survey it reduces.
+#[test]
+fn ok_page_of_reduced_shards_matches_the_direct_survey() {
+    let dir = scratch("survey-html-shards");
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let (code, lines, err) = survey_at(None, &["--jsonl", "--shard", &format!("{k}/2"), "samples"]);
+        assert_eq!(code, 0, "{err}");
+        let file = dir.join(format!("shard-{k}.jsonl"));
+        std::fs::write(&file, lines).unwrap();
+        shards.push(path_str(&file));
+    }
+    let reduced = dir.join("reduced.html");
+    let mut args = vec!["--json", "--html"];
+    let reduced_path = path_str(&reduced);
+    args.push(&reduced_path);
+    args.push("--from-jsonl");
+    args.extend(shards.iter().map(String::as_str));
+    let (code, json, err) = survey_at(Some(EPOCH), &args);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let html = std::fs::read_to_string(&reduced).unwrap();
+    assert_page_matches_report(&html, &doc);
+    let direct = dir.join("direct.html");
+    let (code, _, err) = survey_at(Some(EPOCH), &["--html", &path_str(&direct), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    let figures = |h: &str| tagged(h, "data-figure");
+    assert_eq!(figures(&html), figures(&std::fs::read_to_string(&direct).unwrap()));
+}
+
 fn hostile_wheel(dir: &Path) -> PathBuf {
     let name = "<img src=x onerror=alert(1)>";
     let version = "1.0\" onload=\"alert(2)";
