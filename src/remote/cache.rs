@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Bumped when the shape of an entry changes.
-const LAYOUT: &str = "analysis-v1";
+/// Bumped when the shape of an entry changes, or what reading a wheel yields (a binary's
+/// role, which imports are CPython's) does: an older entry is then never read.
+const LAYOUT: &str = "analysis-v2";
 
 /// `$XDG_CACHE_HOME/uniabi`, else `~/.cache/uniabi`.
 pub fn default_dir() -> Option<PathBuf> {
