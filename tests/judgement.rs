@@ -245,3 +245,28 @@ fn wheels_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Wheels of another implementation are never merged, with each other or with CPython's:
+/// each stays as it is.
+#[test]
+fn ok_pypy_wheels_are_left_as_they_are_by_merge() {
+    let dir = scratch("judgement-pypy-merge");
+    let platforms = "manylinux_2_17_x86_64.manylinux2014_x86_64";
+    let tags = expansion("pp310", "pypy310_pp73", platforms);
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let pp310 = retag(
+        "pp311-pypy311_pp73",
+        &dir,
+        &format!("rpds_py-2026.9.1-pp310-pypy310_pp73-{platforms}.whl"),
+        &tags,
+        |_| {},
+    );
+    let pp311 = sample("pp311-pypy311_pp73");
+    let out = dir.join("out");
+    let (code, doc) =
+        json_of(&["merge", "--json", "-o", &out.to_string_lossy(), &pp310.to_string_lossy(), &pp311.to_string_lossy()]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["summary"]["planned"], 0);
+    assert_eq!(doc["summary"]["unchanged"], 2);
+    assert!(!out.exists());
+}

@@ -157,16 +157,19 @@ pub(crate) struct Group<'a> {
 /// Group inputs by (project, version, build tag, platform tags), in sorted order;
 /// inputs in a group are sorted by file name.
 pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
-    type Key = (String, String, Option<String>, Vec<String>);
+    // A wheel of another implementation (PyPy, GraalPy) is a group of its own: uniabi
+    // models CPython's import resolution only, so it never merges one with anything.
+    type Key = (String, String, Option<String>, Vec<String>, Option<String>);
     let mut map: BTreeMap<Key, Vec<&MergeInput>> = BTreeMap::new();
     for i in inputs {
         let platforms = i.platforms.iter().map(|p| p.to_string()).collect();
-        map.entry((i.name.clone(), i.version.clone(), i.build.clone(), platforms)).or_default().push(i);
+        let foreign = i.tags.iter().any(crate::tags::is_other_implementation).then(|| i.filename.clone());
+        map.entry((i.name.clone(), i.version.clone(), i.build.clone(), platforms, foreign)).or_default().push(i);
     }
     let mut notes = Vec::new();
     let mut per_release: BTreeMap<(String, String, Option<String>), Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
-    for ((name, version, build, platforms), mut members) in map {
+    for ((name, version, build, platforms, _), mut members) in map {
         members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display.cmp(&b.display)));
         let build_label = build.as_ref().map(|b| format!(" build {b}")).unwrap_or_default();
         let platform_text = platforms.join(".");
@@ -617,15 +620,6 @@ pub fn plan_merge(inputs: &[MergeInput], scheme: Scheme, metadata_from: Option<&
     let (groups, notes) = groups(inputs);
     let mut plan = MergePlan { outputs: Vec::new(), refused: Vec::new(), unchanged: Vec::new(), notes };
     for group in &groups {
-        let foreign = group.inputs.iter().any(|i| i.tags.iter().any(crate::tags::is_other_implementation));
-        if foreign && group.inputs.len() > 1 {
-            plan.refused.push(refusal(
-                group,
-                OutputScheme::Fat,
-                "tags of another implementation (PyPy, GraalPy): uniabi models CPython's import resolution only, so it merges CPython wheels only".to_string(),
-            ));
-            continue;
-        }
         match scheme {
             Scheme::Fat => push(&mut plan, plan_fat(group, metadata_from, ctx)),
             Scheme::Pep803 => push(&mut plan, plan_universal(Proposal::Pep803, group, metadata_from, ctx)),
