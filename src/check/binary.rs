@@ -9,6 +9,7 @@ use super::{AbiChoice, Checker, Claims, Code, Finding, Severity, StableAbi};
 use crate::analysis::{AnalysedBinary, Role};
 use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming::{self, SuffixAbi};
+use crate::version::PyVersion;
 
 impl Checker<'_> {
     /// Binary-level findings for one shared object judged by `claims`.
@@ -47,7 +48,7 @@ impl Checker<'_> {
             self.suffix_findings(b, claims, findings);
         }
         if b.format() == Format::Pe {
-            dll_findings(b, claims, findings);
+            dll_findings(b, claims, abi3t_since, findings);
         }
         for (abi, min) in &claims.stable {
             let per_slice: Vec<Vec<Finding>> = b
@@ -148,7 +149,10 @@ impl Checker<'_> {
         };
         let claimed = match abi {
             SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3),
-            SuffixAbi::Abi3t => claims.stable.contains_key(&StableAbi::Abi3t),
+            // PEP 803: `.abi3t.so` means "abi3 and abi3t"; GIL builds pick it from 3.15 on.
+            SuffixAbi::Abi3t => {
+                claims.stable.contains_key(&StableAbi::Abi3t) || claims.stable.contains_key(&StableAbi::Abi3)
+            }
             SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026),
             SuffixAbi::CPython { version, free_threaded, .. } => claims.specific.contains(&(version, free_threaded)),
         };
@@ -246,7 +250,10 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
     }
 }
 
-fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: Option<PyVersion>, findings: &mut Vec<Finding>) {
+    // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is served.
+    let abi3_from_abi3t =
+        matches!((claims.stable.get(&StableAbi::Abi3), abi3t_since), (Some(Some(v)), Some(since)) if *v >= since);
     let Some(kind) = dll_kind(b) else { return };
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);
@@ -258,7 +265,9 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>
             "links {dll}, but abi2026 is claimed: the prototype's abi2026 DLL is python3t.dll (prototype choice, not specified by PEP 809)"
         )),
         PythonDll::Abi3t
-            if !claims.stable.contains_key(&StableAbi::Abi3t) && !claims.stable.contains_key(&StableAbi::Abi2026) =>
+            if !claims.stable.contains_key(&StableAbi::Abi3t)
+                && !claims.stable.contains_key(&StableAbi::Abi2026)
+                && !abi3_from_abi3t =>
         {
             Some(format!(
                 "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before 3.15 have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp315",
