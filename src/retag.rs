@@ -350,11 +350,7 @@ impl Plan {
 
     /// Refuse an output that is the input, or that exists without `force`.
     fn check_output(&self, force: bool) -> Result<(), RetagError> {
-        let same = matches!(
-            (std::fs::canonicalize(&self.input), std::fs::canonicalize(&self.output)),
-            (Ok(a), Ok(b)) if a == b
-        );
-        if same {
+        if crate::wheel_writer::same_file(&self.input, &self.output) {
             return Err(WriteError::WouldOverwriteInput { path: self.output.clone() }.into());
         }
         if self.output.exists() && !force {

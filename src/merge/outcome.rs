@@ -11,7 +11,7 @@
 //!   unchanged inputs.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -113,7 +113,9 @@ fn same_wheel(o: &OutputPlan, input: &MergeInput) -> bool {
 pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusal>, inputs: &[PathBuf]) {
     let mut blocked: Vec<(String, String)> = Vec::new();
     for o in outputs.iter() {
-        if inputs.iter().any(|i| same_file(i, o.file())) && !blocked.iter().any(|(g, _)| *g == o.group) {
+        if inputs.iter().any(|i| crate::wheel_writer::same_file(i, o.file()))
+            && !blocked.iter().any(|(g, _)| *g == o.group)
+        {
             blocked.push((o.group.clone(), o.path.clone()));
         }
     }
@@ -138,10 +140,6 @@ pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusa
             failures: Vec::new(),
         });
     }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// A refused group as `survey` reports it, with what `--metadata-from` would do.

@@ -27,17 +27,13 @@ pub fn check_outputs(outputs: &[&OutputPlan], inputs: &[PathBuf], force: bool) -
     for o in outputs {
         if !seen.insert(o.file.clone()) {
             errors.push(format!("{}: two outputs would have this name", o.path));
-        } else if inputs.iter().any(|i| same_file(i, &o.file)) {
+        } else if inputs.iter().any(|i| crate::wheel_writer::same_file(i, &o.file)) {
             errors.push(format!("{}: is one of the inputs; refusing to overwrite it", o.path));
         } else if o.file.exists() && !force {
             errors.push(format!("{}: already exists (pass --force to replace it)", o.path));
         }
     }
     errors
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// The WHEEL file of an output.
