@@ -16,13 +16,13 @@
 //!   is written afresh and RECORD last, to a temporary file in the output
 //!   directory ([`OutputWheel`]); signature files over the old RECORD are
 //!   dropped, since they no longer match it.
-//! - **judge**: the temporary file is read back as `check` reads a wheel
-//!   (RECORD's listing checked against the members, the importable binaries
-//!   parsed from the written bytes) and judged by `check` ([`Checker`], the
-//!   wheel's own claims) and by import resolution ([`crate::verify`]). Only a
-//!   `pass` and a resolution in which every admitted interpreter loads every
-//!   module let the file be renamed into place; otherwise it is removed and
-//!   nothing is left.
+//! - **judge**: the temporary file's RECORD listing is read back and checked
+//!   against its members, and the wheel is judged by `check` ([`Checker`], the
+//!   wheel's own claims) and by import resolution ([`crate::verify`]) from the
+//!   input's binaries, whose bytes it holds unchanged (as `merge` judges its
+//!   outputs: nothing is inflated twice). Only a `pass` and a resolution in
+//!   which every admitted interpreter loads every module let the file be
+//!   renamed into place; otherwise it is removed and nothing is left.
 //!
 //! A dry run judges the same wheel without writing it: its members would be
 //! the input's bytes, so the input's binaries stand for them, under the new
@@ -40,7 +40,7 @@ use crate::binary::BinaryError;
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
-use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename, interpreters};
+use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename};
 use crate::verify::{self, Verification};
 use crate::wheel::{Limits, RecordEntry, Wheel, WheelError};
 use crate::wheel_writer::{OutputWheel, WriteError};
@@ -309,10 +309,6 @@ pub struct Outcome {
     pub judgement: Judgement,
 }
 
-fn admitted(set: &TagSet) -> Vec<String> {
-    interpreters().into_iter().filter(|i| i.installs(set)).map(|i| i.to_string()).collect()
-}
-
 impl Plan {
     /// The analysis of the retagged wheel without writing it: the input's
     /// binaries (the output's members are their bytes) under the new name and tags.
@@ -338,8 +334,8 @@ impl Plan {
             tags_before: self.before.to_string(),
             tags: self.tags.to_string(),
             tag_lines: self.tags.expand().iter().map(|t| t.to_string()).collect(),
-            admitted_before: admitted(&self.before),
-            admitted: admitted(&self.tags),
+            admitted_before: crate::universal::served_by(&self.before, false),
+            admitted: crate::universal::served_by(&self.tags, false),
             dropped: self.dropped.clone(),
             verdict_before: before.verdict,
             verdict: if judgement.passes() { Verdict::Pass } else { Verdict::Fail },
@@ -411,7 +407,7 @@ impl Plan {
         }
         let mut judged: Option<Result<Judgement, RetagError>> = None;
         let finished = out.finish_checked(&dist_info, |tmp| {
-            let result = self.reread(tmp).map(|a| judge(&a, &self.tags, specs, table));
+            let result = self.reread(tmp).map(|()| judge(&self.analysed_after(), &self.tags, specs, table));
             let pass = matches!(&result, Ok(j) if j.passes());
             judged = Some(result);
             if pass { Ok(()) } else { Err(()) }
@@ -426,26 +422,14 @@ impl Plan {
         Ok((judgement, finished.is_ok()))
     }
 
-    /// Read the complete temporary file back as `check` reads a wheel, under
-    /// the name it will have: RECORD must list every member with its size (its
-    /// hashes come from verified input bytes and from the new WHEEL), and the
-    /// importable shared objects are parsed from the written bytes.
-    fn reread(&self, tmp: &Path) -> Result<Analysed, RetagError> {
+    /// Read the complete temporary file's central directory back: RECORD must
+    /// list every member with its size (its hashes come from verified input bytes
+    /// and from the new WHEEL). Its binaries are the input's bytes, copied raw, so
+    /// the input's analyses judge it ([`Plan::analysed_after`]); nothing is inflated again.
+    fn reread(&self, tmp: &Path) -> Result<(), RetagError> {
         let reopen =
             |source| RetagError::Reopen { path: self.output.clone(), source: Some(source), detail: String::new() };
-        let mut wheel = Wheel::open(tmp, self.limits).map_err(reopen)?;
-        wheel.check_record_listing().map_err(reopen)?;
-        drop(wheel);
-        let input =
-            InputPath { display: self.output.display().to_string(), path: tmp.to_path_buf(), kind: InputKind::Wheel };
-        let mut a = analysis::analyse_scoped(&input, self.limits, Scope::Importable);
-        if let Some(detail) = a.error() {
-            return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
-        }
-        if let Some(w) = a.wheel.as_mut() {
-            w.filename = self.filename.clone();
-        }
-        Ok(a)
+        Wheel::open(tmp, self.limits).map_err(reopen)?.check_record_listing().map_err(reopen)
     }
 }
 
