@@ -182,7 +182,7 @@ fn today(entries: &[Entry]) -> Today {
                 filename: e.filename.to_string(),
                 tags: a.wheel.as_ref().map(|w| w.tags.clone()).unwrap_or_default(),
                 extensions: extension_members(a).into_iter().collect(),
-                serves: universal::served_by(&e.filename.tags, false),
+                serves: universal::served_by(&e.filename.tags),
             }
         })
         .collect();

@@ -517,7 +517,7 @@ fn platform(
         let v = crate::verify::verify(&set, &a.binaries, checker.specs, checker.table, false);
         let failing: BTreeSet<&str> = v.failures().map(|r| r.python.as_str()).collect();
         let good: Vec<&String> = v.admitted.iter().filter(|i| !failing.contains(i.as_str())).collect();
-        serves.extend(universal::served_by(&set, false));
+        serves.extend(universal::served_by(&set));
         loads.extend(good.iter().map(|s| s.to_string()));
         if good.iter().any(|i| i.ends_with('t')) {
             let extensions = a.binaries.iter().any(|b| b.role == Role::Extension);

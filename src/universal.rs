@@ -14,12 +14,9 @@ use serde::Serialize;
 use crate::analysis::{Analysed, AnalysedBinary};
 use crate::binary::Format;
 use crate::check::{Checker, StableAbi};
-use crate::specs::PROTOTYPE_LABEL;
+use crate::specs::{PROTOTYPE_LABEL, Specs};
 use crate::tags::{AbiTag, PlatformTag, PythonTag, TagSet, interpreters};
 use crate::version::PyVersion;
-
-/// The lowest CPython either proposal can serve.
-pub const UNIVERSAL_SINCE: PyVersion = PyVersion::new(3, 15);
 
 /// Which proposal a plan follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
@@ -37,6 +34,16 @@ impl Proposal {
         match self {
             Proposal::Pep803 => StableAbi::Abi3t,
             Proposal::Pep809 => StableAbi::Abi2026,
+        }
+    }
+
+    /// The lowest CPython the proposal's wheel serves: its ABI's `min_version` in the
+    /// manifests (`abi3t.toml` for PEP 803, `abi2026.toml` for PEP 809; 3.15 in both
+    /// embedded ones), so `--specs DIR` moves it.
+    pub fn since(self, specs: &Specs) -> PyVersion {
+        match self {
+            Proposal::Pep803 => specs.abi3t().min_version,
+            Proposal::Pep809 => specs.abi2026().min_version,
         }
     }
 
@@ -138,13 +145,15 @@ pub fn extension_modules<'a>(inputs: &[&'a Analysed]) -> BTreeMap<String, Vec<(&
     out
 }
 
-/// The interpreters an installer gives a tag set to (PEP 809 prototype rules for `pep809`).
-pub fn served_by(set: &TagSet, pep809: bool) -> Vec<String> {
-    interpreters()
-        .into_iter()
-        .filter(|i| if pep809 { i.installs_pep809(set) } else { i.installs(set) })
-        .map(|i| i.to_string())
-        .collect()
+/// The interpreters an installer gives a tag set to.
+pub fn served_by(set: &TagSet) -> Vec<String> {
+    interpreters().into_iter().filter(|i| i.installs(set)).map(|i| i.to_string()).collect()
+}
+
+/// The interpreters an installer following the PEP 809 prototype gives a tag set to,
+/// with abi2026 accepted from `abi2026_since` (the manifests' `min_version`).
+pub fn served_by_pep809(set: &TagSet, abi2026_since: PyVersion) -> Vec<String> {
+    interpreters().into_iter().filter(|i| i.installs_pep809(set, abi2026_since)).map(|i| i.to_string()).collect()
 }
 
 fn tag_set_of(a: &Analysed) -> Option<TagSet> {
@@ -163,11 +172,9 @@ pub fn plan(
     inputs: &[&Analysed],
     checker: &Checker,
 ) -> UniversalPlan {
-    let set = TagSet {
-        python: vec![PythonTag::cpython(UNIVERSAL_SINCE)],
-        abi: proposal.abi_tags(),
-        platform: platforms.to_vec(),
-    };
+    let since = proposal.since(checker.specs);
+    let set =
+        TagSet { python: vec![PythonTag::cpython(since)], abi: proposal.abi_tags(), platform: platforms.to_vec() };
     let build = build.map(|b| format!("-{b}")).unwrap_or_default();
     let wheel = format!("{name}-{version}{build}-{set}.whl");
     let tags: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
@@ -175,11 +182,11 @@ pub fn plan(
     let abi2026 = checker.specs.abi2026();
     let (macros, windows_dll, suffix) = match proposal {
         Proposal::Pep803 => {
-            let hex = format!("{:#010X}", UNIVERSAL_SINCE.hex()).replace("0X", "0x");
+            let hex = format!("{:#010X}", since.hex()).replace("0X", "0x");
             (
                 vec![
                     Value::specified(format!("Py_LIMITED_API={hex}")),
-                    Value::specified(format!("Py_TARGET_ABI3T={hex}")),
+                    Value::specified(format!("{}={hex}", checker.specs.abi3t().target_macro)),
                 ],
                 windows.then(|| Value::specified(checker.specs.abi3t().windows_dll.clone())),
                 Value::specified(if windows { ".pyd" } else { ".abi3t.so" }),
@@ -231,16 +238,18 @@ pub fn plan(
     if qualifies {
         blockers.clear();
     }
-    let serves = served_by(&set, proposal == Proposal::Pep809);
-    let before: BTreeSet<String> =
-        inputs.iter().filter_map(|a| tag_set_of(a)).flat_map(|s| served_by(&s, false)).collect();
+    let serves = match proposal {
+        Proposal::Pep803 => served_by(&set),
+        Proposal::Pep809 => served_by_pep809(&set, abi2026.min_version),
+    };
+    let before: BTreeSet<String> = inputs.iter().filter_map(|a| tag_set_of(a)).flat_map(|s| served_by(&s)).collect();
     let uncovered =
         interpreters().iter().map(|i| i.to_string()).filter(|i| before.contains(i) && !serves.contains(i)).collect();
     UniversalPlan {
         proposal,
         wheel,
         tags,
-        min_python: UNIVERSAL_SINCE,
+        min_python: since,
         macros,
         windows_dll,
         suffix,

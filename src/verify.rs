@@ -19,7 +19,13 @@ use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
 use crate::tags::{Interpreter, PlatformTag, Tag, TagSet, interpreters};
 use crate::version::PyVersion;
 
-/// The first CPython that looks up `PyModExport_` hooks and reads `PyABIInfo`.
+/// The first CPython whose import system looks up `PyModExport_` hooks and reads
+/// `PyABIInfo` (PEP 793): 3.15.
+///
+/// A fact of CPython, not of the manifests: abi3t's `min_version` (PEP 803) is the
+/// same version because abi3t builds on PEP 793, but moving it with `--specs DIR` does
+/// not change which hooks CPython 3.15 calls. Which interpreters have abi3t's Windows
+/// DLL does follow the manifest (see `dll_problem`).
 const MODEXPORT_SINCE: PyVersion = PyVersion::new(3, 15);
 
 /// What one interpreter does with one module.
@@ -130,7 +136,7 @@ pub fn verify(
     let admitted: Vec<(Interpreter, Tag)> = interpreters()
         .into_iter()
         .filter_map(|i| {
-            let tag = if pep809 { i.matched_tag_pep809(set) } else { i.matched_tag(set) };
+            let tag = if pep809 { i.matched_tag_pep809(set, specs.abi2026().min_version) } else { i.matched_tag(set) };
             tag.map(|t| (i, t))
         })
         .collect();
@@ -198,7 +204,7 @@ fn load_problem(
         return Some(format!("{file} has no {missing} code (it holds {})", have.join(", ")));
     }
     if b.format() == Format::Pe
-        && let Some(problem) = dll_problem(b, interp)
+        && let Some(problem) = dll_problem(b, interp, specs.abi3t().min_version)
     {
         return Some(format!("{file} {problem}"));
     }
@@ -228,15 +234,16 @@ fn load_problem(
     None
 }
 
-/// Whether a `.pyd`'s DLL exists and fits on `interp`.
-fn dll_problem(b: &AnalysedBinary, interp: Interpreter) -> Option<String> {
+/// Whether a `.pyd`'s DLL exists and fits on `interp`; GIL builds have abi3t's DLL
+/// (`python3t.dll`) from `abi3t_since`, abi3t's `min_version` in the manifests.
+fn dll_problem(b: &AnalysedBinary, interp: Interpreter, abi3t_since: PyVersion) -> Option<String> {
     let dll = b.slices().iter().find_map(|s| s.python_library())?;
     match PythonDll::parse(dll)? {
         PythonDll::Abi3 if interp.free_threaded => {
             Some(format!("links {dll}, the GIL build's stable ABI, which {interp} cannot use"))
         }
-        PythonDll::Abi3t if !interp.free_threaded && interp.version < MODEXPORT_SINCE => {
-            Some(format!("links {dll}, which GIL builds before 3.15 do not have"))
+        PythonDll::Abi3t if !interp.free_threaded && interp.version < abi3t_since => {
+            Some(format!("links {dll}, which GIL builds before {abi3t_since} do not have"))
         }
         PythonDll::Specific { version, free_threaded }
             if version != interp.version || free_threaded != interp.free_threaded =>

@@ -277,3 +277,107 @@ fn cli_bad_specs_dir() {
         "{err}"
     );
 }
+
+/// A copy of `specs/` in a fresh directory under `target/`, with `min_version` of the
+/// manifests named in `moved` raised from 3.15 to 3.16.
+fn specs_moved_to_316(name: &str, moved: &[&str]) -> std::path::PathBuf {
+    let dir = root().join("target").join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["stable_abi.toml", "abi3t.toml", "abi2026.toml"] {
+        let mut text = std::fs::read_to_string(root().join("specs").join(file)).unwrap();
+        if moved.contains(&file) {
+            assert!(text.contains("\nmin_version = \"3.15\"\n"), "{file} declares min_version 3.15");
+            text = text.replace("\nmin_version = \"3.15\"\n", "\nmin_version = \"3.16\"\n");
+        }
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn ok_abi3t_min_version_moves_check_and_the_universal_plan() {
+    let dir = specs_moved_to_316("specs-abi3t-316", &["abi3t.toml"]);
+    let dir = dir.to_str().unwrap();
+    let sample = |name: &str| root().join("samples").join(name).to_string_lossy().into_owned();
+
+    // A cp315-abi3.abi3t wheel without a PyInit_ shim: good while abi3t starts at 3.15,
+    // claimed below abi3t's start (and missing the shim 3.15 would need) once it is 3.16.
+    let wheel = sample("cryptography-50.0.2-cp315-abi3.abi3t-manylinux_2_34_x86_64.whl");
+    let today = uniabi(&["check", &wheel]);
+    assert_eq!(today.status.code(), Some(0), "{}", stdout(&today));
+    assert!(stdout(&today).contains(": pass (claims abi3, abi3t)"), "{}", stdout(&today));
+    let moved = uniabi(&["check", "--specs", dir, &wheel]);
+    assert_eq!(moved.status.code(), Some(1), "{}", stdout(&moved));
+    assert!(stdout(&moved).contains(": fail (claims abi3, abi3t)"), "{}", stdout(&moved));
+    assert!(stdout(&moved).contains("error missing-pyinit:"), "{}", stdout(&moved));
+    assert!(stdout(&moved).contains("warning abi3t-below-315:"), "{}", stdout(&moved));
+
+    // The PEP 803 wheel `compare` plans starts at abi3t's min_version; PEP 809's does not move.
+    let inputs = [
+        sample("argon2_cffi_bindings-26.2.0-cp310-abi3-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl"),
+        sample("argon2_cffi_bindings-26.2.0-cp314-cp314t-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl"),
+    ];
+    let compare = |specs: Option<&str>| {
+        let mut args = vec!["compare", "--json"];
+        if let Some(d) = specs {
+            args.extend(["--specs", d]);
+        }
+        args.extend(inputs.iter().map(String::as_str));
+        let o = uniabi(&args);
+        assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("compare --json is JSON")
+    };
+    let plans = |doc: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for group in doc["groups"].as_array().expect("groups") {
+            for plan in [&group["pep803"], &group["pep809"]] {
+                out.push((
+                    plan["proposal"].as_str().unwrap().to_string(),
+                    plan["wheel"].as_str().unwrap().to_string(),
+                    plan["min_python"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+        out
+    };
+    let name = |python: &str, abi: &str| {
+        format!("argon2_cffi_bindings-26.2.0-{python}-{abi}-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl")
+    };
+    assert_eq!(
+        plans(&compare(None)),
+        [
+            ("pep803".to_string(), name("cp315", "abi3.abi3t"), "3.15".to_string()),
+            ("pep809".to_string(), name("cp315", "abi2026"), "3.15".to_string()),
+        ]
+    );
+    assert_eq!(
+        plans(&compare(Some(dir))),
+        [
+            ("pep803".to_string(), name("cp316", "abi3.abi3t"), "3.16".to_string()),
+            ("pep809".to_string(), name("cp315", "abi2026"), "3.15".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn ok_abi2026_min_version_moves_the_pep809_column_of_tags() {
+    let dir = specs_moved_to_316("specs-abi2026-316", &["abi2026.toml"]);
+    let pep809 = |specs: Option<&str>| -> Vec<String> {
+        let mut args = vec!["tags", "--json", "cp315-abi2026-win_amd64"];
+        if let Some(d) = specs {
+            args.extend(["--specs", d]);
+        }
+        let o = uniabi(&args);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("tags --json is JSON");
+        doc["inputs"][0]["interpreters"]
+            .as_array()
+            .expect("interpreters")
+            .iter()
+            .filter(|r| r["installs_pep809"] == serde_json::Value::Bool(true))
+            .map(|r| r["python"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(pep809(None), ["3.15", "3.15t", "3.16", "3.16t"]);
+    assert_eq!(pep809(Some(dir.to_str().unwrap())), ["3.16", "3.16t"]);
+}

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::cmd::{self, CmdError};
 use crate::output;
+use crate::specs::Specs;
 use crate::tags::{self, DeadTag, Harm, Interpreter, Tag, TagError, TagSet, WheelFilename};
+use crate::version::PyVersion;
 
 /// Arguments of `uniabi tags`.
 #[derive(Debug, clap::Args)]
@@ -22,6 +24,9 @@ pub struct Args {
     /// Print the report as JSON (schema `uniabi/tags/1`).
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub specs: super::SpecsArgs,
 }
 
 /// The JSON schema name and version.
@@ -83,14 +88,15 @@ fn parse_input(input: &str) -> Result<(&'static str, TagSet), TagError> {
     }
 }
 
-/// Build the report for one input.
-pub fn report_input(input: &str) -> Result<InputReport, TagError> {
+/// Build the report for one input; the PEP 809 column accepts abi2026 from
+/// `abi2026_since` (abi2026's `min_version` in the manifests).
+pub fn report_input(input: &str, abi2026_since: PyVersion) -> Result<InputReport, TagError> {
     let (kind, set) = parse_input(input)?;
     let interpreters = tags::interpreters()
         .into_iter()
         .map(|interp: Interpreter| {
             let matched_tag = interp.matched_tag(&set);
-            let matched_tag_pep809 = interp.matched_tag_pep809(&set);
+            let matched_tag_pep809 = interp.matched_tag_pep809(&set, abi2026_since);
             InterpreterRow {
                 python: interp.to_string(),
                 free_threaded: interp.free_threaded,
@@ -114,10 +120,15 @@ pub fn report_input(input: &str) -> Result<InputReport, TagError> {
 
 /// Run `uniabi tags`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
+    // Tags parse without the manifests; only the PEP 809 column needs abi2026's
+    // `min_version`, from `--specs DIR` or the embedded manifests.
+    let specs = Specs::load(args.specs.specs.as_deref())
+        .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+    let abi2026_since = specs.abi2026().min_version;
     let mut level = cmd::EXIT_OK;
     let mut inputs = Vec::with_capacity(args.inputs.len());
     for input in &args.inputs {
-        match report_input(input) {
+        match report_input(input, abi2026_since) {
             Ok(r) => inputs.push(r),
             Err(e) => {
                 let message = cmd::chain(&e);

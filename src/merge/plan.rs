@@ -362,7 +362,7 @@ fn conflict(
 
 /// The interpreters an input's tags let an installer give it to.
 fn served(input: &MergeInput) -> Vec<String> {
-    universal::served_by(&TagSet::compress(&input.tags), false)
+    universal::served_by(&TagSet::compress(&input.tags))
 }
 
 fn failures(v: &Verification) -> Vec<String> {

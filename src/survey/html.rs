@@ -312,7 +312,7 @@ fn advice(specs: &Specs, symbol: &str) -> String {
     }
     match specs.stable(symbol) {
         Some(item) if item.abi3t_opaque => "an opaque structure in abi3t".to_string(),
-        Some(item) if item.added > crate::universal::UNIVERSAL_SINCE => {
+        Some(item) if item.added > specs.abi3t().min_version => {
             format!("in the stable ABI only from {}", item.added)
         }
         Some(_) => String::new(),

@@ -19,12 +19,12 @@ pub struct Interpreter {
 }
 
 /// The oldest CPython with the stable ABI (PEP 384): 3.2. `packaging` offers
-/// `cp3X-abi3` / `cp3X-abi3t` down to this version.
+/// `cp3X-abi3` / `cp3X-abi3t` down to this version. A fact of CPython and of
+/// `packaging`, not of the manifests: abi3t's `min_version` does not move it
+/// (`check` judges abi3t claimed below it from the manifests).
 const STABLE_ABI_SINCE: u8 = 2;
-/// The first CPython with free-threaded builds: 3.13.
+/// The first CPython with free-threaded builds (PEP 703): 3.13. A fact of CPython.
 const FREE_THREADED_SINCE: u8 = 13;
-/// The first CPython that would accept `abi2026` under PEP 809: 3.15.
-const PEP809_SINCE: u8 = 15;
 
 impl Interpreter {
     /// An interpreter.
@@ -77,15 +77,18 @@ impl Interpreter {
     }
 
     /// Like [`Interpreter::supported`], plus the PEP 809 prototype's reading:
-    /// on every build of 3.15 and later, `abi2026` is accepted wherever the
+    /// on every build of `abi2026_since` and later, `abi2026` is accepted wherever the
     /// build's current stable ABI is (`cp3Y-abi2026` right after `cp3Y-abi3`
     /// or `cp3Y-abi3t`, and `cp3X-abi2026` for X from Y−1 down to 2, after
     /// each `cp3X-abi3`/`cp3X-abi3t`), and `py3-abi2026` after all the `cp3*`
     /// tags ("a wheel tagged `py3-abi2026-<plat>`" in PEP 809's Wheel tags
     /// section). PEP 809 is a draft; no installer implements this. Before
-    /// 3.15 it equals [`Interpreter::supported`].
-    pub fn supported_pep809(&self) -> Vec<(PythonTag, AbiTag)> {
-        self.pairs(self.version.major == 3 && self.version.minor >= PEP809_SINCE)
+    /// `abi2026_since` it equals [`Interpreter::supported`].
+    ///
+    /// `abi2026_since` is abi2026's `min_version` from the manifests
+    /// ([`crate::specs::Specs::abi2026`]): 3.15 in the embedded ones.
+    pub fn supported_pep809(&self, abi2026_since: PyVersion) -> Vec<(PythonTag, AbiTag)> {
+        self.pairs(self.version.major == 3 && self.version >= abi2026_since)
     }
 
     fn generic_none(&self) -> Vec<(PythonTag, AbiTag)> {
@@ -141,14 +144,15 @@ impl Interpreter {
     }
 
     /// [`Interpreter::matched_tag`] under the PEP 809 prototype
-    /// ([`Interpreter::supported_pep809`]).
-    pub fn matched_tag_pep809(&self, set: &TagSet) -> Option<Tag> {
-        first_match(&self.supported_pep809(), &self.supported_any(), set)
+    /// ([`Interpreter::supported_pep809`], with abi2026 from `abi2026_since`).
+    pub fn matched_tag_pep809(&self, set: &TagSet, abi2026_since: PyVersion) -> Option<Tag> {
+        first_match(&self.supported_pep809(abi2026_since), &self.supported_any(), set)
     }
 
-    /// Whether an installer following the PEP 809 prototype accepts some tag of `set`.
-    pub fn installs_pep809(&self, set: &TagSet) -> bool {
-        self.matched_tag_pep809(set).is_some()
+    /// Whether an installer following the PEP 809 prototype (abi2026 from
+    /// `abi2026_since`) accepts some tag of `set`.
+    pub fn installs_pep809(&self, set: &TagSet, abi2026_since: PyVersion) -> bool {
+        self.matched_tag_pep809(set, abi2026_since).is_some()
     }
 }
 

@@ -17,6 +17,11 @@ fn interp(s: &str) -> Interpreter {
     s.parse().unwrap()
 }
 
+/// abi2026's `min_version` in the embedded manifests: where the PEP 809 prototype starts.
+fn abi2026_since() -> PyVersion {
+    crate::specs::Specs::embedded().unwrap().abi2026().min_version
+}
+
 fn pairs(v: &[(PythonTag, AbiTag)]) -> Vec<String> {
     v.iter().map(|(p, a)| format!("{p}-{a}")).collect()
 }
@@ -333,14 +338,14 @@ fn ok_supported_order_free_threaded() {
 
 #[test]
 fn ok_supported_pep809() {
-    assert_eq!(interp("3.14").supported_pep809(), interp("3.14").supported());
-    let s = pairs(&interp("3.15t").supported_pep809());
+    assert_eq!(interp("3.14").supported_pep809(abi2026_since()), interp("3.14").supported());
+    let s = pairs(&interp("3.15t").supported_pep809(abi2026_since()));
     assert_eq!(
         s[..7],
         ["cp315-cp315t", "cp315-abi3t", "cp315-abi2026", "cp315-none", "cp314-abi3t", "cp314-abi2026", "cp313-abi3t",]
     );
     assert!(s.contains(&"py3-abi2026".to_string()));
-    let s = pairs(&interp("3.16").supported_pep809());
+    let s = pairs(&interp("3.16").supported_pep809(abi2026_since()));
     assert_eq!(s[..4], ["cp316-cp316", "cp316-abi3", "cp316-abi2026", "cp316-none"]);
 }
 
@@ -374,12 +379,15 @@ fn ok_matched_tags() {
     assert_eq!(m("3.13", "cp313.py3-none-any.win_amd64.win32").as_deref(), Some("cp313-none-win_amd64"));
     assert_eq!(m("3.13", "cp313-none-any").as_deref(), Some("cp313-none-any"));
     assert_eq!(
-        interp("3.15").matched_tag_pep809(&set("cp315-abi2026-win_amd64")).map(|t| t.to_string()).as_deref(),
+        interp("3.15")
+            .matched_tag_pep809(&set("cp315-abi2026-win_amd64"), abi2026_since())
+            .map(|t| t.to_string())
+            .as_deref(),
         Some("cp315-abi2026-win_amd64")
     );
-    assert!(interp("3.14t").installs_pep809(&set("cp313-abi3t-win_amd64")));
-    assert!(!interp("3.14t").installs_pep809(&set("cp315-abi2026-win_amd64")));
-    assert!(interp("3.16t").installs_pep809(&set("py3-abi2026-win_amd64")));
+    assert!(interp("3.14t").installs_pep809(&set("cp313-abi3t-win_amd64"), abi2026_since()));
+    assert!(!interp("3.14t").installs_pep809(&set("cp315-abi2026-win_amd64"), abi2026_since()));
+    assert!(interp("3.16t").installs_pep809(&set("py3-abi2026-win_amd64"), abi2026_since()));
 }
 
 #[test]
@@ -484,6 +492,7 @@ fn ok_dead_agrees_with_acceptance() {
 fn ok_no_panic_on_odd_inputs() {
     let alphabet = ["cp", "py", "3", "1", "0", "t", "d", "m", "u", "-", ".", "_", "abi", "any", "x", "é", "", "whl"];
     let mut seed: u64 = 0x2026;
+    let since = abi2026_since();
     for _ in 0..20_000 {
         let mut s = String::new();
         for _ in 0..(seed % 9) {
@@ -498,7 +507,7 @@ fn ok_no_panic_on_odd_inputs() {
             assert_eq!(set.to_string(), s);
             let _ = dead_tags(&set);
             for i in interpreters() {
-                let _ = i.matched_tag_pep809(&set);
+                let _ = i.matched_tag_pep809(&set, since);
             }
         }
         let _ = format!("{s}.whl").parse::<WheelFilename>();
