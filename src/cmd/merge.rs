@@ -108,7 +108,7 @@ pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeI
     let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.iter().map(ToString::to_string).collect());
     }
     if inputs.is_empty() {
         return Err(vec!["no input wheels".to_string()]);
