@@ -806,6 +806,26 @@ mod tests {
     }
 
     #[test]
+    fn err_input_errors_are_typed_and_name_the_input() {
+        let dir = temp("typed");
+        let text = dir.join("notes.abi3.so");
+        std::fs::write(&text, b"not a binary").unwrap();
+        let zip = dir.join("archive.so");
+        std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+        let missing = dir.join("missing.whl");
+        let all = analyse_all(&[text.clone(), zip.clone(), missing.clone()], Limits::DEFAULT);
+        let sources: Vec<&ReadError> = all.iter().map(|a| &*a.errors[0].source).collect();
+        assert!(matches!(sources[0], ReadError::Binary(BinaryError::UnknownFormat)), "{sources:?}");
+        assert!(matches!(sources[1], ReadError::ZipNotWheel), "{sources:?}");
+        assert!(matches!(sources[2], ReadError::Open(_)), "{sources:?}");
+        let lines: Vec<String> = all.iter().map(|a| a.error().unwrap().to_string()).collect();
+        assert_eq!(lines[0], format!("{}: not an ELF, Mach-O or PE file (unknown magic bytes)", text.display()));
+        assert!(lines[1].starts_with(&format!("{}: a zip archive, but not a wheel", zip.display())), "{}", lines[1]);
+        assert!(lines[2].starts_with(&format!("{}: cannot open: ", missing.display())), "{}", lines[2]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn err_directory_of_links_to_nothing_useful() {
         let dir = temp("empty");
         symlink(&dir, dir.join("self")).unwrap();

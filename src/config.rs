@@ -215,9 +215,14 @@ fn validate(s: &Settings, path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The finding code `s` spells, if it is one of `check`'s ([`crate::check::Code`]).
+pub fn code(s: &str) -> Option<crate::check::Code> {
+    crate::check::Code::ALL.iter().copied().find(|c| c.as_str() == s)
+}
+
 /// Whether `s` is one of `check`'s finding codes ([`crate::check::Code`]).
 pub fn is_code(s: &str) -> bool {
-    crate::check::Code::ALL.iter().any(|c| c.as_str() == s)
+    code(s).is_some()
 }
 
 /// Parse `SYMBOL=REASON` (the `--allow` flag).
@@ -231,8 +236,8 @@ pub fn parse_allow(s: &str) -> Result<(String, String), FlagError> {
 }
 
 /// Parse a finding code (the `--ignore` flag).
-pub fn parse_code(s: &str) -> Result<String, FlagError> {
-    if is_code(s) { Ok(s.to_string()) } else { Err(FlagError::Code(s.to_string())) }
+pub fn parse_code(s: &str) -> Result<crate::check::Code, FlagError> {
+    code(s).ok_or_else(|| FlagError::Code(s.to_string()))
 }
 
 /// Whether a file name matches a pattern of literal characters, `*` (any run) and `?` (one character).
@@ -261,7 +266,7 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 /// What `check` leaves out: finding codes, and symbols with their reasons.
 #[derive(Debug, Clone, Default)]
 pub struct Suppressions {
-    pub ignore: Vec<String>,
+    pub ignore: Vec<crate::check::Code>,
     pub allow: BTreeMap<String, String>,
 }
 
@@ -291,7 +296,7 @@ impl Suppressions {
         let mut out = Vec::new();
         let path = input.path.clone();
         input.findings.retain_mut(|f: &mut Finding| {
-            if self.ignore.iter().any(|c| c == f.code.as_str()) {
+            if self.ignore.contains(&f.code) {
                 out.push(Suppressed {
                     path: path.clone(),
                     code: f.code.to_string(),
@@ -423,7 +428,7 @@ mod tests {
             sibling: None,
         };
         let s = Suppressions {
-            ignore: vec!["internal-symbol".into()],
+            ignore: vec![crate::check::Code::InternalSymbol],
             allow: [("PyA".to_string(), "guarded".to_string())].into(),
         };
         let out = s.apply(&mut input);

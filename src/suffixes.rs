@@ -4,7 +4,6 @@
 //! suffix in the interpreter's list that exists. This module turns the data into
 //! that list for one interpreter on one platform.
 
-
 use serde::Deserialize;
 
 use crate::version::PyVersion;

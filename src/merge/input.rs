@@ -61,11 +61,9 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<I
     let expanded = analysis::expand_paths(paths);
     let results = analysis::parallel_map(&expanded, |item| match item {
         Err(e) => Err(e.clone().into()),
-        Ok(input) if input.kind != InputKind::Wheel => Err(InputError::new(
-            input.display.clone(),
-            ReadError::NotAWheel("merge and split read wheels only"),
-        )
-        .into()),
+        Ok(input) if input.kind != InputKind::Wheel => {
+            Err(InputError::new(input.display.clone(), ReadError::NotAWheel("merge and split read wheels only")).into())
+        }
         Ok(input) => load_one(input, limits),
     });
     let mut inputs: Vec<MergeInput> = Vec::new();
@@ -91,9 +89,9 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, I
     let mut tags = Vec::new();
     let expanded = analysed.wheel.as_ref().map(|w| w.tags.clone()).unwrap_or_default();
     for line in expanded {
-        let tag: Tag = line.parse().map_err(|_| {
-            InputError::new(input.display.clone(), ReadError::TagLine { line: line.clone() })
-        })?;
+        let tag: Tag = line
+            .parse()
+            .map_err(|_| InputError::new(input.display.clone(), ReadError::TagLine { line: line.clone() }))?;
         tags.push(tag);
     }
     tags.sort();

@@ -128,12 +128,10 @@ pub fn index_url(flag: Option<&str>) -> String {
 /// Fetch a project's files from the index at `index` (ending in `/`).
 pub fn project_files(client: &Client, index: &str, project: &str) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let page = client
-        .get_page(&url, ACCEPT, PAGE_LIMIT)
-        .map_err(|source| match source {
-            HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
-            source => IndexError::Fetch { project: project.to_string(), source },
-        })?;
+    let page = client.get_page(&url, ACCEPT, PAGE_LIMIT).map_err(|source| match source {
+        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
+        source => IndexError::Fetch { project: project.to_string(), source },
+    })?;
     let page_error = |detail: String| IndexError::Page { project: project.to_string(), url: page.url.clone(), detail };
     let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
     if ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json" {

@@ -149,8 +149,7 @@ impl RemoteZip {
         let tail_start = size.saturating_sub(TAIL);
         parts.fetch(tail_start, size, false)?;
         let (cd_start, cd_size) = {
-            let (&start, tail) =
-                parts.covered(tail_start).ok_or_else(|| bad(DirectoryError::TailUnread))?;
+            let (&start, tail) = parts.covered(tail_start).ok_or_else(|| bad(DirectoryError::TailUnread))?;
             let tail = &tail[(tail_start - start) as usize..];
             directory_bounds(tail, tail_start).map_err(&bad)?
         };
@@ -164,8 +163,7 @@ impl RemoteZip {
             let mut directory = Vec::with_capacity(cd_size as usize);
             let mut pos = cd_start;
             while pos < cd_start + cd_size {
-                let (&start, chunk) =
-                    parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
+                let (&start, chunk) = parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
                 let from = (pos - start) as usize;
                 let take = ((cd_start + cd_size - pos) as usize).min(chunk.len() - from);
                 directory.extend_from_slice(&chunk[from..from + take]);
