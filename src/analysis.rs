@@ -6,16 +6,128 @@
 //! order the user gave (directories expand in sorted order).
 
 use std::collections::BTreeSet;
-use std::io::Read;
+use std::fmt;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::binary::{self, Binary, Format, Slice};
+use crate::binary::{self, Binary, BinaryError, Format, Slice};
 use crate::naming::{self, ExtensionName};
-use crate::wheel::{Limits, Wheel};
+use crate::remote::index::IndexError;
+use crate::tags::TagError;
+use crate::wheel::{Limits, Wheel, WheelError};
+
+/// An input that could not be read, or not wholly: the path or URL as the
+/// user gave it, and why. Its text is `input: cause: cause…`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{input}")]
+pub struct InputError {
+    /// The path or URL as given (or, for a directory's contents, the directory joined with the file).
+    pub input: String,
+    #[source]
+    pub source: Arc<ReadError>,
+}
+
+impl InputError {
+    pub fn new(input: impl Into<String>, source: impl Into<ReadError>) -> Self {
+        InputError { input: input.into(), source: Arc::new(source.into()) }
+    }
+}
+
+/// Why an input (or a part of it) could not be read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The path does not exist or cannot be opened.
+    #[error("cannot open")]
+    Open(#[source] io::Error),
+    /// A directory that could not be listed.
+    #[error("cannot list the directory")]
+    List(#[source] io::Error),
+    /// A directory without wheels or extension modules.
+    #[error("directory holds no wheels or extension modules")]
+    EmptyDirectory,
+    /// A project or URL that could not be resolved on the index.
+    #[error(transparent)]
+    Index(Arc<IndexError>),
+    /// The wheel could not be read, or a member disagrees with its RECORD.
+    #[error(transparent)]
+    Wheel(#[from] WheelError),
+    /// A wheel member that does not parse as a shared object.
+    #[error("{member}")]
+    Member { member: String, source: BinaryError },
+    /// A bare file that does not parse as a shared object.
+    #[error(transparent)]
+    Binary(#[from] BinaryError),
+    /// A bare file that could not be read.
+    #[error("cannot read")]
+    Read(#[source] io::Error),
+    /// A bare file larger than the member limit, by the file system's word.
+    #[error("{size} bytes, more than the limit of {limit}")]
+    TooLarge { size: u64, limit: u64 },
+    /// A bare file that kept going past the member limit.
+    #[error("more than the limit of {limit} bytes")]
+    TooLong { limit: u64 },
+    /// A bare file that is a zip archive.
+    #[error("a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)")]
+    ZipNotWheel,
+    /// A bare file given to a command that reads wheels only (the reason says which).
+    #[error("not a wheel; {0}")]
+    NotAWheel(&'static str),
+    /// The file name is not a wheel name.
+    #[error(transparent)]
+    Filename(#[from] TagError),
+    /// WHEEL has a `Tag:` line that does not parse.
+    #[error("WHEEL has a Tag: line '{line}' that is not a wheel tag")]
+    TagLine { line: String },
+}
+
+/// Every error of one input, at least one: one line of a report,
+/// `input: cause; input: cause`.
+#[derive(Debug, Clone)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
+    }
+}
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", crate::output::Chain(e))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+impl Serialize for InputErrors {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for InputErrors {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
 
 /// What a path on the command line turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,39 +145,31 @@ pub struct InputPath {
     pub kind: InputKind,
 }
 
-/// A path that could not become an input (missing, or a directory without wheels).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathError {
-    pub display: String,
-    pub message: String,
-}
-
 /// Expand command-line paths: a directory is searched (recursively, sorted) for
-/// wheels and shared objects; a file is a wheel if it ends in `.whl`.
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, PathError>> {
+/// wheels and shared objects; a file is a wheel if it ends in `.whl`. A path
+/// that cannot become an input (missing, unresolved on the index, a directory
+/// without wheels) is an error.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, InputError>> {
     let mut out = Vec::new();
     for path in paths {
         let display = path.display().to_string();
         if let Some(remote) = crate::remote::lookup(path) {
             out.push(match remote {
                 Ok(_) => Ok(input_path(display, path.clone())),
-                Err(message) => Err(PathError { display, message }),
+                Err(e) => Err(InputError::new(display, ReadError::Index(e))),
             });
             continue;
         }
         match std::fs::metadata(path) {
-            Err(e) => out.push(Err(PathError { display, message: format!("cannot open: {e}") })),
+            Err(e) => out.push(Err(InputError::new(display, ReadError::Open(e)))),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
                 if let Err(e) = walk(path, &mut found, &mut BTreeSet::new()) {
-                    out.push(Err(PathError { display, message: format!("cannot list the directory: {e}") }));
+                    out.push(Err(InputError::new(display, ReadError::List(e))));
                     continue;
                 }
                 if found.is_empty() {
-                    out.push(Err(PathError {
-                        display,
-                        message: "directory holds no wheels or extension modules".into(),
-                    }));
+                    out.push(Err(InputError::new(display, ReadError::EmptyDirectory)));
                 }
                 found.sort();
                 out.extend(found.into_iter().map(|p| Ok(input_path(p.display().to_string(), p))));
@@ -206,13 +310,13 @@ pub struct Analysed {
     pub wheel: Option<WheelInfo>,
     pub binaries: Vec<AnalysedBinary>,
     /// Problems that made (part of) the input unreadable, each naming what failed.
-    pub errors: Vec<String>,
+    pub errors: Vec<InputError>,
 }
 
 impl Analysed {
-    /// The one-line error for this input, if anything in it could not be read.
-    pub fn error(&self) -> Option<String> {
-        (!self.errors.is_empty()).then(|| self.errors.join("; "))
+    /// The errors of this input, if anything in it could not be read.
+    pub fn error(&self) -> Option<InputErrors> {
+        (!self.errors.is_empty()).then(|| InputErrors(self.errors.clone()))
     }
 }
 
@@ -319,6 +423,7 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 
 fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
+    let fail = |e: ReadError| InputError::new(input.display.clone(), e);
     match input.kind {
         InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
@@ -329,24 +434,23 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
                             Ok(b) => out.binaries.push(b),
-                            Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+                            Err(source) => out.errors.push(fail(ReadError::Member { member: member.name, source })),
                         },
-                        Err(e) => out.errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
+                        Err(e) => out.errors.push(fail(e.into())),
                     }
                 }
             }
-            Err(e) => out.errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
+            Err(e) => out.errors.push(fail(e.into())),
         },
         InputKind::File => match read_file(&input.path, limits) {
-            Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => out.errors.push(format!(
-                "{}: a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)",
-                input.display
-            )),
+            Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => {
+                out.errors.push(fail(ReadError::ZipNotWheel))
+            }
             Ok(data) => match analyse_bytes(&input.display, &data) {
                 Ok(b) => out.binaries.push(b),
-                Err(e) => out.errors.push(format!("{}: {e}", input.display)),
+                Err(e) => out.errors.push(fail(e.into())),
             },
-            Err(e) => out.errors.push(format!("{}: {e}", input.display)),
+            Err(e) => out.errors.push(fail(e)),
         },
     }
     out
@@ -354,15 +458,25 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
 
 /// Open a wheel once, verify every member against RECORD and read every shared
 /// object from the same inflated bytes (what `merge` needs of an input).
-/// Returns the open wheel, the analysis and the verified RECORD rows, or the one-line error.
-pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, String> {
-    let cached = CacheKey::of(input, "verified", limits);
+/// Returns the open wheel's facts, the analysis and the verified RECORD rows, or the errors.
+pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, InputErrors> {
+    analyse_verified_in(input, limits, Scope::All)
+}
+
+/// [`analyse_verified`], reading the shared objects in `scope` (`retag` reads
+/// those `check` judges).
+pub fn analyse_verified_in(input: &InputPath, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
+    let kind = match scope {
+        Scope::All => "verified",
+        Scope::Importable => "verified-importable",
+    };
+    let cached = CacheKey::of(input, kind, limits);
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
         && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
     {
         return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
     }
-    let verified = analyse_verified_uncached(input, limits)?;
+    let verified = analyse_verified_uncached(input, limits, scope)?;
     if let (Some(key), Some(snapshot)) =
         (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
     {
@@ -371,28 +485,31 @@ pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, S
     Ok(verified)
 }
 
-fn analyse_verified_uncached(input: &InputPath, limits: Limits) -> Result<Verified, String> {
-    let fail = |e: &dyn std::error::Error| format!("{}: {}", input.display, crate::output::chain(e));
+fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
+    let fail = |e: WheelError| InputErrors::from(InputError::new(input.display.clone(), e));
     let remote = crate::remote::lookup(&input.path).is_some();
     // A remote wheel fetches and verifies the members `check` and `verify`
     // read; the others' RECORD rows are taken as they are.
     let selected = |name: &str| !remote || Scope::Importable.includes(name);
-    let mut wheel = open_wheel(input, limits, &selected, true).map_err(|e| fail(&e))?;
+    let mut wheel = open_wheel(input, limits, &selected, true).map_err(fail)?;
     let mut out =
         Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
     let record = wheel
         .verify_record_reading(
             |member| selected(&member.name),
             |member, data| {
-                if Scope::All.includes(&member.name) {
+                if scope.includes(&member.name) {
                     match analyse_bytes(&member.name, data) {
                         Ok(b) => out.binaries.push(b),
-                        Err(e) => out.errors.push(format!("{}: {}: {e}", input.display, member.name)),
+                        Err(source) => out.errors.push(InputError::new(
+                            input.display.clone(),
+                            ReadError::Member { member: member.name.clone(), source },
+                        )),
                     }
                 }
             },
         )
-        .map_err(|e| fail(&e))?;
+        .map_err(fail)?;
     match out.error() {
         Some(e) => Err(e),
         None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
@@ -546,20 +663,18 @@ impl CacheKey {
     }
 }
 
-fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Read)?;
     if meta.len() > limits.max_member_size {
-        return Err(format!("{} bytes, more than the limit of {}", meta.len(), limits.max_member_size));
+        return Err(ReadError::TooLarge { size: meta.len(), limit: limits.max_member_size });
     }
     // The size above is only what the file system says: a device or a pipe
     // reports 0 and then never ends, so the read itself is bounded too.
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = std::fs::File::open(path).map_err(ReadError::Read)?;
     let mut data = Vec::new();
-    file.take(limits.max_member_size.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| format!("cannot read: {e}"))?;
+    file.take(limits.max_member_size.saturating_add(1)).read_to_end(&mut data).map_err(ReadError::Read)?;
     if data.len() as u64 > limits.max_member_size {
-        return Err(format!("more than the limit of {} bytes", limits.max_member_size));
+        return Err(ReadError::TooLong { limit: limits.max_member_size });
     }
     Ok(data)
 }
@@ -581,13 +696,13 @@ pub fn analyse_map<R: Send>(
 ) -> Vec<R> {
     let expanded = expand_paths(paths);
     // Largest inputs first, so no core idles at the end waiting on one big wheel.
-    let size = |item: &Result<InputPath, PathError>| match item {
+    let size = |item: &Result<InputPath, InputError>| match item {
         Ok(input) => std::fs::metadata(&input.path).map_or(0, |m| m.len()),
         Err(_) => 0,
     };
     let mut order: Vec<(u64, usize)> = expanded.iter().enumerate().map(|(i, item)| (size(item), i)).collect();
     order.sort_by(|a, b| b.cmp(a));
-    let reordered: Vec<(usize, &Result<InputPath, PathError>)> =
+    let reordered: Vec<(usize, &Result<InputPath, InputError>)> =
         order.iter().map(|&(_, i)| (i, &expanded[i])).collect();
     let mut results: Vec<(usize, R)> = parallel_map(&reordered, |&(i, item)| {
         (
@@ -595,14 +710,10 @@ pub fn analyse_map<R: Send>(
             f(match item {
                 Ok(input) => analyse_scoped(input, limits, scope),
                 Err(e) => Analysed {
-                    input: InputPath {
-                        display: e.display.clone(),
-                        path: PathBuf::from(&e.display),
-                        kind: InputKind::File,
-                    },
+                    input: InputPath { display: e.input.clone(), path: PathBuf::from(&e.input), kind: InputKind::File },
                     wheel: None,
                     binaries: Vec::new(),
-                    errors: vec![format!("{}: {}", e.display, e.message)],
+                    errors: vec![e.clone()],
                 },
             }),
         )
@@ -671,7 +782,7 @@ mod tests {
             .into_iter()
             .map(|r| match r {
                 Ok(i) => i.path.strip_prefix(dir).unwrap().display().to_string(),
-                Err(e) => format!("error: {}", e.message),
+                Err(e) => format!("error: {}", e.source),
             })
             .collect()
     }
@@ -691,6 +802,26 @@ mod tests {
             names(&dir),
             ["b-1.0-py3-none-any.whl", "c-1.0-py3-none-any.whl", "real/sub/a-1.0-py3-none-any.whl"]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn err_input_errors_are_typed_and_name_the_input() {
+        let dir = temp("typed");
+        let text = dir.join("notes.abi3.so");
+        std::fs::write(&text, b"not a binary").unwrap();
+        let zip = dir.join("archive.so");
+        std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+        let missing = dir.join("missing.whl");
+        let all = analyse_all(&[text.clone(), zip.clone(), missing.clone()], Limits::DEFAULT);
+        let sources: Vec<&ReadError> = all.iter().map(|a| &*a.errors[0].source).collect();
+        assert!(matches!(sources[0], ReadError::Binary(BinaryError::UnknownFormat)), "{sources:?}");
+        assert!(matches!(sources[1], ReadError::ZipNotWheel), "{sources:?}");
+        assert!(matches!(sources[2], ReadError::Open(_)), "{sources:?}");
+        let lines: Vec<String> = all.iter().map(|a| a.error().unwrap().to_string()).collect();
+        assert_eq!(lines[0], format!("{}: not an ELF, Mach-O or PE file (unknown magic bytes)", text.display()));
+        assert!(lines[1].starts_with(&format!("{}: a zip archive, but not a wheel", zip.display())), "{}", lines[1]);
+        assert!(lines[2].starts_with(&format!("{}: cannot open: ", missing.display())), "{}", lines[2]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -97,6 +97,16 @@ pub fn verdict(word: &str) -> Painted<&str> {
     paint(style, word)
 }
 
+/// `check`'s verdict: pass green, fail red, error magenta.
+pub fn check_verdict(v: crate::check::Verdict) -> Painted<crate::check::Verdict> {
+    let style = match v {
+        crate::check::Verdict::Pass => GREEN,
+        crate::check::Verdict::Fail => RED,
+        crate::check::Verdict::Error => MAGENTA,
+    };
+    paint(style, v)
+}
+
 /// A severity: error red, warning yellow, info cyan.
 pub fn severity(s: Severity) -> Painted<Severity> {
     let style = match s {

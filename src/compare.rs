@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::analysis::{Analysed, InputKind, Role};
+use crate::analysis::{Analysed, InputError, InputErrors, InputKind, ReadError, Role};
 use crate::check::Checker;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
@@ -26,7 +26,7 @@ pub struct Report {
     /// One group per (project, version, build, platform), sorted by that key.
     pub groups: Vec<Group>,
     /// One line per input that could not be read or is not a wheel.
-    pub errors: Vec<String>,
+    pub errors: Vec<InputErrors>,
 }
 
 /// Wheels of one project, version, build and platform, and what each proposal makes of them.
@@ -131,16 +131,15 @@ fn join(platforms: &[PlatformTag]) -> String {
     platforms.iter().map(PlatformTag::as_str).collect::<Vec<_>>().join(".")
 }
 
-fn entry(a: &Analysed) -> Result<Entry<'_>, String> {
+fn entry(a: &Analysed) -> Result<Entry<'_>, InputErrors> {
     if let Some(e) = a.error() {
         return Err(e);
     }
-    let display = &a.input.display;
+    let fail = |e: ReadError| InputErrors::from(InputError::new(a.input.display.clone(), e));
     let Some(wheel) = a.wheel.as_ref().filter(|_| a.input.kind == InputKind::Wheel) else {
-        return Err(format!("{display}: not a wheel; compare groups wheels by project, version and platform"));
+        return Err(fail(ReadError::NotAWheel("compare groups wheels by project, version and platform")));
     };
-    let filename =
-        WheelFilename::from_path(&a.input.path).map_err(|e| format!("{display}: {}", crate::output::chain(&e)))?;
+    let filename = WheelFilename::from_path(&a.input.path).map_err(|e| fail(ReadError::Filename(e)))?;
     Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
 }
 
@@ -242,12 +241,12 @@ mod tests {
     use super::*;
     use crate::analysis::InputPath;
 
-    fn analysed(display: &str, kind: InputKind, errors: &[&str]) -> Analysed {
+    fn analysed(display: &str, kind: InputKind, errors: Vec<ReadError>) -> Analysed {
         Analysed {
             input: InputPath { display: display.into(), path: PathBuf::from(display), kind },
             wheel: None,
             binaries: Vec::new(),
-            errors: errors.iter().map(|e| e.to_string()).collect(),
+            errors: errors.into_iter().map(|e| InputError::new(display, e)).collect(),
         }
     }
 
@@ -264,14 +263,17 @@ mod tests {
 
     #[test]
     fn err_bare_file_is_not_a_wheel() {
-        let a = analysed("ext.abi3.so", InputKind::File, &[]);
-        let e = entry(&a).err().unwrap();
+        let a = analysed("ext.abi3.so", InputKind::File, Vec::new());
+        let e = entry(&a).err().unwrap().to_string();
         assert_eq!(e, "ext.abi3.so: not a wheel; compare groups wheels by project, version and platform");
     }
 
     #[test]
     fn err_unreadable_input_keeps_its_error() {
-        let a = analysed("x.whl", InputKind::Wheel, &["x.whl: not a zip archive"]);
-        assert_eq!(entry(&a).err().unwrap(), "x.whl: not a zip archive");
+        let a = analysed("x.whl", InputKind::Wheel, vec![ReadError::ZipNotWheel]);
+        assert_eq!(
+            entry(&a).err().unwrap().to_string(),
+            "x.whl: a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)"
+        );
     }
 }

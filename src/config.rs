@@ -17,7 +17,6 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -56,51 +55,43 @@ pub struct Config {
 }
 
 /// Why the settings could not be used.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
+    #[error("{}: cannot read the settings", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     /// The file is not TOML.
+    #[error("{}: not valid TOML: {message}", path.display())]
     Toml { path: PathBuf, message: String },
     /// `[tool.uniabi]` has a key uniabi does not know, or a value of the wrong type.
+    #[error("{}: [tool.uniabi]: {message}", path.display())]
     Table { path: PathBuf, message: String },
     /// A value of the right type that names nothing uniabi knows.
+    #[error("{}: [tool.uniabi] {key} = {value:?}: {reason}", path.display())]
     Value { path: PathBuf, key: &'static str, value: String, reason: String },
     /// `--config FILE` names a file without `[tool.uniabi]`.
+    #[error("{}: has no [tool.uniabi] table; add one or leave out --config", path.display())]
     NoTable { path: PathBuf },
     /// The inputs lie under two projects with different settings.
+    #[error(
+        "the inputs lie under two projects with [tool.uniabi] settings ({} and {}); check them separately or pass --config FILE",
+        first.display(),
+        second.display()
+    )]
     Conflict { first: PathBuf, second: PathBuf },
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::Read { path, .. } => write!(f, "{}: cannot read the settings", path.display()),
-            ConfigError::Toml { path, message } => write!(f, "{}: not valid TOML: {message}", path.display()),
-            ConfigError::Table { path, message } => write!(f, "{}: [tool.uniabi]: {message}", path.display()),
-            ConfigError::Value { path, key, value, reason } => {
-                write!(f, "{}: [tool.uniabi] {key} = {value:?}: {reason}", path.display())
-            }
-            ConfigError::NoTable { path } => {
-                write!(f, "{}: has no [tool.uniabi] table; add one or leave out --config", path.display())
-            }
-            ConfigError::Conflict { first, second } => write!(
-                f,
-                "the inputs lie under two projects with [tool.uniabi] settings ({} and {}); check them separately or pass --config FILE",
-                first.display(),
-                second.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfigError::Read { source, .. } => Some(source),
-            _ => None,
-        }
-    }
+/// A `--allow` or `--ignore` value that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlagError {
+    /// `--allow` without a symbol or a reason.
+    #[error("'{0}' is not SYMBOL=REASON: say why the symbol is safe, e.g. PyFoo=\"only on 3.13\"")]
+    Allow(String),
+    /// `--ignore` with something other than a finding code.
+    #[error(
+        "'{0}' is not one of check's finding codes (e.g. no-free-threaded; the README's findings table lists them)"
+    )]
+    Code(String),
 }
 
 /// Where the settings come from, as the command line asks.
@@ -224,30 +215,29 @@ fn validate(s: &Settings, path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The finding code `s` spells, if it is one of `check`'s ([`crate::check::Code`]).
+pub fn code(s: &str) -> Option<crate::check::Code> {
+    crate::check::Code::ALL.iter().copied().find(|c| c.as_str() == s)
+}
+
 /// Whether `s` is one of `check`'s finding codes ([`crate::check::Code`]).
 pub fn is_code(s: &str) -> bool {
-    crate::check::Code::ALL.iter().any(|c| c.as_str() == s)
+    code(s).is_some()
 }
 
 /// Parse `SYMBOL=REASON` (the `--allow` flag).
-pub fn parse_allow(s: &str) -> Result<(String, String), String> {
+pub fn parse_allow(s: &str) -> Result<(String, String), FlagError> {
     match s.split_once('=') {
         Some((symbol, reason)) if !symbol.trim().is_empty() && !reason.trim().is_empty() => {
             Ok((symbol.trim().to_string(), reason.trim().to_string()))
         }
-        _ => Err(format!("'{s}' is not SYMBOL=REASON: say why the symbol is safe, e.g. PyFoo=\"only on 3.13\"")),
+        _ => Err(FlagError::Allow(s.to_string())),
     }
 }
 
 /// Parse a finding code (the `--ignore` flag).
-pub fn parse_code(s: &str) -> Result<String, String> {
-    if is_code(s) {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "'{s}' is not one of check's finding codes (e.g. no-free-threaded; the README's findings table lists them)"
-        ))
-    }
+pub fn parse_code(s: &str) -> Result<crate::check::Code, FlagError> {
+    code(s).ok_or_else(|| FlagError::Code(s.to_string()))
 }
 
 /// Whether a file name matches a pattern of literal characters, `*` (any run) and `?` (one character).
@@ -276,7 +266,7 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 /// What `check` leaves out: finding codes, and symbols with their reasons.
 #[derive(Debug, Clone, Default)]
 pub struct Suppressions {
-    pub ignore: Vec<String>,
+    pub ignore: Vec<crate::check::Code>,
     pub allow: BTreeMap<String, String>,
 }
 
@@ -306,7 +296,7 @@ impl Suppressions {
         let mut out = Vec::new();
         let path = input.path.clone();
         input.findings.retain_mut(|f: &mut Finding| {
-            if self.ignore.iter().any(|c| c == f.code.as_str()) {
+            if self.ignore.contains(&f.code) {
                 out.push(Suppressed {
                     path: path.clone(),
                     code: f.code.to_string(),
@@ -438,7 +428,7 @@ mod tests {
             sibling: None,
         };
         let s = Suppressions {
-            ignore: vec!["internal-symbol".into()],
+            ignore: vec![crate::check::Code::InternalSymbol],
             allow: [("PyA".to_string(), "guarded".to_string())].into(),
         };
         let out = s.apply(&mut input);

@@ -29,14 +29,12 @@
 //! file name and `Tag:` lines.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analysis::{self, Analysed, AnalysedBinary, InputKind, InputPath, Scope};
-use crate::binary::BinaryError;
+use crate::analysis::{self, Analysed, InputErrors, InputKind, InputPath, Scope};
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
@@ -47,67 +45,36 @@ use crate::wheel_writer::{OutputWheel, WriteError};
 
 /// Why a retag could not be planned or written (as opposed to being refused
 /// because the result would fail `check`, which is an [`Outcome`]).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RetagError {
     /// `--tags` is neither `python-abi` nor `python-abi-platform`.
+    #[error(
+        "--tags '{value}': expected python-abi (keeping the wheel's platform tags) or \
+         python-abi-platform, such as cp315-abi3.abi3t or cp315-abi3.abi3t-manylinux_2_28_x86_64"
+    )]
     TagsShape { value: String },
     /// A member of `--tags` does not parse.
+    #[error("--tags '{value}'")]
     Tags { value: String, source: TagError },
     /// The input's file name is not a wheel name, so there is no name, version or platform to keep.
+    #[error("{}", path.display())]
     InputName { path: PathBuf, source: TagError },
-    /// The input could not be read, or a member disagrees with its RECORD.
+    /// The input could not be opened, or its WHEEL file is missing or unreadable.
+    #[error("{}", path.display())]
     Read { path: PathBuf, source: WheelError },
-    /// An importable shared object of the input does not parse.
-    Binary { path: PathBuf, member: String, source: BinaryError },
+    /// The input could not be read, a member disagrees with its RECORD, or an
+    /// importable shared object does not parse.
+    #[error(transparent)]
+    Input(InputErrors),
     /// The output directory could not be created.
+    #[error("{}: cannot create the output directory", path.display())]
     Outdir { path: PathBuf, source: io::Error },
     /// The output could not be written (exists, is the input, I/O).
-    Write(WriteError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// The written wheel could not be read back (the cause, or a detail).
+    #[error("{}: the written wheel cannot be read back{}", path.display(), if detail.is_empty() { String::new() } else { format!(": {detail}") })]
     Reopen { path: PathBuf, source: Option<WheelError>, detail: String },
-}
-
-impl fmt::Display for RetagError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RetagError::TagsShape { value } => write!(
-                f,
-                "--tags '{value}': expected python-abi (keeping the wheel's platform tags) or \
-                 python-abi-platform, such as cp315-abi3.abi3t or cp315-abi3.abi3t-manylinux_2_28_x86_64"
-            ),
-            RetagError::Tags { value, .. } => write!(f, "--tags '{value}'"),
-            RetagError::InputName { path, .. } => write!(f, "{}", path.display()),
-            RetagError::Read { path, .. } => write!(f, "{}", path.display()),
-            RetagError::Binary { path, member, .. } => write!(f, "{}: {member}", path.display()),
-            RetagError::Outdir { path, .. } => write!(f, "{}: cannot create the output directory", path.display()),
-            RetagError::Write(e) => write!(f, "{e}"),
-            RetagError::Reopen { path, detail, .. } if detail.is_empty() => {
-                write!(f, "{}: the written wheel cannot be read back", path.display())
-            }
-            RetagError::Reopen { path, detail, .. } => {
-                write!(f, "{}: the written wheel cannot be read back: {detail}", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for RetagError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RetagError::Tags { source, .. } | RetagError::InputName { source, .. } => Some(source),
-            RetagError::Read { source, .. } | RetagError::Reopen { source: Some(source), .. } => Some(source),
-            RetagError::Binary { source, .. } => Some(source),
-            RetagError::Outdir { source, .. } => Some(source),
-            RetagError::Write(e) => e.source(),
-            RetagError::TagsShape { .. } | RetagError::Reopen { source: None, .. } => None,
-        }
-    }
-}
-
-impl From<WriteError> for RetagError {
-    fn from(e: WriteError) -> Self {
-        RetagError::Write(e)
-    }
 }
 
 /// The new tag set `--tags` asks for: `python-abi-platform`, or `python-abi`
@@ -148,27 +115,14 @@ struct ReadWheel {
 }
 
 /// Open a wheel, verify every member against RECORD, and parse its importable
-/// shared objects from the same bytes. `display` names it in the analysis.
+/// shared objects from the same bytes ([`analysis::analyse_verified_in`]).
+/// `display` names it in the analysis.
 fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, RetagError> {
-    let read_err = |source| RetagError::Read { path: path.to_path_buf(), source };
-    let mut wheel = Wheel::open(path, limits).map_err(read_err)?;
-    let mut binaries: Vec<AnalysedBinary> = Vec::new();
-    let mut bad: Option<(String, BinaryError)> = None;
-    let record = wheel
-        .verify_record_visiting(|member, data| {
-            if bad.is_none() && Scope::Importable.includes(&member.name) {
-                match analysis::analyse_bytes(&member.name, data) {
-                    Ok(b) => binaries.push(b),
-                    Err(e) => bad = Some((member.name.clone(), e)),
-                }
-            }
-        })
-        .map_err(read_err)?;
-    if let Some((member, source)) = bad {
-        return Err(RetagError::Binary { path: path.to_path_buf(), member, source });
-    }
     let input = InputPath { display: display.to_string(), path: path.to_path_buf(), kind: InputKind::Wheel };
-    let analysed = Analysed { input, wheel: Some(analysis::wheel_info(&wheel)), binaries, errors: Vec::new() };
+    let analysis::Verified { analysed, record, .. } =
+        analysis::analyse_verified_in(&input, limits, Scope::Importable).map_err(RetagError::Input)?;
+    // The members are copied from the archive as they are: open it for that.
+    let wheel = Wheel::open(path, limits).map_err(|source| RetagError::Read { path: path.to_path_buf(), source })?;
     Ok(ReadWheel { wheel, record, analysed })
 }
 

@@ -4,8 +4,6 @@
 //! suffix in the interpreter's list that exists. This module turns the data into
 //! that list for one interpreter on one platform.
 
-use std::fmt;
-
 use serde::Deserialize;
 
 use crate::version::PyVersion;
@@ -57,20 +55,9 @@ pub struct SuffixTable {
 }
 
 /// `specs/suffixes.toml` could not be parsed.
-#[derive(Debug)]
-pub struct SuffixError(toml::de::Error);
-
-impl fmt::Display for SuffixError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "specs/suffixes.toml is not a valid suffix table")
-    }
-}
-
-impl std::error::Error for SuffixError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
+#[derive(Debug, thiserror::Error)]
+#[error("specs/suffixes.toml is not a valid suffix table")]
+pub struct SuffixError(#[source] toml::de::Error);
 
 /// Where an interpreter runs, as far as suffixes care.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,7 +65,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Analysed, InputKind, InputPath, Role};
+use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, InputPath, ReadError, Role};
 use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
 use crate::merge::{self, Context, MergeInput};
@@ -258,7 +258,7 @@ enum Loaded {
     /// Read with its RECORD verified: `merge` can use it.
     Mergeable(Box<MergeInput>),
     /// Readable, but `merge` refuses it (the reason); counted unchanged.
-    Unmergeable(Box<Analysed>, String),
+    Unmergeable(Box<Analysed>, Option<InputErrors>),
 }
 
 impl Loaded {
@@ -285,7 +285,14 @@ type Key = (String, String);
 /// A release's wheels, read and waiting for a worker to take and reduce them.
 type Slot = Mutex<Option<(Key, Vec<Loaded>)>>;
 
-/// Survey the wheels under `paths`.
+/// What [`survey`] read: a record per release (unsorted), and the inputs it could not read.
+#[derive(Debug)]
+pub struct Surveyed {
+    pub projects: Vec<Release>,
+    pub errors: Vec<InputErrors>,
+}
+
+/// Survey the wheels under `paths`; [`report`] makes the report of the result.
 ///
 /// `progress(done, total, input)` is called from the workers after each wheel is read.
 pub fn survey(
@@ -293,8 +300,8 @@ pub fn survey(
     checker: &Checker,
     limits: Limits,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
-) -> Report {
-    let mut errors = Vec::new();
+) -> Surveyed {
+    let mut errors: Vec<InputErrors> = Vec::new();
     let mut releases: BTreeMap<Key, Vec<InputPath>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     let mut duplicates: BTreeMap<Key, Vec<String>> = BTreeMap::new();
@@ -302,7 +309,7 @@ pub fn survey(
         let input = match item {
             Ok(i) => i,
             Err(e) => {
-                errors.push(format!("{}: {}", e.display, e.message));
+                errors.push(e.into());
                 continue;
             }
         };
@@ -310,7 +317,7 @@ pub fn survey(
             continue;
         }
         if input.kind != InputKind::Wheel {
-            errors.push(format!("{}: not a wheel; survey reads wheels only", input.display));
+            errors.push(InputError::new(input.display, ReadError::NotAWheel("survey reads wheels only")).into());
             continue;
         }
         match WheelFilename::from_path(&input.path) {
@@ -326,7 +333,7 @@ pub fn survey(
                     inputs.push(input);
                 }
             }
-            Err(e) => errors.push(format!("{}: {}", input.display, crate::output::chain(&e))),
+            Err(e) => errors.push(InputError::new(input.display, ReadError::Filename(e)).into()),
         }
     }
     let total: usize = releases.values().map(Vec::len).sum();
@@ -367,7 +374,7 @@ pub fn survey(
             r.notes.extend(notes);
         }
     }
-    report(projects, errors)
+    Surveyed { projects, errors }
 }
 
 /// The report over release records and errors (from one run, or reduced from
@@ -398,7 +405,7 @@ fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, V
 
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
 /// read, keep it for the survey and count it unchanged.
-fn load(input: &InputPath, limits: Limits) -> Result<Loaded, String> {
+fn load(input: &InputPath, limits: Limits) -> Result<Loaded, InputErrors> {
     // One path at a time, so loading runs on the calling worker's thread.
     let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(&input.path), limits);
     if let Some(m) = inputs.pop() {
@@ -408,8 +415,7 @@ fn load(input: &InputPath, limits: Limits) -> Result<Loaded, String> {
     if let Some(e) = a.error() {
         return Err(e);
     }
-    let why = errors.join("; ");
-    Ok(Loaded::Unmergeable(Box::new(a), why))
+    Ok(Loaded::Unmergeable(Box::new(a), errors.into_iter().next()))
 }
 
 /// The platform family of a tag set: `linux x86_64`, `any`.
@@ -430,6 +436,7 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
     let mut notes = Vec::new();
     for l in &loaded {
         if let Loaded::Unmergeable(_, why) = l {
+            let why = why.as_ref().map(ToString::to_string).unwrap_or_default();
             notes.push(format!("{}: merge cannot read it, counted unchanged: {why}", l.filename()));
         }
     }

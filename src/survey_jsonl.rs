@@ -8,7 +8,6 @@
 //! parse (the last one of an interrupted run) is skipped, never trusted.
 
 use std::collections::{BTreeSet, HashSet};
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -115,16 +114,9 @@ pub struct Shard {
 }
 
 /// A `--shard` value that is not `K/N` with 1 ≤ K ≤ N.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a shard: write K/N with 1 <= K <= N, as in 2/8")]
 pub struct ShardError(pub String);
-
-impl fmt::Display for ShardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' is not a shard: write K/N with 1 <= K <= N, as in 2/8", self.0)
-    }
-}
-
-impl std::error::Error for ShardError {}
 
 impl FromStr for Shard {
     type Err = ShardError;

@@ -35,16 +35,9 @@ impl fmt::Display for PyVersion {
 }
 
 /// A version string that is not `MAJOR.MINOR`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a Python version of the form 3.15")]
 pub struct VersionError(pub String);
-
-impl fmt::Display for VersionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' is not a Python version of the form 3.15", self.0)
-    }
-}
-
-impl std::error::Error for VersionError {}
 
 impl FromStr for PyVersion {
     type Err = VersionError;

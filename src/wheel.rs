@@ -38,69 +38,41 @@ impl Default for Limits {
 }
 
 /// Why a wheel could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum WheelError {
     /// The file could not be opened or read.
-    Io(io::Error),
+    #[error("cannot read the file")]
+    Io(#[source] io::Error),
     /// The file is not a readable zip archive.
-    NotAZip(ZipError),
+    #[error("not a zip archive")]
+    NotAZip(#[source] ZipError),
     /// A member's name could escape or confuse an extraction.
+    #[error("invalid wheel: member '{}' {reason}", member.escape_debug())]
     UnsafeMember { member: String, reason: &'static str },
     /// Two members share a name.
+    #[error("invalid wheel: member '{}' appears more than once", member.escape_debug())]
     DuplicateMember { member: String },
     /// The archive holds more members than [`Limits::max_members`].
+    #[error("invalid wheel: {count} members, more than the limit of {limit}")]
     TooManyMembers { count: usize, limit: usize },
     /// A member would inflate past [`Limits`].
+    #[error("member '{member}' {detail}")]
     MemberTooLarge { member: String, detail: String },
     /// A member's data could not be inflated.
+    #[error("member '{member}' cannot be read")]
     BadMember { member: String, source: ZipError },
     /// No `*.dist-info/` directory, or more than one.
+    #[error("invalid wheel: {detail}")]
     DistInfo { detail: String },
     /// `*.dist-info/WHEEL` is missing or unreadable.
+    #[error("invalid wheel: {detail}")]
     WheelFile { detail: String },
     /// A member disagrees with RECORD (hash, size, or missing row).
+    #[error("corrupt wheel: member '{member}' {detail}")]
     Corrupt { member: String, detail: String },
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
-    Remote(Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl fmt::Display for WheelError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WheelError::Io(_) => write!(f, "cannot read the file"),
-            WheelError::NotAZip(_) => write!(f, "not a zip archive"),
-            WheelError::UnsafeMember { member, reason } => {
-                write!(f, "invalid wheel: member '{}' {reason}", member.escape_debug())
-            }
-            WheelError::DuplicateMember { member } => {
-                write!(f, "invalid wheel: member '{}' appears more than once", member.escape_debug())
-            }
-            WheelError::TooManyMembers { count, limit } => {
-                write!(f, "invalid wheel: {count} members, more than the limit of {limit}")
-            }
-            WheelError::MemberTooLarge { member, detail } => {
-                write!(f, "member '{member}' {detail}")
-            }
-            WheelError::BadMember { member, .. } => write!(f, "member '{member}' cannot be read"),
-            WheelError::DistInfo { detail } => write!(f, "invalid wheel: {detail}"),
-            WheelError::WheelFile { detail } => write!(f, "invalid wheel: {detail}"),
-            WheelError::Corrupt { member, detail } => {
-                write!(f, "corrupt wheel: member '{member}' {detail}")
-            }
-            WheelError::Remote(e) => write!(f, "cannot fetch: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for WheelError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            WheelError::Io(e) => Some(e),
-            WheelError::NotAZip(e) | WheelError::BadMember { source: e, .. } => Some(e),
-            WheelError::Remote(e) => e.source(),
-            _ => None,
-        }
-    }
+    #[error("cannot fetch")]
+    Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// One file member of a wheel, as the central directory describes it.

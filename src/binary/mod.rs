@@ -183,11 +183,13 @@ impl Slice {
 }
 
 /// Why a file could not be read as a shared object.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum BinaryError {
     /// The first bytes match no format uniabi reads.
+    #[error("not an ELF, Mach-O or PE file (unknown magic bytes)")]
     UnknownFormat,
     /// The file claims a format but its structure is broken (truncated, offsets outside the file...).
+    #[error("malformed {} file: {detail}", format.as_str())]
     Malformed {
         /// The format the magic bytes announced.
         format: Format,
@@ -195,21 +197,6 @@ pub enum BinaryError {
         detail: String,
     },
 }
-
-impl std::fmt::Display for BinaryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BinaryError::UnknownFormat => {
-                write!(f, "not an ELF, Mach-O or PE file (unknown magic bytes)")
-            }
-            BinaryError::Malformed { format, detail } => {
-                write!(f, "malformed {} file: {detail}", format.as_str())
-            }
-        }
-    }
-}
-
-impl std::error::Error for BinaryError {}
 
 /// Which format the first bytes announce, if any.
 pub fn sniff(data: &[u8]) -> Option<Format> {

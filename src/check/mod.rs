@@ -77,7 +77,7 @@ pub struct InputCheck {
     /// The ABI `--abi` asked to judge it as; `None` when judged by its own claims.
     pub asked: Option<String>,
     pub verdict: Verdict,
-    pub error: Option<String>,
+    pub error: Option<crate::analysis::InputErrors>,
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub(crate) sibling: Option<wheel::Sibling>,

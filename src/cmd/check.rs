@@ -32,7 +32,7 @@ pub struct Args {
     pub abi: Option<AbiChoice>,
     /// Leave out findings with this code (repeatable; replaces [tool.uniabi] ignore).
     #[arg(long, value_name = "CODE", value_parser = crate::config::parse_code)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<Code>,
     /// Accept an import, saying why (repeatable; replaces [tool.uniabi.allow]): --allow 'PyFoo=only called on 3.13'.
     #[arg(long, value_name = "SYMBOL=REASON", value_parser = crate::config::parse_allow)]
     pub allow: Vec<(String, String)>,
@@ -70,7 +70,12 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         (None, None) => AbiChoice::Auto,
     };
     let suppressions = Suppressions {
-        ignore: if args.ignore.is_empty() { settings.ignore } else { args.ignore },
+        // `[tool.uniabi] ignore` was checked when the settings were read: every entry is a code.
+        ignore: if args.ignore.is_empty() {
+            settings.ignore.iter().filter_map(|c| crate::config::code(c)).collect()
+        } else {
+            args.ignore
+        },
         allow: if args.allow.is_empty() { settings.allow } else { args.allow.into_iter().collect() },
     };
     let (specs, table) = args.specs.load()?;
@@ -113,10 +118,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
                 out,
                 "{}: {} (judged as {asked}, asked; {} claims {claims})",
                 input.path,
-                color::verdict(input.verdict.as_str()),
+                color::check_verdict(input.verdict),
                 if input.path.ends_with(".whl") { "the wheel" } else { "the file" }
             )?,
-            None => writeln!(out, "{}: {} (claims {claims})", input.path, color::verdict(input.verdict.as_str()))?,
+            None => writeln!(out, "{}: {} (claims {claims})", input.path, color::check_verdict(input.verdict))?,
         }
         counts[match input.verdict {
             Verdict::Pass => 0,

@@ -102,7 +102,7 @@ impl InputReport {
     pub fn new(a: &Analysed) -> Self {
         InputReport {
             path: a.input.display.clone(),
-            error: a.error(),
+            error: a.error().map(|e| e.to_string()),
             wheel: a.wheel.clone(),
             binaries: a.binaries.iter().map(BinaryReport::new).collect(),
         }

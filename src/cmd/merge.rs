@@ -108,7 +108,7 @@ pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeI
     let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.iter().map(ToString::to_string).collect());
     }
     if inputs.is_empty() {
         return Err(vec!["no input wheels".to_string()]);
@@ -129,7 +129,7 @@ pub(crate) fn write_all(
     let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let errors = merge::check_outputs(&outputs.iter().collect::<Vec<_>>(), &paths, force);
     if !errors.is_empty() {
-        return (errors, false);
+        return (errors.iter().map(ToString::to_string).collect(), false);
     }
     let created = match create_dir(&ctx.outdir) {
         Ok(c) => c,
@@ -142,7 +142,7 @@ pub(crate) fn write_all(
             Ok(Ok(outcome)) => o.written = Some(outcome),
             Ok(Err(problems)) => {
                 failed = true;
-                errors.extend(problems.into_iter().map(|p| format!("{p} (nothing written)")));
+                errors.extend(problems.iter().map(|p| format!("{} (nothing written)", super::chain(p))));
             }
             Err(e) => errors.push(super::chain(&e)),
         }

@@ -92,8 +92,19 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     if args.jsonl {
         return run_jsonl(&args, paths, &checker, &progress);
     }
-    let report = survey::survey(&paths, &checker, args.input.limits(), &progress);
+    let report = survey_report(&paths, &checker, args.input.limits(), &progress);
     print(&args, &report, &specs)
+}
+
+/// Survey `paths` and make the report, each unreadable input's errors on one line.
+fn survey_report(
+    paths: &[std::path::PathBuf],
+    checker: &crate::check::Checker,
+    limits: crate::wheel::Limits,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Report {
+    let surveyed = survey::survey(paths, checker, limits, progress);
+    survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
@@ -130,7 +141,7 @@ fn shard_paths(paths: Vec<PathBuf>, shard: Shard) -> Vec<PathBuf> {
     for item in analysis::expand_paths(&paths) {
         let (display, path) = match &item {
             Ok(i) => (i.display.clone(), i.path.clone()),
-            Err(e) => (e.display.clone(), PathBuf::from(&e.display)),
+            Err(e) => (e.input.clone(), PathBuf::from(&e.input)),
         };
         let project = match WheelFilename::from_path(&path) {
             Ok(f) => f.name,
@@ -173,7 +184,7 @@ fn run_jsonl(
                 Ok(f) => releases.entry((f.normalized_name(), f.version.clone())).or_default().push(i.path),
                 Err(_) => others.push(i.path),
             },
-            Err(e) => others.push(PathBuf::from(e.display)),
+            Err(e) => others.push(PathBuf::from(e.input)),
         }
     }
     let skipped = releases.keys().filter(|k| done.contains(*k)).count();
@@ -203,7 +214,7 @@ fn run_jsonl(
         out.flush()
     };
     for batch in batches {
-        let report = survey::survey(&batch, checker, args.input.limits(), progress);
+        let report = survey_report(&batch, checker, args.input.limits(), progress);
         let lines =
             report.projects.iter().map(jsonl::Line::release).chain(report.errors.iter().map(|e| jsonl::Line::error(e)));
         for line in lines {

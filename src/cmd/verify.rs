@@ -50,7 +50,7 @@ pub struct Report {
 pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
     let path = a.input.display.clone();
     if let Some(error) = a.error() {
-        return WheelVerification { path, error: Some(error), ok: false, verification: None };
+        return WheelVerification { path, error: Some(error.to_string()), ok: false, verification: None };
     }
     let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
         let error = format!(

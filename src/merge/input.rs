@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::analysis::{self, Analysed, InputKind, Role};
+use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, ReadError, Role};
 use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
 use crate::wheel::{Limits, Member, RecordEntry};
 
@@ -57,12 +57,12 @@ impl MergeInput {
 }
 
 /// Read every input; the errors name the file (and member) that could not be read or is corrupt.
-pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<String>) {
+pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<InputErrors>) {
     let expanded = analysis::expand_paths(paths);
     let results = analysis::parallel_map(&expanded, |item| match item {
-        Err(e) => Err(format!("{}: {}", e.display, e.message)),
+        Err(e) => Err(e.clone().into()),
         Ok(input) if input.kind != InputKind::Wheel => {
-            Err(format!("{}: not a wheel; merge and split read wheels only", input.display))
+            Err(InputError::new(input.display.clone(), ReadError::NotAWheel("merge and split read wheels only")).into())
         }
         Ok(input) => load_one(input, limits),
     });
@@ -82,7 +82,7 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<S
     (inputs, errors)
 }
 
-fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, String> {
+fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, InputErrors> {
     let analysis::Verified { facts: wheel, analysed, record } = analysis::analyse_verified(input, limits)?;
     let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = filename.parse::<WheelFilename>().ok();
@@ -91,7 +91,7 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, S
     for line in expanded {
         let tag: Tag = line
             .parse()
-            .map_err(|_| format!("{}: WHEEL has a Tag: line '{line}' that is not a wheel tag", input.display))?;
+            .map_err(|_| InputError::new(input.display.clone(), ReadError::TagLine { line: line.clone() }))?;
         tags.push(tag);
     }
     tags.sort();

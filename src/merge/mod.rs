@@ -44,7 +44,7 @@ pub use input::{MergeInput, load_inputs};
 pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
 pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
 pub use split::plan_split;
-pub use write::{WriteOutcome, check_outputs, write_output};
+pub use write::{OutputError, WriteOutcome, WrittenError, check_outputs, write_output};
 
 use crate::check::Checker;
 use crate::wheel::Limits;

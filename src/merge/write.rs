@@ -19,18 +19,45 @@ pub struct WriteOutcome {
     pub verified: bool,
 }
 
+/// Why an output may not be written, found before anything is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: two outputs would have this name")]
+    SameName { path: String },
+    #[error("{path}: is one of the inputs; refusing to overwrite it")]
+    IsInput { path: String },
+    #[error("{path}: already exists (pass --force to replace it)")]
+    Exists { path: String },
+}
+
+/// Why a complete output failed its check before being moved into place.
+#[derive(Debug, thiserror::Error)]
+pub enum WrittenError {
+    /// The written wheel cannot be reopened, or RECORD does not list its members.
+    #[error("{name}")]
+    Reopen { name: String, source: WheelError },
+    #[error("{name}: WHEEL's Tag: lines are not the planned ones")]
+    Tags { name: String },
+    #[error("{name}: the planned binary {member} is not in the written wheel")]
+    MissingBinary { name: String, member: String },
+    /// An error finding `check` gives the written wheel.
+    #[error("{name}: {}", super::judge::line(finding))]
+    Finding { name: String, finding: crate::check::Finding },
+}
+
 /// Problems that must stop a merge before anything is written: two outputs
 /// with one path, an existing file without `force`, an output that is an input.
-pub fn check_outputs(outputs: &[&OutputPlan], inputs: &[PathBuf], force: bool) -> Vec<String> {
+pub fn check_outputs(outputs: &[&OutputPlan], inputs: &[PathBuf], force: bool) -> Vec<OutputError> {
     let mut errors = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for o in outputs {
+        let path = o.path.clone();
         if !seen.insert(o.file.clone()) {
-            errors.push(format!("{}: two outputs would have this name", o.path));
+            errors.push(OutputError::SameName { path });
         } else if inputs.iter().any(|i| crate::wheel_writer::same_file(i, &o.file)) {
-            errors.push(format!("{}: is one of the inputs; refusing to overwrite it", o.path));
+            errors.push(OutputError::IsInput { path });
         } else if o.file.exists() && !force {
-            errors.push(format!("{}: already exists (pass --force to replace it)", o.path));
+            errors.push(OutputError::Exists { path });
         }
     }
     errors
@@ -60,7 +87,7 @@ pub fn write_output(
     force: bool,
     inputs: &[PathBuf],
     ctx: &Context,
-) -> Result<Result<WriteOutcome, Vec<String>>, WriteError> {
+) -> Result<Result<WriteOutcome, Vec<WrittenError>>, WriteError> {
     let mut out = OutputWheel::create(&plan.file, force, inputs)?;
     let mut wheels: BTreeMap<PathBuf, Wheel> = BTreeMap::new();
     for m in &plan.members {
@@ -85,22 +112,23 @@ pub fn write_output(
 /// and WHEEL's `Tag:` lines must be the planned ones; then `check` judges the
 /// wheel from the binaries' analyses, which were read from the very bytes
 /// copied into it (so nothing is inflated again).
-fn check_written(tmp: &Path, plan: &OutputPlan, ctx: &Context) -> Result<(), Vec<String>> {
+fn check_written(tmp: &Path, plan: &OutputPlan, ctx: &Context) -> Result<(), Vec<WrittenError>> {
     let name = plan.filename();
-    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(|e| vec![format!("{name}: {}", crate::output::chain(&e))])?;
-    wheel.check_record_listing().map_err(|e| vec![format!("{name}: {}", crate::output::chain(&e))])?;
+    let reopen = |source| vec![WrittenError::Reopen { name: name.clone(), source }];
+    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(reopen)?;
+    wheel.check_record_listing().map_err(reopen)?;
     if analysis::wheel_info(&wheel).tags != plan.tags {
-        return Err(vec![format!("{name}: WHEEL's Tag: lines are not the planned ones")]);
+        return Err(vec![WrittenError::Tags { name }]);
     }
     let mut listed: Vec<&str> = wheel.members.iter().map(|m| m.name.as_str()).collect();
     listed.sort_unstable();
     if let Some(missing) = plan.binaries.iter().find(|b| listed.binary_search(&b.member.as_str()).is_err()) {
-        return Err(vec![format!("{name}: the planned binary {} is not in the written wheel", missing.member)]);
+        return Err(vec![WrittenError::MissingBinary { name, member: missing.member.clone() }]);
     }
     let errors = super::judge::errors(plan, ctx);
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(errors.iter().map(|f| format!("{name}: {}", super::judge::line(f))).collect())
+        Err(errors.into_iter().map(|finding| WrittenError::Finding { name: name.clone(), finding }).collect())
     }
 }

@@ -7,7 +7,6 @@
 //! `Content-Range` naming exactly the bytes asked for and a body of exactly
 //! that length; a whole body must be as long as announced.
 
-use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -16,27 +15,27 @@ use std::time::Duration;
 pub const USER_AGENT: &str = concat!("uniabi/", env!("CARGO_PKG_VERSION"));
 
 /// Why a request failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// The server answered with an error status (after retries for 429 and 5xx).
+    #[error("{}", status_text(*status))]
     Status { url: String, status: u16 },
     /// The request could not be made or the answer not read: DNS, connect, TLS, timeout, redirect loop.
+    #[error("request failed")]
     Transport { url: String, source: ureq::Error },
     /// The body could not be read to its end.
+    #[error("the connection failed while reading the body")]
     Body { url: String, source: io::Error },
     /// The answer is not what was asked for or announced.
+    #[error("{detail}")]
     Mismatch { url: String, detail: String },
 }
 
-impl fmt::Display for HttpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HttpError::Status { status: status @ (404 | 410), .. } => write!(f, "not found (HTTP {status})"),
-            HttpError::Status { status, .. } => write!(f, "HTTP {status}"),
-            HttpError::Transport { .. } => write!(f, "request failed"),
-            HttpError::Body { .. } => write!(f, "the connection failed while reading the body"),
-            HttpError::Mismatch { detail, .. } => f.write_str(detail),
-        }
+/// `HTTP 500`; `not found (HTTP 404)` for a missing file.
+fn status_text(status: u16) -> String {
+    match status {
+        404 | 410 => format!("not found (HTTP {status})"),
+        _ => format!("HTTP {status}"),
     }
 }
 
@@ -48,16 +47,6 @@ impl HttpError {
             | HttpError::Transport { url, .. }
             | HttpError::Body { url, .. }
             | HttpError::Mismatch { url, .. } => url,
-        }
-    }
-}
-
-impl std::error::Error for HttpError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HttpError::Transport { source, .. } => Some(source),
-            HttpError::Body { source, .. } => Some(source),
-            _ => None,
         }
     }
 }

@@ -2,7 +2,6 @@
 //! HTML as the fallback), requirement lines, and the choice of releases and
 //! wheels by version specifier, `--releases N`, `--platform` and `--python`.
 
-use std::fmt;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
@@ -16,41 +15,25 @@ const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.
 /// The most bytes one index page may have (PyPI's largest pages are tens of MB).
 const PAGE_LIMIT: u64 = 256 << 20;
 
-/// Why a project could not be resolved.
-#[derive(Debug)]
+/// Why a project could not be resolved. The messages leave out the project
+/// name: the caller names the argument it came from.
+#[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// A requirement line that does not parse.
+    #[error("'{line}' is not a requirement: {detail}")]
     Requirement { line: String, detail: String },
-    /// The index page could not be fetched (404: no such project).
+    /// The index has no such project (404 or 410).
+    #[error("no such project on the index ({url})")]
+    NoProject { project: String, url: String },
+    /// The index page could not be fetched.
+    #[error("cannot read the index page {}", source.url())]
     Fetch { project: String, source: HttpError },
     /// The index page is neither PEP 691 JSON nor PEP 503 HTML, or does not parse.
+    #[error("the index page {url} {detail}")]
     Page { project: String, url: String, detail: String },
     /// No release matches the requirement, or none has a wheel for the filters.
+    #[error("{detail}")]
     NoWheel { project: String, detail: String },
-}
-
-impl fmt::Display for IndexError {
-    /// Without the project name: the caller names the argument it came from.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IndexError::Requirement { line, detail } => write!(f, "'{line}' is not a requirement: {detail}"),
-            IndexError::Fetch { source: HttpError::Status { status: 404 | 410, url }, .. } => {
-                write!(f, "no such project on the index ({url})")
-            }
-            IndexError::Fetch { source, .. } => write!(f, "cannot read the index page {}: {source}", source.url()),
-            IndexError::Page { url, detail, .. } => write!(f, "the index page {url} {detail}"),
-            IndexError::NoWheel { detail, .. } => f.write_str(detail),
-        }
-    }
-}
-
-impl std::error::Error for IndexError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            IndexError::Fetch { source, .. } => source.source(),
-            _ => None,
-        }
-    }
 }
 
 /// `name`, `name==1.0`, `name>=1,<2`, `name[extra]>=1; marker` (extras and markers are ignored).
@@ -145,9 +128,10 @@ pub fn index_url(flag: Option<&str>) -> String {
 /// Fetch a project's files from the index at `index` (ending in `/`).
 pub fn project_files(client: &Client, index: &str, project: &str) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let page = client
-        .get_page(&url, ACCEPT, PAGE_LIMIT)
-        .map_err(|source| IndexError::Fetch { project: project.to_string(), source })?;
+    let page = client.get_page(&url, ACCEPT, PAGE_LIMIT).map_err(|source| match source {
+        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
+        source => IndexError::Fetch { project: project.to_string(), source },
+    })?;
     let page_error = |detail: String| IndexError::Page { project: project.to_string(), url: page.url.clone(), detail };
     let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
     if ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json" {

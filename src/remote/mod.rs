@@ -20,10 +20,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::output::chain;
 use crate::wheel::{Limits, Wheel, WheelError};
 use http::{Client, ClientOptions};
-use index::{Filters, Requirement};
+use index::{Filters, IndexError, Requirement};
 use range::{RemoteFile, RemoteZip};
 
 /// What the command line asked of remote inputs.
@@ -43,7 +42,7 @@ pub struct Options {
 #[derive(Debug, Clone)]
 enum Entry {
     Wheel(RemoteFile),
-    Failed(String),
+    Failed(Arc<IndexError>),
 }
 
 struct Session {
@@ -167,7 +166,7 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
                     }
                 }
                 Err(e) => {
-                    register(arg.clone(), Entry::Failed(chain(&e)));
+                    register(arg.clone(), Entry::Failed(Arc::new(e)));
                     out.paths.push(arg.clone());
                 }
             }
@@ -185,12 +184,12 @@ fn could_be_project(arg: &str) -> bool {
 
 /// What a path stands for, if [`resolve`] registered it: `Ok` a remote wheel,
 /// `Err` the reason it could not be resolved.
-pub fn lookup(path: &Path) -> Option<Result<RemoteFile, String>> {
+pub fn lookup(path: &Path) -> Option<Result<RemoteFile, Arc<IndexError>>> {
     let s = SESSION.get()?;
     let map = s.entries.lock().ok()?;
     map.get(path).map(|e| match e {
         Entry::Wheel(f) => Ok(f.clone()),
-        Entry::Failed(m) => Err(m.clone()),
+        Entry::Failed(e) => Err(Arc::clone(e)),
     })
 }
 

@@ -8,7 +8,6 @@
 //! against the index. Member CRCs are checked by the zip reader as it inflates.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
 
@@ -26,52 +25,38 @@ const COALESCE_GAP: u64 = 32 * 1024;
 const LAZY_MIN: u64 = 16 * 1024;
 
 /// Why a remote wheel could not be fetched.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RangeError {
-    Http(HttpError),
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// The size is unknown (no `size` in the index, no length from HEAD).
-    NoSize {
-        url: String,
-    },
+    #[error("the server gives no size for the file")]
+    NoSize { url: String },
     /// The whole file's sha256 is not what the index says.
-    Sha256 {
-        url: String,
-        actual: String,
-        expected: String,
-    },
+    #[error("sha256 is {actual}, but the index says {expected}")]
+    Sha256 { url: String, actual: String, expected: String },
     /// The end of the file holds no zip directory, or the directory points outside the file.
-    BadDirectory {
-        url: String,
-        detail: String,
-    },
+    #[error("not a readable zip archive: {detail}")]
+    BadDirectory { url: String, detail: DirectoryError },
 }
 
-impl fmt::Display for RangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RangeError::Http(e) => e.fmt(f),
-            RangeError::NoSize { .. } => write!(f, "the server gives no size for the file"),
-            RangeError::Sha256 { actual, expected, .. } => {
-                write!(f, "sha256 is {actual}, but the index says {expected}")
-            }
-            RangeError::BadDirectory { detail, .. } => write!(f, "not a readable zip archive: {detail}"),
-        }
-    }
-}
-
-impl std::error::Error for RangeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RangeError::Http(e) => e.source(),
-            _ => None,
-        }
-    }
-}
-
-impl From<HttpError> for RangeError {
-    fn from(e: HttpError) -> Self {
-        RangeError::Http(e)
-    }
+/// What is wrong with the end of a remote file that should hold a zip directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("no end-of-central-directory record")]
+    NoEnd,
+    #[error("the zip64 directory record is outside the fetched end of the file")]
+    Zip64Outside,
+    #[error("no zip64 end-of-central-directory record where the locator points")]
+    NoZip64End,
+    #[error("{size} bytes is too short for a zip archive")]
+    TooShort { size: u64 },
+    #[error("the end of the file was not read")]
+    TailUnread,
+    #[error("the central directory ({size} bytes at {start}) lies outside the file")]
+    Outside { start: u64, size: u64 },
+    #[error("the central directory was not read")]
+    Unread,
 }
 
 /// What is known of a remote file before it is read.
@@ -154,9 +139,9 @@ impl RemoteZip {
             None => client.head_size(&file.url)?.ok_or_else(|| RangeError::NoSize { url: file.url.clone() })?,
         };
         let url = file.url.clone();
-        let bad = |detail: String| RangeError::BadDirectory { url: url.clone(), detail };
+        let bad = |detail: DirectoryError| RangeError::BadDirectory { url: url.clone(), detail };
         if size < 22 {
-            return Err(bad(format!("{size} bytes is too short for a zip archive")));
+            return Err(bad(DirectoryError::TooShort { size }));
         }
         client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
@@ -164,13 +149,12 @@ impl RemoteZip {
         let tail_start = size.saturating_sub(TAIL);
         parts.fetch(tail_start, size, false)?;
         let (cd_start, cd_size) = {
-            let (&start, tail) =
-                parts.covered(tail_start).ok_or_else(|| bad("the end of the file was not read".into()))?;
+            let (&start, tail) = parts.covered(tail_start).ok_or_else(|| bad(DirectoryError::TailUnread))?;
             let tail = &tail[(tail_start - start) as usize..];
             directory_bounds(tail, tail_start).map_err(&bad)?
         };
         if cd_start.checked_add(cd_size).is_none_or(|end| end > size) {
-            return Err(bad(format!("the central directory ({cd_size} bytes at {cd_start}) lies outside the file")));
+            return Err(bad(DirectoryError::Outside { start: cd_start, size: cd_size }));
         }
         if !parts.whole && cd_start < tail_start {
             parts.fetch(cd_start, tail_start, false)?;
@@ -179,8 +163,7 @@ impl RemoteZip {
             let mut directory = Vec::with_capacity(cd_size as usize);
             let mut pos = cd_start;
             while pos < cd_start + cd_size {
-                let (&start, chunk) =
-                    parts.covered(pos).ok_or_else(|| bad("the central directory was not read".into()))?;
+                let (&start, chunk) = parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
                 let from = (pos - start) as usize;
                 let take = ((cd_start + cd_size - pos) as usize).min(chunk.len() - from);
                 directory.extend_from_slice(&chunk[from..from + take]);
@@ -284,11 +267,11 @@ impl Seek for SparseReader {
 }
 
 /// The central directory's (start, size) from the end of a file that starts at `base`.
-fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), String> {
+fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), DirectoryError> {
     let eocd = (0..tail.len().saturating_sub(21))
         .rev()
         .find(|&i| tail[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
-        .ok_or("no end-of-central-directory record")?;
+        .ok_or(DirectoryError::NoEnd)?;
     let u16_at = |i: usize| u16::from_le_bytes([tail[i], tail[i + 1]]) as u64;
     let u32_at = |i: usize| u32::from_le_bytes([tail[i], tail[i + 1], tail[i + 2], tail[i + 3]]) as u64;
     let (mut size, mut start) = (u32_at(eocd + 12), u32_at(eocd + 16));
@@ -300,9 +283,9 @@ fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), String> {
         let u64_at = |i: usize| u64::from_le_bytes(tail[i..i + 8].try_into().unwrap_or([0; 8]));
         let record = u64_at(eocd - 20 + 8);
         let at = record.checked_sub(base).map(|r| r as usize).filter(|&r| r + 56 <= tail.len());
-        let at = at.ok_or("the zip64 directory record is outside the fetched end of the file")?;
+        let at = at.ok_or(DirectoryError::Zip64Outside)?;
         if !tail[at..].starts_with(&[0x50, 0x4b, 0x06, 0x06]) {
-            return Err("no zip64 end-of-central-directory record where the locator points".into());
+            return Err(DirectoryError::NoZip64End);
         }
         size = u64_at(at + 40);
         start = u64_at(at + 48);
@@ -365,6 +348,6 @@ mod tests {
 
     #[test]
     fn err_no_directory() {
-        assert_eq!(directory_bounds(&[0u8; 100], 0).unwrap_err(), "no end-of-central-directory record");
+        assert_eq!(directory_bounds(&[0u8; 100], 0).unwrap_err().to_string(), "no end-of-central-directory record");
     }
 }

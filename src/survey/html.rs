@@ -46,36 +46,17 @@ pub struct Origin<'a> {
 }
 
 /// Why a page could not be written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum HtmlError {
     /// The path exists and is not an `.html`/`.htm` file (a wheel, say): it is never replaced.
+    #[error(
+        "{}: exists and is not an .html file; refusing to replace it (name a new file or an .html one)",
+        path.display()
+    )]
     NotHtml { path: PathBuf },
     /// The page (or its temporary file beside it) could not be written or moved into place.
+    #[error("{}: cannot write the page; check that its directory exists and is writable", path.display())]
     Write { path: PathBuf, source: io::Error },
-}
-
-impl fmt::Display for HtmlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HtmlError::NotHtml { path } => write!(
-                f,
-                "{}: exists and is not an .html file; refusing to replace it (name a new file or an .html one)",
-                path.display()
-            ),
-            HtmlError::Write { path, .. } => {
-                write!(f, "{}: cannot write the page; check that its directory exists and is writable", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for HtmlError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HtmlError::NotHtml { .. } => None,
-            HtmlError::Write { source, .. } => Some(source),
-        }
-    }
 }
 
 /// Whether a page may be written to `path`, asked before any work starts: its directory must
