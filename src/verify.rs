@@ -26,7 +26,7 @@ use crate::version::PyVersion;
 /// same version because abi3t builds on PEP 793, but moving it with `--specs DIR` does
 /// not change which hooks CPython 3.15 calls. Which interpreters have abi3t's Windows
 /// DLL does follow the manifest (see `dll_problem`).
-const MODEXPORT_SINCE: PyVersion = PyVersion::new(3, 15);
+pub const MODEXPORT_SINCE: PyVersion = PyVersion::new(3, 15);
 
 /// What one interpreter does with one module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

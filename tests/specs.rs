@@ -301,17 +301,19 @@ fn ok_abi3t_min_version_moves_check_and_the_universal_plan() {
     let dir = dir.to_str().unwrap();
     let sample = |name: &str| root().join("samples").join(name).to_string_lossy().into_owned();
 
-    // A cp315-abi3.abi3t wheel without a PyInit_ shim: good while abi3t starts at 3.15,
-    // claimed below abi3t's start (and missing the shim 3.15 would need) once it is 3.16.
+    // A cp315-abi3.abi3t wheel without a PyInit_ shim: good while abi3t starts at 3.15;
+    // once it starts at 3.16 its abi3t claim begins below abi3t's start. The shim stays
+    // unneeded: which hooks CPython 3.15 looks up is CPython's fact, not the manifest's,
+    // so `check` agrees with `verify` (3.15 imports it through PyModExport_).
     let wheel = sample("cryptography-50.0.2-cp315-abi3.abi3t-manylinux_2_34_x86_64.whl");
     let today = uniabi(&["check", &wheel]);
     assert_eq!(today.status.code(), Some(0), "{}", stdout(&today));
     assert!(stdout(&today).contains(": pass (claims abi3, abi3t)"), "{}", stdout(&today));
+    assert!(!stdout(&today).contains("abi3t-below-315"), "{}", stdout(&today));
     let moved = uniabi(&["check", "--specs", dir, &wheel]);
-    assert_eq!(moved.status.code(), Some(1), "{}", stdout(&moved));
-    assert!(stdout(&moved).contains(": fail (claims abi3, abi3t)"), "{}", stdout(&moved));
-    assert!(stdout(&moved).contains("error missing-pyinit:"), "{}", stdout(&moved));
+    assert_eq!(moved.status.code(), Some(0), "{}", stdout(&moved));
     assert!(stdout(&moved).contains("warning abi3t-below-315:"), "{}", stdout(&moved));
+    assert!(!stdout(&moved).contains("missing-pyinit"), "{}", stdout(&moved));
 
     // The PEP 803 wheel `compare` plans starts at abi3t's min_version; PEP 809's does not move.
     let inputs = [

@@ -9,6 +9,7 @@ use super::{AbiChoice, Checker, Claims, Code, Finding, Severity, StableAbi};
 use crate::analysis::{AnalysedBinary, Role};
 use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming::{self, SuffixAbi};
+use crate::verify::MODEXPORT_SINCE;
 use crate::version::PyVersion;
 
 impl Checker<'_> {
@@ -23,10 +24,9 @@ impl Checker<'_> {
         let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("");
         let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
         let init = format!("PyInit_{module}");
-        let needs_init = match (claims.lowest_version(), abi3t_since) {
-            (Some(v), Some(since)) => v < since,
-            _ => true,
-        };
+        // Whether an interpreter this binary claims still looks up `PyInit_` only: a
+        // fact of CPython's import system, the same one `verify` uses.
+        let needs_init = claims.lowest_version().is_none_or(|v| v < MODEXPORT_SINCE);
         if module.is_ascii() && !module.is_empty() {
             if !hooks.contains(init.as_str()) && !hooks.contains(format!("PyModExport_{module}").as_str()) {
                 findings.push(finding(
@@ -40,7 +40,10 @@ impl Checker<'_> {
                     Code::MissingPyinit,
                     Severity::Error,
                     vec![],
-                    format!("exports no {init}, which interpreters before 3.15 need; add a PyInit_ shim or raise the wheel's Python tag to cp315 (`uniabi retag`)"),
+                    format!(
+                        "exports no {init}, which interpreters before {MODEXPORT_SINCE} need; add a PyInit_ shim or raise the wheel's Python tag to cp{} (`uniabi retag`)",
+                        MODEXPORT_SINCE.tag_digits()
+                    ),
                 ));
             }
         }
@@ -176,7 +179,7 @@ impl Checker<'_> {
                 &b.member,
                 vec![],
                 format!(
-                    "{file} ends in .abi3.so but abi3t is claimed: free-threaded 3.15+ never loads an .abi3.so; name an abi3t build {}.abi3t.so",
+                    "{file} ends in .abi3.so but abi3t is claimed: a free-threaded interpreter never loads an .abi3.so; name an abi3t build {}.abi3t.so",
                     b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("module")
                 ),
             ));
@@ -255,6 +258,7 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: Option<PyVersi
     let abi3_from_abi3t =
         matches!((claims.stable.get(&StableAbi::Abi3), abi3t_since), (Some(Some(v)), Some(since)) if *v >= since);
     let Some(kind) = dll_kind(b) else { return };
+    let since = abi3t_since.map_or_else(|| "abi3t's start".to_string(), |v| v.to_string());
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);
     let problem = match kind {
@@ -270,8 +274,9 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: Option<PyVersi
                 && !abi3_from_abi3t =>
         {
             Some(format!(
-                "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before 3.15 have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp315",
-                claims.names().join(", ")
+                "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before {since} have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp{}",
+                claims.names().join(", "),
+                abi3t_since.map_or_else(|| "3X".to_string(), |v| v.tag_digits())
             ))
         }
         PythonDll::Specific { version: v, free_threaded: ft } if !claims.specific.contains(&(v, ft)) => Some(format!(

@@ -105,7 +105,10 @@ pub(super) fn stable_findings(
             Code::Abi3tShimImport,
             Severity::Info,
             shim,
-            format!("unusable in {abi_name}, but the module also exports PyModExport_, so these serve the PyInit_ shim for interpreters before 3.15"),
+            format!(
+                "unusable in {abi_name}, but the module also exports PyModExport_, so these serve the PyInit_ shim for interpreters before {}",
+                crate::verify::MODEXPORT_SINCE
+            ),
         ));
     }
     out

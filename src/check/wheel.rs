@@ -42,13 +42,14 @@ pub(super) fn tag_findings(set: &TagSet, claims: &Claims, specs: &Specs, finding
         ));
     }
     if let Some(Some(v)) = claims.stable.get(&StableAbi::Abi3t)
-        && StableAbi::Abi3t.since(specs).is_some_and(|since| *v < since)
+        && let Some(since) = StableAbi::Abi3t.since(specs).filter(|since| v < since)
     {
         findings.push(Finding::wheel(
             Code::Abi3tBelow315,
             Severity::Warning,
             format!(
-                "abi3t is claimed from {v}: installers accept it there, but CPython defines abi3t only from 3.15 (PEP 803 reserves cp3X-abi3t below cp315); make sure the binary really loads on {v}t"
+                "abi3t is claimed from {v}: installers accept it there, but CPython defines abi3t only from {since} (PEP 803 reserves cp3X-abi3t below cp{}); make sure the binary really loads on {v}t",
+                since.tag_digits()
             ),
         ));
     }
