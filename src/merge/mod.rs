@@ -132,8 +132,10 @@ mod tests {
         for s in ["auto", "fat", "pep803", "pep809"] {
             assert_eq!(Scheme::from_str(s, false).unwrap().to_string(), s);
         }
-        let names: Vec<String> =
-            Scheme::value_variants().iter().filter_map(|v| Some(v.to_possible_value()?.get_name().to_string())).collect();
+        let names: Vec<String> = Scheme::value_variants()
+            .iter()
+            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
+            .collect();
         assert_eq!(names, ["auto", "fat", "pep803", "pep809"]);
         assert_eq!(Scheme::default(), Scheme::Auto);
     }

@@ -182,8 +182,15 @@ pub(crate) fn plan_universal(
     let mut draft = Draft::new(group, scheme)?.prototype(pep809);
     let analysed: Vec<&crate::analysis::Analysed> = group.inputs.iter().map(|i| &i.analysed).collect();
     let key = &group.key;
-    let up =
-        universal::plan(proposal, &key.name, &key.version, key.build.as_deref(), &key.platforms, &analysed, ctx.checker);
+    let up = universal::plan(
+        proposal,
+        &key.name,
+        &key.version,
+        key.build.as_deref(),
+        &key.platforms,
+        &analysed,
+        ctx.checker,
+    );
     if !up.qualifies {
         let mut r = draft.refuse(format!(
             "no binary qualifies for {} at {} (as `check --abi {}` decides){}",

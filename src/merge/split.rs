@@ -19,7 +19,8 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
     for t in &input.tags {
         by_pair.entry((t.python.to_string(), t.abi.to_string())).or_default().push(t.clone());
     }
-    let group = Group { label: format!("{} {}", input.name, input.version), key: input.group_key(), inputs: vec![input] };
+    let group =
+        Group { label: format!("{} {}", input.name, input.version), key: input.group_key(), inputs: vec![input] };
     let mut outputs = Vec::new();
     let mut notes = Vec::new();
     let resolved: Vec<(TagSet, bool, verify::Verification)> = by_pair
