@@ -29,7 +29,7 @@ pub const SCHEMA: &str = "uniabi/compare/1";
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
-    /// One group per [`GroupKey`] (project, version, build, platform tags, implementation), sorted by it.
+    /// One group per project, version, build, platform tag set and implementation (as `merge` groups), sorted by that key.
     pub groups: Vec<Group>,
     /// One line per input that could not be read or is not a wheel.
     pub errors: Vec<String>,
@@ -273,6 +273,25 @@ mod tests {
         let a = analysed("ext.abi3.so", InputKind::File, &[]);
         let e = entry(&a).err().unwrap();
         assert_eq!(e, "ext.abi3.so: not a wheel; compare groups wheels by project, version and platform");
+    }
+
+    #[test]
+    fn ok_groups_are_merge_s_whatever_the_platform_order() {
+        let a = analysed("a.whl", InputKind::Wheel, &[]);
+        let e = |name: &str| Entry {
+            analysed: &a,
+            filename: name.parse().unwrap(),
+            members: Vec::new(),
+            dist_info: String::new(),
+        };
+        let one = key(&e("P.y-1.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        let other = key(&e("p_y-1.0-cp314-cp314-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"));
+        assert_eq!(one, other);
+        assert_eq!(one.label(), "p_y 1.0 [manylinux2014_x86_64.manylinux_2_17_x86_64]");
+        let pypy = key(&e("p_y-1.0-pp311-pypy311_pp73-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        assert_ne!(pypy, one, "a wheel of another implementation is a group of its own, as in merge");
+        let built = key(&e("p_y-1.0-2-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        assert_eq!(built.build.as_deref(), Some("2"));
     }
 
     #[test]

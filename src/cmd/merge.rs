@@ -19,8 +19,7 @@ pub struct Args {
     /// Wheels, or directories to search for wheels (a whole release directory may be given).
     #[arg(required = true, value_name = "WHEEL")]
     pub paths: Vec<PathBuf>,
-    /// auto: pep803 where a binary qualifies, else fat; fat: every binary; pep803: cp315-abi3.abi3t;
-    /// pep809: cp315-abi2026 (prototype) [default: [tool.uniabi] merge-scheme, else auto].
+    /// How each group becomes a wheel [default: [tool.uniabi] merge-scheme, else auto].
     #[arg(long, value_name = "SCHEME", value_enum)]
     pub scheme: Option<Scheme>,
     /// Where inputs' .dist-info files differ (METADATA written by different build tools), take

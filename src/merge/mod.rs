@@ -62,10 +62,10 @@ pub enum Scheme {
     Auto,
     /// The union of the members, every binary kept.
     Fat,
-    /// One `cp315-abi3.abi3t` wheel holding each module's abi3t binary.
+    /// One cp315-abi3.abi3t wheel holding each module's abi3t binary.
     #[value(name = "pep803")]
     Pep803,
-    /// One `cp315-abi2026` wheel (the PEP 809 prototype).
+    /// One cp315-abi2026 wheel (the PEP 809 prototype).
     #[value(name = "pep809")]
     Pep809,
 }
