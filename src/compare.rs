@@ -5,6 +5,11 @@
 //! The plans come from [`crate::universal::plan`]; this module groups the
 //! inputs, lists what they serve today, derives each planned wheel's WHEEL file
 //! and member list, and diffs the two proposals so the naming difference shows.
+//!
+//! Groups are `merge`'s ([`GroupKey`]): the wheels a merge would turn into one,
+//! so what compare shows is what `merge --scheme pep803|pep809` would write. The
+//! key is taken from the file name (its tags, and WHEEL's build tag before the
+//! name's, as merge does), which is what installers select by.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +17,7 @@ use serde::Serialize;
 
 use crate::analysis::{Analysed, InputError, InputErrors, InputKind, ReadError, Role};
 use crate::check::Checker;
+use crate::merge::GroupKey;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
 
@@ -23,7 +29,7 @@ pub const SCHEMA: &str = "uniabi/compare/1";
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
-    /// One group per (project, version, build, platform), sorted by that key.
+    /// One group per project, version, build, platform tag set and implementation (as `merge` groups), sorted by that key.
     pub groups: Vec<Group>,
     /// One line per input that could not be read or is not a wheel.
     pub errors: Vec<InputErrors>,
@@ -89,9 +95,6 @@ pub struct Proposed {
     pub members: Vec<String>,
 }
 
-/// The grouping key: normalized name, version, build, platform field.
-type Key = (String, String, Option<String>, String);
-
 /// One readable input wheel.
 struct Entry<'a> {
     analysed: &'a Analysed,
@@ -106,14 +109,10 @@ struct Entry<'a> {
 /// parse are left out of the groups and reported in [`Report::errors`].
 pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
     let mut errors = Vec::new();
-    let mut groups: BTreeMap<Key, Vec<Entry>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<Entry>> = BTreeMap::new();
     for a in analysed {
         match entry(a) {
-            Ok(e) => {
-                let f = &e.filename;
-                let platform = join(&f.tags.platform);
-                groups.entry((f.normalized_name(), f.version.clone(), f.build.clone(), platform)).or_default().push(e);
-            }
+            Ok(e) => groups.entry(key(&e)).or_default().push(e),
             Err(e) => errors.push(e),
         }
     }
@@ -127,8 +126,11 @@ pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
     Report { schema: SCHEMA, groups, errors }
 }
 
-fn join(platforms: &[PlatformTag]) -> String {
-    platforms.iter().map(PlatformTag::as_str).collect::<Vec<_>>().join(".")
+/// An input's group, from its file name.
+fn key(e: &Entry) -> GroupKey {
+    let f = &e.filename;
+    let build = e.analysed.wheel.as_ref().and_then(|w| w.build.as_deref()).or(f.build.as_deref());
+    GroupKey::new(&f.normalized_name(), &f.version, build, &f.tags.expand(), &f.to_string())
 }
 
 fn entry(a: &Analysed) -> Result<Entry<'_>, InputErrors> {
@@ -143,9 +145,13 @@ fn entry(a: &Analysed) -> Result<Entry<'_>, InputErrors> {
     Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
 }
 
-fn group(key: Key, entries: &[Entry], checker: &Checker) -> Group {
-    let (name, version, build, platform) = key;
-    let platforms: Vec<PlatformTag> = entries.first().map(|e| e.filename.tags.platform.clone()).unwrap_or_default();
+fn group(key: GroupKey, entries: &[Entry], checker: &Checker) -> Group {
+    let GroupKey { name, version, build, platforms, .. } = key;
+    // As written in the file name, as the report has always shown it.
+    let platform = entries
+        .first()
+        .map(|e| e.filename.tags.platform.iter().map(PlatformTag::as_str).collect::<Vec<_>>().join("."))
+        .unwrap_or_default();
     let inputs: Vec<&Analysed> = entries.iter().map(|e| e.analysed).collect();
     let today = today(entries);
     let proposed = |proposal| {
@@ -266,6 +272,25 @@ mod tests {
         let a = analysed("ext.abi3.so", InputKind::File, Vec::new());
         let e = entry(&a).err().unwrap().to_string();
         assert_eq!(e, "ext.abi3.so: not a wheel; compare groups wheels by project, version and platform");
+    }
+
+    #[test]
+    fn ok_groups_are_merge_s_whatever_the_platform_order() {
+        let a = analysed("a.whl", InputKind::Wheel, Vec::new());
+        let e = |name: &str| Entry {
+            analysed: &a,
+            filename: name.parse().unwrap(),
+            members: Vec::new(),
+            dist_info: String::new(),
+        };
+        let one = key(&e("P.y-1.0-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        let other = key(&e("p_y-1.0-cp314-cp314-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"));
+        assert_eq!(one, other);
+        assert_eq!(one.label(), "p_y 1.0 [manylinux2014_x86_64.manylinux_2_17_x86_64]");
+        let pypy = key(&e("p_y-1.0-pp311-pypy311_pp73-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        assert_ne!(pypy, one, "a wheel of another implementation is a group of its own, as in merge");
+        let built = key(&e("p_y-1.0-2-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"));
+        assert_eq!(built.build.as_deref(), Some("2"));
     }
 
     #[test]

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{AbiChoice, Finding, InputCheck, Severity, Verdict};
@@ -204,8 +205,16 @@ fn validate(s: &Settings, path: &Path) -> Result<(), ConfigError> {
             return Err(bad("allow", symbol, "give the reason the symbol is safe to import".into()));
         }
     }
-    if let Some(scheme) = &s.merge_scheme {
-        scheme.parse::<Scheme>().map_err(|e| bad("merge-scheme", scheme, e))?;
+    if let Some(scheme) = &s.merge_scheme
+        && Scheme::from_str(scheme, false).is_err()
+    {
+        let mut names: Vec<String> = Scheme::value_variants()
+            .iter()
+            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
+            .collect();
+        let last = names.pop().unwrap_or_default();
+        let expected = format!("{} or {last}", names.join(", "));
+        return Err(bad("merge-scheme", scheme, format!("unknown scheme '{scheme}': expected {expected}")));
     }
     if let Some(m) = &s.metadata_from
         && m.trim().is_empty()

@@ -41,10 +41,10 @@
 //!   counted. Under `auto` a wheel that already qualifies can become two (the
 //!   `cp315` universal wheel and a companion for 3.13/3.14): that is counted
 //!   as `merge` would write it, and noted.
-//! - **Newest release**: versions compare part by part on `.`, each part by
-//!   its leading number, then by the rest as text (`7.1.10` > `7.1.2`,
-//!   `2.0.1` > `2.0`); this is not PEP 440's full ordering (pre-releases sort
-//!   after their final release).
+//! - **Newest release**: versions compare as PEP 440 orders them
+//!   ([`version_key`]: `1.10` > `1.9`, `2.0rc1` < `2.0`, post- and
+//!   dev-releases in their place); a version that does not parse sorts below
+//!   every one that does.
 //!
 //! # Speed and memory
 //!
@@ -63,6 +63,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, InputPath, ReadError, Role};
@@ -667,16 +668,13 @@ fn after_merge(
     c.wheels_after + unreadable
 }
 
-/// A sort key for versions: each `.`-separated part as (leading number, rest).
-pub fn version_key(version: &str) -> Vec<(u64, String)> {
-    version
-        .split('.')
-        .map(|part| {
-            let digits = part.bytes().take_while(u8::is_ascii_digit).count();
-            let number = part[..digits].parse().unwrap_or(0);
-            (number, part[digits..].to_string())
-        })
-        .collect()
+/// A sort key for versions in PEP 440's order (`pep440_rs`): `1.10` > `1.9`,
+/// `2.0rc1` < `2.0`, `1.0.dev1` < `1.0a1` < `1.0` < `1.0.post1`. A version that
+/// does not parse sorts below every one that does (it cannot be placed among
+/// them, so it is never taken for the newest); ties (`1.0` and `1.0.0`, or two
+/// that do not parse) break on the text.
+pub fn version_key(version: &str) -> (Option<Version>, &str) {
+    (version.parse().ok(), version)
 }
 
 /// The summary over each project's newest release.
@@ -763,7 +761,60 @@ mod tests {
         assert!(version_key("7.1.10") > version_key("7.1.2"));
         assert!(version_key("2.0.1") > version_key("2.0"));
         assert!(version_key("10.0") > version_key("9.9"));
-        assert_eq!(version_key("1.0rc1"), vec![(1, String::new()), (0, "rc1".to_string())]);
+    }
+
+    #[test]
+    fn ok_version_key_follows_pep440() {
+        let ascending = [
+            "not a version",
+            "0.9",
+            "1.9",
+            "1.10.dev1",
+            "1.10a1",
+            "1.10b2",
+            "1.10rc1",
+            "1.10",
+            "1.10.post1",
+            "1.10.post2.dev1",
+            "1.10.post2",
+            "1.11",
+            "2.0rc1",
+            "2.0",
+            "1!0.1",
+        ];
+        for pair in ascending.windows(2) {
+            assert!(version_key(pair[0]) < version_key(pair[1]), "{} < {}", pair[0], pair[1]);
+        }
+        // Equal in PEP 440, told apart by their text so the order is total.
+        assert!(version_key("1.0") < version_key("1.0.0"));
+        assert!(version_key("V1.0") > version_key("0.1"), "PEP 440's normalization applies");
+    }
+
+    #[test]
+    fn ok_newest_release_is_pep440s_newest() {
+        let release = |version: &str, wheels: usize| Release {
+            name: "p".into(),
+            version: version.into(),
+            wheels,
+            wheels_after_merge: wheels,
+            free_threaded: false,
+            free_threaded_via: Vec::new(),
+            pure: true,
+            pep803: Qualification::default(),
+            pep809: Qualification::default(),
+            platforms: Vec::new(),
+            merge_refused: Vec::new(),
+            notes: Vec::new(),
+        };
+        let releases = [release("2.0", 1), release("2.0rc1", 2), release("1.10", 3), release("junk", 4)];
+        assert_eq!(summarize(&releases).wheels, 1, "2.0 is newer than 2.0rc1");
+        let releases = [release("1.9", 1), release("1.10", 2), release("junk", 3)];
+        assert_eq!(summarize(&releases).wheels, 2, "1.10 is newer than 1.9 and than what does not parse");
+        let releases = [release("junk", 3)];
+        assert_eq!(summarize(&releases).wheels, 3, "a release whose version does not parse still counts alone");
+        let sorted = report(vec![release("2.0", 1), release("junk", 2), release("2.0rc1", 3)], Vec::new());
+        let order: Vec<&str> = sorted.projects.iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(order, ["junk", "2.0rc1", "2.0"]);
     }
 
     #[test]

@@ -1,23 +1,21 @@
 //! Mach-O bundles, thin or fat (universal2): the `LC_SYMTAB` symbol table and
 //! the dylib load commands, one [`Slice`] per architecture.
 
-use object::Endianness;
 use object::macho;
-use object::read::macho::{LoadCommandIterator, MachHeader, MachOFile, MachOFile32, MachOFile64, Nlist, Segment};
+use object::read::macho::{
+    FatArch, FatArch32, FatArch64, FatHeader, LoadCommandIterator, MachHeader, MachOFatFile, MachOFile, MachOFile32,
+    MachOFile64, Nlist, Segment,
+};
+use object::{BigEndian, Endianness};
 
 use super::abi_info::{Image, data_regions};
 use super::{AbiInfo, Binary, BinaryError, Format, Import, Slice, text};
 
-/// Bytes of a fat header and of one 32- and 64-bit fat entry.
-const FAT_HEADER: usize = 8;
-const FAT_ARCH_32: usize = 20;
-const FAT_ARCH_64: usize = 32;
-
 /// Parse a thin or fat Mach-O file.
 pub(super) fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
-    let slices = match be_u32(data, 0) {
-        Some(macho::FAT_MAGIC) => fat(data, FAT_ARCH_32)?,
-        Some(macho::FAT_MAGIC_64) => fat(data, FAT_ARCH_64)?,
+    let slices = match fat_magic(data) {
+        Some(macho::FAT_MAGIC) => fat::<FatArch32>(data)?,
+        Some(macho::FAT_MAGIC_64) => fat::<FatArch64>(data)?,
         _ => vec![thin(data)?],
     };
     Ok(Binary { format: Format::Macho, slices })
@@ -27,56 +25,48 @@ fn malformed(detail: impl Into<String>) -> BinaryError {
     BinaryError::malformed(Format::Macho, detail)
 }
 
-fn be_u32(data: &[u8], at: usize) -> Option<u32> {
-    let bytes = data.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes(bytes.try_into().ok()?))
-}
-
-fn be_u64(data: &[u8], at: usize) -> Option<u64> {
-    let bytes = data.get(at..at.checked_add(8)?)?;
-    Some(u64::from_be_bytes(bytes.try_into().ok()?))
-}
-
-/// One entry of a fat header.
-struct FatEntry {
-    cputype: u32,
-    cpusubtype: u32,
-    offset: u64,
-    size: u64,
+/// The fat magic a file starts with, if it does.
+fn fat_magic(data: &[u8]) -> Option<u32> {
+    let magic = u32::from_be_bytes(data.get(..4)?.try_into().ok()?);
+    Some(magic).filter(|m| matches!(*m, macho::FAT_MAGIC | macho::FAT_MAGIC_64))
 }
 
 /// Read every slice of a fat file, in header order.
 ///
+/// object reads the header and its entries; on top of that, a slice must lie
+/// inside the file, must not overlap another (or a small file could be parsed
+/// many times over) and must not be a fat file itself, and its own header
+/// must name the architecture the fat header does.
+///
 /// `0xcafebabe` also starts Java class files, whose version words then read
 /// as an absurd slice count: the count is checked against the room the file
 /// has for entries before anything is read or allocated.
-fn fat(data: &[u8], entry_size: usize) -> Result<Vec<Slice>, BinaryError> {
-    let count = be_u32(data, 4).ok_or_else(|| malformed("file ends inside the fat header"))?;
-    let room = data.len().saturating_sub(FAT_HEADER) / entry_size;
+fn fat<Arch: FatArch>(data: &[u8]) -> Result<Vec<Slice>, BinaryError> {
+    let header: &FatHeader =
+        object::pod::from_bytes(data).map(|(h, _)| h).map_err(|()| malformed("file ends inside the fat header"))?;
+    let count = header.nfat_arch.get(BigEndian);
+    let room = data.len().saturating_sub(size_of::<FatHeader>()) / size_of::<Arch>();
     if count == 0 {
         return Err(malformed("fat header lists no slices"));
     }
     if usize::try_from(count).map_or(true, |n| n > room) {
         return Err(malformed(format!("fat header lists {count} slices but the file has room for {room}")));
     }
-    let entries: Vec<FatEntry> = (0..count as usize)
-        .map(|i| fat_entry(data, FAT_HEADER + i * entry_size, entry_size))
-        .collect::<Option<_>>()
-        .ok_or_else(|| malformed("file ends inside the fat header"))?;
+    let file = MachOFatFile::<Arch>::parse(data).map_err(|_| malformed("file ends inside the fat header"))?;
+    let arches = file.arches();
 
     let file_len = data.len() as u64;
-    let mut ranges = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        let end = entry.offset.checked_add(entry.size);
+    let mut ranges = Vec::with_capacity(arches.len());
+    for (i, entry) in arches.iter().enumerate() {
+        let (offset, size) = entry.file_range();
+        let end = offset.checked_add(size);
         if end.is_none_or(|end| end > file_len) {
             return Err(malformed(format!(
-                "slice {i} lies outside the file (offset {}, size {}, file size {file_len})",
-                entry.offset, entry.size
+                "slice {i} lies outside the file (offset {offset}, size {size}, file size {file_len})"
             )));
         }
-        ranges.push((entry.offset, entry.offset + entry.size, i));
+        ranges.push((offset, offset + size, i));
     }
-    // Overlapping slices would let a small file make us parse it many times.
     ranges.sort_unstable();
     for pair in ranges.windows(2) {
         if let [(_, end, a), (start, _, b)] = pair
@@ -86,21 +76,17 @@ fn fat(data: &[u8], entry_size: usize) -> Result<Vec<Slice>, BinaryError> {
         }
     }
 
-    let mut slices = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        let bytes = usize::try_from(entry.offset)
-            .ok()
-            .zip(usize::try_from(entry.size).ok())
-            .and_then(|(offset, size)| data.get(offset..offset.checked_add(size)?))
-            .ok_or_else(|| malformed(format!("slice {i} lies outside the file")))?;
-        if matches!(be_u32(bytes, 0), Some(macho::FAT_MAGIC | macho::FAT_MAGIC_64)) {
+    let mut slices = Vec::with_capacity(arches.len());
+    for (i, entry) in arches.iter().enumerate() {
+        let bytes = entry.data(data).map_err(|_| malformed(format!("slice {i} lies outside the file")))?;
+        if fat_magic(bytes).is_some() {
             return Err(malformed(format!("slice {i} is itself a fat file")));
         }
         let slice = thin(bytes).map_err(|err| match err {
             BinaryError::Malformed { detail, .. } => malformed(format!("slice {i}: {detail}")),
             other => other,
         })?;
-        let declared = arch(entry.cputype, entry.cpusubtype);
+        let declared = arch(entry.cputype().0, entry.cpusubtype().0);
         if slice.arch != declared {
             return Err(malformed(format!(
                 "slice {i} is {declared} in the fat header but {} in its own header",
@@ -110,17 +96,6 @@ fn fat(data: &[u8], entry_size: usize) -> Result<Vec<Slice>, BinaryError> {
         slices.push(slice);
     }
     Ok(slices)
-}
-
-fn fat_entry(data: &[u8], at: usize, entry_size: usize) -> Option<FatEntry> {
-    let cputype = be_u32(data, at)?;
-    let cpusubtype = be_u32(data, at + 4)?;
-    let (offset, size) = if entry_size == FAT_ARCH_64 {
-        (be_u64(data, at + 8)?, be_u64(data, at + 16)?)
-    } else {
-        (u64::from(be_u32(data, at + 8)?), u64::from(be_u32(data, at + 12)?))
-    };
-    Some(FatEntry { cputype, cpusubtype, offset, size })
 }
 
 /// Read a thin (single-architecture) Mach-O file.
@@ -293,6 +268,14 @@ fn segments<'data, Mach: MachHeader<Endian = Endianness>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FAT_ARCH_32: usize = size_of::<FatArch32>();
+    const FAT_ARCH_64: usize = size_of::<FatArch64>();
+
+    #[test]
+    fn ok_fat_entry_sizes_are_the_format_s() {
+        assert_eq!((size_of::<FatHeader>(), FAT_ARCH_32, FAT_ARCH_64), (8, 20, 32));
+    }
 
     #[test]
     fn ok_arch_names() {

@@ -19,10 +19,9 @@ pub struct Args {
     /// Wheels, or directories to search for wheels (a whole release directory may be given).
     #[arg(required = true, value_name = "WHEEL")]
     pub paths: Vec<PathBuf>,
-    /// auto: pep803 where a binary qualifies, else fat; fat: every binary; pep803: cp315-abi3.abi3t;
-    /// pep809: cp315-abi2026 (prototype) [default: [tool.uniabi] merge-scheme, else auto].
-    #[arg(long, value_name = "SCHEME", value_parser = ["auto", "fat", "pep803", "pep809"])]
-    pub scheme: Option<String>,
+    /// How each group becomes a wheel [default: [tool.uniabi] merge-scheme, else auto].
+    #[arg(long, value_name = "SCHEME", value_enum)]
+    pub scheme: Option<Scheme>,
     /// Where inputs' .dist-info files differ (METADATA written by different build tools), take
     /// the whole .dist-info from this input (its path or file name); the others' are dropped and listed.
     /// `refuse` refuses such a group (the default, unless [tool.uniabi] metadata-from names a pattern).
@@ -173,9 +172,11 @@ fn create_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// Run `uniabi merge`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let settings = args.config.load(&args.paths)?.settings;
-    let scheme: Scheme = match args.scheme.as_deref().or(settings.merge_scheme.as_deref()) {
-        Some(s) => s.parse().map_err(CmdError::new)?,
-        None => Scheme::Auto,
+    let scheme = match (args.scheme, settings.merge_scheme.as_deref()) {
+        (Some(s), _) => s,
+        // Checked when the settings were read: an unknown name is an error there.
+        (None, Some(s)) => <Scheme as clap::ValueEnum>::from_str(s, false).map_err(CmdError::new)?,
+        (None, None) => Scheme::Auto,
     };
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };

@@ -5,7 +5,8 @@
 //! inflating it.
 
 use super::Context;
-use super::plan::{Group, OutputPlan, Refusal, refusal};
+use super::group::Group;
+use super::plan::{OutputPlan, Refusal, refusal};
 use crate::analysis::{Analysed, InputKind, InputPath, WheelInfo};
 use crate::check::{AbiChoice, Checker, Finding, Severity};
 

@@ -1,7 +1,7 @@
 //! Merging per-version wheels into fewer wheels, and splitting them back.
 //!
-//! `merge` groups its inputs by (project, version, build tag, platform tags)
-//! and turns each group into one wheel:
+//! `merge` groups its inputs by [`GroupKey`] (project, version, build tag,
+//! platform tags, implementation) and turns each group into one wheel:
 //!
 //! - **fat**: the union of the members, with the exact union of the `Tag:`
 //!   lines and the smallest compressed file name that covers them; refused when
@@ -27,8 +27,12 @@
 //! temporary file is reopened, its RECORD listing and `Tag:` lines checked and
 //! the wheel judged by `check` (`judge`), before it is moved into place.
 
+mod auto;
+mod draft;
+mod group;
 mod input;
 mod judge;
+mod members;
 mod outcome;
 mod plan;
 mod split;
@@ -36,46 +40,34 @@ mod write;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
+pub use group::GroupKey;
 pub use input::{MergeInput, load_inputs};
+pub use members::{Conflict, Dropped, PlannedMember};
 pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
-pub use plan::{Conflict, Dropped, MergePlan, OutputPlan, PlannedMember, Refusal, plan_merge};
+pub use plan::{MergePlan, OutputPlan, Refusal, plan_merge};
 pub use split::plan_split;
 pub use write::{OutputError, WriteOutcome, WrittenError, check_outputs, write_output};
 
 use crate::check::Checker;
 use crate::wheel::Limits;
 
-/// How `merge` combines a group of wheels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How `merge` combines a group of wheels (`--scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Scheme {
     /// PEP 803 where a binary qualifies (with a companion fat wheel for what it cannot serve), else fat.
     #[default]
     Auto,
     /// The union of the members, every binary kept.
     Fat,
-    /// One `cp315-abi3.abi3t` wheel holding each module's abi3t binary.
+    /// One cp315-abi3.abi3t wheel holding each module's abi3t binary.
+    #[value(name = "pep803")]
     Pep803,
-    /// One `cp315-abi2026` wheel (the PEP 809 prototype).
+    /// One cp315-abi2026 wheel (the PEP 809 prototype).
+    #[value(name = "pep809")]
     Pep809,
-}
-
-impl FromStr for Scheme {
-    type Err = String;
-
-    /// `auto`, `fat`, `pep803` or `pep809`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(Scheme::Auto),
-            "fat" => Ok(Scheme::Fat),
-            "pep803" => Ok(Scheme::Pep803),
-            "pep809" => Ok(Scheme::Pep809),
-            other => Err(format!("unknown scheme '{other}': expected auto, fat, pep803 or pep809")),
-        }
-    }
 }
 
 impl fmt::Display for Scheme {
@@ -131,21 +123,26 @@ pub struct Context<'a> {
 
 #[cfg(test)]
 mod tests {
+    use clap::ValueEnum;
+
     use super::*;
 
     #[test]
     fn ok_scheme_round_trips() {
         for s in ["auto", "fat", "pep803", "pep809"] {
-            assert_eq!(s.parse::<Scheme>().unwrap().to_string(), s);
+            assert_eq!(Scheme::from_str(s, false).unwrap().to_string(), s);
         }
+        let names: Vec<String> = Scheme::value_variants()
+            .iter()
+            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
+            .collect();
+        assert_eq!(names, ["auto", "fat", "pep803", "pep809"]);
         assert_eq!(Scheme::default(), Scheme::Auto);
     }
 
     #[test]
     fn err_unknown_scheme() {
-        assert_eq!(
-            "thin".parse::<Scheme>().unwrap_err(),
-            "unknown scheme 'thin': expected auto, fat, pep803 or pep809"
-        );
+        assert!(Scheme::from_str("thin", false).is_err());
+        assert!(Scheme::from_str("PEP803", false).is_err(), "names are case-sensitive, as clap reads them");
     }
 }

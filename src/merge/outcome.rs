@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
-use crate::tags::WheelFilename;
+use crate::tags::{Tag, WheelFilename};
 
 /// An input merge leaves as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -96,16 +96,14 @@ fn same_wheel(o: &OutputPlan, input: &MergeInput) -> bool {
     if kept != had {
         return false;
     }
-    let lines: BTreeSet<String> = input.tags.iter().map(|t| t.to_string()).collect();
-    if o.tags.iter().cloned().collect::<BTreeSet<String>>() != lines {
-        return false;
-    }
     let Ok(name) = input.filename.parse::<WheelFilename>() else {
         return false;
     };
-    let expand = |tags: Vec<crate::tags::Tag>| tags.into_iter().map(|t| t.to_string()).collect::<BTreeSet<String>>();
-    // An output's Tag: lines are the full expansion of its file name.
-    name.build == o.build && expand(name.tags.expand()) == o.tags.iter().cloned().collect::<BTreeSet<String>>()
+    // An output's Tag: lines are the full expansion of its file name, so one set
+    // stands for both; the input's Tag: lines and its file name must each be it.
+    let planned: BTreeSet<String> = o.tags.iter().cloned().collect();
+    let same = |tags: &[Tag]| tags.iter().map(Tag::to_string).collect::<BTreeSet<String>>() == planned;
+    name.build == o.build && same(&input.tags) && same(&name.tags.expand())
 }
 
 /// Refuse every group one of whose outputs would be written over an input

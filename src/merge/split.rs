@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::plan::{self, ExtChoice, Group, OutputPlan, Refusal};
+use super::draft::Draft;
+use super::group::Group;
+use super::members::ExtChoice;
+use super::plan::{OutputPlan, Refusal};
 use super::{Context, MergeInput, OutputScheme};
 use crate::tags::{AbiTag, Tag, TagSet};
 use crate::verify;
@@ -16,14 +19,8 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
     for t in &input.tags {
         by_pair.entry((t.python.to_string(), t.abi.to_string())).or_default().push(t.clone());
     }
-    let group = Group {
-        label: format!("{} {}", input.name, input.version),
-        name: input.name.clone(),
-        version: input.version.clone(),
-        build: input.build.clone(),
-        platforms: input.platforms.clone(),
-        inputs: vec![input],
-    };
+    let group =
+        Group { label: format!("{} {}", input.name, input.version), key: input.group_key(), inputs: vec![input] };
     let mut outputs = Vec::new();
     let mut notes = Vec::new();
     let resolved: Vec<(TagSet, bool, verify::Verification)> = by_pair
@@ -69,8 +66,8 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
             }));
         }
         let chosen: BTreeSet<&str> = v.resolutions.iter().filter_map(|r| r.file.as_deref()).collect();
-        let (members, dropped, _) = plan::collect(
-            &group.inputs,
+        let mut draft = Draft::new(&group, OutputScheme::Split)?.prototype(pep809);
+        draft.collect(
             |_, m| {
                 if chosen.contains(m) {
                     ExtChoice::Keep(m.to_string())
@@ -83,19 +80,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         );
         let mut lines: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
         lines.sort();
-        let mut out = plan::output(
-            &group,
-            OutputScheme::Split,
-            set,
-            lines,
-            members,
-            dropped,
-            v,
-            input.dist_info.clone(),
-            input.root_is_purelib.unwrap_or(false),
-            pep809,
-            ctx,
-        );
+        let mut out = draft.finish(set, lines, v, ctx);
         // A split output serves a part of what its input served by design.
         out.uncovered.clear();
         out.uncovered_inputs.clear();

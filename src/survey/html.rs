@@ -438,11 +438,18 @@ fn releases_table(h: &mut String, report: &Report) -> fmt::Result {
     )
 }
 
-/// A version as a text key that sorts numerically part by part (`0000000007.0000000001.0000000010`).
+/// A version as a text key for the page's column sort, numeric part by part
+/// (`0000000007.0000000001.0000000010`): each `.`-separated part as its leading
+/// number, then the rest as text. The report's own order and the newest
+/// release are PEP 440's ([`crate::survey::version_key`]).
 fn version_sort_key(version: &str) -> String {
-    crate::survey::version_key(version)
-        .iter()
-        .map(|(n, rest)| format!("{n:010}{}", Esc(rest)))
+    version
+        .split('.')
+        .map(|part| {
+            let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+            let number: u64 = part[..digits].parse().unwrap_or(0);
+            format!("{number:010}{}", Esc(&part[digits..]))
+        })
         .collect::<Vec<_>>()
         .join(".")
 }

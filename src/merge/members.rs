@@ -1,0 +1,220 @@
+//! The members of a planned wheel: which input members it keeps (and under
+//! what name), which it drops and why, and the conflicts between inputs that
+//! disagree about a member.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Context, MergeInput};
+use crate::naming;
+use crate::wheel::{RecordEntry, Wheel};
+
+/// One member of a planned wheel.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PlannedMember {
+    /// Its name in the output.
+    pub name: String,
+    /// The input it is copied from.
+    pub input: String,
+    /// Its name in that input (differs from `name` when a universal binary is renamed).
+    pub source: String,
+    pub size: u64,
+    /// Whether it is an extension module.
+    pub extension: bool,
+    #[serde(skip)]
+    pub(crate) input_path: PathBuf,
+    #[serde(skip)]
+    pub(crate) entry: RecordEntry,
+}
+
+/// An input member the output leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Dropped {
+    pub input: String,
+    pub member: String,
+    pub reason: String,
+}
+
+/// Two inputs that disagree about one member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Conflict {
+    /// The member name (in the output).
+    pub member: String,
+    /// The two inputs.
+    pub inputs: Vec<String>,
+    /// What is wrong, as a sentence.
+    pub reason: String,
+    /// A unified diff when both sides are text.
+    pub diff: Option<String>,
+    /// Both sides' RECORD hashes, in `inputs` order.
+    pub hashes: Vec<String>,
+}
+
+/// What to do with one extension binary of an input.
+pub(crate) enum ExtChoice {
+    /// Keep it under this name.
+    Keep(String),
+    /// Leave it out, for this reason.
+    Drop(String),
+}
+
+/// The members of an output: every non-extension member (identical across
+/// inputs), and the extension binaries `ext` keeps; `.dist-info` from
+/// `metadata_from` only, when given.
+pub(crate) fn collect(
+    inputs: &[&MergeInput],
+    ext: impl Fn(&MergeInput, &str) -> ExtChoice,
+    metadata_from: Option<&str>,
+    ctx: &Context,
+) -> (Vec<PlannedMember>, Vec<Dropped>, Vec<Conflict>) {
+    let meta_src = metadata_from.and_then(|f| inputs.iter().position(|i| i.filename == f));
+    let mut kept: BTreeMap<String, (usize, PlannedMember)> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    let mut conflicts = Vec::new();
+    for (idx, input) in inputs.iter().enumerate() {
+        let dist_prefix = format!("{}/", input.dist_info);
+        for m in &input.members {
+            if input.is_regenerated(&m.name) {
+                if m.name.ends_with(".jws") || m.name.ends_with(".p7s") {
+                    dropped.push(Dropped {
+                        input: input.display.clone(),
+                        member: m.name.clone(),
+                        reason: "a signature of the input's RECORD, which the output replaces".into(),
+                    });
+                }
+                continue;
+            }
+            if let Some(src) = meta_src
+                && src != idx
+                && m.name.starts_with(&dist_prefix)
+            {
+                let chosen = inputs[src];
+                if chosen.hash(&m.name).is_none() || chosen.hash(&m.name) != input.hash(&m.name) {
+                    dropped.push(Dropped {
+                        input: input.display.clone(),
+                        member: m.name.clone(),
+                        reason: format!("the .dist-info is taken from {} (--metadata-from)", chosen.filename),
+                    });
+                }
+                continue;
+            }
+            let extension = input.is_extension(&m.name);
+            let name = if extension {
+                match ext(input, &m.name) {
+                    ExtChoice::Keep(n) => n,
+                    ExtChoice::Drop(reason) => {
+                        dropped.push(Dropped { input: input.display.clone(), member: m.name.clone(), reason });
+                        continue;
+                    }
+                }
+            } else {
+                m.name.clone()
+            };
+            let Some(entry) = input.record.get(&m.name).cloned() else {
+                continue;
+            };
+            match kept.get(&name) {
+                None => {
+                    let planned = PlannedMember {
+                        name: name.clone(),
+                        input: input.display.clone(),
+                        source: m.name.clone(),
+                        size: m.size,
+                        extension,
+                        input_path: input.path.clone(),
+                        entry,
+                    };
+                    kept.insert(name, (idx, planned));
+                }
+                Some((_, prev)) if prev.entry.hash == entry.hash => {}
+                Some((prev_idx, prev)) => {
+                    let first = Side { input: inputs[*prev_idx], member: &prev.source, entry: &prev.entry };
+                    let second = Side { input, member: &m.name, entry: &entry };
+                    conflicts.push(conflict(&name, first, second, ctx));
+                }
+            }
+        }
+    }
+    let mut members: Vec<PlannedMember> = kept.into_values().map(|(_, m)| m).collect();
+    // Everything outside `.dist-info` first, then `.dist-info`, each sorted by name.
+    members.sort_by(|a, b| (a.name.contains(".dist-info/"), &a.name).cmp(&(b.name.contains(".dist-info/"), &b.name)));
+    (members, dropped, conflicts)
+}
+
+/// How an input's binary presents itself: its wheel's tags and, for a `.pyd`, the DLL it links.
+fn describe(input: &MergeInput, member: &str) -> String {
+    let mut pairs: Vec<String> = input.tags.iter().map(|t| format!("{}-{}", t.python, t.abi)).collect();
+    pairs.dedup();
+    let mut s = format!("tagged {}", pairs.join(", "));
+    if let Some(dll) = input
+        .analysed
+        .binaries
+        .iter()
+        .find(|b| b.member == member)
+        .and_then(|b| b.slices().iter().find_map(|s| s.python_library().map(str::to_string)))
+    {
+        s.push_str(&format!(", links {dll}"));
+    }
+    s
+}
+
+/// One input's side of a conflict: the input, its member's name there, and that member's RECORD row.
+struct Side<'a> {
+    input: &'a MergeInput,
+    member: &'a str,
+    entry: &'a RecordEntry,
+}
+
+impl Side<'_> {
+    fn hash(&self) -> String {
+        self.entry.hash.clone().unwrap_or_default()
+    }
+
+    /// The member's text, when it is UTF-8 (read again from the input).
+    fn text(&self, ctx: &Context) -> Option<String> {
+        let mut wheel = Wheel::open(&self.input.path, ctx.limits).ok()?;
+        let m = wheel.member(self.member)?.clone();
+        String::from_utf8(wheel.read(&m).ok()?).ok()
+    }
+}
+
+/// Why two inputs' members that both become `name` in the output cannot both be kept.
+fn conflict(name: &str, a: Side, b: Side, ctx: &Context) -> Conflict {
+    let hashes = vec![a.hash(), b.hash()];
+    let inputs = vec![a.input.display.clone(), b.input.display.clone()];
+    if a.input.is_extension(a.member) || b.input.is_extension(b.member) {
+        let reason = format!(
+            "two different extension binaries share the name {}: {} ({}) and {} ({}); a wheel holds one file per name, \
+             so they need separate wheels",
+            naming::base_name(name),
+            a.input.filename,
+            describe(a.input, a.member),
+            b.input.filename,
+            describe(b.input, b.member),
+        );
+        return Conflict { member: name.to_string(), inputs, reason, diff: None, hashes };
+    }
+    let diff = match (a.text(ctx), b.text(ctx)) {
+        (Some(x), Some(y)) => Some(
+            similar::TextDiff::from_lines(&x, &y)
+                .unified_diff()
+                .header(&format!("{name} ({})", a.input.filename), &format!("{name} ({})", b.input.filename))
+                .to_string(),
+        ),
+        _ => None,
+    };
+    let kind = if diff.is_some() { "text" } else { "binary" };
+    let hint = if name.starts_with(&format!("{}/", a.input.dist_info)) {
+        " (--metadata-from WHEEL takes the whole .dist-info from one input)"
+    } else {
+        ""
+    };
+    let reason = format!(
+        "{name} differs between {} and {} ({kind}); every member that is not an extension binary must be \
+         byte-identical across the inputs{hint}",
+        a.input.filename, b.input.filename
+    );
+    Conflict { member: name.to_string(), inputs, reason, diff, hashes }
+}
