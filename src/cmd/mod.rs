@@ -98,7 +98,8 @@ pub struct RemoteArgs {
     /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<crate::tags::PlatformTag>,
-    /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`).
+    /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
+    /// `verify` with --platform too: only the one wheel an installer there picks.
     #[arg(long, value_name = "3.XY[t]")]
     pub python: Option<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
