@@ -383,16 +383,19 @@ fn sdist_name_version(filename: &str) -> Option<(String, String)> {
     Some((name.to_string(), version.to_string()))
 }
 
+/// A platform tag's place in an installer's order (lower is preferred): C library or
+/// macOS version, newest first; then exact architecture before `universal2`.
+pub type PlatformRank = (std::cmp::Reverse<(u32, u32)>, u8);
+
+/// A wheel's place in an installer's order (lower is preferred): `any` after concrete
+/// platforms, the (python, ABI) pair's place, the platform's place.
+pub type Rank = (u8, usize, PlatformRank);
+
 /// Where a wheel with tags `set` ranks for an installer (lower is preferred;
 /// `None`: it does not install): the best of its tags, ranked by (concrete
 /// platform before `any`, the (python, ABI) pair's place in the
 /// interpreter's order, the platform's place in the host's order).
-pub fn installer_rank(
-    set: &TagSet,
-    python: Interpreter,
-    platform: &PlatformTag,
-    installer: Installer,
-) -> Option<(u8, usize, (std::cmp::Reverse<(u32, u32)>, u8))> {
+pub fn installer_rank(set: &TagSet, python: Interpreter, platform: &PlatformTag, installer: Installer) -> Option<Rank> {
     let native = if installer.pep809 { python.supported_pep809() } else { python.supported() };
     let any = python.supported_any();
     set.expand()
@@ -413,7 +416,7 @@ pub fn installer_rank(
 /// (`None`: not accepted): the host's own tag first, then older C library or
 /// macOS versions, newest first; at one version the exact architecture before
 /// `universal2`.
-fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<(std::cmp::Reverse<(u32, u32)>, u8)> {
+fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> {
     if !platform_accepts(host, tag) {
         return None;
     }
