@@ -225,7 +225,21 @@ fn cached(server: &Server, dir: &std::path::Path, args: &[&str]) -> Output {
     run(&all)
 }
 
+/// The analysis entries in a cache directory (index pages aside).
 fn cache_entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = files_under(dir);
+    all.retain(|p| p.extension().is_none_or(|e| e != "page"));
+    all
+}
+
+/// The stored index pages in a cache directory.
+fn cached_pages(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = files_under(dir);
+    all.retain(|p| p.extension().is_some_and(|e| e == "page"));
+    all
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -370,4 +384,262 @@ fn err_bad_shard_is_a_usage_error() {
     let o = run(&["survey", "--shard", "4/3", "samples"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("'4/3' is not a shard"), "{}", stderr(&o));
+}
+
+#[test]
+fn ok_index_pages_are_revalidated_and_a_304_reuses_the_stored_page() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-index-pages");
+    let args = ["survey", "--json", "psutil", "orjson", "numpy"];
+    let first = cached(&server, &dir, &args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(server.page_counts(), (3, 0), "the first run reads each page whole");
+    assert_eq!(cached_pages(&dir).len(), 3, "one stored page per project");
+    let second = cached(&server, &dir, &args);
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(server.page_counts(), (3, 3), "the second run gets a 304 for each page");
+    // --no-cache neither sends validators nor reads the stored pages.
+    let o = remote(&server, &args);
+    assert_eq!(stdout(&o), stdout(&first));
+    assert_eq!(server.page_counts(), (6, 3));
+    // Without an ETag, Last-Modified / If-Modified-Since revalidates the same way.
+    let dir = crate::common::scratch("remote-index-pages-date");
+    server.set(|f| {
+        f.no_etag = true;
+        f.last_modified = true;
+        f.html = true;
+    });
+    let first = cached(&server, &dir, &["check", "--json", "orjson"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = cached(&server, &dir, &["check", "--json", "orjson"]);
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(server.page_counts(), (7, 4));
+}
+
+#[test]
+fn ok_a_corrupt_stored_page_is_replaced_and_a_changed_page_is_read_again() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-index-pages-corrupt");
+    let first = cached(&server, &dir, &["check", "--json", "orjson"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let pages = cached_pages(&dir);
+    assert_eq!(pages.len(), 1);
+    let good = std::fs::read(&pages[0]).unwrap();
+    // Cut, and with a body that is not the one stored (the wheels' sizes altered).
+    let altered = String::from_utf8(good.clone()).unwrap().replace("\"size\":", "\"size\":9").into_bytes();
+    assert_ne!(altered, good);
+    for bad in [good[..good.len() - 10].to_vec(), altered] {
+        std::fs::write(&pages[0], &bad).unwrap();
+        let before = server.page_counts();
+        let again = cached(&server, &dir, &["check", "--json", "orjson"]);
+        assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+        assert_eq!(stdout(&again), stdout(&first));
+        assert_eq!(server.page_counts(), (before.0 + 1, before.1), "the page is fetched whole, not revalidated");
+        assert_eq!(std::fs::read(&pages[0]).unwrap(), good, "the stored page is replaced");
+    }
+    // A page that changed on the index (its ETag with it) is read whole again.
+    server.set(|f| f.html = true);
+    let before = server.page_counts();
+    let again = cached(&server, &dir, &["check", "--json", "orjson"]);
+    assert_eq!(stdout(&again), stdout(&first));
+    assert_eq!(server.page_counts(), (before.0 + 1, before.1));
+    assert_ne!(std::fs::read(&pages[0]).unwrap(), good, "the new page is stored");
+    assert!(files_under(&dir).iter().all(|p| !p.to_string_lossy().ends_with(".tmp")), "no temporary files left");
+}
+
+/// Run `uniabi ARGS` against the server with its temporary files in `tmp`.
+fn remote_in(server: &Server, tmp: &std::path::Path, args: &[&str]) -> Output {
+    let index = server.index();
+    crate::common::uniabi()
+        .args(args)
+        .args(["--index-url", &index, "--timeout", "5", "--no-cache"])
+        .env("TMPDIR", tmp)
+        .output()
+        .expect("uniabi runs")
+}
+
+/// Every file of a directory: name → bytes.
+fn files_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn ok_merge_of_urls_and_projects_equals_merge_of_the_same_wheels_on_disk() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-merge");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let pair = [
+        "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+    ];
+    let universal: Vec<String> = crate::common::sample_wheels()
+        .iter()
+        .map(|p| crate::common::rel(p))
+        .filter(|p| p.contains("/abi3_abi3t_universal-"))
+        .collect();
+    assert_eq!(universal.len(), 4);
+    let linux_psutil: Vec<String> = crate::common::sample_wheels()
+        .iter()
+        .map(|p| crate::common::rel(p))
+        .filter(|p| p.contains("/psutil-") && p.contains("manylinux_2_28"))
+        .collect();
+    assert_eq!(linux_psutil.len(), 3);
+    let urls: Vec<String> = pair.iter().map(|n| format!("{}/files/{n}", server.base)).collect();
+    let locals: Vec<String> = pair.iter().map(|n| format!("samples/{n}")).collect();
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("urls", urls.iter().map(String::as_str).collect(), locals.iter().map(String::as_str).collect()),
+        ("project", vec!["abi3_abi3t_universal"], universal.iter().map(String::as_str).collect()),
+        (
+            "filtered project",
+            vec!["psutil", "--platform", "manylinux_2_28_x86_64", "--python", "3.14t"],
+            vec![locals[1].as_str()],
+        ),
+        (
+            "abi3 and free-threaded",
+            vec!["psutil==7.1.2", "--platform", "manylinux_2_28_x86_64", "--metadata-from", pair[0]],
+            vec![&linux_psutil[0], &linux_psutil[1], &linux_psutil[2], "--metadata-from", pair[0]],
+        ),
+    ];
+    let written = ["urls", "abi3 and free-threaded"];
+    for (what, remote_args, local_args) in cases {
+        let (out_remote, out_local) = (dir.join("out-remote"), dir.join("out-local"));
+        let _ = std::fs::remove_dir_all(&out_remote);
+        let _ = std::fs::remove_dir_all(&out_local);
+        server.clear_log();
+        let mut args = vec!["merge", "--json", "-o", out_remote.to_str().unwrap()];
+        args.extend(&remote_args);
+        let from_index = remote_in(&server, &tmp, &args);
+        let mut args = vec!["merge", "--json", "-o", out_local.to_str().unwrap()];
+        args.extend(&local_args);
+        let local = run(&args);
+        assert_eq!(from_index.status.code(), local.status.code(), "{what}: {}", stderr(&from_index));
+        assert_ne!(local.status.code(), Some(2), "{what}: {}", stderr(&local));
+        let doc = local_paths(&stdout(&from_index), &server).replace("out-remote", "out-local");
+        assert_eq!(doc, stdout(&local), "{what}: the same report");
+        assert_eq!(out_local.exists(), written.contains(&what), "{what}: {}", stderr(&local));
+        if out_local.exists() {
+            assert_eq!(files_of(&out_remote), files_of(&out_local), "{what}: the same files, byte for byte");
+        } else {
+            assert!(!out_remote.exists(), "{what}");
+        }
+        let files = server.requests("/files/");
+        assert!(!files.is_empty() && files.iter().all(|(_, r)| r.is_none()), "{what}: whole downloads: {files:?}");
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "{what}: the downloads are removed");
+    }
+}
+
+#[test]
+fn err_merge_faults_name_the_input_and_write_nothing() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-merge-faults");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = dir.join("out");
+    let cases: Vec<(&str, SetFault, &str)> = vec![
+        ("404", Box::new(|f| f.files_404 = true), "not found (HTTP 404)"),
+        ("truncated", Box::new(|f| f.truncate = true), "reading the body: after"),
+        ("sha256", Box::new(|f| f.wrong_sha256 = true), "but the index says"),
+        ("shorter", Box::new(|f| f.size_plus_one = true), "ended after"),
+        ("503", Box::new(|f| f.files_503 = true), "HTTP 503"),
+        ("garbage index", Box::new(|f| f.garbage_index = true), "is not valid PEP 691 JSON"),
+    ];
+    for (what, set, cause) in cases {
+        server.set(|f| *f = Default::default());
+        server.set(|f| set(f));
+        let o = remote_in(&server, &tmp, &["merge", "-o", out.to_str().unwrap(), "psutil", "--platform", "win_amd64"]);
+        let input = if what == "garbage index" { "psutil" } else { "/files/psutil-" };
+        fails_with(&o, input, cause);
+        assert!(!out.exists(), "{what}: nothing written");
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "{what}: no download left behind");
+    }
+    server.set(|f| *f = Default::default());
+    let o = remote_in(&server, &tmp, &["merge", "-o", out.to_str().unwrap(), "no-such-project", "psutil"]);
+    fails_with(&o, "no-such-project", "no such project on the index");
+    assert!(!out.exists());
+}
+
+#[test]
+fn ok_verify_with_python_and_platform_reads_the_wheel_an_installer_picks() {
+    let dir = crate::common::scratch("remote-installer");
+    let index = dir.join("index");
+    std::fs::create_dir_all(&index).unwrap();
+    for p in crate::common::sample_wheels() {
+        std::fs::copy(&p, index.join(p.file_name().unwrap())).unwrap();
+    }
+    // A newer orjson release that has only its sdist: an installer would build it.
+    std::fs::write(index.join("orjson-3.12.0.tar.gz"), b"not read").unwrap();
+    let server = Server::start(&index);
+    let req = dir.join("req.txt");
+    std::fs::write(&req, "argon2-cffi-bindings\npsutil==7.1.2\norjson\norjson<3.12\n").unwrap();
+    let linux = "manylinux_2_28_x86_64";
+    let verify = |python: &str| {
+        let o = remote(
+            &server,
+            &["verify", "--json", "-r", req.to_str().unwrap(), "--python", python, "--platform", linux],
+        );
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+        (o.status.code(), doc)
+    };
+    let picked = |doc: &serde_json::Value| -> Vec<String> {
+        doc["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let path = i["path"].as_str().unwrap();
+                path.rsplit('/').next().unwrap().to_string()
+            })
+            .collect()
+    };
+    let (code, doc) = verify("3.14t");
+    assert_eq!(
+        picked(&doc),
+        [
+            "argon2_cffi_bindings-26.2.0-cp314-cp314t-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl",
+            "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+            "orjson",
+            "orjson<3.12",
+        ]
+    );
+    assert_eq!(code, Some(1), "no wheel for orjson is a failure, not an unreadable input");
+    assert_eq!(doc["inputs"][0]["ok"], true);
+    assert!(doc["inputs"][0]["resolutions"].as_array().unwrap().iter().all(|r| r["python"] == "3.14t"));
+    assert_eq!(
+        doc["inputs"][2]["no_wheel"],
+        "no wheel for 3.14t on manylinux_2_28_x86_64 in orjson 3.12.0: sdist only"
+    );
+    assert_eq!(
+        doc["inputs"][3]["no_wheel"],
+        "no wheel for 3.14t on manylinux_2_28_x86_64 in any release (the newest, 3.11.4, has 1 wheel, none that fit, \
+         and no sdist)"
+    );
+    // 3.15t: cp315-abi3t over the older releases' wheels; psutil has none for it.
+    let (_, doc) = verify("3.15t");
+    assert_eq!(
+        picked(&doc)[0],
+        "argon2_cffi_bindings-26.2.0-cp315-abi3.abi3t-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl"
+    );
+    assert!(doc["inputs"][1]["no_wheel"].as_str().unwrap().starts_with("no wheel for 3.15t"), "{doc:#}");
+    // 3.13 (GIL): cp310-abi3 is the one argon2 wheel it takes; pinned orjson has its cp313 wheel.
+    let (_, doc) = verify("3.13");
+    let names = picked(&doc);
+    assert_eq!(names[0], "argon2_cffi_bindings-26.2.0-cp310-abi3-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl");
+    assert_eq!(names[1], "psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl");
+    assert_eq!(names[3], "orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+    // The human report says it per requirement; survey of the same file still reads every wheel.
+    let o = remote(&server, &["verify", "-r", req.to_str().unwrap(), "--python", "3.14t", "--platform", linux]);
+    assert!(
+        stdout(&o).contains("orjson: FAILS: no wheel for 3.14t on manylinux_2_28_x86_64 in orjson 3.12.0: sdist only"),
+        "{}",
+        stdout(&o)
+    );
+    let o =
+        remote(&server, &["survey", "--json", "-r", req.to_str().unwrap(), "--python", "3.14t", "--platform", linux]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(json.to_string().contains("psutil"));
 }

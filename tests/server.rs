@@ -52,7 +52,16 @@ pub struct Faults {
     pub garbage_index: bool,
     /// Send a body one byte longer than `Content-Length` says... as a whole file one byte longer than the index says.
     pub size_plus_one: bool,
+    /// Index pages carry no `ETag` (by default they do, and answer `If-None-Match` with 304).
+    pub no_etag: bool,
+    /// Index pages carry a `Last-Modified` and answer `If-Modified-Since` with 304.
+    pub last_modified: bool,
+    /// Wheel files answer 503 (after any 429s), for a failure after the index was read.
+    pub files_503: bool,
 }
+
+/// The `Last-Modified` of every index page when [`Faults::last_modified`] is on.
+pub const LAST_MODIFIED: &str = "Wed, 01 Jan 2025 00:00:00 GMT";
 
 /// A running server.
 pub struct Server {
@@ -60,17 +69,29 @@ pub struct Server {
     pub faults: Arc<Mutex<Faults>>,
     pub log: Log,
     served_429: Arc<AtomicUsize>,
+    pages: Arc<PageCounts>,
+}
+
+/// How index pages were answered.
+#[derive(Debug, Default)]
+pub struct PageCounts {
+    /// 200 with the page.
+    pub full: AtomicUsize,
+    /// 304: the client's copy is current.
+    pub not_modified: AtomicUsize,
 }
 
 impl Server {
-    /// Serve the wheels of `dir` (every `*.whl`, grouped by project).
+    /// Serve the wheels and sdists of `dir` (every `*.whl` and `*.tar.gz`, grouped by project).
     pub fn start(dir: &Path) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let faults = Arc::new(Mutex::new(Faults::default()));
         let log = Arc::new(Mutex::new(Vec::new()));
         let served_429 = Arc::new(AtomicUsize::new(0));
+        let pages = Arc::new(PageCounts::default());
         let state = State {
+            pages: pages.clone(),
             dir: dir.to_path_buf(),
             base: base.clone(),
             faults: faults.clone(),
@@ -86,7 +107,7 @@ impl Server {
                 });
             }
         });
-        Server { base, faults, log, served_429 }
+        Server { base, faults, log, served_429, pages }
     }
 
     pub fn index(&self) -> String {
@@ -105,6 +126,11 @@ impl Server {
     pub fn clear_log(&self) {
         self.log.lock().unwrap().clear();
     }
+
+    /// Index pages answered so far: (200s, 304s).
+    pub fn page_counts(&self) -> (usize, usize) {
+        (self.pages.full.load(Ordering::SeqCst), self.pages.not_modified.load(Ordering::SeqCst))
+    }
 }
 
 struct State {
@@ -113,6 +139,7 @@ struct State {
     faults: Arc<Mutex<Faults>>,
     log: Log,
     served_429: Arc<AtomicUsize>,
+    pages: Arc<PageCounts>,
 }
 
 fn normalize(name: &str) -> String {
@@ -130,7 +157,10 @@ fn wheels(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
     let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
-    for p in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "whl")) {
+    for p in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "whl") || p.to_string_lossy().ends_with(".tar.gz"))
+    {
         let name = p.file_name().unwrap().to_string_lossy().split('-').next().unwrap().to_string();
         out.entry(normalize(&name)).or_default().push(p);
     }
@@ -160,15 +190,21 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
     let method = parts.next().unwrap_or("").to_string();
     let path = parts.next().unwrap_or("").to_string();
     let mut range = None;
+    let (mut if_none_match, mut if_modified_since) = (None, None);
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
             break;
         }
-        if let Some((k, v)) = h.split_once(':')
-            && k.trim().eq_ignore_ascii_case("range")
-        {
-            range = Some(v.trim().to_string());
+        if let Some((k, v)) = h.split_once(':') {
+            let k = k.trim().to_ascii_lowercase();
+            let v = Some(v.trim().to_string());
+            match k.as_str() {
+                "range" => range = v,
+                "if-none-match" => if_none_match = v,
+                "if-modified-since" => if_modified_since = v,
+                _ => {}
+            }
         }
     }
     state.log.lock().unwrap().push((path.clone(), range.clone()));
@@ -211,13 +247,14 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 )
             })
             .collect();
+        let conditions = (if_none_match.as_deref(), if_modified_since.as_deref());
         if faults.html {
             let mut body = String::from("<!DOCTYPE html><html><body>\n");
             for (name, sha, _) in &rows {
                 body.push_str(&format!("<a href=\"../../files/{name}#sha256={sha}\">{name}</a><br/>\n"));
             }
             body.push_str("</body></html>\n");
-            return respond(&mut stream, "200 OK", &[("Content-Type", "text/html".into())], body.as_bytes());
+            return page(&mut stream, state, &faults, conditions, "text/html", body.as_bytes());
         }
         let files: Vec<serde_json::Value> = rows
             .iter()
@@ -226,17 +263,16 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             })
             .collect();
         let body = serde_json::json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
-        return respond(
-            &mut stream,
-            "200 OK",
-            &[("Content-Type", "application/vnd.pypi.simple.v1+json".into())],
-            body.to_string().as_bytes(),
-        );
+        let json = "application/vnd.pypi.simple.v1+json";
+        return page(&mut stream, state, &faults, conditions, json, body.to_string().as_bytes());
     }
     if let Some(name) = path.strip_prefix("/files/") {
         let file = state.dir.join(name);
         if faults.files_404 || !file.is_file() || name.contains("..") {
             return respond(&mut stream, "404 Not Found", &[], b"not here");
+        }
+        if faults.files_503 {
+            return respond(&mut stream, "503 Service Unavailable", &[], b"down");
         }
         let data = std::fs::read(&file)?;
         let total = data.len() as u64;
@@ -290,6 +326,39 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
         return respond(&mut stream, status, &extra, &body);
     }
     respond(&mut stream, "404 Not Found", &[], b"unknown path")
+}
+
+/// An index page with its validators (an `ETag` from the body's sha256, and
+/// [`LAST_MODIFIED`] when asked), or 304 when the client's copy is current.
+fn page(
+    stream: &mut TcpStream,
+    state: &State,
+    faults: &Faults,
+    (if_none_match, if_modified_since): (Option<&str>, Option<&str>),
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let etag = format!("\"{}\"", &hex(&Sha256::digest(body))[..16]);
+    let mut headers = vec![("Content-Type", content_type.to_string())];
+    if !faults.no_etag {
+        headers.push(("ETag", etag.clone()));
+    }
+    if faults.last_modified {
+        headers.push(("Last-Modified", LAST_MODIFIED.to_string()));
+    }
+    // RFC 9110: If-None-Match decides when present; If-Modified-Since only without it.
+    let current = match (if_none_match, if_modified_since) {
+        (Some(tags), _) => !faults.no_etag && tags.split(',').any(|t| t.trim() == etag),
+        (None, Some(date)) => faults.last_modified && date == LAST_MODIFIED,
+        (None, None) => false,
+    };
+    if current {
+        state.pages.not_modified.fetch_add(1, Ordering::SeqCst);
+        headers.retain(|(k, _)| *k != "Content-Type");
+        return respond(stream, "304 Not Modified", &headers, b"");
+    }
+    state.pages.full.fetch_add(1, Ordering::SeqCst);
+    respond(stream, "200 OK", &headers, body)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -17,7 +17,10 @@ pub const INSPECT: &str = after_help!(
 pub const CHECK: &str = after_help!(
     "  uniabi check dist/                                # each wheel against its own tags\n  uniabi check --abi abi3t --format sarif dist/*.whl > uniabi.sarif\n"
 );
-pub const VERIFY: &str = after_help!("  uniabi verify dist/*.whl\n  uniabi verify --pep809 --json merged/*.whl\n");
+pub const VERIFY: &str = after_help!(
+    "  uniabi verify dist/*.whl\n  uniabi verify --pep809 --json merged/*.whl\n  uniabi verify -r requirements.txt --python 3.15t --platform manylinux_2_28_x86_64\n\nWith --python and --platform, each project (argument or -r line) is the one wheel an installer\nthere picks (most specific tag first, as pip and uv), judged for that interpreter; a project\nwith no wheel for it (\"sdist only\") fails its line. Without both, every wheel that passes the filters.\n",
+    "Exit codes: 0 every input read and nothing failed; 1 an import fails, or a project has no wheel for --python/--platform; 2 an input could not be read or the command could not run."
+);
 pub const SPECS: &str = after_help!(
     "  uniabi specs\n  uniabi specs PyModule_Create2 PyObject_GetInterface\n",
     "Exit codes: 0 success; 2 a manifest could not be read."
@@ -31,7 +34,7 @@ pub const COMPARE: &str = after_help!(
     "Exit codes: 0 every input read; 2 an input could not be read."
 );
 pub const MERGE: &str = after_help!(
-    "  uniabi merge --dry-run -o merged/ wheelhouse/*.whl\n  uniabi merge --scheme fat --metadata-from mypkg-1.0-cp314-cp314-win_amd64.whl -o merged/ wheelhouse/\n",
+    "  uniabi merge --dry-run -o merged/ wheelhouse/*.whl\n  uniabi merge --scheme fat --metadata-from mypkg-1.0-cp314-cp314-win_amd64.whl -o merged/ wheelhouse/\n  uniabi merge psutil==7.1.2 --platform manylinux_2_28_x86_64 -o merged/   # remote wheels are downloaded whole\n",
     "Exit codes: 0 every output written (or planned) and verified; 1 a group refused or an output failed verify; 2 an input could not be read or an output written."
 );
 pub const SPLIT: &str = after_help!(

@@ -16,8 +16,10 @@ use crate::wheel::Limits;
 /// Arguments of `uniabi merge`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Wheels, or directories to search for wheels (a whole release directory may be given).
-    #[arg(required = true, value_name = "WHEEL")]
+    /// Wheels, directories to search for wheels (a whole release directory may be given),
+    /// wheel URLs, or projects on the index (`psutil`, `numpy==2.3.5`: every wheel of the
+    /// release that passes --platform / --python). Remote wheels are downloaded whole.
+    #[arg(value_name = "WHEEL|URL|PROJECT")]
     pub paths: Vec<PathBuf>,
     /// How each group becomes a wheel [default: [tool.uniabi] merge-scheme, else auto].
     #[arg(long, value_name = "SCHEME", value_enum)]
@@ -31,6 +33,8 @@ pub struct Args {
     pub config: super::settings::ConfigArgs,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 /// The options `merge`, `split` and `retag` share: where and how they write.
@@ -180,10 +184,27 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     };
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let (inputs, limits) = match prepare(&args.paths, &args.out) {
+    // Remote inputs are merged from whole copies (members are copied raw),
+    // named by their URL in the report; the copies go when the run ends.
+    let resolved = args.remote.resolve(&args.paths, &|_| true, None)?;
+    let copies = crate::remote::download_whole(&resolved);
+    if !copies.errors.is_empty() {
+        let errors = copies.errors.iter().map(|(url, e)| format!("{url}: {}", super::chain(e))).collect();
+        return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors);
+    }
+    let (mut inputs, limits) = match prepare(&copies.paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors),
+        Err(errors) => {
+            let errors = errors.iter().map(|e| copies.with_urls(e)).collect();
+            return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors);
+        }
     };
+    for input in &mut inputs {
+        if let Some(url) = copies.url_of(&input.path) {
+            input.display = url.to_string();
+            input.analysed.input.display = url.to_string();
+        }
+    }
     let metadata_from = match (args.metadata_from.as_deref(), settings.metadata_from.as_deref()) {
         (Some("refuse"), _) | (None, None | Some("refuse")) => None,
         (Some(wanted), _) => Some(metadata_source(&inputs, wanted)?),

@@ -79,6 +79,13 @@ pub struct InputArgs {
     /// Refuse any archive member or file that inflates past this many MiB.
     #[arg(long, value_name = "MIB", help_heading = "Common options", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// The options of inputs that name a project or a URL (every reading command, and `merge`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
     /// Read projects from FILE (requirements-file syntax: one requirement a line).
     #[arg(short = 'r', long = "requirements", value_name = "FILE")]
     pub requirements: Vec<std::path::PathBuf>,
@@ -91,16 +98,18 @@ pub struct InputArgs {
     /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<crate::tags::PlatformTag>,
-    /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`).
+    /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
+    /// `verify` with --platform too: only the one wheel an installer there picks.
     #[arg(long, value_name = "3.XY[t]")]
     pub python: Option<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
-    /// Keep each remote wheel's analysis here (default: `$XDG_CACHE_HOME/uniabi`, `~/.cache/uniabi`).
+    /// Keep each remote wheel's analysis and the index pages (with their HTTP validators) here
+    /// (default: `$XDG_CACHE_HOME/uniabi`, `~/.cache/uniabi`).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
-    /// Neither read nor write the analysis cache.
+    /// Neither read nor write the cache (analyses and index pages).
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
@@ -121,10 +130,30 @@ impl InputArgs {
     /// [`InputArgs::resolve`], leaving out before any index look-up the
     /// requirements whose project `keep` refuses (`survey --shard`).
     pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, CmdError> {
-        if self.paths.is_empty() && self.requirements.is_empty() {
+        self.remote.resolve(&self.paths, keep, None)
+    }
+
+    /// The reading limits these options ask for.
+    pub fn limits(&self) -> crate::wheel::Limits {
+        limits_for_mib(self.max_member_mib)
+    }
+}
+
+impl RemoteArgs {
+    /// Resolve `paths` and the `-r` files' requirements (those whose project
+    /// `keep` accepts). With `installer`, each requirement becomes the one
+    /// wheel an installer on `--python` / `--platform` picks (see
+    /// [`crate::remote::index::Filters::installer`]).
+    pub fn resolve(
+        &self,
+        paths: &[std::path::PathBuf],
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+    ) -> Result<Vec<std::path::PathBuf>, CmdError> {
+        if paths.is_empty() && self.requirements.is_empty() {
             return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
         }
-        let mut args = self.paths.clone();
+        let mut args = paths.to_vec();
         for file in &self.requirements {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
@@ -142,6 +171,7 @@ impl InputArgs {
                 releases: self.releases,
                 platform: self.platform.clone(),
                 python: self.python,
+                installer,
             },
             client: crate::remote::http::ClientOptions {
                 timeout: std::time::Duration::from_secs(self.timeout.max(1)),
@@ -157,11 +187,6 @@ impl InputArgs {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
         }
         Ok(resolved.paths)
-    }
-
-    /// The reading limits these options ask for.
-    pub fn limits(&self) -> crate::wheel::Limits {
-        limits_for_mib(self.max_member_mib)
     }
 }
 

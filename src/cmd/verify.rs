@@ -35,6 +35,10 @@ pub struct WheelVerification {
     pub error: Option<String>,
     /// True when every admitted interpreter loads every module.
     pub ok: bool,
+    /// For a project with `--python` and `--platform`: why an installer there finds no wheel
+    /// (then `path` is the requirement and `ok` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_wheel: Option<String>,
     #[serde(flatten)]
     pub verification: Option<Verification>,
 }
@@ -49,25 +53,45 @@ pub struct Report {
 /// Verify one analysed input.
 pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
     let path = a.input.display.clone();
+    if let Some(why) = crate::remote::no_wheel(&a.input.path) {
+        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why), verification: None };
+    }
     if let Some(error) = a.error() {
-        return WheelVerification { path, error: Some(error.to_string()), ok: false, verification: None };
+        return WheelVerification { path, error: Some(error.to_string()), ok: false, no_wheel: None, verification: None };
     }
     let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
         let error = format!(
             "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
         );
-        return WheelVerification { path, error: Some(error), ok: false, verification: None };
+        return WheelVerification { path, error: Some(error), ok: false, no_wheel: None, verification: None };
     };
     let v = verify::verify(&set, &a.binaries, specs, table, pep809);
-    WheelVerification { path, error: None, ok: v.ok(), verification: Some(v) }
+    WheelVerification { path, error: None, ok: v.ok(), no_wheel: None, verification: Some(v) }
+}
+
+/// The one interpreter an installer pick is for (`--python` with `--platform`), if asked.
+fn installer(args: &Args) -> Option<crate::tags::Interpreter> {
+    args.input.remote.platform.as_ref().and(args.input.remote.python)
 }
 
 /// Run `uniabi verify`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
+    // With --python and --platform, a project is the one wheel an installer
+    // there picks, judged for that interpreter.
+    let only = installer(&args);
+    let how = only.map(|_| crate::remote::index::Installer {
+        pep809: args.pep809.then_some(specs.abi2026().min_version),
+    });
+    let paths = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
-            verify_input(&a, &specs, &table, args.pep809)
+        analysis::analyse_map(&paths, args.input.limits(), analysis::Scope::Importable, |a| {
+            let mut v = verify_input(&a, &specs, &table, args.pep809);
+            if let (Some(python), Some(found)) = (only, v.verification.as_mut()) {
+                found.resolutions.retain(|r| r.interpreter == python);
+                v.ok = found.ok();
+            }
+            v
         });
     for i in &inputs {
         if let Some(e) = &i.error {
@@ -89,6 +113,10 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 /// Human output: per wheel, per interpreter, what each module loads.
 pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for input in &report.inputs {
+        if let Some(why) = &input.no_wheel {
+            writeln!(out, "{}: {}: {why}", input.path, crate::color::verdict("FAILS"))?;
+            continue;
+        }
         let Some(v) = &input.verification else {
             writeln!(out, "{}: {}", input.path, crate::color::verdict("unreadable"))?;
             continue;

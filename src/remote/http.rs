@@ -29,6 +29,9 @@ pub enum HttpError {
     /// The answer is not what was asked for or announced.
     #[error("{detail}")]
     Mismatch { url: String, detail: String },
+    /// The body could not be written where it was going (a full disk).
+    #[error("cannot store the download")]
+    Write { url: String, source: io::Error },
 }
 
 /// `HTTP 500`; `not found (HTTP 404)` for a missing file.
@@ -46,7 +49,8 @@ impl HttpError {
             HttpError::Status { url, .. }
             | HttpError::Transport { url, .. }
             | HttpError::Body { url, .. }
-            | HttpError::Mismatch { url, .. } => url,
+            | HttpError::Mismatch { url, .. }
+            | HttpError::Write { url, .. } => url,
         }
     }
 }
@@ -115,11 +119,53 @@ pub enum RangeReply {
 }
 
 /// A page fetched whole, with what the index needs of its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     /// The URL after redirects.
     pub url: String,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// The validators the server gave, to ask next time whether the page changed.
+    pub validators: Validators,
+}
+
+/// HTTP validators of a page: `ETag` and `Last-Modified`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Whether there is anything to revalidate with.
+    pub fn any(&self) -> bool {
+        self.etag.is_some() || self.last_modified.is_some()
+    }
+
+    fn of(resp: &ureq::http::Response<ureq::Body>) -> Validators {
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Validators { etag: header("etag"), last_modified: header("last-modified") }
+    }
+
+    /// `If-None-Match` / `If-Modified-Since` for a conditional request.
+    fn conditions(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(etag) = &self.etag {
+            out.push(("If-None-Match", etag.clone()));
+        }
+        if let Some(date) = &self.last_modified {
+            out.push(("If-Modified-Since", date.clone()));
+        }
+        out
+    }
+}
+
+/// The answer to a conditional page request.
+pub enum PageReply {
+    /// 200: the page, new or changed.
+    Fresh(Page),
+    /// 304: the page the validators came from is still current.
+    NotModified,
 }
 
 /// A blocking HTTP client shared by every worker thread.
@@ -187,18 +233,35 @@ impl Client {
 
     /// GET a page whole (an index page), at most `limit` bytes.
     pub fn get_page(&self, url: &str, accept: &str, limit: u64) -> Result<Page, HttpError> {
-        let resp = self.send(url, &[("Accept", accept.to_string())])?;
+        match self.get_page_if(url, accept, limit, &Validators::default())? {
+            PageReply::Fresh(page) => Ok(page),
+            PageReply::NotModified => {
+                Err(HttpError::Mismatch { url: url.to_string(), detail: "HTTP 304 to an unconditional request".into() })
+            }
+        }
+    }
+
+    /// GET a page whole unless it is unchanged since `known` (sent as
+    /// `If-None-Match` / `If-Modified-Since`); at most `limit` bytes.
+    pub fn get_page_if(&self, url: &str, accept: &str, limit: u64, known: &Validators) -> Result<PageReply, HttpError> {
+        let mut headers = vec![("Accept", accept.to_string())];
+        headers.extend(known.conditions());
+        let resp = self.send(url, &headers)?;
         let status = resp.status().as_u16();
+        if status == 304 && known.any() {
+            return Ok(PageReply::NotModified);
+        }
         if status != 200 {
             return Err(HttpError::Status { url: url.to_string(), status });
         }
         let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
         let content_type =
             resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let validators = Validators::of(&resp);
         let announced = content_length(&resp);
         let mut body = Vec::new();
         self.read_body(url, resp, &mut body, announced, limit)?;
-        Ok(Page { url: final_url, content_type, body })
+        Ok(PageReply::Fresh(Page { url: final_url, content_type, body, validators }))
     }
 
     /// The size of a file, by HEAD; `None` when the server does not say.
@@ -253,8 +316,15 @@ impl Client {
         }
     }
 
-    /// GET a whole file of `expected` bytes (when known), streaming it into `sink`.
-    pub fn download(&self, url: &str, expected: Option<u64>, limit: u64, sink: &mut Vec<u8>) -> Result<(), HttpError> {
+    /// GET a whole file of `expected` bytes (when known), streaming it into `sink`
+    /// (a failed write is [`HttpError::Write`]).
+    pub fn download(
+        &self,
+        url: &str,
+        expected: Option<u64>,
+        limit: u64,
+        sink: &mut dyn Write,
+    ) -> Result<(), HttpError> {
         let resp = self.send(url, &[("Accept-Encoding", "identity".into())])?;
         let status = resp.status().as_u16();
         if status != 200 {
@@ -269,7 +339,7 @@ impl Client {
         &self,
         url: &str,
         resp: ureq::http::Response<ureq::Body>,
-        sink: &mut Vec<u8>,
+        sink: &mut dyn Write,
         announced: Option<u64>,
         limit: u64,
     ) -> Result<(), HttpError> {
@@ -288,7 +358,7 @@ impl Client {
             };
             read += n as u64;
             self.stats.bytes.fetch_add(n as u64, Ordering::Relaxed);
-            let _ = sink.write_all(&buf[..n]);
+            sink.write_all(&buf[..n]).map_err(|source| HttpError::Write { url: url.to_string(), source })?;
             if read >= cap {
                 break;
             }

@@ -2,13 +2,15 @@
 //! HTML as the fallback), requirement lines, and the choice of releases and
 //! wheels by version specifier, `--releases N`, `--platform` and `--python`.
 
+use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use serde::Deserialize;
 
-use super::http::{Client, HttpError};
-use crate::tags::{Interpreter, PlatformTag, WheelFilename, normalize_name};
+use super::http::{Client, HttpError, PageReply};
+use crate::tags::{Interpreter, PlatformTag, TagSet, WheelFilename, normalize_name};
+use crate::version::PyVersion;
 
 /// What the index is asked for: JSON first, HTML accepted.
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
@@ -125,13 +127,40 @@ pub fn index_url(flag: Option<&str>) -> String {
     if url.ends_with('/') { url } else { format!("{url}/") }
 }
 
-/// Fetch a project's files from the index at `index` (ending in `/`).
-pub fn project_files(client: &Client, index: &str, project: &str) -> Result<Vec<IndexFile>, IndexError> {
+/// Fetch a project's files from the index at `index` (ending in `/`). With a
+/// cache directory, a page stored there with its validators is revalidated
+/// (`If-None-Match` / `If-Modified-Since`) and reused on a 304; a new page is stored.
+pub fn project_files(
+    client: &Client,
+    index: &str,
+    project: &str,
+    cache: Option<&Path>,
+) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let page = client.get_page(&url, ACCEPT, PAGE_LIMIT).map_err(|source| match source {
-        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
-        source => IndexError::Fetch { project: project.to_string(), source },
-    })?;
+    let stored = cache.and_then(|dir| super::cache::load_page(dir, &url));
+    let known = stored.as_ref().map(|p| p.validators.clone()).unwrap_or_default();
+    let reply = client
+        .get_page_if(&url, ACCEPT, PAGE_LIMIT, &known)
+        .map_err(|source| match source {
+            HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
+            source => IndexError::Fetch { project: project.to_string(), source },
+        })?;
+    let page = match (reply, stored) {
+        (PageReply::NotModified, Some(page)) => page,
+        (PageReply::Fresh(page), _) => {
+            if let Some(dir) = cache {
+                super::cache::store_page(dir, &url, &page);
+            }
+            page
+        }
+        (PageReply::NotModified, None) => {
+            let detail = "HTTP 304 to an unconditional request".to_string();
+            return Err(IndexError::Fetch {
+                project: project.to_string(),
+                source: HttpError::Mismatch { url, detail },
+            });
+        }
+    };
     let page_error = |detail: String| IndexError::Page { project: project.to_string(), url: page.url.clone(), detail };
     let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
     if ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json" {
@@ -228,6 +257,166 @@ pub struct Filters {
     pub platform: Option<PlatformTag>,
     /// Only wheels an installer on this interpreter would take.
     pub python: Option<Interpreter>,
+    /// With `platform` and `python` both given: per requirement, only the one
+    /// wheel an installer there picks ([`choose_installed`]).
+    pub installer: Option<Installer>,
+}
+
+/// How an installer picks (`verify --python X --platform Y`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Installer {
+    /// Accept `abi2026` as the PEP 809 prototype would, from this version (the
+    /// abi2026 manifest's `min_version`).
+    pub pep809: Option<PyVersion>,
+}
+
+/// What an installer on one interpreter and platform does with a requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// It installs this wheel.
+    Wheel(IndexFile),
+    /// No wheel fits: why, for the user (`no wheel for 3.15t on manylinux_2_28_x86_64: sdist only`).
+    NoWheel(String),
+}
+
+/// The one file an installer (pip, uv) on `python` and `platform` picks for
+/// `req`: the newest release that has a wheel it accepts or an sdist it could
+/// build; there the wheel whose best tag ranks first in the installer's order
+/// (the interpreter's (python, ABI) pairs best first — `cp315-cp315t`, then
+/// `cp315-abi3t`, …, `py3-none` — each over the platform's tags, the newest
+/// C library first, then the `any` tags). A release where only an sdist fits
+/// is [`Pick::NoWheel`]: the installer would build from source.
+pub fn choose_installed(
+    project: &str,
+    req: &Requirement,
+    files: &[IndexFile],
+    python: Interpreter,
+    platform: &PlatformTag,
+    installer: Installer,
+) -> Result<Pick, IndexError> {
+    struct Release<'a> {
+        version: Version,
+        wheels: Vec<(&'a IndexFile, WheelFilename)>,
+        sdist: bool,
+    }
+    let mut releases: Vec<Release> = Vec::new();
+    for f in files.iter().filter(|f| !f.yanked) {
+        let (name, version, wheel) = match f.filename.parse::<WheelFilename>() {
+            Ok(w) => (w.name.clone(), w.version.clone(), Some(w)),
+            Err(_) => match sdist_name_version(&f.filename) {
+                Some((n, v)) => (n, v, None),
+                None => continue,
+            },
+        };
+        let Ok(version) = Version::from_str(&version) else { continue };
+        if normalize_name(&name) != normalize_name(project)
+            || !req.specifiers.contains(&version)
+            || (version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()))
+        {
+            continue;
+        }
+        let at = match releases.iter().position(|r| r.version == version) {
+            Some(i) => i,
+            None => {
+                releases.push(Release { version, wheels: Vec::new(), sdist: false });
+                releases.len() - 1
+            }
+        };
+        match wheel {
+            Some(w) => releases[at].wheels.push((f, w)),
+            None => releases[at].sdist = true,
+        }
+    }
+    if releases.is_empty() {
+        let detail = if req.specifiers.is_empty() {
+            "the index lists no wheels or sdists for this project".to_string()
+        } else {
+            format!("no release matches '{}'", req.specifiers)
+        };
+        return Err(IndexError::NoWheel { project: project.to_string(), detail });
+    }
+    releases.sort_by(|a, b| b.version.cmp(&a.version));
+    let for_whom = format!("no wheel for {python} on {}", platform.as_str());
+    for release in &releases {
+        let best = release
+            .wheels
+            .iter()
+            .filter_map(|(f, w)| installer_rank(&w.tags, python, platform, installer).map(|rank| (rank, *f)))
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.filename.cmp(&b.1.filename)));
+        if let Some((_, f)) = best {
+            return Ok(Pick::Wheel(f.clone()));
+        }
+        if release.sdist {
+            let why = match release.wheels.len() {
+                0 => "sdist only".to_string(),
+                1 => "sdist only; its one wheel is for another interpreter or platform".to_string(),
+                n => format!("sdist only; its {n} wheels are for other interpreters or platforms"),
+            };
+            return Ok(Pick::NoWheel(format!("{for_whom} in {} {}: {why}", project, release.version)));
+        }
+    }
+    let newest = &releases[0];
+    Ok(Pick::NoWheel(format!(
+        "{for_whom} in any release (the newest, {}, has {} wheel{}, none that fit, and no sdist)",
+        newest.version,
+        newest.wheels.len(),
+        if newest.wheels.len() == 1 { "" } else { "s" }
+    )))
+}
+
+/// `name-version` of an sdist file name (`.tar.gz`, `.zip`).
+fn sdist_name_version(filename: &str) -> Option<(String, String)> {
+    let stem = filename.strip_suffix(".tar.gz").or_else(|| filename.strip_suffix(".zip"))?;
+    let (name, version) = stem.rsplit_once('-')?;
+    Some((name.to_string(), version.to_string()))
+}
+
+/// A platform tag's place in an installer's order (lower is preferred): C library or
+/// macOS version, newest first; then exact architecture before `universal2`.
+pub type PlatformRank = (std::cmp::Reverse<(u32, u32)>, u8);
+
+/// A wheel's place in an installer's order (lower is preferred): `any` after concrete
+/// platforms, the (python, ABI) pair's place, the platform's place.
+pub type Rank = (u8, usize, PlatformRank);
+
+/// Where a wheel with tags `set` ranks for an installer (lower is preferred;
+/// `None`: it does not install): the best of its tags, ranked by (concrete
+/// platform before `any`, the (python, ABI) pair's place in the
+/// interpreter's order, the platform's place in the host's order).
+pub fn installer_rank(set: &TagSet, python: Interpreter, platform: &PlatformTag, installer: Installer) -> Option<Rank> {
+    let native = match installer.pep809 {
+        Some(since) => python.supported_pep809(since),
+        None => python.supported(),
+    };
+    let any = python.supported_any();
+    set.expand()
+        .into_iter()
+        .filter_map(|tag| {
+            if tag.platform.is_any() {
+                let i = any.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
+                Some((1, i, (std::cmp::Reverse((0, 0)), 0)))
+            } else {
+                let i = native.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
+                Some((0, i, platform_rank(platform, &tag.platform)?))
+            }
+        })
+        .min()
+}
+
+/// A platform tag's place in the order an installer on `host` tries them
+/// (`None`: not accepted): the host's own tag first, then older C library or
+/// macOS versions, newest first; at one version the exact architecture before
+/// `universal2`.
+fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> {
+    if !platform_accepts(host, tag) {
+        return None;
+    }
+    Some(match platform_parts(tag.as_str()) {
+        Some(t) => {
+            (std::cmp::Reverse(t.version), u8::from(t.arch == "universal2" && host.arch() != Some("universal2")))
+        }
+        None => (std::cmp::Reverse((u32::MAX, u32::MAX)), 0),
+    })
 }
 
 /// The wheels of the chosen releases, newest release first, each release's wheels by file name.
@@ -408,7 +597,12 @@ mod tests {
             file("p-1.0.tar.gz"),
         ];
         let req: Requirement = "p".parse().unwrap();
-        let linux = Filters { releases: 1, platform: Some("manylinux_2_28_x86_64".parse().unwrap()), python: None };
+        let linux = Filters {
+            releases: 1,
+            platform: Some("manylinux_2_28_x86_64".parse().unwrap()),
+            python: None,
+            installer: None,
+        };
         let got = choose("p", &req, &files, &linux).unwrap();
         assert_eq!(
             got.iter().map(|f| f.filename.as_str()).collect::<Vec<_>>(),
@@ -418,7 +612,12 @@ mod tests {
         assert_eq!(choose("p", &req, &files, &all).unwrap().len(), 2);
         let e = choose("p", &"p>=3".parse().unwrap(), &files, &all).unwrap_err();
         assert_eq!(e.to_string(), "no release with wheels matches '>=3'");
-        let mac = Filters { releases: 1, platform: Some("macosx_14_0_arm64".parse().unwrap()), python: None };
+        let mac = Filters {
+            releases: 1,
+            platform: Some("macosx_14_0_arm64".parse().unwrap()),
+            python: None,
+            installer: None,
+        };
         let e = choose("p", &req, &files, &mac).unwrap_err();
         assert_eq!(e.to_string(), "no wheel for the filters (--platform macosx_14_0_arm64)");
     }
@@ -433,5 +632,84 @@ mod tests {
             ("../../f/a-1.0-py3-none-any.whl#sha256=ab".into(), "a-1.0-py3-none-any.whl".into(), true)
         );
         assert_eq!(links[1].1, "b.whl");
+    }
+}
+
+#[cfg(test)]
+mod installer_tests {
+    use super::*;
+
+    fn file(name: &str) -> IndexFile {
+        IndexFile { filename: name.into(), url: format!("https://x/{name}"), sha256: None, size: None, yanked: false }
+    }
+
+    fn pick(files: &[&str], req: &str, python: &str, platform: &str) -> Pick {
+        let files: Vec<IndexFile> = files.iter().map(|n| file(n)).collect();
+        let req: Requirement = req.parse().unwrap();
+        choose_installed("p", &req, &files, python.parse().unwrap(), &platform.parse().unwrap(), Installer::default())
+            .unwrap()
+    }
+
+    fn picked(p: Pick) -> String {
+        match p {
+            Pick::Wheel(f) => f.filename,
+            Pick::NoWheel(why) => panic!("no wheel: {why}"),
+        }
+    }
+
+    const RELEASE: [&str; 7] = [
+        "p-2.0-cp315-cp315t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "p-2.0-cp315-abi3.abi3t-manylinux_2_28_x86_64.whl",
+        "p-2.0-cp312-abi3-manylinux_2_34_x86_64.whl",
+        "p-2.0-cp314-cp314-manylinux_2_28_x86_64.whl",
+        "p-2.0-py3-none-any.whl",
+        "p-2.0-cp315-cp315t-win_amd64.whl",
+        "p-2.0.tar.gz",
+    ];
+
+    #[test]
+    fn ok_the_most_specific_tag_wins() {
+        let linux = "manylinux_2_28_x86_64";
+        assert_eq!(picked(pick(&RELEASE, "p", "3.15t", linux)), RELEASE[0], "cp315t over abi3t over py3-none");
+        assert_eq!(picked(pick(&RELEASE[1..], "p", "3.15t", linux)), RELEASE[1], "abi3t over py3-none");
+        assert_eq!(picked(pick(&RELEASE[4..], "p", "3.15t", linux)), RELEASE[4], "py3-none-any last");
+        assert_eq!(picked(pick(&RELEASE, "p", "3.14", linux)), RELEASE[3], "cp314 over cp312-abi3");
+        // cp315-abi3 ranks before cp312-abi3 whatever the platform's order; the 2_34 wheel does not install on 2_28.
+        assert_eq!(picked(pick(&RELEASE, "p", "3.15", linux)), RELEASE[1]);
+        assert_eq!(picked(pick(&RELEASE, "p", "3.15", "manylinux_2_34_x86_64")), RELEASE[1]);
+        assert_eq!(picked(pick(&RELEASE, "p", "3.15t", "win_amd64")), RELEASE[5]);
+        // At one pair, the newer C library first.
+        let two = ["p-1.0-cp314-cp314-manylinux_2_17_x86_64.whl", "p-1.0-cp314-cp314-manylinux_2_28_x86_64.whl"];
+        assert_eq!(picked(pick(&two, "p", "3.14", "manylinux_2_34_x86_64")), two[1]);
+    }
+
+    #[test]
+    fn ok_newest_release_with_a_wheel_or_sdist_and_no_wheel_said_per_requirement() {
+        let files = ["p-1.0-cp313-cp313t-manylinux_2_17_x86_64.whl", "p-2.0-cp314-cp314-manylinux_2_17_x86_64.whl"];
+        assert_eq!(picked(pick(&files, "p", "3.13t", "manylinux_2_28_x86_64")), files[0], "an older release that fits");
+        let with_sdist = [files[0], files[1], "p-2.0.tar.gz"];
+        assert_eq!(
+            pick(&with_sdist, "p", "3.13t", "manylinux_2_28_x86_64"),
+            Pick::NoWheel(
+                "no wheel for 3.13t on manylinux_2_28_x86_64 in p 2.0: sdist only; its one wheel is for another \
+                 interpreter or platform"
+                    .into()
+            )
+        );
+        assert_eq!(
+            pick(&["p-3.0.tar.gz"], "p", "3.15t", "manylinux_2_28_x86_64"),
+            Pick::NoWheel("no wheel for 3.15t on manylinux_2_28_x86_64 in p 3.0: sdist only".into())
+        );
+        assert_eq!(picked(pick(&with_sdist, "p<2", "3.13t", "manylinux_2_28_x86_64")), files[0]);
+        let e = choose_installed(
+            "p",
+            &"p>=9".parse().unwrap(),
+            &[file(files[0])],
+            "3.14".parse().unwrap(),
+            &"win_amd64".parse().unwrap(),
+            Installer::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "no release matches '>=9'");
     }
 }

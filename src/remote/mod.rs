@@ -12,6 +12,7 @@
 //! input's one-line error.
 
 pub mod cache;
+pub mod download;
 pub mod http;
 pub mod index;
 pub mod range;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::wheel::{Limits, Wheel, WheelError};
+pub use download::DownloadError;
 use http::{Client, ClientOptions};
 use index::{Filters, IndexError, Requirement};
 use range::{RemoteFile, RemoteZip};
@@ -43,6 +45,8 @@ pub struct Options {
 enum Entry {
     Wheel(RemoteFile),
     Failed(Arc<IndexError>),
+    /// A requirement for which an installer finds no wheel (a finding, not an error).
+    NoWheel(String),
 }
 
 struct Session {
@@ -153,12 +157,28 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
             register(path.clone(), Entry::Wheel(RemoteFile { url: url.to_string(), size: None, sha256 }));
             out.paths.push(path);
         } else if index::looks_like_requirement(&text) {
+            let installer = match (&filters.installer, filters.python, &filters.platform) {
+                (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
+                _ => None,
+            };
             let chosen = text.parse::<Requirement>().and_then(|req| {
-                let files = index::project_files(&s.client, &index, &req.name)?;
-                index::choose(&req.name, &req, &files, &filters)
+                let files = index::project_files(&s.client, &index, &req.name, s.cache.as_deref())?;
+                match installer {
+                    None => index::choose(&req.name, &req, &files, &filters).map(Ok),
+                    Some((how, python, platform)) => {
+                        Ok(match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
+                            index::Pick::Wheel(f) => Ok(vec![f]),
+                            index::Pick::NoWheel(why) => Err(why),
+                        })
+                    }
+                }
             });
             match chosen {
-                Ok(files) => {
+                Ok(Err(why)) => {
+                    register(arg.clone(), Entry::NoWheel(why));
+                    out.paths.push(arg.clone());
+                }
+                Ok(Ok(files)) => {
                     for f in files {
                         let path = PathBuf::from(&f.url);
                         register(path.clone(), Entry::Wheel(RemoteFile { url: f.url, size: f.size, sha256: f.sha256 }));
@@ -190,7 +210,21 @@ pub fn lookup(path: &Path) -> Option<Result<RemoteFile, Arc<IndexError>>> {
     map.get(path).map(|e| match e {
         Entry::Wheel(f) => Ok(f.clone()),
         Entry::Failed(e) => Err(Arc::clone(e)),
+        Entry::NoWheel(detail) => {
+            Err(Arc::new(IndexError::NoWheel { project: path.display().to_string(), detail: detail.clone() }))
+        }
     })
+}
+
+/// For a requirement an installer finds no wheel for (only when
+/// [`index::Filters::installer`] is asked for), why.
+pub fn no_wheel(path: &Path) -> Option<String> {
+    let s = SESSION.get()?;
+    let map = s.entries.lock().ok()?;
+    match map.get(path) {
+        Some(Entry::NoWheel(m)) => Some(m.clone()),
+        _ => None,
+    }
 }
 
 /// Open a registered remote wheel, fetching its central directory and the
@@ -221,4 +255,72 @@ pub fn open_wheel(
 /// The client of this run, for its counters (`None` before any remote input).
 pub fn client() -> Option<Arc<Client>> {
     SESSION.get().map(|s| Arc::clone(&s.client))
+}
+
+/// Whole local copies of the remote wheels among some paths, for `merge`,
+/// which copies members raw and so needs every byte. The copies live in a
+/// temporary directory removed when this is dropped.
+#[derive(Debug)]
+pub struct WholeCopies {
+    /// The paths, each remote wheel replaced by its copy.
+    pub paths: Vec<PathBuf>,
+    /// (copy, URL) of every wheel downloaded.
+    pub origins: Vec<(PathBuf, String)>,
+    /// Each remote wheel that could not be downloaded: its URL and why.
+    pub errors: Vec<(String, DownloadError)>,
+    _dir: Option<download::TempDir>,
+}
+
+impl WholeCopies {
+    /// The URL a copy was downloaded from.
+    pub fn url_of(&self, copy: &Path) -> Option<&str> {
+        self.origins.iter().find(|(p, _)| p == copy).map(|(_, u)| u.as_str())
+    }
+
+    /// `text` with every copy's path replaced by its URL (for messages).
+    pub fn with_urls(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (copy, url) in &self.origins {
+            out = out.replace(&copy.display().to_string(), url);
+        }
+        out
+    }
+}
+
+/// Download every registered remote wheel among `paths` whole (streamed, its
+/// sha256 checked against the index), in parallel; other paths stay as they are.
+pub fn download_whole(paths: &[PathBuf]) -> WholeCopies {
+    let remote: Vec<(usize, RemoteFile)> =
+        paths.iter().enumerate().filter_map(|(i, p)| lookup(p)?.ok().map(|f| (i, f))).collect();
+    let mut out = WholeCopies { paths: paths.to_vec(), origins: Vec::new(), errors: Vec::new(), _dir: None };
+    let (Some(s), false) = (SESSION.get(), remote.is_empty()) else {
+        return out;
+    };
+    let dir = match download::TempDir::new("uniabi-download") {
+        Ok(d) => d,
+        Err(e) => {
+            let path = std::env::temp_dir();
+            out.errors.push((path.display().to_string(), DownloadError::TempDir { path, source: e }));
+            return out;
+        }
+    };
+    // One subdirectory per wheel: two URLs may end in the same file name.
+    let results = crate::analysis::parallel_map(&remote, |(i, file)| {
+        let sub = dir.path().join(i.to_string());
+        let got = std::fs::create_dir(&sub)
+            .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
+            .and_then(|()| download::download(&s.client, file, &sub));
+        (*i, file.url.clone(), got)
+    });
+    for (i, url, got) in results {
+        match got {
+            Ok(copy) => {
+                out.paths[i] = copy.clone();
+                out.origins.push((copy, url));
+            }
+            Err(e) => out.errors.push((url, e)),
+        }
+    }
+    out._dir = Some(dir);
+    out
 }

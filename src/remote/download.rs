@@ -1,0 +1,172 @@
+//! Whole remote wheels on disk, for the command that needs every byte of its
+//! inputs (`merge` copies members raw): each wheel streamed into a private
+//! temporary directory, its sha256 checked against the index before it is
+//! used, the directory removed when the run ends.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest, Sha256};
+
+use super::http::{Client, HttpError};
+use super::range::RemoteFile;
+
+/// The most bytes a wheel of unknown size may have.
+const UNKNOWN_SIZE_LIMIT: u64 = 16 << 30;
+
+/// Why a remote wheel could not be downloaded whole.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error(transparent)]
+    Http(HttpError),
+    /// The file's sha256 is not what the index (or the URL's `#sha256=`) says.
+    #[error("sha256 is {actual}, but the index says {expected}")]
+    Sha256 { url: String, actual: String, expected: String },
+    /// The URL does not end in a wheel's file name.
+    #[error("the URL does not end in a wheel's file name")]
+    Name { url: String },
+    /// The temporary copy could not be made.
+    #[error("cannot write {}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    /// No temporary directory for the downloads could be made.
+    #[error("cannot create a temporary directory for the downloads in {}", path.display())]
+    TempDir { path: PathBuf, source: io::Error },
+}
+
+/// A private temporary directory, removed with everything in it when dropped.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// A new directory under the system's temporary directory.
+    pub fn new(prefix: &str) -> io::Result<TempDir> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let base = std::env::temp_dir();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = base.join(format!("{prefix}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(TempDir { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The wheel file name a URL ends in (query and fragment aside, `%XX` decoded).
+pub fn wheel_name(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let last = path.rsplit('/').next()?;
+    let name = percent_decode(last)?;
+    let ok = name.to_ascii_lowercase().ends_with(".whl")
+        && !name.contains(['/', '\\'])
+        && name != ".whl"
+        && !name.starts_with('.');
+    ok.then_some(name)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Download `file` whole to `dir/<its wheel file name>`, streamed, and check
+/// its sha256 when one is known. On any failure nothing is left at the path.
+pub fn download(client: &Client, file: &RemoteFile, dir: &Path) -> Result<PathBuf, DownloadError> {
+    let name = wheel_name(&file.url).ok_or_else(|| DownloadError::Name { url: file.url.clone() })?;
+    let path = dir.join(&name);
+    let result = fetch_to(client, file, &path);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    result.map(|()| path)
+}
+
+fn fetch_to(client: &Client, file: &RemoteFile, path: &Path) -> Result<(), DownloadError> {
+    let io_error = |source| DownloadError::Io { path: path.to_path_buf(), source };
+    let out = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io_error)?;
+    let mut sink = Hashing { inner: io::BufWriter::new(out), hash: Sha256::new() };
+    let limit = file.size.unwrap_or(UNKNOWN_SIZE_LIMIT);
+    client.download(&file.url, file.size, limit, &mut sink).map_err(DownloadError::Http)?;
+    sink.flush().map_err(io_error)?;
+    if let Some(expected) = &file.sha256 {
+        let actual: String = sink.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if !actual.eq_ignore_ascii_case(expected) {
+            return Err(DownloadError::Sha256 { url: file.url.clone(), actual, expected: expected.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ok_wheel_name_of_a_url() {
+        assert_eq!(
+            wheel_name("https://h/f/a-1.0-py3-none-any.whl#sha256=ab").as_deref(),
+            Some("a-1.0-py3-none-any.whl")
+        );
+        assert_eq!(
+            wheel_name("https://h/f/a-1.0%2Bl-py3-none-any.whl?x=1").as_deref(),
+            Some("a-1.0+l-py3-none-any.whl")
+        );
+        assert_eq!(wheel_name("https://h/f/a-1.0.tar.gz"), None);
+        assert_eq!(wheel_name("https://h/f/..%2F..%2Fx.whl"), None);
+        assert_eq!(wheel_name("https://h/f/%zz.whl"), None);
+    }
+
+    #[test]
+    fn ok_temp_dir_is_removed_when_dropped() {
+        let dir = TempDir::new("uniabi-test").unwrap();
+        let path = dir.path().to_path_buf();
+        std::fs::write(path.join("x"), b"x").unwrap();
+        drop(dir);
+        assert!(!path.exists());
+    }
+}
