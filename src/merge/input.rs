@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use crate::analysis::{self, Analysed, InputKind, Role};
 use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
-use crate::wheel::{Limits, Member, RecordEntry};
+use crate::record::RecordEntry;
+use crate::wheel::{Limits, Member};
 
 /// One input wheel, read and checked against its RECORD.
 #[derive(Debug, Clone)]

@@ -13,7 +13,8 @@ use crate::specs::PROTOTYPE_LABEL;
 use crate::tags::{PlatformTag, Tag, TagSet, WheelFilename};
 use crate::universal::{self, Blocker, Proposal};
 use crate::verify::{self, Verification};
-use crate::wheel::{RecordEntry, Wheel};
+use crate::record::RecordEntry;
+use crate::wheel::Wheel;
 
 /// One member of a planned wheel.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
