@@ -15,13 +15,10 @@ use crate::check::Checker;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
 
-/// The JSON schema name and version.
-pub const SCHEMA: &str = "uniabi/compare/1";
-
 /// The whole report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// Always [`crate::output::schema::COMPARE`].
     pub schema: &'static str,
     /// One group per (project, version, build, platform), sorted by that key.
     pub groups: Vec<Group>,
@@ -124,7 +121,7 @@ pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
             group(key, &entries, checker)
         })
         .collect();
-    Report { schema: SCHEMA, groups, errors }
+    Report { schema: crate::output::schema::COMPARE, groups, errors }
 }
 
 fn join(platforms: &[PlatformTag]) -> String {

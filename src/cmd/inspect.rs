@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let inputs = analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::All, |a| {
         InputReport::new(&a)
     });
-    let report = Report { schema: "uniabi/inspect/1", inputs };
+    let report = Report { schema: output::schema::INSPECT, inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {
             eprintln!("uniabi: error: {e}");

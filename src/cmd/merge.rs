@@ -181,7 +181,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let (inputs, limits) = match prepare(&args.paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors),
+        Err(errors) => return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors),
     };
     let metadata_from = match (args.metadata_from.as_deref(), settings.metadata_from.as_deref()) {
         (Some("refuse"), _) | (None, None | Some("refuse")) => None,
@@ -191,7 +191,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);
     let mut report = Report {
-        schema: "uniabi/merge/1",
+        schema: output::schema::MERGE,
         dry_run: args.out.dry_run,
         outputs: plan.outputs,
         refused: plan.refused,
