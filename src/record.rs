@@ -233,10 +233,7 @@ mod tests {
         let text = record.to_csv("p-1.dist-info/RECORD");
         assert_eq!(
             text,
-            format!(
-                "\"a,b.py\",sha256=h,1\na/b.py,{},1\n\"q\"\"x\",sha256=h,\np-1.dist-info/RECORD,,\n",
-                hash(b"x")
-            )
+            format!("\"a,b.py\",sha256=h,1\na/b.py,{},1\n\"q\"\"x\",sha256=h,\np-1.dist-info/RECORD,,\n", hash(b"x"))
         );
         let back = Record::parse(&text).unwrap();
         assert_eq!(back.entries.len(), 4);

@@ -38,11 +38,11 @@ use serde::Serialize;
 use crate::analysis::{self, Analysed, AnalysedBinary, InputKind, InputPath, Scope};
 use crate::binary::BinaryError;
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
+use crate::record::RecordEntry;
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename};
 use crate::verify::{self, Verification};
-use crate::record::RecordEntry;
 use crate::wheel::{Limits, Wheel, WheelError};
 use crate::wheel_writer::{OutputWheel, WriteError};
 

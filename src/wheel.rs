@@ -441,9 +441,9 @@ impl Wheel {
     pub fn record(&mut self) -> Result<Option<Record>, WheelError> {
         let name = format!("{}/RECORD", self.dist_info);
         match self.read_text(&name)? {
-            Some(text) => Record::parse(&text)
-                .map(Some)
-                .map_err(|e| WheelError::WheelFile { detail: format!("'{name}': {e}") }),
+            Some(text) => {
+                Record::parse(&text).map(Some).map_err(|e| WheelError::WheelFile { detail: format!("'{name}': {e}") })
+            }
             None => Ok(None),
         }
     }

@@ -192,7 +192,8 @@ impl OutputWheel {
         if let Err(e) = check(file.path()) {
             return Ok(Err(e));
         }
-        let persisted = if self.force { file.persist(&self.final_path) } else { file.persist_noclobber(&self.final_path) };
+        let persisted =
+            if self.force { file.persist(&self.final_path) } else { file.persist_noclobber(&self.final_path) };
         // On failure the temporary file is dropped with the error, which removes it.
         persisted.map_err(|e| {
             if self.force {

@@ -27,7 +27,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let paths = [args.wheel.clone()];
     let (inputs, limits) = match prepare(&paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors),
+        Err(errors) => {
+            return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);
+        }
     };
     if inputs.len() != 1 {
         let errors = vec![format!("{}: split reads exactly one wheel", args.wheel.display())];

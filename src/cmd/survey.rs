@@ -76,10 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         let read = jsonl::read(&texts);
         if read.skipped > 0 {
-            eprintln!(
-                "uniabi: note: {} that did not parse skipped",
-                count_noun(read.skipped, "line")
-            );
+            eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
         let report = jsonl::reduce(read);
         return print(&args, &report, &specs);

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::analysis::{self, Analysed, InputKind, Role};
-use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
 use crate::record::RecordEntry;
+use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
 use crate::wheel::{Limits, Member};
 
 /// One input wheel, read and checked against its RECORD.

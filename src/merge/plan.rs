@@ -9,11 +9,11 @@ use serde::Serialize;
 use super::{Context, MergeInput, OutputScheme, Scheme, WriteOutcome};
 use crate::analysis::AnalysedBinary;
 use crate::naming;
+use crate::record::RecordEntry;
 use crate::specs::PROTOTYPE_LABEL;
 use crate::tags::{PlatformTag, Tag, TagSet, WheelFilename};
 use crate::universal::{self, Blocker, Proposal};
 use crate::verify::{self, Verification};
-use crate::record::RecordEntry;
 use crate::wheel::Wheel;
 
 /// One member of a planned wheel.

@@ -245,14 +245,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
     let n = Some(s.projects);
     writeln!(h, "<section id=\"figures\" aria-labelledby=\"figures-h\">\n<h2 id=\"figures-h\">Figures</h2>")?;
     writeln!(h, "<dl class=\"figures\">")?;
-    figure(
-        h,
-        "projects",
-        "Projects",
-        s.projects,
-        None,
-        &format!("{} surveyed", count_noun(s.releases, "release")),
-    )?;
+    figure(h, "projects", "Projects", s.projects, None, &format!("{} surveyed", count_noun(s.releases, "release")))?;
     figure(
         h,
         "free_threaded",
