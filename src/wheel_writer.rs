@@ -221,4 +221,67 @@ mod tests {
         let d = at(0);
         assert_eq!(d.year(), 1980, "clamped to the zip epoch");
     }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uniabi-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn ok_finish_writes_record_last_and_leaves_no_temporary_file() {
+        let dir = scratch("finish");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p/a,b.py", b"x = 1\n").unwrap();
+        w.add_file("p-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nTag: py3-none-any\n").unwrap();
+        assert_eq!(w.finish("p-1.0.dist-info").unwrap(), path);
+        assert_eq!(listing(&dir), ["p-1.0-py3-none-any.whl"]);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(zip.file_names().count(), 3);
+        let last = zip.by_index(2).unwrap().name().unwrap().to_string();
+        assert_eq!(last, "p-1.0.dist-info/RECORD");
+        let mut text = String::new();
+        io::Read::read_to_string(&mut zip.by_index(2).unwrap(), &mut text).unwrap();
+        let record = Record::parse(&text).unwrap();
+        assert_eq!(record.entries["p/a,b.py"], RecordEntry::of(b"x = 1\n"));
+        assert!(text.ends_with("p-1.0.dist-info/RECORD,,\n"), "{text}");
+    }
+
+    #[test]
+    fn err_output_taken_while_writing_is_not_replaced() {
+        let dir = scratch("taken");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p-1.0.dist-info/WHEEL", b"Tag: py3-none-any\n").unwrap();
+        std::fs::write(&path, b"someone else's").unwrap();
+        let err = w.finish("p-1.0.dist-info").unwrap_err();
+        assert_eq!(err.to_string(), format!("{} already exists (pass --force to replace it)", path.display()));
+        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+        assert_eq!(listing(&dir), ["p-1.0-py3-none-any.whl"], "the temporary file is removed");
+    }
+
+    #[test]
+    fn ok_dropped_or_refused_writer_leaves_nothing() {
+        let dir = scratch("dropped");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p/x.py", b"").unwrap();
+        assert_eq!(listing(&dir).len(), 1, "the temporary file exists while writing");
+        assert!(listing(&dir)[0].ends_with(".uniabi-tmp"));
+        drop(w);
+        assert!(listing(&dir).is_empty());
+        let w = OutputWheel::create(&path, false, &[]).unwrap();
+        let refused = w.finish_checked("p-1.0.dist-info", |_| Err("fails check")).unwrap();
+        assert_eq!(refused, Err("fails check"));
+        assert!(listing(&dir).is_empty());
+    }
 }
