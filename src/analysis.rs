@@ -196,32 +196,37 @@ fn is_wheel_name(path: &Path) -> bool {
 /// links cannot loop. A dangling link with a wheel's or shared object's name is
 /// kept, so that opening it reports it.
 fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
-    if !visited.insert(std::fs::canonicalize(dir)?) {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let mut kind = entry.file_type()?;
-        if kind.is_symlink() {
-            match std::fs::metadata(&path) {
-                Ok(target) => kind = target.file_type(),
-                Err(_) => {
-                    if is_input_name(&path) {
-                        found.push(path);
+    let mut entries = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = entries.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A link back to a directory being walked: reached again, so not walked again.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => match e.path().filter(|p| e.depth() > 0 && is_symlink(p)).map(Path::to_path_buf) {
+                // A link whose target cannot be read: dangling.
+                Some(link) => {
+                    if is_input_name(&link) {
+                        found.push(link);
                     }
                     continue;
                 }
-            }
-        }
+                None => return Err(e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk"))),
+            },
+        };
+        let kind = entry.file_type();
         if kind.is_dir() {
-            walk(&path, found, visited)?;
-        } else if kind.is_file() && is_input_name(&path) {
-            found.push(path);
+            if !visited.insert(std::fs::canonicalize(entry.path())?) {
+                entries.skip_current_dir();
+            }
+        } else if kind.is_file() && is_input_name(entry.path()) {
+            found.push(entry.into_path());
         }
     }
     Ok(())
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 fn is_input_name(path: &Path) -> bool {
@@ -535,7 +540,7 @@ pub struct Verified {
     pub facts: WheelFacts,
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
-    pub record: std::collections::BTreeMap<String, crate::wheel::RecordEntry>,
+    pub record: std::collections::BTreeMap<String, crate::record::RecordEntry>,
 }
 
 /// What `merge` needs of an open wheel besides its binaries.
@@ -572,7 +577,7 @@ struct Snapshot {
     info: InfoSnapshot,
     binaries: Vec<(String, Binary)>,
     facts: Option<WheelFacts>,
-    record: Option<std::collections::BTreeMap<String, crate::wheel::RecordEntry>>,
+    record: Option<std::collections::BTreeMap<String, crate::record::RecordEntry>>,
 }
 
 /// [`WheelInfo`] with the fields its report form leaves out.
@@ -592,7 +597,7 @@ impl Snapshot {
     /// The snapshot of a reading without errors; `None` if anything failed (failures are never cached).
     fn of(
         a: &Analysed,
-        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::wheel::RecordEntry>)>,
+        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::record::RecordEntry>)>,
     ) -> Option<Snapshot> {
         if !a.errors.is_empty() {
             return None;

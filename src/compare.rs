@@ -21,13 +21,10 @@ use crate::merge::GroupKey;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
 
-/// The JSON schema name and version.
-pub const SCHEMA: &str = "uniabi/compare/1";
-
 /// The whole report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// Always [`crate::output::schema::COMPARE`].
     pub schema: &'static str,
     /// One group per project, version, build, platform tag set and implementation (as `merge` groups), sorted by that key.
     pub groups: Vec<Group>,
@@ -123,7 +120,7 @@ pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
             group(key, &entries, checker)
         })
         .collect();
-    Report { schema: SCHEMA, groups, errors }
+    Report { schema: crate::output::schema::COMPARE, groups, errors }
 }
 
 /// An input's group, from its file name.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod merge;
 pub mod naming;
 pub mod output;
+pub mod record;
 pub mod remote;
 pub mod retag;
 pub mod schema;

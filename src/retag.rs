@@ -36,11 +36,12 @@ use serde::Serialize;
 
 use crate::analysis::{self, Analysed, InputErrors, InputKind, InputPath, Scope};
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
+use crate::record::RecordEntry;
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename};
 use crate::verify::{self, Verification};
-use crate::wheel::{Limits, RecordEntry, Wheel, WheelError};
+use crate::wheel::{Limits, Wheel, WheelError};
 use crate::wheel_writer::{OutputWheel, WriteError};
 
 /// Why a retag could not be planned or written (as opposed to being refused

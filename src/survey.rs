@@ -74,9 +74,6 @@ use crate::tags::{AbiTag, Os, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
 use crate::wheel::Limits;
 
-/// The JSON schema name and version.
-pub const SCHEMA: &str = "uniabi/survey/1";
-
 /// Wheels read per batch and per thread: a batch's wheels are read on all
 /// cores, then its releases reduced on all cores, before the next batch starts.
 const BATCH_PER_THREAD: usize = 4;
@@ -89,7 +86,7 @@ pub const SUMMARY_TOP: usize = 10;
 /// The whole survey.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// Always [`crate::output::schema::SURVEY`].
     pub schema: &'static str,
     /// One record per project release, sorted by name then version (oldest first).
     pub projects: Vec<Release>,
@@ -384,7 +381,7 @@ pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);
-    Report { schema: SCHEMA, projects, summary, errors }
+    Report { schema: crate::output::schema::SURVEY, projects, summary, errors }
 }
 
 /// Releases in batches of at least `size` wheels (a release is never split), in key order.

@@ -15,9 +15,6 @@ use serde::{Deserialize, Serialize};
 use crate::survey::{self, Release, Report};
 use crate::tags::normalize_name;
 
-/// The schema of one line.
-pub const LINE_SCHEMA: &str = "uniabi/survey-line/1";
-
 /// One line of `survey --jsonl`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Line {
@@ -38,7 +35,7 @@ pub struct Line {
 impl Line {
     pub fn release(r: &Release) -> Line {
         Line {
-            schema: LINE_SCHEMA.into(),
+            schema: crate::output::schema::SURVEY_LINE.into(),
             release: Some(r.clone()),
             pep803_symbols: Some(r.pep803.all_symbols.clone()),
             pep809_symbols: Some(r.pep809.all_symbols.clone()),
@@ -48,7 +45,7 @@ impl Line {
 
     pub fn error(e: &str) -> Line {
         Line {
-            schema: LINE_SCHEMA.into(),
+            schema: crate::output::schema::SURVEY_LINE.into(),
             release: None,
             pep803_symbols: None,
             pep809_symbols: None,
@@ -80,7 +77,7 @@ pub fn read(texts: &[String]) -> Read {
     for text in texts {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Line>(line) {
-                Ok(l) if l.schema == LINE_SCHEMA => {
+                Ok(l) if l.schema == crate::output::schema::SURVEY_LINE => {
                     if let Some(e) = &l.error {
                         out.errors.push(e.clone());
                     } else if let Some(r) = l.into_release() {

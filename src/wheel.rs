@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
+use crate::record::{Record, RecordEntry};
+
 /// Bounds on what a wheel may make uniabi read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -350,7 +352,7 @@ impl Wheel {
                 continue;
             }
             let data = self.read(&member)?;
-            let actual = crate::wheel_writer::record_hash(&data);
+            let actual = crate::record::hash(&data);
             match &entry.hash {
                 Some(h) if h.starts_with("sha256=") && *h != actual => {
                     return Err(corrupt(format!("has hash {actual}, but RECORD says {h}")));
@@ -411,9 +413,9 @@ impl Wheel {
     pub fn record(&mut self) -> Result<Option<Record>, WheelError> {
         let name = format!("{}/RECORD", self.dist_info);
         match self.read_text(&name)? {
-            Some(text) => Record::parse(&text)
-                .map(Some)
-                .map_err(|detail| WheelError::WheelFile { detail: format!("'{name}': {detail}") }),
+            Some(text) => {
+                Record::parse(&text).map(Some).map_err(|e| WheelError::WheelFile { detail: format!("'{name}': {e}") })
+            }
             None => Ok(None),
         }
     }
@@ -533,67 +535,6 @@ fn find_dist_info(members: &[Member]) -> Result<String, WheelError> {
     }
 }
 
-/// One row of `RECORD`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RecordEntry {
-    /// `sha256=<urlsafe base64, no padding>`, or `None` (RECORD's own row).
-    pub hash: Option<String>,
-    pub size: Option<u64>,
-}
-
-/// A parsed `RECORD`: path → entry, sorted by path.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Record {
-    pub entries: BTreeMap<String, RecordEntry>,
-}
-
-impl Record {
-    /// Parse RECORD's CSV (fields may be double-quoted with `""` escapes).
-    pub fn parse(text: &str) -> Result<Record, String> {
-        let mut entries = BTreeMap::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields = split_csv(line).ok_or_else(|| format!("line {} has an unterminated quote", n + 1))?;
-            let [path, hash, size] = fields.as_slice() else {
-                return Err(format!("line {} has {} fields, expected 3", n + 1, fields.len()));
-            };
-            let size = match size.as_str() {
-                "" => None,
-                s => Some(s.parse().map_err(|_| format!("line {} has size '{s}', not a number", n + 1))?),
-            };
-            let hash = (!hash.is_empty()).then(|| hash.clone());
-            entries.insert(path.clone(), RecordEntry { hash, size });
-        }
-        Ok(Record { entries })
-    }
-}
-
-fn split_csv(line: &str) -> Option<Vec<String>> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    if quoted {
-        return None;
-    }
-    fields.push(cur);
-    Some(fields)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,26 +550,6 @@ mod tests {
         assert_eq!(m.root_is_purelib, Some(false));
         assert_eq!(m.tags, ["cp314-cp314t-macosx_11_0_arm64"]);
         assert_eq!(m.build, None);
-    }
-
-    #[test]
-    fn ok_record() {
-        let r = Record::parse(
-            "psutil/__init__.py,sha256=abc,123\n\"a,b.py\",sha256=x,1\n\"q\"\"uote\",,\npsutil-7.1.2.dist-info/RECORD,,\n",
-        )
-        .unwrap();
-        assert_eq!(r.entries.len(), 4);
-        assert_eq!(r.entries["psutil/__init__.py"], RecordEntry { hash: Some("sha256=abc".into()), size: Some(123) });
-        assert!(r.entries.contains_key("a,b.py"));
-        assert!(r.entries.contains_key("q\"uote"));
-        assert_eq!(r.entries["psutil-7.1.2.dist-info/RECORD"], RecordEntry { hash: None, size: None });
-    }
-
-    #[test]
-    fn err_record() {
-        assert_eq!(Record::parse("a,b\n").unwrap_err(), "line 1 has 2 fields, expected 3");
-        assert_eq!(Record::parse("a,b,x\n").unwrap_err(), "line 1 has size 'x', not a number");
-        assert_eq!(Record::parse("\"a,b,1\n").unwrap_err(), "line 1 has an unterminated quote");
     }
 
     fn member(name: &str, size: u64, compressed_size: u64) -> Member {

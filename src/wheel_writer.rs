@@ -1,130 +1,74 @@
 //! Writing wheels atomically and reproducibly.
 //!
 //! Everything goes to a temporary file in the output directory, which is
-//! renamed into place only once complete; if the writer is dropped before
+//! moved into place only once complete; if the writer is dropped before
 //! [`OutputWheel::finish`], the temporary file is removed. An existing file is
 //! never replaced without `force`, and an output path that names one of the
 //! inputs is refused. Members copied from an input keep their compressed bytes;
 //! new files get a fixed timestamp (`SOURCE_DATE_EPOCH`, else 1980-01-01).
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::wheel::{Member, RecordEntry, Wheel, WheelError};
+use crate::record::{Record, RecordEntry};
+use crate::wheel::{Member, Wheel, WheelError};
 
 /// Why an output wheel could not be written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The output already exists and `--force` was not given.
+    #[error("{} already exists (pass --force to replace it)", path.display())]
     Exists { path: PathBuf },
     /// The output would overwrite one of the inputs.
+    #[error("{} is one of the inputs; refusing to overwrite it", path.display())]
     WouldOverwriteInput { path: PathBuf },
     /// Two members would share a name.
+    #[error("member '{member}' would be written twice")]
     DuplicateMember { member: String },
     /// Reading an input member failed.
-    Input(WheelError),
+    #[error(transparent)]
+    Input(#[from] WheelError),
     /// Writing the output failed.
+    #[error("cannot write {}", path.display())]
     Io { path: PathBuf, source: io::Error },
     /// The zip writer failed.
+    #[error("cannot write {}", path.display())]
     Zip { path: PathBuf, source: zip::result::ZipError },
-}
-
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::Exists { path } => {
-                write!(f, "{} already exists (pass --force to replace it)", path.display())
-            }
-            WriteError::WouldOverwriteInput { path } => {
-                write!(f, "{} is one of the inputs; refusing to overwrite it", path.display())
-            }
-            WriteError::DuplicateMember { member } => {
-                write!(f, "member '{member}' would be written twice")
-            }
-            WriteError::Input(e) => write!(f, "{e}"),
-            WriteError::Io { path, .. } | WriteError::Zip { path, .. } => {
-                write!(f, "cannot write {}", path.display())
-            }
-        }
-    }
-}
-
-impl std::error::Error for WriteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            WriteError::Input(e) => e.source(),
-            WriteError::Io { source, .. } => Some(source),
-            WriteError::Zip { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-impl From<WheelError> for WriteError {
-    fn from(e: WheelError) -> Self {
-        WriteError::Input(e)
-    }
-}
-
-/// The RECORD hash of some bytes: `sha256=<urlsafe base64, no padding>`.
-pub fn record_hash(data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
 }
 
 /// The timestamp new members get: `SOURCE_DATE_EPOCH` if set and valid, else 1980-01-01 00:00.
 pub fn fixed_timestamp() -> DateTime {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(datetime_from_unix)
-        .unwrap_or_default()
+    crate::output::source_date_epoch().and_then(zip_datetime).unwrap_or_default()
 }
 
-/// A zip timestamp from Unix seconds (zip times start in 1980 and have 2-second resolution).
-fn datetime_from_unix(secs: i64) -> Option<DateTime> {
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_date(secs.div_euclid(86_400));
-    let year = u16::try_from(year.clamp(1980, 2107)).ok()?;
+/// A zip timestamp from a UTC time (zip times run from 1980 to 2107, with 2-second resolution).
+fn zip_datetime(t: jiff::civil::DateTime) -> Option<DateTime> {
+    let year = u16::try_from(t.year().clamp(1980, 2107)).ok()?;
+    let narrow = |n: i8| u8::try_from(n).ok();
     DateTime::from_date_and_time(
         year,
-        month as u8,
-        day as u8,
-        (rem / 3600) as u8,
-        ((rem % 3600) / 60) as u8,
-        (rem % 60) as u8,
+        narrow(t.month())?,
+        narrow(t.day())?,
+        narrow(t.hour())?,
+        narrow(t.minute())?,
+        narrow(t.second())?,
     )
     .ok()
-}
-
-/// The (year, month, day) of a day counted from 1970-01-01 (H. Hinnant's civil-date algorithm).
-pub fn civil_date(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A wheel being written to a temporary file in its output directory.
 pub struct OutputWheel {
     final_path: PathBuf,
+    /// The temporary file's path, for messages.
     tmp_path: PathBuf,
     force: bool,
-    writer: Option<ZipWriter<BufWriter<File>>>,
-    record: BTreeMap<String, RecordEntry>,
+    /// The archive being written; the temporary file is removed when it is dropped unfinished.
+    writer: Option<ZipWriter<BufWriter<NamedTempFile>>>,
+    record: Record,
     timestamp: DateTime,
 }
 
@@ -143,17 +87,26 @@ impl OutputWheel {
         if final_path.exists() && !force {
             return Err(WriteError::Exists { path: final_path.to_path_buf() });
         }
-        let dir = final_path.parent().unwrap_or(Path::new("."));
+        let dir = match final_path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
         let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp_path = dir.join(format!(".{name}.{}.uniabi-tmp", std::process::id()));
-        let io_err = |source| WriteError::Io { path: tmp_path.clone(), source };
-        let file = File::options().write(true).create_new(true).open(&tmp_path).map_err(io_err)?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".uniabi-tmp");
+        // The mode of any new file (read and write for all, less the umask), not a temporary file's 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
+            .tempfile_in(dir)
+            .map_err(|source| WriteError::Io { path: dir.join(format!("{prefix}*.uniabi-tmp")), source })?;
         Ok(OutputWheel {
             final_path: final_path.to_path_buf(),
-            tmp_path,
+            tmp_path: file.path().to_path_buf(),
             force,
             writer: Some(ZipWriter::new(BufWriter::new(file))),
-            record: BTreeMap::new(),
+            record: Record::default(),
             timestamp: fixed_timestamp(),
         })
     }
@@ -163,7 +116,7 @@ impl OutputWheel {
     }
 
     fn claim(&mut self, name: &str, entry: RecordEntry) -> Result<(), WriteError> {
-        if self.record.insert(name.to_string(), entry).is_some() {
+        if self.record.entries.insert(name.to_string(), entry).is_some() {
             return Err(WriteError::DuplicateMember { member: name.to_string() });
         }
         Ok(())
@@ -189,7 +142,11 @@ impl OutputWheel {
 
     /// Add a new file, deflated, with the fixed timestamp.
     pub fn add_file(&mut self, name: &str, data: &[u8]) -> Result<(), WriteError> {
-        self.claim(name, RecordEntry { hash: Some(record_hash(data)), size: Some(data.len() as u64) })?;
+        self.claim(name, RecordEntry::of(data))?;
+        self.write_file(name, data)
+    }
+
+    fn write_file(&mut self, name: &str, data: &[u8]) -> Result<(), WriteError> {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .last_modified_time(self.timestamp)
@@ -220,50 +177,36 @@ impl OutputWheel {
         check: impl FnOnce(&Path) -> Result<(), E>,
     ) -> Result<Result<PathBuf, E>, WriteError> {
         let record_name = format!("{dist_info}/RECORD");
-        let mut text = String::new();
-        for (path, entry) in &self.record {
-            let size = entry.size.map(|s| s.to_string()).unwrap_or_default();
-            text.push_str(&format!("{},{},{size}\n", csv_field(path), entry.hash.as_deref().unwrap_or("")));
+        if self.record.entries.contains_key(&record_name) {
+            return Err(WriteError::DuplicateMember { member: record_name });
         }
-        text.push_str(&format!("{},,\n", csv_field(&record_name)));
-        self.add_file(&record_name, text.as_bytes())?;
+        let text = self.record.to_csv(&record_name);
+        self.write_file(&record_name, text.as_bytes())?;
         let Some(writer) = self.writer.take() else {
             return Err(WriteError::Io { path: self.tmp_path.clone(), source: io::Error::other("already finished") });
         };
         let io_err = |source| WriteError::Io { path: self.tmp_path.clone(), source };
         let buffered = writer.finish().map_err(|e| self.zip_err(e))?;
         let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
-        file.sync_all().map_err(io_err)?;
-        drop(file);
-        if let Err(e) = check(&self.tmp_path) {
+        file.as_file().sync_all().map_err(io_err)?;
+        if let Err(e) = check(file.path()) {
             return Ok(Err(e));
         }
-        if self.force {
-            std::fs::rename(&self.tmp_path, &self.final_path).map_err(io_err)?;
-        } else {
-            // A hard link fails if the name was taken meanwhile: no silent overwrite.
-            std::fs::hard_link(&self.tmp_path, &self.final_path).map_err(|e| {
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    WriteError::Exists { path: self.final_path.clone() }
-                } else {
-                    WriteError::Io { path: self.final_path.clone(), source: e }
-                }
-            })?;
-            let _ = std::fs::remove_file(&self.tmp_path);
-        }
+        let persisted =
+            if self.force { file.persist(&self.final_path) } else { file.persist_noclobber(&self.final_path) };
+        // On failure the temporary file is dropped with the error, which removes it.
+        persisted.map_err(|e| {
+            if self.force {
+                WriteError::Io { path: self.tmp_path.clone(), source: e.error }
+            } else if e.error.kind() == io::ErrorKind::AlreadyExists {
+                // The name was taken meanwhile: no silent overwrite.
+                WriteError::Exists { path: self.final_path.clone() }
+            } else {
+                WriteError::Io { path: self.final_path.clone(), source: e.error }
+            }
+        })?;
         Ok(Ok(self.final_path.clone()))
     }
-}
-
-impl Drop for OutputWheel {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.tmp_path);
-    }
-}
-
-/// Quote a RECORD path when CSV needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -271,23 +214,74 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ok_record_hash() {
-        // sha256("") in urlsafe base64 without padding.
-        assert_eq!(record_hash(b""), "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
-    }
-
-    #[test]
     fn ok_timestamps() {
-        let d = datetime_from_unix(1_700_000_000).unwrap();
+        let at = |secs| crate::output::utc_datetime(secs).and_then(zip_datetime).unwrap();
+        let d = at(1_700_000_000);
         assert_eq!((d.year(), d.month(), d.day(), d.hour(), d.minute()), (2023, 11, 14, 22, 13));
-        let d = datetime_from_unix(0).unwrap();
+        let d = at(0);
         assert_eq!(d.year(), 1980, "clamped to the zip epoch");
     }
 
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uniabi-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
     #[test]
-    fn ok_csv_field() {
-        assert_eq!(csv_field("a/b.py"), "a/b.py");
-        assert_eq!(csv_field("a,b.py"), "\"a,b.py\"");
-        assert_eq!(csv_field("q\"x"), "\"q\"\"x\"");
+    fn ok_finish_writes_record_last_and_leaves_no_temporary_file() {
+        let dir = scratch("finish");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p/a,b.py", b"x = 1\n").unwrap();
+        w.add_file("p-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nTag: py3-none-any\n").unwrap();
+        assert_eq!(w.finish("p-1.0.dist-info").unwrap(), path);
+        assert_eq!(listing(&dir), ["p-1.0-py3-none-any.whl"]);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(zip.file_names().count(), 3);
+        let last = zip.by_index(2).unwrap().name().unwrap().to_string();
+        assert_eq!(last, "p-1.0.dist-info/RECORD");
+        let mut text = String::new();
+        io::Read::read_to_string(&mut zip.by_index(2).unwrap(), &mut text).unwrap();
+        let record = Record::parse(&text).unwrap();
+        assert_eq!(record.entries["p/a,b.py"], RecordEntry::of(b"x = 1\n"));
+        assert!(text.ends_with("p-1.0.dist-info/RECORD,,\n"), "{text}");
+    }
+
+    #[test]
+    fn err_output_taken_while_writing_is_not_replaced() {
+        let dir = scratch("taken");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p-1.0.dist-info/WHEEL", b"Tag: py3-none-any\n").unwrap();
+        std::fs::write(&path, b"someone else's").unwrap();
+        let err = w.finish("p-1.0.dist-info").unwrap_err();
+        assert_eq!(err.to_string(), format!("{} already exists (pass --force to replace it)", path.display()));
+        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+        assert_eq!(listing(&dir), ["p-1.0-py3-none-any.whl"], "the temporary file is removed");
+    }
+
+    #[test]
+    fn ok_dropped_or_refused_writer_leaves_nothing() {
+        let dir = scratch("dropped");
+        let path = dir.join("p-1.0-py3-none-any.whl");
+        let mut w = OutputWheel::create(&path, false, &[]).unwrap();
+        w.add_file("p/x.py", b"").unwrap();
+        assert_eq!(listing(&dir).len(), 1, "the temporary file exists while writing");
+        assert!(listing(&dir)[0].ends_with(".uniabi-tmp"));
+        drop(w);
+        assert!(listing(&dir).is_empty());
+        let w = OutputWheel::create(&path, false, &[]).unwrap();
+        let refused = w.finish_checked("p-1.0.dist-info", |_| Err("fails check")).unwrap();
+        assert_eq!(refused, Err("fails check"));
+        assert!(listing(&dir).is_empty());
     }
 }

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use uniabi::record::RecordEntry;
+
 /// The project root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -106,11 +108,7 @@ pub fn read_members(wheel: &Path) -> Members {
 }
 
 /// The RECORD hash of some bytes.
-pub fn record_hash(data: &[u8]) -> String {
-    use base64::Engine;
-    use sha2::Digest;
-    format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data)))
-}
+pub use uniabi::record::hash as record_hash;
 
 /// Write a wheel from members, regenerating RECORD (kept last) so it is valid.
 pub fn write_wheel(path: &Path, members: &Members) {
@@ -125,13 +123,14 @@ pub fn write_wheel(path: &Path, members: &Members) {
         .expect("a .dist-info member");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut record = String::new();
+    let mut rows = Vec::new();
     for (name, data) in members.iter().filter(|(n, _)| *n != record_name) {
         zip.start_file(name.as_str(), opts).unwrap();
         std::io::Write::write_all(&mut zip, data).unwrap();
-        record.push_str(&format!("{name},{},{}\n", record_hash(data), data.len()));
+        rows.push((name.as_str(), RecordEntry::of(data)));
     }
-    record.push_str(&format!("{record_name},,\n"));
+    rows.push((record_name.as_str(), RecordEntry { hash: None, size: None }));
+    let record = uniabi::record::write(rows.iter().map(|(name, entry)| (*name, entry)));
     zip.start_file(record_name.as_str(), opts).unwrap();
     std::io::Write::write_all(&mut zip, record.as_bytes()).unwrap();
     zip.finish().unwrap();

@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: error: {e}");
         }
     }
-    let report = Report { schema: "uniabi/check/1", inputs, suppressed };
+    let report = Report { schema: output::schema::CHECK, inputs, suppressed };
     let format = if args.json { OutputFormat::Json } else { args.format };
     output::to_stdout(|out| match format {
         OutputFormat::Human => print_human(out, &report, args.verbose),
@@ -185,8 +185,8 @@ pub fn sarif(report: &Report) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": output::schema::SARIF_VERSION,
+        "$schema": output::schema::SARIF,
         "runs": [{
             "tool": {"driver": {
                 "name": "uniabi",

@@ -9,7 +9,7 @@ use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::analysis;
 use crate::check::{AbiChoice, Checker};
 use crate::compare::{self, Group, Proposed, Report, Today};
-use crate::output;
+use crate::output::{self, count_noun};
 use crate::universal::Proposal;
 
 /// Arguments of `uniabi compare`.
@@ -56,16 +56,12 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(
         out,
         "{} from {}: PEP 803 qualifies for {}, PEP 809 for {}; {} unreadable",
-        plural(report.groups.len(), "group"),
-        plural(wheels, "wheel"),
+        count_noun(report.groups.len(), "group"),
+        count_noun(wheels, "wheel"),
         qualify(Proposal::Pep803),
         qualify(Proposal::Pep809),
-        plural(report.errors.len(), "input"),
+        count_noun(report.errors.len(), "input"),
     )
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn print_group(out: &mut dyn Write, g: &Group) -> io::Result<()> {
@@ -82,9 +78,9 @@ fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
     writeln!(
         out,
         "  Today: {} {} {}: {}",
-        plural(t.wheel_count, "wheel"),
+        count_noun(t.wheel_count, "wheel"),
         if t.wheel_count == 1 { "serves" } else { "serve" },
-        plural(t.interpreter_count, "interpreter"),
+        count_noun(t.interpreter_count, "interpreter"),
         output::interpreter_list(&t.serves)
     )?;
     for w in &t.wheels {

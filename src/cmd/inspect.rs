@@ -116,7 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let inputs = analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::All, |a| {
         InputReport::new(&a)
     });
-    let report = Report { schema: "uniabi/inspect/1", inputs };
+    let report = Report { schema: output::schema::INSPECT, inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {
             eprintln!("uniabi: error: {e}");
@@ -139,7 +139,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         if let Some(w) = &input.wheel {
             wheels += 1;
             let build = w.build.as_deref().map(|b| format!(" build {b}")).unwrap_or_default();
-            writeln!(out, "  wheel {} {}{build}, {} tag{}", w.name, w.version, w.tags.len(), plural(w.tags.len()))?;
+            writeln!(out, "  wheel {} {}{build}, {}", w.name, w.version, output::count_noun(w.tags.len(), "tag"))?;
             for tag in &w.tags {
                 writeln!(out, "    {tag}")?;
             }
@@ -158,12 +158,11 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
     }
     writeln!(
         out,
-        "{} input{}: {wheels} wheel{}, {binaries} binar{}, {slices} slice{}, {errors} unreadable",
-        report.inputs.len(),
-        plural(report.inputs.len()),
-        plural(wheels),
+        "{}: {}, {binaries} binar{}, {}, {errors} unreadable",
+        output::count_noun(report.inputs.len(), "input"),
+        output::count_noun(wheels, "wheel"),
         if binaries == 1 { "y" } else { "ies" },
-        plural(slices),
+        output::count_noun(slices, "slice"),
     )
 }
 
@@ -186,10 +185,9 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &m
         let dll = s.python_library.as_deref().map(|d| format!(", links {d}")).unwrap_or_default();
         writeln!(
             out,
-            "    {}: {} CPython import{} of {} imported symbols, hooks {hooks}{dll}",
+            "    {}: {} of {} imported symbols, hooks {hooks}{dll}",
             s.arch,
-            s.python_imports.len(),
-            plural(s.python_imports.len()),
+            output::count_noun(s.python_imports.len(), "CPython import"),
             s.imports_total
         )?;
         if let Some(info) = &s.abi_info {
@@ -211,8 +209,4 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &m
         }
     }
     Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

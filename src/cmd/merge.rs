@@ -190,13 +190,13 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let copies = crate::remote::download_whole(&resolved);
     if !copies.errors.is_empty() {
         let errors = copies.errors.iter().map(|(url, e)| format!("{url}: {}", super::chain(e))).collect();
-        return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors);
+        return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
     }
     let (mut inputs, limits) = match prepare(&copies.paths, &args.out) {
         Ok(x) => x,
         Err(errors) => {
             let errors = errors.iter().map(|e| copies.with_urls(e)).collect();
-            return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors);
+            return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
         }
     };
     for input in &mut inputs {
@@ -213,7 +213,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);
     let mut report = Report {
-        schema: "uniabi/merge/1",
+        schema: output::schema::MERGE,
         dry_run: args.out.dry_run,
         outputs: plan.outputs,
         refused: plan.refused,

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     } else {
         plan.write(&specs, &table, args.out.force).map_err(fail)?
     };
-    let report = Report { schema: "uniabi/retag/1", dry_run: args.out.dry_run, outcome };
+    let report = Report { schema: output::schema::RETAG, dry_run: args.out.dry_run, outcome };
     output::to_stdout(|out| {
         if args.out.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
     })?;
@@ -91,8 +91,11 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         if j.verify.ok() { "ok" } else { "FAILS" }
     )?;
     if o.verdict != Verdict::Pass || verbose {
-        let checked =
-            super::check::Report { schema: "uniabi/check/1", inputs: vec![j.check.clone()], suppressed: Vec::new() };
+        let checked = super::check::Report {
+            schema: output::schema::CHECK,
+            inputs: vec![j.check.clone()],
+            suppressed: Vec::new(),
+        };
         super::check::print_human(out, &checked, verbose)?;
     }
     if j.check.verdict == Verdict::Pass {

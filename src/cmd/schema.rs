@@ -64,16 +64,16 @@ fn root<T: JsonSchema>() -> schemars::Schema {
 /// Every `--json` document uniabi prints.
 pub fn documents() -> Vec<Document> {
     vec![
-        Document { id: "uniabi/inspect/1", generate: root::<super::inspect::Report> },
-        Document { id: "uniabi/check/1", generate: root::<super::check::Report> },
-        Document { id: "uniabi/tags/1", generate: root::<super::tags::Report> },
-        Document { id: "uniabi/verify/1", generate: root::<super::verify::Report> },
-        Document { id: crate::compare::SCHEMA, generate: root::<crate::compare::Report> },
-        Document { id: "uniabi/merge/1", generate: root::<super::merge::Report> },
-        Document { id: "uniabi/split/1", generate: root::<super::merge::Report> },
-        Document { id: crate::survey::SCHEMA, generate: root::<crate::survey::Report> },
-        Document { id: super::specs::SCHEMA, generate: root::<super::specs::Report<'static>> },
-        Document { id: "uniabi/retag/1", generate: root::<super::retag::Report> },
+        Document { id: output::schema::INSPECT, generate: root::<super::inspect::Report> },
+        Document { id: output::schema::CHECK, generate: root::<super::check::Report> },
+        Document { id: output::schema::TAGS, generate: root::<super::tags::Report> },
+        Document { id: output::schema::VERIFY, generate: root::<super::verify::Report> },
+        Document { id: output::schema::COMPARE, generate: root::<crate::compare::Report> },
+        Document { id: output::schema::MERGE, generate: root::<super::merge::Report> },
+        Document { id: output::schema::SPLIT, generate: root::<super::merge::Report> },
+        Document { id: output::schema::SURVEY, generate: root::<crate::survey::Report> },
+        Document { id: output::schema::SPECS, generate: root::<super::specs::Report<'static>> },
+        Document { id: output::schema::RETAG, generate: root::<super::retag::Report> },
     ]
 }
 

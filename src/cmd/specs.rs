@@ -10,9 +10,6 @@ use crate::output;
 use crate::specs::{Abi3tSpec, Abi2026Spec, InternalSymbol, ManifestSource, ProtoChoice, Specs, StableItem};
 use crate::version::PyVersion;
 
-/// The JSON schema this command writes.
-pub const SCHEMA: &str = "uniabi/specs/1";
-
 /// Arguments of `uniabi specs`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -104,7 +101,7 @@ pub struct Abi2026Status {
 impl<'a> Report<'a> {
     fn listing(specs: &'a Specs) -> Report<'a> {
         Report {
-            schema: SCHEMA,
+            schema: output::schema::SPECS,
             manifests: Some(specs.sources()),
             abi3t: Some(specs.abi3t()),
             abi2026: Some(specs.abi2026()),
@@ -114,7 +111,7 @@ impl<'a> Report<'a> {
 
     fn symbols(specs: &'a Specs, names: &[String]) -> Report<'a> {
         Report {
-            schema: SCHEMA,
+            schema: output::schema::SPECS,
             manifests: None,
             abi3t: None,
             abi2026: None,

@@ -22,21 +22,22 @@ pub struct Args {
 
 /// Run `uniabi split`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
-    const SCHEMA: &str = "uniabi/split/1";
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let paths = [args.wheel.clone()];
     let (inputs, limits) = match prepare(&paths, &args.out) {
         Ok(x) => x,
-        Err(errors) => return finish_with_errors(SCHEMA, args.out.json, args.out.dry_run, errors),
+        Err(errors) => {
+            return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);
+        }
     };
     if inputs.len() != 1 {
         let errors = vec![format!("{}: split reads exactly one wheel", args.wheel.display())];
-        return finish_with_errors(SCHEMA, args.out.json, args.out.dry_run, errors);
+        return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);
     }
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let mut report = Report {
-        schema: SCHEMA,
+        schema: crate::output::schema::SPLIT,
         dry_run: args.out.dry_run,
         outputs: Vec::new(),
         refused: Vec::new(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
-use crate::output;
+use crate::output::{self, count_noun};
 use std::path::PathBuf;
 
 use crate::analysis;
@@ -76,11 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         let read = jsonl::read(&texts);
         if read.skipped > 0 {
-            eprintln!(
-                "uniabi: note: {} line{} that did not parse skipped",
-                read.skipped,
-                if read.skipped == 1 { "" } else { "s" }
-            );
+            eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
         let report = jsonl::reduce(read);
         return print(&args, &report, &specs);
@@ -190,7 +186,7 @@ fn run_jsonl(
     let skipped = releases.keys().filter(|k| done.contains(*k)).count();
     releases.retain(|k, _| !done.contains(k));
     if skipped > 0 {
-        eprintln!("uniabi: note: {skipped} release{} already in the resumed file", if skipped == 1 { "" } else { "s" });
+        eprintln!("uniabi: note: {} already in the resumed file", count_noun(skipped, "release"));
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut batches: Vec<Vec<PathBuf>> = Vec::new();
@@ -298,11 +294,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 if p.broken.is_empty() { String::new() } else { format!("; broken on {}", survey::compact(&p.broken)) };
             writeln!(
                 out,
-                "    {}: {} -> {} wheel{}, serves {}{broken}",
+                "    {}: {} -> {}, serves {}{broken}",
                 p.platform,
                 p.wheels,
-                p.wheels_after_merge,
-                if p.wheels_after_merge == 1 { "" } else { "s" },
+                count_noun(p.wheels_after_merge, "wheel"),
                 survey::compact(&p.serves)
             )?;
         }
@@ -317,11 +312,9 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "Summary over the newest release of each project ({} project{}, {} release{} surveyed):",
-        s.projects,
-        if s.projects == 1 { "" } else { "s" },
-        s.releases,
-        if s.releases == 1 { "" } else { "s" }
+        "Summary over the newest release of each project ({}, {} surveyed):",
+        count_noun(s.projects, "project"),
+        count_noun(s.releases, "release")
     )?;
     writeln!(out, "  loadable on free-threaded CPython  {} of {}", s.free_threaded, s.projects)?;
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
@@ -343,28 +336,38 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         "* PEP 809 is a draft: this prototype's reading. merged: wheels after `merge` with its defaults (its own plan). Blocker counts: binaries per release, projects in the summary."
     )?;
     if !report.errors.is_empty() {
-        writeln!(out, "{} input{} unreadable", report.errors.len(), if report.errors.len() == 1 { "" } else { "s" })?;
+        writeln!(out, "{} unreadable", count_noun(report.errors.len(), "input"))?;
     }
     Ok(())
 }
 
 /// `linux x86_64 (3 wheels)`.
 fn refused_group(m: &MergeRefusal) -> String {
-    format!("{} ({} wheel{})", m.platform, m.inputs.len(), if m.inputs.len() == 1 { "" } else { "s" })
-}
-
-/// One CSV field, quoted when it holds a comma, a quote or a line break.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    format!("{} ({})", m.platform, count_noun(m.inputs.len(), "wheel"))
 }
 
 /// CSV output: a header, then one row per release.
 pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    writeln!(
+    output::csv_row(
         out,
-        "name,version,wheels,wheels_after_merge,free_threaded,free_threaded_via,pure,pep803,pep809,\
-         pep803_top_blockers,pep803_blocking_codes,pep809_top_blockers,pep809_blocking_codes,platforms,serves,\
-         merge_refused"
+        [
+            "name",
+            "version",
+            "wheels",
+            "wheels_after_merge",
+            "free_threaded",
+            "free_threaded_via",
+            "pure",
+            "pep803",
+            "pep809",
+            "pep803_top_blockers",
+            "pep803_blocking_codes",
+            "pep809_top_blockers",
+            "pep809_blocking_codes",
+            "platforms",
+            "serves",
+            "merge_refused",
+        ],
     )?;
     for r in &report.projects {
         let platforms: Vec<String> =
@@ -389,19 +392,7 @@ pub fn print_csv(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             serves.join("; "),
             r.merge_refused.iter().map(|m| format!("{}: {}", refused_group(m), m.text)).collect::<Vec<_>>().join("; "),
         ];
-        writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+        output::csv_row(out, fields.iter().map(String::as_str))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ok_csv_field_quotes_commas_and_quotes() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a (1), b (2)"), "\"a (1), b (2)\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

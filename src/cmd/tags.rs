@@ -29,13 +29,10 @@ pub struct Args {
     pub specs: super::SpecsArgs,
 }
 
-/// The JSON schema name and version.
-pub const SCHEMA: &str = "uniabi/tags/1";
-
 /// The whole report.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
-    /// Always [`SCHEMA`].
+    /// Always [`output::schema::TAGS`].
     pub schema: &'static str,
     /// One entry per input, in argument order.
     pub inputs: Vec<InputReport>,
@@ -149,7 +146,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     if level == cmd::EXIT_OK && inputs.iter().any(|r| r.dead_tags.iter().any(|d| d.harm == Harm::Harmful)) {
         level = cmd::EXIT_FINDINGS;
     }
-    let report = Report { schema: SCHEMA, inputs };
+    let report = Report { schema: output::schema::TAGS, inputs };
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { human(out, &report) })?;
     Ok(cmd::exit(level))
 }

@@ -98,7 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: error: {e}");
         }
     }
-    let report = Report { schema: "uniabi/verify/1", inputs };
+    let report = Report { schema: output::schema::VERIFY, inputs };
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
     let level = if report.inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, ReadError, Role};
+use crate::record::RecordEntry;
 use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
-use crate::wheel::{Limits, Member, RecordEntry};
+use crate::wheel::{Limits, Member};
 
 /// One input wheel, read and checked against its RECORD.
 #[derive(Debug, Clone)]

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::{Context, MergeInput};
 use crate::naming;
-use crate::wheel::{RecordEntry, Wheel};
+use crate::record::RecordEntry;
+use crate::wheel::Wheel;
 
 /// One member of a planned wheel.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

@@ -5,7 +5,6 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -34,37 +33,10 @@ pub enum DownloadError {
     TempDir { path: PathBuf, source: io::Error },
 }
 
-/// A private temporary directory, removed with everything in it when dropped.
-#[derive(Debug)]
-pub struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    /// A new directory under the system's temporary directory.
-    pub fn new(prefix: &str) -> io::Result<TempDir> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let base = std::env::temp_dir();
-        loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = base.join(format!("{prefix}-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&path) {
-                Ok(()) => return Ok(TempDir { path }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+/// A private temporary directory under the system's temporary directory,
+/// removed with everything in it when dropped.
+pub fn temp_dir(prefix: &str) -> io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix(&format!("{prefix}-")).tempdir()
 }
 
 /// The wheel file name a URL ends in (query and fragment aside, `%XX` decoded).
@@ -159,14 +131,5 @@ mod tests {
         assert_eq!(wheel_name("https://h/f/a-1.0.tar.gz"), None);
         assert_eq!(wheel_name("https://h/f/..%2F..%2Fx.whl"), None);
         assert_eq!(wheel_name("https://h/f/%zz.whl"), None);
-    }
-
-    #[test]
-    fn ok_temp_dir_is_removed_when_dropped() {
-        let dir = TempDir::new("uniabi-test").unwrap();
-        let path = dir.path().to_path_buf();
-        std::fs::write(path.join("x"), b"x").unwrap();
-        drop(dir);
-        assert!(!path.exists());
     }
 }

@@ -268,7 +268,7 @@ pub struct WholeCopies {
     pub origins: Vec<(PathBuf, String)>,
     /// Each remote wheel that could not be downloaded: its URL and why.
     pub errors: Vec<(String, DownloadError)>,
-    _dir: Option<download::TempDir>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl WholeCopies {
@@ -296,7 +296,7 @@ pub fn download_whole(paths: &[PathBuf]) -> WholeCopies {
     let (Some(s), false) = (SESSION.get(), remote.is_empty()) else {
         return out;
     };
-    let dir = match download::TempDir::new("uniabi-download") {
+    let dir = match download::temp_dir("uniabi-download") {
         Ok(d) => d,
         Err(e) => {
             let path = std::env::temp_dir();

@@ -28,6 +28,7 @@ use std::fmt::{self, Write};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::output::count_noun;
 use crate::specs::{ManifestSource, Specs};
 use crate::survey::{Blocking, Platform, Qualification, Release, Report, compact};
 use crate::tags::{WheelFilename, interpreters};
@@ -118,9 +119,7 @@ impl fmt::Display for Esc<'_> {
 
 /// The `YYYY-MM-DD` (UTC) day of `SOURCE_DATE_EPOCH`; `None` when it is unset or not a number of seconds.
 pub fn source_date() -> Option<String> {
-    let secs = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse::<i64>().ok()?;
-    let (y, m, d) = crate::wheel_writer::civil_date(secs.div_euclid(86_400));
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    crate::output::source_date_epoch().map(|t| t.date().to_string())
 }
 
 /// The script the page runs, allowed by its hash in the page's Content-Security-Policy.
@@ -139,9 +138,8 @@ pub fn render(report: &Report, specs: &Specs, origin: &Origin) -> String {
 fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt::Result {
     let s = &report.summary;
     let title = format!(
-        "uniabi survey: {} project{}, {} loadable on free-threaded CPython",
-        s.projects,
-        plural(s.projects),
+        "uniabi survey: {}, {} loadable on free-threaded CPython",
+        count_noun(s.projects, "project"),
         s.free_threaded
     );
     writeln!(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
@@ -159,12 +157,10 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt:
     list_inline(h, &origin.inputs)?;
     writeln!(
         h,
-        ": {} release{} of {} project{}, read from the binaries inside the wheels. \
+        ": {} of {}, read from the binaries inside the wheels. \
          Figures count each project's newest release.</p>",
-        s.releases,
-        plural(s.releases),
-        s.projects,
-        plural(s.projects)
+        count_noun(s.releases, "release"),
+        count_noun(s.projects, "project")
     )?;
     writeln!(
         h,
@@ -188,10 +184,6 @@ fn script_hash() -> String {
     use base64::Engine;
     use sha2::Digest;
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(format!("\n{SCRIPT}").as_bytes()))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// `a`, `a and b`, `a, b and c`, each in `<code>`.
@@ -234,14 +226,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
     let n = Some(s.projects);
     writeln!(h, "<section id=\"figures\" aria-labelledby=\"figures-h\">\n<h2 id=\"figures-h\">Figures</h2>")?;
     writeln!(h, "<dl class=\"figures\">")?;
-    figure(
-        h,
-        "projects",
-        "Projects",
-        s.projects,
-        None,
-        &format!("{} release{} surveyed", s.releases, plural(s.releases)),
-    )?;
+    figure(h, "projects", "Projects", s.projects, None, &format!("{} surveyed", count_noun(s.releases, "release")))?;
     figure(
         h,
         "free_threaded",
@@ -311,7 +296,7 @@ fn bar(h: &mut String, kind: &str, label: &str, count: usize, whole: usize, advi
         "<span class=\"bar-track\" aria-hidden=\"true\"><span class=\"bar\" style=\"width:{}%\"></span></span>",
         p.max(1)
     )?;
-    write!(h, "<span class=\"bar-count\">{count} project{}</span>", plural(count))?;
+    write!(h, "<span class=\"bar-count\">{}</span>", count_noun(count, "project"))?;
     if !advice.is_empty() {
         write!(h, "<span class=\"bar-advice\">{}</span>", Esc(advice))?;
     }
@@ -556,9 +541,8 @@ fn details(h: &mut String, report: &Report) -> fmt::Result {
         let (w809, _) = verdict(r.pep809.qualifies);
         writeln!(
             h,
-            "<p>{} wheel{} now, {} after merge. Free-threaded: {}. PEP 803: {w803}. PEP 809*: {w809}.{}</p>",
-            r.wheels,
-            plural(r.wheels),
+            "<p>{} now, {} after merge. Free-threaded: {}. PEP 803: {w803}. PEP 809*: {w809}.{}</p>",
+            count_noun(r.wheels, "wheel"),
             r.wheels_after_merge,
             if r.free_threaded { format!("yes ({})", Esc(&r.free_threaded_via.join(", "))) } else { "no".to_string() },
             if r.pure { " Pure Python: no extension modules." } else { "" }
@@ -598,9 +582,8 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
     writeln!(h, "<h4>{}</h4>", Esc(&p.platform))?;
     write!(
         h,
-        "<p>{} wheel{} → {} after merge. Serves {}.",
-        p.wheels,
-        plural(p.wheels),
+        "<p>{} → {} after merge. Serves {}.",
+        count_noun(p.wheels, "wheel"),
         p.wheels_after_merge,
         Esc(&compact(&p.serves))
     )?;
@@ -756,9 +739,13 @@ mod tests {
 
     #[test]
     fn ok_civil_date_of_epoch_days() {
-        assert_eq!(crate::wheel_writer::civil_date(0), (1970, 1, 1));
-        assert_eq!(crate::wheel_writer::civil_date(1_764_115_200 / 86_400), (2025, 11, 26));
-        assert_eq!(crate::wheel_writer::civil_date(11_016), (2000, 2, 29));
+        let civil_date = |days: i64| {
+            let t = crate::output::utc_datetime(days * 86_400).unwrap();
+            (i64::from(t.year()), i64::from(t.month()), i64::from(t.day()))
+        };
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(civil_date(1_764_115_200 / 86_400), (2025, 11, 26));
+        assert_eq!(civil_date(11_016), (2000, 2, 29));
     }
 
     #[test]
