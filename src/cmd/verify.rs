@@ -57,7 +57,13 @@ pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bo
         return WheelVerification { path, error: None, ok: false, no_wheel: Some(why), verification: None };
     }
     if let Some(error) = a.error() {
-        return WheelVerification { path, error: Some(error.to_string()), ok: false, no_wheel: None, verification: None };
+        return WheelVerification {
+            path,
+            error: Some(error.to_string()),
+            ok: false,
+            no_wheel: None,
+            verification: None,
+        };
     }
     let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
         let error = format!(
@@ -80,9 +86,8 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // With --python and --platform, a project is the one wheel an installer
     // there picks, judged for that interpreter.
     let only = installer(&args);
-    let how = only.map(|_| crate::remote::index::Installer {
-        pep809: args.pep809.then_some(specs.abi2026().min_version),
-    });
+    let how =
+        only.map(|_| crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) });
     let paths = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
     let inputs: Vec<WheelVerification> =
         analysis::analyse_map(&paths, args.input.limits(), analysis::Scope::Importable, |a| {

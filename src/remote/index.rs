@@ -139,12 +139,10 @@ pub fn project_files(
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
     let stored = cache.and_then(|dir| super::cache::load_page(dir, &url));
     let known = stored.as_ref().map(|p| p.validators.clone()).unwrap_or_default();
-    let reply = client
-        .get_page_if(&url, ACCEPT, PAGE_LIMIT, &known)
-        .map_err(|source| match source {
-            HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
-            source => IndexError::Fetch { project: project.to_string(), source },
-        })?;
+    let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
+        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
+        source => IndexError::Fetch { project: project.to_string(), source },
+    })?;
     let page = match (reply, stored) {
         (PageReply::NotModified, Some(page)) => page,
         (PageReply::Fresh(page), _) => {
