@@ -145,7 +145,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         out,
         "{} input{}: {} pass, {} fail, {} unreadable",
         report.inputs.len(),
-        if report.inputs.len() == 1 { "" } else { "s" },
+        crate::output::plural(report.inputs.len()),
         counts[0],
         counts[1],
         counts[2]

@@ -424,7 +424,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
 /// `2 outputs planned, 2 written, 1 group refused (3 inputs kept as they are), 4 inputs unchanged: 11 wheels -> 9`
 /// (the part in brackets only when a group was refused).
 pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
-    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let s = crate::output::plural;
     let kept = match c.refused_inputs {
         0 => String::new(),
         1 => " (1 input kept as it is)".to_string(),

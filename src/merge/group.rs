@@ -89,7 +89,7 @@ pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
             "{} ({} input{})",
             key.platform_text(),
             members.len(),
-            if members.len() == 1 { "" } else { "s" }
+            crate::output::plural(members.len())
         ));
         out.push(Group { label: key.label(), key, inputs: members });
     }

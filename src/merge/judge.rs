@@ -61,7 +61,7 @@ pub(crate) fn judged(out: OutputPlan, group: &Group, ctx: &Context) -> Result<Ou
             "{} would fail `uniabi check` ({} error{})",
             out.filename(),
             errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
+            crate::output::plural(errors.len())
         ),
     );
     r.failures = errors.iter().map(line).collect();

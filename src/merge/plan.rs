@@ -132,7 +132,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
         let mut r = draft.refuse(format!(
             "{} member{} differ{} between the inputs",
             conflicts.len(),
-            if conflicts.len() == 1 { "" } else { "s" },
+            crate::output::plural(conflicts.len()),
             if conflicts.len() == 1 { "s" } else { "" }
         ));
         r.conflicts = conflicts;
@@ -163,7 +163,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             "the file name's tag set also holds {} tag{} no input had ({}); {dead} of them no installer accepts, \
              and verify checked every interpreter the name admits",
             extra.len(),
-            if extra.len() == 1 { "" } else { "s" },
+            crate::output::plural(extra.len()),
             pairs.join(", "),
         ));
     }

@@ -96,8 +96,8 @@ impl Stats {
         format!(
             "fetched {} in {requests} request{} for {wheels} wheel{} of {}{share}",
             mb(bytes),
-            if requests == 1 { "" } else { "s" },
-            if wheels == 1 { "" } else { "s" },
+            crate::output::plural(requests),
+            crate::output::plural(wheels),
             mb(total)
         )
     }

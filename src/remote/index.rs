@@ -358,7 +358,7 @@ pub fn choose_installed(
         "{for_whom} in any release (the newest, {}, has {} wheel{}, none that fit, and no sdist)",
         newest.version,
         newest.wheels.len(),
-        if newest.wheels.len() == 1 { "" } else { "s" }
+        crate::output::plural(newest.wheels.len())
     )))
 }
 
