@@ -48,8 +48,8 @@ pub fn count_noun(n: usize, noun: &str) -> String {
 }
 
 /// The ending of a counted noun: `""` for one, `"s"` otherwise.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+pub fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) { "" } else { "s" }
 }
 
 /// Write one CSV row, each field quoted only when it holds a comma, a quote or a line break.
