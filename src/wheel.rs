@@ -69,6 +69,9 @@ pub enum WheelError {
     /// `*.dist-info/WHEEL` is missing or unreadable.
     #[error("invalid wheel: {detail}")]
     WheelFile { detail: String },
+    /// `*.dist-info/RECORD` does not parse.
+    #[error("invalid wheel: '{member}'")]
+    Record { member: String, source: crate::record::RecordError },
     /// A member disagrees with RECORD (hash, size, or missing row).
     #[error("corrupt wheel: member '{member}' {detail}")]
     Corrupt { member: String, detail: String },
@@ -414,7 +417,7 @@ impl Wheel {
         let name = format!("{}/RECORD", self.dist_info);
         match self.read_text(&name)? {
             Some(text) => {
-                Record::parse(&text).map(Some).map_err(|e| WheelError::WheelFile { detail: format!("'{name}': {e}") })
+                Record::parse(&text).map(Some).map_err(|source| WheelError::Record { member: name.clone(), source })
             }
             None => Ok(None),
         }
