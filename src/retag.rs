@@ -155,14 +155,17 @@ fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, R
     let mut binaries: Vec<AnalysedBinary> = Vec::new();
     let mut bad: Option<(String, BinaryError)> = None;
     let record = wheel
-        .verify_record_visiting(|member, data| {
-            if bad.is_none() && Scope::Importable.includes(&member.name) {
-                match analysis::analyse_bytes(&member.name, data) {
-                    Ok(b) => binaries.push(b),
-                    Err(e) => bad = Some((member.name.clone(), e)),
+        .verify_record_visiting(
+            |member| Scope::Importable.includes(&member.name),
+            |member, data| {
+                if bad.is_none() {
+                    match analysis::analyse_bytes(&member.name, data) {
+                        Ok(b) => binaries.push(b),
+                        Err(e) => bad = Some((member.name.clone(), e)),
+                    }
                 }
-            }
-        })
+            },
+        )
         .map_err(read_err)?;
     if let Some((member, source)) = bad {
         return Err(RetagError::Binary { path: path.to_path_buf(), member, source });

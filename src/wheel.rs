@@ -12,6 +12,8 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
+
+use crate::budget::Budget;
 use zip::result::ZipError;
 
 /// Bounds on what a wheel may make uniabi read.
@@ -27,8 +29,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 512 MiB per member, 200 000 members, 1000:1.
-    pub const DEFAULT: Limits = Limits { max_member_size: 512 << 20, max_members: 200_000, max_ratio: 1000 };
+    /// 4 GiB per member, 200 000 members, 1000:1.
+    ///
+    /// The size cap is not what stops a bomb (the ratio guards and the declared
+    /// sizes do): it must admit real wheels, whose largest libraries pass
+    /// 512 MiB (torch's `libtorch_cuda.so` inflates to 520 MB). 4 GiB is the
+    /// most a member can declare without Zip64.
+    pub const DEFAULT: Limits = Limits { max_member_size: 4 << 30, max_members: 200_000, max_ratio: 1000 };
 }
 
 impl Default for Limits {
@@ -276,24 +283,37 @@ impl Wheel {
             .archive
             .by_index(member.index)
             .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
-        let mut data = Vec::with_capacity(member.size.min(limits.max_member_size) as usize);
+        let mut data = Vec::new();
+        // The declared size, checked above, is reserved at once (the zip reader
+        // stops a member at it); memory that cannot be had is an error, not an abort.
+        data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
+            WheelError::MemberTooLarge {
+                member: member.name.clone(),
+                detail: format!("declares {} bytes, more than can be held in memory", member.size),
+            }
+        })?;
         let read = (&mut file).take(limits.max_member_size + 1).read_to_end(&mut data);
         match read {
-            Ok(_) if data.len() as u64 > limits.max_member_size => Err(WheelError::MemberTooLarge {
-                member: member.name.clone(),
-                detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
-            }),
+            Ok(_) if data.len() as u64 > limits.max_member_size => Err(too_large(member, &limits)),
             Ok(_) => Ok(data),
-            Err(e) => Err(WheelError::BadMember {
-                member: member.name.clone(),
-                // The zip reader reports a bad member (checksum, size, stream) as
-                // an I/O error whose text `ZipError::Io` would print twice.
-                source: match e.kind() {
-                    io::ErrorKind::Other | io::ErrorKind::InvalidData => ZipError::InvalidArchive(e.to_string().into()),
-                    _ => ZipError::Io(e),
-                },
-            }),
+            Err(e) => Err(inflate_error(member, e)),
         }
+    }
+
+    /// The RECORD hash (`sha256=…`) and size of a member, inflated in chunks
+    /// and never held whole, under the wheel's [`Limits`].
+    pub fn hash_member(&mut self, member: &Member) -> Result<(String, u64), WheelError> {
+        let limits = self.limits;
+        check_declared_size(member, &limits)?;
+        let file = self
+            .archive
+            .by_index(member.index)
+            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
+        let (hash, size) = hash_stream(file.take(limits.max_member_size + 1)).map_err(|e| inflate_error(member, e))?;
+        if size > limits.max_member_size {
+            return Err(too_large(member, &limits));
+        }
+        Ok((hash, size))
     }
 
     /// Read a member as UTF-8 text; `None` if there is no such member.
@@ -323,18 +343,22 @@ impl Wheel {
     /// Check every member against RECORD: each must have a row whose hash and
     /// size match its inflated bytes, and every row must name a member.
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
+    /// Every member is hashed as it streams, never held whole.
     pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_visiting(|_, _| {})
+        self.verify_record_visiting(|_| false, |_, _| {})
     }
 
-    /// [`Wheel::verify_record`], handing each member's inflated bytes to `visit`
-    /// as it goes, so a caller that also needs them (to parse binaries) inflates
-    /// every member once.
+    /// [`Wheel::verify_record`], handing the inflated bytes of the members
+    /// `keep` selects to `visit` as it goes, so a caller that also needs them
+    /// (to parse binaries) inflates every member once. A kept member is held
+    /// whole, under a [`Permit`](crate::budget::Permit) of the shared
+    /// [`Budget`], until `visit` returns; the others are hashed as they stream.
     pub fn verify_record_visiting(
         &mut self,
+        keep: impl Fn(&Member) -> bool,
         visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_reading(|_| true, visit)
+        self.verify_record_reading(|_| true, keep, visit)
     }
 
     /// [`Wheel::verify_record_visiting`] inflating only the members `read`
@@ -345,6 +369,7 @@ impl Wheel {
     pub fn verify_record_reading(
         &mut self,
         read: impl Fn(&Member) -> bool,
+        keep: impl Fn(&Member) -> bool,
         mut visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
@@ -377,8 +402,17 @@ impl Wheel {
                 verified.insert(member.name.clone(), RecordEntry { hash: entry.hash.clone(), size: Some(member.size) });
                 continue;
             }
-            let data = self.read(&member)?;
-            let actual = crate::wheel_writer::record_hash(&data);
+            // A kept member is inflated whole (its permit held until `visit`
+            // returns); any other is hashed as it streams.
+            let (permit, data, actual, size) = if keep(&member) {
+                let permit = Budget::global().acquire(member.size);
+                let data = self.read(&member)?;
+                let (actual, size) = hash_stream(data.as_slice()).map_err(|e| inflate_error(&member, e))?;
+                (Some(permit), Some(data), actual, size)
+            } else {
+                let (actual, size) = self.hash_member(&member)?;
+                (None, None, actual, size)
+            };
             match &entry.hash {
                 Some(h) if h.starts_with("sha256=") && *h != actual => {
                     return Err(corrupt(format!("has hash {actual}, but RECORD says {h}")));
@@ -389,11 +423,14 @@ impl Wheel {
                 None => return Err(corrupt("has no hash in RECORD".into())),
                 _ => {}
             }
-            if let Some(size) = entry.size.filter(|&s| s != data.len() as u64) {
-                return Err(corrupt(format!("is {} bytes, but RECORD says {size}", data.len())));
+            if let Some(recorded) = entry.size.filter(|&s| s != size) {
+                return Err(corrupt(format!("is {size} bytes, but RECORD says {recorded}")));
             }
-            visit(&member, &data);
-            verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(data.len() as u64) });
+            if let Some(data) = &data {
+                visit(&member, data);
+            }
+            drop(permit);
+            verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(size) });
         }
         if let Some(missing) = record.entries.keys().find(|k| !verified.contains_key(*k)) {
             return Err(WheelError::Corrupt {
@@ -445,6 +482,49 @@ impl Wheel {
             None => Ok(None),
         }
     }
+}
+
+/// A member that inflated past [`Limits::max_member_size`].
+fn too_large(member: &Member, limits: &Limits) -> WheelError {
+    WheelError::MemberTooLarge {
+        member: member.name.clone(),
+        detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
+    }
+}
+
+/// A member whose data could not be inflated.
+fn inflate_error(member: &Member, e: io::Error) -> WheelError {
+    WheelError::BadMember {
+        member: member.name.clone(),
+        // The zip reader reports a bad member (checksum, size, stream) as
+        // an I/O error whose text `ZipError::Io` would print twice.
+        source: match e.kind() {
+            io::ErrorKind::Other | io::ErrorKind::InvalidData => ZipError::InvalidArchive(e.to_string().into()),
+            _ => ZipError::Io(e),
+        },
+    }
+}
+
+/// The RECORD hash (`sha256=<urlsafe base64, no padding>`) and length of
+/// everything `reader` yields, read in 64 KiB chunks.
+fn hash_stream(mut reader: impl Read) -> io::Result<(String, u64)> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    let digest = hasher.finalize();
+    Ok((format!("sha256={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)), size))
 }
 
 fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelError> {

@@ -32,6 +32,8 @@ pub struct Args {
     pub config: super::settings::ConfigArgs,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub jobs: super::JobsArgs,
 }
 
 /// The options `merge`, `split` and `retag` share: where and how they write.
@@ -104,7 +106,12 @@ fn metadata_pattern(inputs: &[MergeInput], pattern: &str) -> Result<String, CmdE
 }
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
-pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+pub(crate) fn prepare(
+    paths: &[PathBuf],
+    out: &OutputArgs,
+    jobs: &super::JobsArgs,
+) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+    jobs.apply(false);
     let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
@@ -179,7 +186,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     };
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let (inputs, limits) = match prepare(&args.paths, &args.out) {
+    let (inputs, limits) = match prepare(&args.paths, &args.out, &args.jobs) {
         Ok(x) => x,
         Err(errors) => return finish_with_errors("uniabi/merge/1", args.out.json, args.out.dry_run, errors),
     };

@@ -335,6 +335,7 @@ fn conflict(
     let text = |input: &MergeInput, member: &str| -> Option<String> {
         let mut wheel = Wheel::open(&input.path, ctx.limits).ok()?;
         let m = wheel.member(member)?.clone();
+        let _permit = crate::budget::Budget::global().acquire(m.size);
         String::from_utf8(wheel.read(&m).ok()?).ok()
     };
     let diff = match (text(a, a_member), text(b, b_member)) {
