@@ -739,6 +739,43 @@ mod tests {
         assert_eq!(Record::parse("\"a,b,1\n").unwrap_err(), "line 1 has an unterminated quote");
     }
 
+    #[test]
+    fn ok_streamed_hashes_equal_whole_member_hashes_and_only_kept_members_are_visited() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "samples/psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        );
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        for member in wheel.members.clone() {
+            let data = wheel.read(&member).unwrap();
+            let whole = crate::wheel_writer::record_hash(&data);
+            assert_eq!(wheel.hash_member(&member).unwrap(), (whole, data.len() as u64), "{}", member.name);
+        }
+        let mut visited = Vec::new();
+        let streamed = wheel.verify_record().unwrap();
+        let kept = wheel
+            .verify_record_visiting(
+                |m| m.name.ends_with(".so"),
+                |m, data| visited.push((m.name.clone(), crate::wheel_writer::record_hash(data))),
+            )
+            .unwrap();
+        assert_eq!(streamed, kept);
+        assert_eq!(visited.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["psutil/_psutil_linux.abi3.so"]);
+        assert_eq!(kept["psutil/_psutil_linux.abi3.so"].hash.as_ref(), Some(&visited[0].1));
+    }
+
+    #[test]
+    fn err_streamed_hash_stops_at_the_size_limit() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "samples/psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        );
+        let limits = Limits { max_member_size: 1000, ..Limits::DEFAULT };
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        let so = wheel.member("psutil/_psutil_linux.abi3.so").unwrap().clone();
+        wheel.limits = limits;
+        let err = wheel.hash_member(&so).unwrap_err();
+        assert!(err.to_string().starts_with("member 'psutil/_psutil_linux.abi3.so' declares "), "{err}");
+    }
+
     fn member(name: &str, size: u64, compressed_size: u64) -> Member {
         Member { index: 0, name: name.to_string(), size, compressed_size, crc32: 0 }
     }
