@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Binary, BinaryError, Format, Slice};
+use crate::budget::{Budget, Permit};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
 use crate::tags::TagError;
@@ -435,6 +437,8 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
                 for member in members {
+                    // Held until the member is parsed (see crate::budget).
+                    let _permit = Budget::global().acquire(member.size);
                     let result = wheel.read(&member);
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
@@ -447,11 +451,11 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
             }
             Err(e) => out.errors.push(fail(e.into())),
         },
-        InputKind::File => match read_file(&input.path, limits) {
-            Ok(data) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => {
+        InputKind::File => match read_file(&input.path, limits, Budget::global()) {
+            Ok((data, _)) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => {
                 out.errors.push(fail(ReadError::ZipNotWheel))
             }
-            Ok(data) => match analyse_bytes(&input.display, &data) {
+            Ok((data, _permit)) => match analyse_bytes(&input.display, &data) {
                 Ok(b) => out.binaries.push(b),
                 Err(e) => out.errors.push(fail(e.into())),
             },
@@ -502,16 +506,14 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
     let record = wheel
         .verify_record_reading(
             |member| selected(&member.name),
-            |member, data| {
-                if scope.includes(&member.name) {
-                    match analyse_bytes(&member.name, data) {
-                        Ok(b) => out.binaries.push(b),
-                        Err(source) => out.errors.push(InputError::new(
-                            input.display.clone(),
-                            ReadError::Member { member: member.name.clone(), source },
-                        )),
-                    }
-                }
+            // The members parsed are inflated whole; every other one is hashed as it streams.
+            |member| scope.includes(&member.name),
+            |member, data| match analyse_bytes(&member.name, data) {
+                Ok(b) => out.binaries.push(b),
+                Err(source) => out.errors.push(InputError::new(
+                    input.display.clone(),
+                    ReadError::Member { member: member.name.clone(), source },
+                )),
             },
         )
         .map_err(fail)?;
@@ -668,11 +670,14 @@ impl CacheKey {
     }
 }
 
-fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, ReadError> {
+/// Read a bare file whole, holding its size from `budget` while it is read;
+/// the permit is given back with the bytes, to be dropped once they are parsed.
+fn read_file<'b>(path: &Path, limits: Limits, budget: &'b Budget) -> Result<(Vec<u8>, Permit<'b>), ReadError> {
     let meta = std::fs::metadata(path).map_err(ReadError::Read)?;
     if meta.len() > limits.max_member_size {
         return Err(ReadError::TooLarge { size: meta.len(), limit: limits.max_member_size });
     }
+    let permit = budget.acquire(meta.len());
     // The size above is only what the file system says: a device or a pipe
     // reports 0 and then never ends, so the read itself is bounded too.
     let file = std::fs::File::open(path).map_err(ReadError::Read)?;
@@ -681,7 +686,7 @@ fn read_file(path: &Path, limits: Limits) -> Result<Vec<u8>, ReadError> {
     if data.len() as u64 > limits.max_member_size {
         return Err(ReadError::TooLong { limit: limits.max_member_size });
     }
-    Ok(data)
+    Ok((data, permit))
 }
 
 /// Expand the paths and analyse every input on all cores, keeping input order.
@@ -730,6 +735,9 @@ pub fn analyse_map<R: Send>(
 /// Worker threads for [`parallel_map`]; 0: one per core.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
+/// The pool [`parallel_map`] runs on, built for the thread count it was asked with.
+static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+
 /// Run [`parallel_map`] on `n` threads (`--jobs`: remote inputs wait on the
 /// network, not on a core); 0 restores one per core.
 pub fn set_threads(n: usize) {
@@ -744,29 +752,35 @@ pub fn threads() -> usize {
     }
 }
 
-/// Map `f` over `items` on all available cores; results in input order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = threads().min(items.len()).max(1);
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(r);
-                    }
-                }
-            });
+/// The pool of [`threads`] workers, built on first use and again when the count changes.
+fn pool() -> Option<Arc<rayon::ThreadPool>> {
+    let threads = threads();
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    match pool.as_ref() {
+        Some((n, p)) if *n == threads => Some(p.clone()),
+        _ => {
+            let built = Arc::new(rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()?);
+            *pool = Some((threads, built.clone()));
+            Some(built)
         }
-    });
-    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+    }
+}
+
+/// Map `f` over `items` (a slice or vector, borrowed or owned) on [`threads`]
+/// workers, one item per task; results in input order. Called from inside a
+/// worker, it runs on the same pool.
+pub fn parallel_map<I, R>(items: I, f: impl Fn(I::Item) -> R + Sync + Send) -> Vec<R>
+where
+    I: IntoParallelIterator + Send,
+    I::Iter: IndexedParallelIterator,
+    R: Send,
+{
+    let run = move || items.into_par_iter().with_max_len(1).map(f).collect();
+    match pool() {
+        Some(pool) => pool.install(run),
+        // No thread could be started for the pool: rayon's global pool.
+        None => run(),
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod binary;
+pub mod budget;
 pub mod check;
 pub mod cmd;
 pub mod color;

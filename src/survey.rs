@@ -60,7 +60,6 @@ pub mod html;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pep440_rs::Version;
@@ -280,9 +279,6 @@ impl Loaded {
 /// The release key: normalized name and version, from the file name.
 type Key = (String, String);
 
-/// A release's wheels, read and waiting for a worker to take and reduce them.
-type Slot = Mutex<Option<(Key, Vec<Loaded>)>>;
-
 /// What [`survey`] read: a record per release (unsorted), and the inputs it could not read.
 #[derive(Debug)]
 pub struct Surveyed {
@@ -349,8 +345,8 @@ pub fn survey(
         })
         .into_iter();
         // ...then reduce each release of the batch to its record on all cores, largest first.
-        let mut slots: Vec<Slot> = Vec::new();
-        for (key, inputs) in &batch {
+        let mut read: Vec<(Key, Vec<Loaded>)> = Vec::new();
+        for (key, inputs) in batch {
             let mut wheels = Vec::new();
             for l in loaded.by_ref().take(inputs.len()) {
                 match l {
@@ -358,15 +354,14 @@ pub fn survey(
                     Err(e) => errors.push(e),
                 }
             }
-            slots.push(Mutex::new(Some((key.clone(), wheels))));
+            if !wheels.is_empty() {
+                read.push((key, wheels));
+            }
         }
-        slots.sort_by_key(|s| std::cmp::Reverse(s.lock().map_or(0, |s| s.as_ref().map_or(0, |(_, w)| w.len()))));
-        results.extend(analysis::parallel_map(&slots, |slot| {
-            let taken = slot.lock().ok().and_then(|mut s| s.take());
-            taken.filter(|(_, wheels)| !wheels.is_empty()).map(|(key, wheels)| release(&key, wheels, &ctx))
-        }));
+        read.sort_by_key(|(_, wheels)| std::cmp::Reverse(wheels.len()));
+        results.extend(analysis::parallel_map(read, |(key, wheels)| release(&key, wheels, &ctx)));
     }
-    let mut projects: Vec<Release> = results.into_iter().flatten().collect();
+    let mut projects: Vec<Release> = results;
     for r in &mut projects {
         if let Some(notes) = duplicates.remove(&(r.name.clone(), r.version.clone())) {
             r.notes.extend(notes);
@@ -541,10 +536,11 @@ fn platform(
     let free_threaded: BTreeSet<String> = loads.iter().filter(|i| i.ends_with('t')).cloned().collect();
 
     // Wheels of another implementation (PyPy, GraalPy) are not judged against CPython's ABIs.
-    for l in wheels.iter().filter(|l| not_cpython(l)) {
+    let (cpython, others): (Vec<&Loaded>, Vec<&Loaded>) = wheels.iter().partition(|l| !not_cpython(l));
+    for l in others {
         notes.push(format!("{}: not CPython (tags of another implementation): not judged", l.filename()));
     }
-    let analysed: Vec<&Analysed> = wheels.iter().filter(|l| !not_cpython(l)).map(|l| l.analysed()).collect();
+    let analysed: Vec<&Analysed> = cpython.iter().map(|l| l.analysed()).collect();
     let has_modules = !universal::extension_modules(&analysed).is_empty();
     let mut tag_platforms: Vec<PlatformTag> = wheels.iter().flat_map(|l| l.tags().platform).collect();
     tag_platforms.sort();
@@ -572,7 +568,7 @@ fn platform(
             }
         }
     }
-    let binaries = binary_findings(&wheels, checker);
+    let binaries = binary_findings(&cpython, checker);
     let inputs: Vec<String> = wheels.iter().map(|l| l.filename()).collect();
     let after = after_merge(family, wheels, ctx, notes, refused);
     Platform {
@@ -595,8 +591,8 @@ fn not_cpython(l: &Loaded) -> bool {
     !tags.is_empty() && tags.iter().all(crate::tags::is_other_implementation)
 }
 
-/// Each extension binary of `wheels` with what blocks it under each proposal.
-fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> {
+/// Each extension binary of `wheels` (CPython's) with what blocks it under each proposal.
+fn binary_findings(wheels: &[&Loaded], checker: &Checker) -> Vec<BinaryFindings> {
     let blocking = |b: &analysis::AnalysedBinary, proposal: Proposal| {
         let found = checker.blockers(b, proposal.abi());
         let codes: BTreeSet<String> = found.iter().map(|f| f.code.to_string()).collect();
@@ -604,7 +600,7 @@ fn binary_findings(wheels: &[Loaded], checker: &Checker) -> Vec<BinaryFindings> 
         Blocking { codes: codes.into_iter().collect(), symbols: symbols.into_iter().collect() }
     };
     let mut out = Vec::new();
-    for l in wheels.iter().filter(|l| !not_cpython(l)) {
+    for l in wheels {
         for b in &l.analysed().binaries {
             let Some(module) = b.dotted_module() else { continue };
             out.push(BinaryFindings {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
+use crate::budget::Budget;
 use crate::record::{Record, RecordEntry};
 
 /// Bounds on what a wheel may make uniabi read.
@@ -29,8 +30,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 512 MiB per member, 200 000 members, 1000:1.
-    pub const DEFAULT: Limits = Limits { max_member_size: 512 << 20, max_members: 200_000, max_ratio: 1000 };
+    /// 4 GiB per member, 200 000 members, 1000:1.
+    ///
+    /// The size cap is not what stops a bomb (the ratio guards and the declared
+    /// sizes do): it must admit real wheels, whose largest libraries pass
+    /// 512 MiB (torch's `libtorch_cuda.so` inflates to 520 MB). 4 GiB is the
+    /// most a member can declare without Zip64.
+    pub const DEFAULT: Limits = Limits { max_member_size: 4 << 30, max_members: 200_000, max_ratio: 1000 };
 }
 
 impl Default for Limits {
@@ -253,24 +259,38 @@ impl Wheel {
             .archive
             .by_index(member.index)
             .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
-        let mut data = Vec::with_capacity(member.size.min(limits.max_member_size) as usize);
+        let mut data = Vec::new();
+        // The declared size, checked above, is reserved at once (the zip reader
+        // stops a member at it); memory that cannot be had is an error, not an abort.
+        data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
+            WheelError::MemberTooLarge {
+                member: member.name.clone(),
+                detail: format!("declares {} bytes, more than can be held in memory", member.size),
+            }
+        })?;
         let read = (&mut file).take(limits.max_member_size + 1).read_to_end(&mut data);
         match read {
-            Ok(_) if data.len() as u64 > limits.max_member_size => Err(WheelError::MemberTooLarge {
-                member: member.name.clone(),
-                detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
-            }),
+            Ok(_) if data.len() as u64 > limits.max_member_size => Err(too_large(member, &limits)),
             Ok(_) => Ok(data),
-            Err(e) => Err(WheelError::BadMember {
-                member: member.name.clone(),
-                // The zip reader reports a bad member (checksum, size, stream) as
-                // an I/O error whose text `ZipError::Io` would print twice.
-                source: match e.kind() {
-                    io::ErrorKind::Other | io::ErrorKind::InvalidData => ZipError::InvalidArchive(e.to_string().into()),
-                    _ => ZipError::Io(e),
-                },
-            }),
+            Err(e) => Err(inflate_error(member, e)),
         }
+    }
+
+    /// The RECORD hash (`sha256=…`) and size of a member, inflated in chunks
+    /// and never held whole, under the wheel's [`Limits`].
+    pub fn hash_member(&mut self, member: &Member) -> Result<(String, u64), WheelError> {
+        let limits = self.limits;
+        check_declared_size(member, &limits)?;
+        let file = self
+            .archive
+            .by_index(member.index)
+            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
+        let (hash, size) =
+            crate::record::hash_reader(file.take(limits.max_member_size + 1)).map_err(|e| inflate_error(member, e))?;
+        if size > limits.max_member_size {
+            return Err(too_large(member, &limits));
+        }
+        Ok((hash, size))
     }
 
     /// Read a member as UTF-8 text; `None` if there is no such member.
@@ -300,18 +320,22 @@ impl Wheel {
     /// Check every member against RECORD: each must have a row whose hash and
     /// size match its inflated bytes, and every row must name a member.
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
+    /// Every member is hashed as it streams, never held whole.
     pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_visiting(|_, _| {})
+        self.verify_record_visiting(|_| false, |_, _| {})
     }
 
-    /// [`Wheel::verify_record`], handing each member's inflated bytes to `visit`
-    /// as it goes, so a caller that also needs them (to parse binaries) inflates
-    /// every member once.
+    /// [`Wheel::verify_record`], handing the inflated bytes of the members
+    /// `keep` selects to `visit` as it goes, so a caller that also needs them
+    /// (to parse binaries) inflates every member once. A kept member is held
+    /// whole, under a [`Permit`](crate::budget::Permit) of the shared
+    /// [`Budget`], until `visit` returns; the others are hashed as they stream.
     pub fn verify_record_visiting(
         &mut self,
+        keep: impl Fn(&Member) -> bool,
         visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_reading(|_| true, visit)
+        self.verify_record_reading(|_| true, keep, visit)
     }
 
     /// [`Wheel::verify_record_visiting`] inflating only the members `read`
@@ -322,6 +346,7 @@ impl Wheel {
     pub fn verify_record_reading(
         &mut self,
         read: impl Fn(&Member) -> bool,
+        keep: impl Fn(&Member) -> bool,
         mut visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
@@ -354,8 +379,17 @@ impl Wheel {
                 verified.insert(member.name.clone(), RecordEntry { hash: entry.hash.clone(), size: Some(member.size) });
                 continue;
             }
-            let data = self.read(&member)?;
-            let actual = crate::record::hash(&data);
+            // A kept member is inflated whole (its permit held until `visit`
+            // returns); any other is hashed as it streams.
+            let (permit, data, actual, size) = if keep(&member) {
+                let permit = Budget::global().acquire(member.size);
+                let data = self.read(&member)?;
+                let (actual, size) = (crate::record::hash(&data), data.len() as u64);
+                (Some(permit), Some(data), actual, size)
+            } else {
+                let (actual, size) = self.hash_member(&member)?;
+                (None, None, actual, size)
+            };
             match &entry.hash {
                 Some(h) if h.starts_with("sha256=") && *h != actual => {
                     return Err(corrupt(format!("has hash {actual}, but RECORD says {h}")));
@@ -366,11 +400,14 @@ impl Wheel {
                 None => return Err(corrupt("has no hash in RECORD".into())),
                 _ => {}
             }
-            if let Some(size) = entry.size.filter(|&s| s != data.len() as u64) {
-                return Err(corrupt(format!("is {} bytes, but RECORD says {size}", data.len())));
+            if let Some(recorded) = entry.size.filter(|&s| s != size) {
+                return Err(corrupt(format!("is {size} bytes, but RECORD says {recorded}")));
             }
-            visit(&member, &data);
-            verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(data.len() as u64) });
+            if let Some(data) = &data {
+                visit(&member, data);
+            }
+            drop(permit);
+            verified.insert(member.name.clone(), RecordEntry { hash: Some(actual), size: Some(size) });
         }
         if let Some(missing) = record.entries.keys().find(|k| !verified.contains_key(*k)) {
             return Err(WheelError::Corrupt {
@@ -421,6 +458,27 @@ impl Wheel {
             }
             None => Ok(None),
         }
+    }
+}
+
+/// A member that inflated past [`Limits::max_member_size`].
+fn too_large(member: &Member, limits: &Limits) -> WheelError {
+    WheelError::MemberTooLarge {
+        member: member.name.clone(),
+        detail: format!("inflates past the limit of {} bytes", limits.max_member_size),
+    }
+}
+
+/// A member whose data could not be inflated.
+fn inflate_error(member: &Member, e: io::Error) -> WheelError {
+    WheelError::BadMember {
+        member: member.name.clone(),
+        // The zip reader reports a bad member (checksum, size, stream) as
+        // an I/O error whose text `ZipError::Io` would print twice.
+        source: match e.kind() {
+            io::ErrorKind::Other | io::ErrorKind::InvalidData => ZipError::InvalidArchive(e.to_string().into()),
+            _ => ZipError::Io(e),
+        },
     }
 }
 
@@ -553,6 +611,43 @@ mod tests {
         assert_eq!(m.root_is_purelib, Some(false));
         assert_eq!(m.tags, ["cp314-cp314t-macosx_11_0_arm64"]);
         assert_eq!(m.build, None);
+    }
+
+    #[test]
+    fn ok_streamed_hashes_equal_whole_member_hashes_and_only_kept_members_are_visited() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "samples/psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        );
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        for member in wheel.members.clone() {
+            let data = wheel.read(&member).unwrap();
+            let whole = crate::record::hash(&data);
+            assert_eq!(wheel.hash_member(&member).unwrap(), (whole, data.len() as u64), "{}", member.name);
+        }
+        let mut visited = Vec::new();
+        let streamed = wheel.verify_record().unwrap();
+        let kept = wheel
+            .verify_record_visiting(
+                |m| m.name.ends_with(".so"),
+                |m, data| visited.push((m.name.clone(), crate::record::hash(data))),
+            )
+            .unwrap();
+        assert_eq!(streamed, kept);
+        assert_eq!(visited.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["psutil/_psutil_linux.abi3.so"]);
+        assert_eq!(kept["psutil/_psutil_linux.abi3.so"].hash.as_ref(), Some(&visited[0].1));
+    }
+
+    #[test]
+    fn err_streamed_hash_stops_at_the_size_limit() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "samples/psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        );
+        let limits = Limits { max_member_size: 1000, ..Limits::DEFAULT };
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        let so = wheel.member("psutil/_psutil_linux.abi3.so").unwrap().clone();
+        wheel.limits = limits;
+        let err = wheel.hash_member(&so).unwrap_err();
+        assert!(err.to_string().starts_with("member 'psutil/_psutil_linux.abi3.so' declares "), "{err}");
     }
 
     fn member(name: &str, size: u64, compressed_size: u64) -> Member {

@@ -134,3 +134,19 @@ fn err_unreadable_inputs_are_named_and_others_still_reported() {
         assert!(line.contains(&*input.to_string_lossy()), "{line}");
     }
 }
+
+#[test]
+fn ok_jobs_change_nothing_but_speed() {
+    // Every sample, read on one worker and on several: the same report, byte for byte.
+    let samples = rel(&root().join("samples"));
+    for command in [&["inspect", "--json"][..], &["check", "--format", "json"], &["survey", "--json"]] {
+        let mut outputs = Vec::new();
+        for jobs in ["1", "3", "16"] {
+            let out = run(&[command, &["-j", jobs, &samples]].concat());
+            assert!(out.status.code().is_some_and(|c| c < 2), "{command:?} -j {jobs}: {}", stderr(&out));
+            outputs.push(stdout(&out));
+        }
+        assert!(outputs[0].len() > 1000, "{command:?}: {}", outputs[0]);
+        assert!(outputs.iter().all(|o| *o == outputs[0]), "{command:?}: output depends on --jobs");
+    }
+}

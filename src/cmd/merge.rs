@@ -35,6 +35,8 @@ pub struct Args {
     pub out: OutputArgs,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
+    #[command(flatten)]
+    pub jobs: super::JobsArgs,
 }
 
 /// The options `merge`, `split` and `retag` share: where and how they write.
@@ -107,7 +109,12 @@ fn metadata_pattern(inputs: &[MergeInput], pattern: &str) -> Result<String, CmdE
 }
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
-pub(crate) fn prepare(paths: &[PathBuf], out: &OutputArgs) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+pub(crate) fn prepare(
+    paths: &[PathBuf],
+    out: &OutputArgs,
+    jobs: &super::JobsArgs,
+) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
+    jobs.apply(false);
     let limits = super::limits_for_mib(out.max_member_mib);
     let (inputs, errors) = merge::load_inputs(paths, limits);
     if !errors.is_empty() {
@@ -192,7 +199,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         let errors = copies.errors.iter().map(|(url, e)| format!("{url}: {}", super::chain(e))).collect();
         return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
     }
-    let (mut inputs, limits) = match prepare(&copies.paths, &args.out) {
+    let (mut inputs, limits) = match prepare(&copies.paths, &args.out, &args.jobs) {
         Ok(x) => x,
         Err(errors) => {
             let errors = errors.iter().map(|e| copies.with_urls(e)).collect();

@@ -115,9 +115,24 @@ pub struct RemoteArgs {
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
-    /// Wheels read at once; default one per core, 8 when some inputs are remote.
-    #[arg(long, value_name = "N")]
+    #[command(flatten)]
+    pub jobs: JobsArgs,
+}
+
+/// The `--jobs N` option of every subcommand that reads inputs.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct JobsArgs {
+    /// Inputs read at once; default one per core, 8 when some inputs are remote (they wait on
+    /// the network). Memory does not grow with N: members inflated at once share one byte budget.
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Common options")]
     pub jobs: Option<usize>,
+}
+
+impl JobsArgs {
+    /// Size the worker pool: `--jobs`, else one per core (8 when `remote`), at most 64.
+    pub fn apply(&self, remote: bool) {
+        crate::analysis::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
+    }
 }
 
 impl InputArgs {
@@ -182,7 +197,7 @@ impl RemoteArgs {
         };
         let resolved = crate::remote::resolve(&args, &options);
         let remote = resolved.paths.iter().any(|p| crate::remote::lookup(p).is_some());
-        crate::analysis::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
+        self.jobs.apply(remote);
         for name in &resolved.local_wins {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
         }

@@ -18,6 +18,8 @@ pub struct Args {
     pub wheel: PathBuf,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub jobs: super::JobsArgs,
 }
 
 /// Run `uniabi split`.
@@ -25,7 +27,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let paths = [args.wheel.clone()];
-    let (inputs, limits) = match prepare(&paths, &args.out) {
+    let (inputs, limits) = match prepare(&paths, &args.out, &args.jobs) {
         Ok(x) => x,
         Err(errors) => {
             return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);

@@ -177,6 +177,7 @@ impl Side<'_> {
     fn text(&self, ctx: &Context) -> Option<String> {
         let mut wheel = Wheel::open(&self.input.path, ctx.limits).ok()?;
         let m = wheel.member(self.member)?.clone();
+        let _permit = crate::budget::Budget::global().acquire(m.size);
         String::from_utf8(wheel.read(&m).ok()?).ok()
     }
 }
