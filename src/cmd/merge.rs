@@ -35,8 +35,6 @@ pub struct Args {
     pub out: OutputArgs,
     #[command(flatten)]
     pub remote: super::RemoteArgs,
-    #[command(flatten)]
-    pub jobs: super::JobsArgs,
 }
 
 /// The options `merge`, `split` and `retag` share: where and how they write.
@@ -199,7 +197,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         let errors = copies.errors.iter().map(|(url, e)| format!("{url}: {}", super::chain(e))).collect();
         return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
     }
-    let (mut inputs, limits) = match prepare(&copies.paths, &args.out, &args.jobs) {
+    let (mut inputs, limits) = match prepare(&copies.paths, &args.out, &args.remote.jobs) {
         Ok(x) => x,
         Err(errors) => {
             let errors = errors.iter().map(|e| copies.with_urls(e)).collect();
