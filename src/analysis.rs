@@ -9,10 +9,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rayon::iter::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
 use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Binary, BinaryError, Format, Slice};
@@ -714,7 +712,7 @@ pub fn analyse_map<R: Send>(
     order.sort_by(|a, b| b.cmp(a));
     let reordered: Vec<(usize, &Result<InputPath, InputError>)> =
         order.iter().map(|&(_, i)| (i, &expanded[i])).collect();
-    let mut results: Vec<(usize, R)> = parallel_map(&reordered, |&(i, item)| {
+    let mut results: Vec<(usize, R)> = crate::pool::parallel_map(&reordered, |&(i, item)| {
         (
             i,
             f(match item {
@@ -730,57 +728,6 @@ pub fn analyse_map<R: Send>(
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
-}
-
-/// Worker threads for [`parallel_map`]; 0: one per core.
-static THREADS: AtomicUsize = AtomicUsize::new(0);
-
-/// The pool [`parallel_map`] runs on, built for the thread count it was asked with.
-static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
-
-/// Run [`parallel_map`] on `n` threads (`--jobs`: remote inputs wait on the
-/// network, not on a core); 0 restores one per core.
-pub fn set_threads(n: usize) {
-    THREADS.store(n, Ordering::Relaxed);
-}
-
-/// The threads [`parallel_map`] uses.
-pub fn threads() -> usize {
-    match THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-}
-
-/// The pool of [`threads`] workers, built on first use and again when the count changes.
-fn pool() -> Option<Arc<rayon::ThreadPool>> {
-    let threads = threads();
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    match pool.as_ref() {
-        Some((n, p)) if *n == threads => Some(p.clone()),
-        _ => {
-            let built = Arc::new(rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()?);
-            *pool = Some((threads, built.clone()));
-            Some(built)
-        }
-    }
-}
-
-/// Map `f` over `items` (a slice or vector, borrowed or owned) on [`threads`]
-/// workers, one item per task; results in input order. Called from inside a
-/// worker, it runs on the same pool.
-pub fn parallel_map<I, R>(items: I, f: impl Fn(I::Item) -> R + Sync + Send) -> Vec<R>
-where
-    I: IntoParallelIterator + Send,
-    I::Iter: IndexedParallelIterator,
-    R: Send,
-{
-    let run = move || items.into_par_iter().with_max_len(1).map(f).collect();
-    match pool() {
-        Some(pool) => pool.install(run),
-        // No thread could be started for the pool: rayon's global pool.
-        None => run(),
-    }
 }
 
 #[cfg(all(test, unix))]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod merge;
 pub mod naming;
 pub mod output;
+pub mod pool;
 pub mod record;
 pub mod remote;
 pub mod retag;

@@ -51,7 +51,7 @@
 //! Paths are expanded and grouped into releases by file name alone, without
 //! opening anything. Releases are then taken in batches of about four wheels
 //! per core (a release is never split): the batch's wheels are read on all
-//! cores ([`analysis::parallel_map`]; members streamed, binaries parsed in
+//! cores ([`crate::pool::parallel_map`]; members streamed, binaries parsed in
 //! memory), then its releases are reduced to [`Release`] records on all cores
 //! and the wheels dropped. Memory is bounded by one batch (and its largest
 //! release), not by the wheelhouse.
@@ -333,12 +333,12 @@ pub fn survey(
     let total: usize = releases.values().map(Vec::len).sum();
     let done = AtomicUsize::new(0);
     let ctx = Context { checker, outdir: PathBuf::new(), limits };
-    let threads = analysis::threads();
+    let threads = crate::pool::threads();
     let mut results = Vec::new();
     for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
         // Read every wheel of the batch on all cores...
         let inputs: Vec<&InputPath> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
-        let mut loaded = analysis::parallel_map(&inputs, |input| {
+        let mut loaded = crate::pool::parallel_map(&inputs, |input| {
             let l = load(input, limits);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
             l
@@ -359,7 +359,7 @@ pub fn survey(
             }
         }
         read.sort_by_key(|(_, wheels)| std::cmp::Reverse(wheels.len()));
-        results.extend(analysis::parallel_map(read, |(key, wheels)| release(&key, wheels, &ctx)));
+        results.extend(crate::pool::parallel_map(read, |(key, wheels)| release(&key, wheels, &ctx)));
     }
     let mut projects: Vec<Release> = results;
     for r in &mut projects {

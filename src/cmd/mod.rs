@@ -131,7 +131,7 @@ pub struct JobsArgs {
 impl JobsArgs {
     /// Size the worker pool: `--jobs`, else one per core (8 when `remote`), at most 64.
     pub fn apply(&self, remote: bool) {
-        crate::analysis::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
+        crate::pool::set_threads(self.jobs.unwrap_or(if remote { 8 } else { 0 }).min(64));
     }
 }
 

@@ -60,7 +60,7 @@ impl MergeInput {
 /// Read every input; the errors name the file (and member) that could not be read or is corrupt.
 pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<InputErrors>) {
     let expanded = analysis::expand_paths(paths);
-    let results = analysis::parallel_map(&expanded, |item| match item {
+    let results = crate::pool::parallel_map(&expanded, |item| match item {
         Err(e) => Err(e.clone().into()),
         Ok(input) if input.kind != InputKind::Wheel => {
             Err(InputError::new(input.display.clone(), ReadError::NotAWheel("merge and split read wheels only")).into())

@@ -305,7 +305,7 @@ pub fn download_whole(paths: &[PathBuf]) -> WholeCopies {
         }
     };
     // One subdirectory per wheel: two URLs may end in the same file name.
-    let results = crate::analysis::parallel_map(&remote, |(i, file)| {
+    let results = crate::pool::parallel_map(&remote, |(i, file)| {
         let sub = dir.path().join(i.to_string());
         let got = std::fs::create_dir(&sub)
             .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
