@@ -234,7 +234,6 @@ impl Checker<'_> {
                 format!("WHEEL has a compressed set on one Tag: line ('{line}'); the format wants one expanded tag per line, and tools that read WHEEL may not expand it; `uniabi retag` with the wheel's own tags writes them expanded"),
             ));
         }
-        let set = w.installer_tags();
         match w.filename.parse::<WheelFilename>() {
             Ok(name) => {
                 if !name.tags.covers_exactly(&wheel_tags) {
@@ -250,6 +249,7 @@ impl Checker<'_> {
                         ),
                     ));
                 }
+                name.tags
             }
             Err(e) => {
                 findings.push(Finding::wheel(
@@ -257,9 +257,9 @@ impl Checker<'_> {
                     Severity::Error,
                     format!("the file name is not a valid wheel name: {}", crate::output::chain(&e)),
                 ));
+                w.installer_tags()
             }
         }
-        set
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, ReadError, Role};
 use crate::record::RecordEntry;
-use crate::tags::{PlatformTag, Tag, WheelFilename, normalize_name};
+use crate::tags::{Tag, WheelFilename, normalize_name};
 use crate::wheel::{Limits, Member};
 
 /// One input wheel, read and checked against its RECORD.
@@ -25,8 +25,6 @@ pub struct MergeInput {
     pub root_is_purelib: Option<bool>,
     /// The `Tag:` lines of WHEEL, parsed, sorted.
     pub tags: Vec<Tag>,
-    /// The platform tags of those lines, sorted, without duplicates.
-    pub platforms: Vec<PlatformTag>,
     /// The file members (directories aside), in archive order.
     pub members: Vec<Member>,
     /// Every member's verified RECORD row.
@@ -96,9 +94,6 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, I
         tags.push(tag);
     }
     tags.sort();
-    let mut platforms: Vec<PlatformTag> = tags.iter().map(|t| t.platform.clone()).collect();
-    platforms.sort();
-    platforms.dedup();
     let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
     Ok(MergeInput {
         display: input.display.clone(),
@@ -110,7 +105,6 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, I
         dist_info: wheel.dist_info.clone(),
         root_is_purelib: wheel.root_is_purelib,
         tags,
-        platforms,
         members: wheel.members.clone(),
         record,
         analysed,
