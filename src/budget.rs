@@ -46,21 +46,10 @@ impl Budget {
         Budget { state: Mutex::new(State { capacity, in_flight: 0, next: 0, serving: 0 }), freed: Condvar::new() }
     }
 
-    /// The budget every reader shares ([`DEFAULT_BYTES`] unless [`Budget::set_capacity`] changed it).
+    /// The budget every reader shares ([`DEFAULT_BYTES`]).
     pub fn global() -> &'static Budget {
         static GLOBAL: Budget = Budget::new(DEFAULT_BYTES);
         &GLOBAL
-    }
-
-    /// Change the capacity (for permits asked for from now on).
-    pub fn set_capacity(&self, capacity: u64) {
-        self.lock().capacity = capacity;
-        self.freed.notify_all();
-    }
-
-    /// The capacity in bytes.
-    pub fn capacity(&self) -> u64 {
-        self.lock().capacity
     }
 
     /// The bytes held by permits now.

@@ -217,10 +217,9 @@ impl Client {
                         return Ok(resp);
                     }
                 }
-                Err(e @ (ureq::Error::ConnectionFailed | ureq::Error::Io(_) | ureq::Error::Timeout(_)))
+                Err(ureq::Error::ConnectionFailed | ureq::Error::Io(_) | ureq::Error::Timeout(_))
                     if attempt < self.options.retries =>
                 {
-                    let _ = e;
                     None
                 }
                 Err(source) => return Err(HttpError::Transport { url: url.to_string(), source }),
@@ -231,15 +230,6 @@ impl Client {
         }
     }
 
-    /// GET a page whole (an index page), at most `limit` bytes.
-    pub fn get_page(&self, url: &str, accept: &str, limit: u64) -> Result<Page, HttpError> {
-        match self.get_page_if(url, accept, limit, &Validators::default())? {
-            PageReply::Fresh(page) => Ok(page),
-            PageReply::NotModified => {
-                Err(HttpError::Mismatch { url: url.to_string(), detail: "HTTP 304 to an unconditional request".into() })
-            }
-        }
-    }
 
     /// GET a page whole unless it is unchanged since `known` (sent as
     /// `If-None-Match` / `If-Modified-Since`); at most `limit` bytes.

@@ -252,11 +252,6 @@ pub fn open_wheel(
     Wheel::from_reader(path, Box::new(zip.reader()), limits)
 }
 
-/// The client of this run, for its counters (`None` before any remote input).
-pub fn client() -> Option<Arc<Client>> {
-    SESSION.get().map(|s| Arc::clone(&s.client))
-}
-
 /// Whole local copies of the remote wheels among some paths, for `merge`,
 /// which copies members raw and so needs every byte. The copies live in a
 /// temporary directory removed when this is dropped.

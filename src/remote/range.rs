@@ -218,11 +218,6 @@ impl RemoteZip {
         let size = self.parts.lock().map_or(0, |p| p.size);
         SparseReader { parts: Arc::clone(&self.parts), pos: 0, size }
     }
-
-    /// Whether the whole file was downloaded (and its sha256 checked).
-    pub fn whole(&self) -> bool {
-        self.parts.lock().is_ok_and(|p| p.whole)
-    }
 }
 
 /// `Read + Seek` over a [`RemoteZip`]: reads from fetched ranges, fetching
@@ -272,10 +267,8 @@ fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), DirectoryError
         .rev()
         .find(|&i| tail[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
         .ok_or(DirectoryError::NoEnd)?;
-    let u16_at = |i: usize| u16::from_le_bytes([tail[i], tail[i + 1]]) as u64;
     let u32_at = |i: usize| u32::from_le_bytes([tail[i], tail[i + 1], tail[i + 2], tail[i + 3]]) as u64;
     let (mut size, mut start) = (u32_at(eocd + 12), u32_at(eocd + 16));
-    let _ = u16_at;
     if (size == 0xFFFF_FFFF || start == 0xFFFF_FFFF)
         && eocd >= 20
         && tail[eocd - 20..].starts_with(&[0x50, 0x4b, 0x06, 0x07])
