@@ -216,11 +216,16 @@ pub struct SpecsArgs {
 impl SpecsArgs {
     /// Load the manifests (and the suffix table) once, before any work starts.
     pub fn load(&self) -> Result<(crate::specs::Specs, crate::suffixes::SuffixTable), CmdError> {
-        let specs = crate::specs::Specs::load(self.specs.as_deref())
-            .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+        let specs = self.manifests()?;
         let table = crate::suffixes::SuffixTable::embedded()
             .map_err(|e| CmdError::with_source("could not load the suffix table", e))?;
         Ok((specs, table))
+    }
+
+    /// Load the manifests alone (`--specs DIR`, or the embedded ones).
+    pub fn manifests(&self) -> Result<crate::specs::Specs, CmdError> {
+        crate::specs::Specs::load(self.specs.as_deref())
+            .map_err(|e| CmdError::with_source("could not load the manifests", e))
     }
 }
 

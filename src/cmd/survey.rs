@@ -188,7 +188,7 @@ fn run_jsonl(
     if skipped > 0 {
         eprintln!("uniabi: note: {} already in the resumed file", count_noun(skipped, "release"));
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::pool::threads();
     let mut batches: Vec<Vec<PathBuf>> = Vec::new();
     if !others.is_empty() {
         batches.push(others);

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::cmd::{self, CmdError};
 use crate::output;
-use crate::specs::Specs;
 use crate::tags::{self, DeadTag, Harm, Interpreter, Tag, TagError, TagSet, WheelFilename};
 use crate::version::PyVersion;
 
@@ -119,8 +118,7 @@ pub fn report_input(input: &str, abi2026_since: PyVersion) -> Result<InputReport
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Tags parse without the manifests; only the PEP 809 column needs abi2026's
     // `min_version`, from `--specs DIR` or the embedded manifests.
-    let specs = Specs::load(args.specs.specs.as_deref())
-        .map_err(|e| CmdError::with_source("could not load the manifests", e))?;
+    let specs = args.specs.manifests()?;
     let abi2026_since = specs.abi2026().min_version;
     let mut level = cmd::EXIT_OK;
     let mut inputs = Vec::with_capacity(args.inputs.len());
