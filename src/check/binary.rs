@@ -19,7 +19,7 @@ impl Checker<'_> {
             return;
         }
         let finding = |code, severity, symbols, message| Finding::member(code, severity, &b.member, symbols, message);
-        let abi3t_since = StableAbi::Abi3t.since(self.specs);
+        let abi3t_since = self.specs.abi3t().min_version;
         let hooks: BTreeSet<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
         let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("");
         let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
@@ -253,12 +253,11 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
     }
 }
 
-fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: Option<PyVersion>, findings: &mut Vec<Finding>) {
+fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: PyVersion, findings: &mut Vec<Finding>) {
     // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is served.
     let abi3_from_abi3t =
-        matches!((claims.stable.get(&StableAbi::Abi3), abi3t_since), (Some(Some(v)), Some(since)) if *v >= since);
+        matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since);
     let Some(kind) = dll_kind(b) else { return };
-    let since = abi3t_since.map_or_else(|| "abi3t's start".to_string(), |v| v.to_string());
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);
     let problem = match kind {
@@ -274,9 +273,9 @@ fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: Option<PyVersi
                 && !abi3_from_abi3t =>
         {
             Some(format!(
-                "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before {since} have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp{}",
+                "links {dll}, the free-threaded stable ABI DLL, but the claims are only {}: GIL interpreters before {abi3t_since} have no python3t.dll; tag the wheel abi3t or abi3.abi3t from cp{}",
                 claims.names().join(", "),
-                abi3t_since.map_or_else(|| "3X".to_string(), |v| v.tag_digits())
+                abi3t_since.tag_digits()
             ))
         }
         PythonDll::Specific { version: v, free_threaded: ft } if !claims.specific.contains(&(v, ft)) => Some(format!(
