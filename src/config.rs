@@ -435,6 +435,7 @@ mod tests {
                 finding(crate::check::Code::NoFreeThreaded, Severity::Warning, &[]),
             ],
             sibling: None,
+            verification: None,
         };
         let s = Suppressions {
             ignore: vec![crate::check::Code::InternalSymbol],

@@ -231,8 +231,9 @@ impl Judgement {
 
 /// Judge an analysed wheel: `check` with its own claims, and import resolution.
 fn judge(a: &Analysed, set: &TagSet, specs: &Specs, table: &SuffixTable) -> Judgement {
-    let check = Checker { specs, table, abi: AbiChoice::Auto }.check(a);
-    let verify = verify::verify(set, &a.binaries, specs, table, false);
+    let mut check = Checker { specs, table, abi: AbiChoice::Auto }.check(a);
+    // The resolution `check` judged by (PEP 809's installer when abi2026 is claimed).
+    let verify = check.verification.take().unwrap_or_else(|| verify::verify(set, &a.binaries, specs, table, false));
     Judgement { check, verify }
 }
 

@@ -255,8 +255,7 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
 
 fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: PyVersion, findings: &mut Vec<Finding>) {
     // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is served.
-    let abi3_from_abi3t =
-        matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since);
+    let abi3_from_abi3t = matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since);
     let Some(kind) = dll_kind(b) else { return };
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);

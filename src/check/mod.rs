@@ -36,7 +36,7 @@ use crate::analysis::{Analysed, AnalysedBinary, Role, WheelInfo};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{PythonTag, Tag, TagSet, WheelFilename, is_other_implementation};
-use crate::verify::{self, Resolution};
+use crate::verify::{self, Resolution, Verification};
 use crate::version::PyVersion;
 
 /// The outcome for one input.
@@ -81,6 +81,9 @@ pub struct InputCheck {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     pub(crate) sibling: Option<wheel::Sibling>,
+    /// A wheel's import resolution, as judged by its own claims (`--abi` unset).
+    #[serde(skip)]
+    pub verification: Option<Verification>,
 }
 
 /// Everything `check` needs besides the input.
@@ -95,8 +98,9 @@ impl Checker<'_> {
     pub fn check(&self, a: &Analysed) -> InputCheck {
         let mut findings = Vec::new();
         let mut sibling = None;
+        let mut verification = None;
         let claims = match &a.wheel {
-            Some(w) => self.check_wheel(a, w, &mut findings, &mut sibling),
+            Some(w) => self.check_wheel(a, w, &mut findings, &mut sibling, &mut verification),
             None => {
                 let own = a.binaries.first().map(|b| Claims::from_file(b, self.specs)).unwrap_or_default();
                 let claims = self.chosen(&own, None);
@@ -117,7 +121,16 @@ impl Checker<'_> {
             Verdict::Pass
         };
         let asked = (self.abi != AbiChoice::Auto).then(|| self.abi.to_string());
-        InputCheck { path: a.input.display.clone(), claims: claims.names(), asked, verdict, error, findings, sibling }
+        InputCheck {
+            path: a.input.display.clone(),
+            claims: claims.names(),
+            asked,
+            verdict,
+            error,
+            findings,
+            sibling,
+            verification,
+        }
     }
 
     /// Whether one extension binary would qualify for a stable ABI from its first
@@ -154,6 +167,7 @@ impl Checker<'_> {
         w: &WheelInfo,
         findings: &mut Vec<Finding>,
         sibling: &mut Option<wheel::Sibling>,
+        verification: &mut Option<Verification>,
     ) -> Claims {
         let set = self.wheel_tags(w, findings);
         let tags = set.expand();
@@ -214,6 +228,7 @@ impl Checker<'_> {
                 .iter()
                 .any(|i| i.ends_with('t') && v.resolutions.iter().filter(|r| &r.python == i).all(|r| r.loads)),
         });
+        *verification = Some(v);
         own
     }
 

@@ -230,7 +230,6 @@ impl Client {
         }
     }
 
-
     /// GET a page whole unless it is unchanged since `known` (sent as
     /// `If-None-Match` / `If-Modified-Since`); at most `limit` bytes.
     pub fn get_page_if(&self, url: &str, accept: &str, limit: u64, known: &Validators) -> Result<PageReply, HttpError> {
