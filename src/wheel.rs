@@ -5,7 +5,7 @@
 //! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink; and
 //! members are inflated under [`Limits`], so a zip bomb costs nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -149,6 +149,8 @@ pub struct Wheel {
     pub version: String,
     pub metadata: WheelMetadata,
     limits: Limits,
+    /// Index into `members` by name.
+    by_name: HashMap<String, usize>,
 }
 
 impl fmt::Debug for Wheel {
@@ -218,9 +220,11 @@ impl Wheel {
                 });
             }
         };
+        let by_name = members.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let mut wheel = Wheel {
             path: path.to_path_buf(),
             archive,
+            by_name,
             members,
             dist_info,
             name,
@@ -248,7 +252,7 @@ impl Wheel {
 
     /// The member with this name, if any.
     pub fn member(&self, name: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.name == name)
+        self.by_name.get(name).map(|&i| &self.members[i])
     }
 
     /// Inflate a whole member into memory, under the wheel's [`Limits`].

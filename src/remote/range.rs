@@ -190,7 +190,7 @@ impl RemoteZip {
             if !wanted(name) || *start >= self.cd_start {
                 continue;
             }
-            let end = offsets.iter().copied().find(|&o| o > *start).unwrap_or(self.cd_start);
+            let end = offsets.get(offsets.partition_point(|&o| o <= *start)).copied().unwrap_or(self.cd_start);
             ranges.push((*start, end));
         }
         ranges.sort_unstable();
