@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod color;
 pub mod compare;
 pub mod config;
+pub mod input;
 pub mod merge;
 pub mod naming;
 pub mod output;

@@ -109,7 +109,6 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
         Command::Man(args) => cmd::completions::man(args, Cli::command()),
     };
-    uniabi::remote::finish();
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -34,8 +34,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analysis::{self, Analysed, InputErrors, InputKind, InputPath, Scope};
+use crate::analysis::{self, Analysed, InputErrors, Scope};
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
+use crate::input::{Input, InputKind, Source};
 use crate::record::RecordEntry;
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
@@ -119,7 +120,8 @@ struct ReadWheel {
 /// shared objects from the same bytes ([`analysis::analyse_verified_in`]).
 /// `display` names it in the analysis.
 fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, RetagError> {
-    let input = InputPath { display: display.to_string(), path: path.to_path_buf(), kind: InputKind::Wheel };
+    let source = Source::Local { path: path.to_path_buf(), kind: InputKind::Wheel };
+    let input = Input { display: display.to_string(), source };
     let analysis::Verified { analysed, record, .. } =
         analysis::analyse_verified_in(&input, limits, Scope::Importable).map_err(RetagError::Input)?;
     // The members are copied from the archive as they are: open it for that.

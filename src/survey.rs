@@ -65,9 +65,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, InputPath, ReadError, Role};
+use crate::analysis::{self, Analysed, InputError, InputErrors, ReadError, Role};
 use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
+use crate::input::{Input, InputKind};
 use crate::merge::{self, Context, MergeInput};
 use crate::tags::{AbiTag, Os, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
@@ -267,12 +268,11 @@ impl Loaded {
     }
 
     fn filename(&self) -> String {
-        let a = self.analysed();
-        a.input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        self.analysed().input.filename()
     }
 
     fn tags(&self) -> TagSet {
-        WheelFilename::from_path(&self.analysed().input.path).map(|f| f.tags).unwrap_or_default()
+        self.filename().parse::<WheelFilename>().map(|f| f.tags).unwrap_or_default()
     }
 }
 
@@ -286,48 +286,50 @@ pub struct Surveyed {
     pub errors: Vec<InputErrors>,
 }
 
-/// Survey the wheels under `paths`; [`report`] makes the report of the result.
+/// Survey `inputs`; [`report`] makes the report of the result.
 ///
 /// `progress(done, total, input)` is called from the workers after each wheel is read.
 pub fn survey(
-    paths: &[PathBuf],
+    inputs: &[Input],
     checker: &Checker,
     limits: Limits,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Surveyed {
     let mut errors: Vec<InputErrors> = Vec::new();
-    let mut releases: BTreeMap<Key, Vec<InputPath>> = BTreeMap::new();
+    let mut releases: BTreeMap<Key, Vec<Input>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     let mut duplicates: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-    for item in analysis::expand_paths(paths) {
-        let input = match item {
-            Ok(i) => i,
-            Err(e) => {
-                errors.push(e.into());
-                continue;
-            }
+    for input in inputs {
+        if let Some(e) = input.error() {
+            errors.push(e.clone().into());
+            continue;
+        }
+        let identity = match input.local_path() {
+            Some(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string(),
+            None => input.display.clone(),
         };
-        if !seen.insert(std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone())) {
+        if !seen.insert(identity) {
             continue;
         }
-        if input.kind != InputKind::Wheel {
-            errors.push(InputError::new(input.display, ReadError::NotAWheel("survey reads wheels only")).into());
+        if input.kind() != Some(InputKind::Wheel) {
+            let why = ReadError::NotAWheel("survey reads wheels only");
+            errors.push(InputError::new(input.display.clone(), why).into());
             continue;
         }
-        match WheelFilename::from_path(&input.path) {
+        match input.filename().parse::<WheelFilename>() {
             Ok(f) => {
                 let inputs = releases.entry((f.normalized_name(), f.version.clone())).or_default();
-                let name = input.path.file_name();
-                if let Some(first) = inputs.iter().find(|i| i.path.file_name() == name) {
+                let name = input.filename();
+                if let Some(first) = inputs.iter().find(|i| i.filename() == name) {
                     duplicates
                         .entry((f.normalized_name(), f.version.clone()))
                         .or_default()
                         .push(format!("{} is another copy of {}, surveyed once", input.display, first.display));
                 } else {
-                    inputs.push(input);
+                    inputs.push(input.clone());
                 }
             }
-            Err(e) => errors.push(InputError::new(input.display, ReadError::Filename(e)).into()),
+            Err(e) => errors.push(InputError::new(input.display.clone(), ReadError::Filename(e)).into()),
         }
     }
     let total: usize = releases.values().map(Vec::len).sum();
@@ -337,7 +339,7 @@ pub fn survey(
     let mut results = Vec::new();
     for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
         // Read every wheel of the batch on all cores...
-        let inputs: Vec<&InputPath> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
+        let inputs: Vec<&Input> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
         let mut loaded = crate::pool::parallel_map(&inputs, |input| {
             let l = load(input, limits);
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
@@ -380,8 +382,8 @@ pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
 }
 
 /// Releases in batches of at least `size` wheels (a release is never split), in key order.
-fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, Vec<InputPath>)>> {
-    let mut out: Vec<Vec<(Key, Vec<InputPath>)>> = Vec::new();
+fn batches(releases: Vec<(Key, Vec<Input>)>, size: usize) -> Vec<Vec<(Key, Vec<Input>)>> {
+    let mut out: Vec<Vec<(Key, Vec<Input>)>> = Vec::new();
     let mut count = 0;
     for r in releases {
         if out.is_empty() || count >= size {
@@ -398,9 +400,9 @@ fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, V
 
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
 /// read, keep it for the survey and count it unchanged.
-fn load(input: &InputPath, limits: Limits) -> Result<Loaded, InputErrors> {
-    // One path at a time, so loading runs on the calling worker's thread.
-    let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(&input.path), limits);
+fn load(input: &Input, limits: Limits) -> Result<Loaded, InputErrors> {
+    // One input at a time, so loading runs on the calling worker's thread.
+    let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(input), limits);
     if let Some(m) = inputs.pop() {
         return Ok(Loaded::Mergeable(Box::new(m)));
     }

@@ -80,10 +80,12 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     };
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi };
+    let resolved = args.input.resolve()?;
     let mut inputs: Vec<InputCheck> =
-        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
+    resolved.finish();
     check::relate(&mut inputs);
     let suppressed: Vec<Suppressed> = inputs.iter_mut().flat_map(|i| suppressions.apply(i)).collect();
     for i in &inputs {

@@ -113,9 +113,10 @@ impl InputReport {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Each input is reduced to its report in the worker that read it, so memory holds
     // the inputs in flight, not every binary's full symbol tables.
-    let inputs = analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::All, |a| {
-        InputReport::new(&a)
-    });
+    let resolved = args.input.resolve()?;
+    let inputs =
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
+    resolved.finish();
     let report = Report { schema: output::schema::INSPECT, inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {

@@ -108,13 +108,13 @@ fn metadata_pattern(inputs: &[MergeInput], pattern: &str) -> Result<String, CmdE
 
 /// Load specs and inputs once; `Err` is a one-line error per unreadable input.
 pub(crate) fn prepare(
-    paths: &[PathBuf],
+    inputs: &[crate::input::Input],
     out: &OutputArgs,
     jobs: &super::JobsArgs,
 ) -> Result<(Vec<MergeInput>, Limits), Vec<String>> {
     jobs.apply(false);
     let limits = super::limits_for_mib(out.max_member_mib);
-    let (inputs, errors) = merge::load_inputs(paths, limits);
+    let (inputs, errors) = merge::load_inputs(inputs, limits);
     if !errors.is_empty() {
         return Err(errors.iter().map(ToString::to_string).collect());
     }
@@ -192,24 +192,16 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Remote inputs are merged from whole copies (members are copied raw),
     // named by their URL in the report; the copies go when the run ends.
     let resolved = args.remote.resolve(&args.paths, &|_| true, None)?;
-    let copies = crate::remote::download_whole(&resolved);
+    let copies = crate::remote::download_whole(&resolved.inputs);
+    resolved.finish();
     if !copies.errors.is_empty() {
-        let errors = copies.errors.iter().map(|(url, e)| format!("{url}: {}", super::chain(e))).collect();
+        let errors = copies.errors.iter().map(|(input, e)| format!("{}: {}", input.display, super::chain(e))).collect();
         return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
     }
-    let (mut inputs, limits) = match prepare(&copies.paths, &args.out, &args.remote.jobs) {
+    let (inputs, limits) = match prepare(&copies.inputs, &args.out, &args.remote.jobs) {
         Ok(x) => x,
-        Err(errors) => {
-            let errors = errors.iter().map(|e| copies.with_urls(e)).collect();
-            return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
-        }
+        Err(errors) => return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors),
     };
-    for input in &mut inputs {
-        if let Some(url) = copies.url_of(&input.path) {
-            input.display = url.to_string();
-            input.analysed.input.display = url.to_string();
-        }
-    }
     let metadata_from = match (args.metadata_from.as_deref(), settings.metadata_from.as_deref()) {
         (Some("refuse"), _) | (None, None | Some("refuse")) => None,
         (Some(wanted), _) => Some(metadata_source(&inputs, wanted)?),

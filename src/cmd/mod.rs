@@ -67,6 +67,7 @@ pub fn exit(level: u8) -> ExitCode {
     ExitCode::from(level)
 }
 
+pub use crate::input::Resolution;
 pub use crate::output::chain;
 
 /// The input options every reading subcommand shares.
@@ -136,15 +137,15 @@ impl JobsArgs {
 }
 
 impl InputArgs {
-    /// The paths to analyse: local paths as given, URLs and projects (from the
-    /// arguments and `-r` files) resolved on the index. Notes go to stderr.
-    pub fn resolve(&self) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    /// The inputs: local paths as given (directories expanded), URLs and
+    /// projects (from the arguments and `-r` files) resolved on the index.
+    pub fn resolve(&self) -> Result<Resolution, CmdError> {
         self.resolve_keeping(&|_| true)
     }
 
     /// [`InputArgs::resolve`], leaving out before any index look-up the
     /// requirements whose project `keep` refuses (`survey --shard`).
-    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Resolution, CmdError> {
         self.remote.resolve(&self.paths, keep, None)
     }
 
@@ -155,32 +156,11 @@ impl InputArgs {
 }
 
 impl RemoteArgs {
-    /// Resolve `paths` and the `-r` files' requirements (those whose project
-    /// `keep` accepts). With `installer`, each requirement becomes the one
-    /// wheel an installer on `--python` / `--platform` picks (see
-    /// [`crate::remote::index::Filters::installer`]).
-    pub fn resolve(
-        &self,
-        paths: &[std::path::PathBuf],
-        keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
-    ) -> Result<Vec<std::path::PathBuf>, CmdError> {
-        if paths.is_empty() && self.requirements.is_empty() {
-            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
-        }
-        let mut args = paths.to_vec();
-        for file in &self.requirements {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
-            args.extend(crate::remote::index::requirement_lines(&text).into_iter().map(std::path::PathBuf::from));
-        }
-        args.retain(|a| {
-            a.exists()
-                || a.to_str().and_then(|t| t.parse::<crate::remote::index::Requirement>().ok()).is_none_or(|r| {
-                    !crate::remote::index::looks_like_requirement(&a.to_string_lossy()) || keep(&r.name)
-                })
-        });
-        let options = crate::remote::Options {
+    /// What these options ask of remote inputs. With `installer`, each
+    /// requirement becomes the one wheel an installer on `--python` /
+    /// `--platform` picks (see [`crate::remote::index::Filters::installer`]).
+    pub fn options(&self, installer: Option<crate::remote::index::Installer>) -> crate::remote::Options {
+        crate::remote::Options {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
                 releases: self.releases,
@@ -194,14 +174,39 @@ impl RemoteArgs {
             },
             stats: self.net_stats,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
-        };
-        let resolved = crate::remote::resolve(&args, &options);
-        let remote = resolved.paths.iter().any(|p| crate::remote::lookup(p).is_some());
-        self.jobs.apply(remote);
+        }
+    }
+
+    /// The arguments, then the requirement lines of the `-r` files.
+    pub fn arguments(&self, paths: &[std::path::PathBuf]) -> Result<Vec<String>, CmdError> {
+        if paths.is_empty() && self.requirements.is_empty() {
+            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
+        }
+        let mut args: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        for file in &self.requirements {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
+            args.extend(crate::remote::index::requirement_lines(&text));
+        }
+        Ok(args)
+    }
+
+    /// Resolve `paths` and the `-r` files' requirements (those whose project
+    /// `keep` accepts), size the worker pool for what they turned out to be,
+    /// and say which arguments were read as local paths rather than projects.
+    pub fn resolve(
+        &self,
+        paths: &[std::path::PathBuf],
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+    ) -> Result<Resolution, CmdError> {
+        let request = crate::input::Request { args: self.arguments(paths)?, remote: self.options(installer), keep };
+        let resolved = crate::input::resolve(&request);
+        self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
         }
-        Ok(resolved.paths)
+        Ok(resolved)
     }
 }
 

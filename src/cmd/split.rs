@@ -26,8 +26,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let paths = [args.wheel.clone()];
-    let (inputs, limits) = match prepare(&paths, &args.out, &args.jobs) {
+    let inputs = crate::input::expand_all(std::slice::from_ref(&args.wheel));
+    let (inputs, limits) = match prepare(&inputs, &args.out, &args.jobs) {
         Ok(x) => x,
         Err(errors) => {
             return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);

@@ -6,12 +6,10 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
+use crate::input::Input;
 use crate::output::{self, count_noun};
-use std::path::PathBuf;
-
-use crate::analysis;
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
-use crate::survey_jsonl::{self as jsonl, Shard};
+use crate::survey_jsonl as jsonl;
 use crate::tags::WheelFilename;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
@@ -81,25 +79,32 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         let report = jsonl::reduce(read);
         return print(&args, &report, &specs);
     }
-    let paths = match args.shard {
-        Some(shard) => shard_paths(args.input.resolve_keeping(&|project| shard.holds(project))?, shard),
+    let resolved = match args.shard {
+        Some(shard) => {
+            let mut resolved = args.input.resolve_keeping(&|project| shard.holds(project))?;
+            resolved.inputs.retain(|i| shard.holds(&i.project()));
+            resolved
+        }
         None => args.input.resolve()?,
     };
     if args.jsonl {
-        return run_jsonl(&args, paths, &checker, &progress);
+        let code = run_jsonl(&args, &resolved.inputs, &checker, &progress);
+        resolved.finish();
+        return code;
     }
-    let report = survey_report(&paths, &checker, args.input.limits(), &progress);
+    let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    resolved.finish();
     print(&args, &report, &specs)
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
 fn survey_report(
-    paths: &[std::path::PathBuf],
+    inputs: &[Input],
     checker: &crate::check::Checker,
     limits: crate::wheel::Limits,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Report {
-    let surveyed = survey::survey(paths, checker, limits, progress);
+    let surveyed = survey::survey(inputs, checker, limits, progress);
     survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
 }
 
@@ -130,30 +135,10 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// Keep the inputs of the shard's projects: a wheel by its file name's
-/// project, a failed requirement by its name; directories are expanded first.
-fn shard_paths(paths: Vec<PathBuf>, shard: Shard) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for item in analysis::expand_paths(&paths) {
-        let (display, path) = match &item {
-            Ok(i) => (i.display.clone(), i.path.clone()),
-            Err(e) => (e.input.clone(), PathBuf::from(&e.input)),
-        };
-        let project = match WheelFilename::from_path(&path) {
-            Ok(f) => f.name,
-            Err(_) => display.parse::<crate::remote::index::Requirement>().map(|r| r.name).unwrap_or(display.clone()),
-        };
-        if shard.holds(&project) {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// `--jsonl`: survey a few releases at a time and print each record as its batch completes.
 fn run_jsonl(
     args: &Args,
-    paths: Vec<PathBuf>,
+    inputs: &[Input],
     checker: &Checker,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<ExitCode, CmdError> {
@@ -172,15 +157,14 @@ fn run_jsonl(
         }
     }
     // Group by release (file name), keeping inputs that are not wheels apart.
-    let mut releases: std::collections::BTreeMap<(String, String), Vec<PathBuf>> = Default::default();
+    let mut releases: std::collections::BTreeMap<(String, String), Vec<Input>> = Default::default();
     let mut others = Vec::new();
-    for item in analysis::expand_paths(&paths) {
-        match item {
-            Ok(i) => match WheelFilename::from_path(&i.path) {
-                Ok(f) => releases.entry((f.normalized_name(), f.version.clone())).or_default().push(i.path),
-                Err(_) => others.push(i.path),
-            },
-            Err(e) => others.push(PathBuf::from(e.input)),
+    for input in inputs {
+        match input.filename().parse::<WheelFilename>() {
+            Ok(f) if input.error().is_none() => {
+                releases.entry((f.normalized_name(), f.version.clone())).or_default().push(input.clone())
+            }
+            _ => others.push(input.clone()),
         }
     }
     let skipped = releases.keys().filter(|k| done.contains(*k)).count();
@@ -189,11 +173,11 @@ fn run_jsonl(
         eprintln!("uniabi: note: {} already in the resumed file", count_noun(skipped, "release"));
     }
     let threads = crate::pool::threads();
-    let mut batches: Vec<Vec<PathBuf>> = Vec::new();
+    let mut batches: Vec<Vec<Input>> = Vec::new();
     if !others.is_empty() {
         batches.push(others);
     }
-    let all: Vec<Vec<PathBuf>> = releases.into_values().collect();
+    let all: Vec<Vec<Input>> = releases.into_values().collect();
     for chunk in all.chunks(2 * threads) {
         batches.push(chunk.iter().flatten().cloned().collect());
     }

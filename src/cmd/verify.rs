@@ -53,8 +53,8 @@ pub struct Report {
 /// Verify one analysed input.
 pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
     let path = a.input.display.clone();
-    if let Some(why) = crate::remote::no_wheel(&a.input.path) {
-        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why), verification: None };
+    if let crate::input::Source::NoWheel { why } = &a.input.source {
+        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why.clone()), verification: None };
     }
     if let Some(error) = a.error() {
         return WheelVerification {
@@ -88,9 +88,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let only = installer(&args);
     let how =
         only.map(|_| crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) });
-    let paths = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
+    let resolved = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&paths, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
             let mut v = verify_input(&a, &specs, &table, args.pep809);
             if let (Some(python), Some(found)) = (only, v.verification.as_mut()) {
                 found.resolutions.retain(|r| r.interpreter == python);
@@ -98,6 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
             v
         });
+    resolved.finish();
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, ReadError, Role};
+use crate::analysis::{self, Analysed, InputError, InputErrors, ReadError, Role};
+use crate::input::Input;
 use crate::record::RecordEntry;
 use crate::tags::{Tag, WheelFilename, normalize_name};
 use crate::wheel::{Limits, Member};
@@ -11,9 +12,13 @@ use crate::wheel::{Limits, Member};
 /// One input wheel, read and checked against its RECORD.
 #[derive(Debug, Clone)]
 pub struct MergeInput {
-    /// The path as the user gave it.
+    /// How reports name it: the path as the user gave it, or the URL it was downloaded from.
     pub display: String,
+    /// The local file (a downloaded copy for a remote wheel; empty for a wheel
+    /// read by ranges, which is planned but never written from).
     pub path: PathBuf,
+    /// The input itself.
+    pub input: Input,
     /// The wheel's file name.
     pub filename: String,
     /// The project name, normalized for a wheel file name (`abi3_abi3t_universal`).
@@ -55,23 +60,22 @@ impl MergeInput {
     }
 }
 
-/// Read every input; the errors name the file (and member) that could not be read or is corrupt.
-pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<InputErrors>) {
-    let expanded = analysis::expand_paths(paths);
-    let results = crate::pool::parallel_map(&expanded, |item| match item {
-        Err(e) => Err(e.clone().into()),
-        Ok(input) if input.kind != InputKind::Wheel => {
-            Err(InputError::new(input.display.clone(), ReadError::NotAWheel("merge and split read wheels only")).into())
-        }
-        Ok(input) => load_one(input, limits),
-    });
+/// Read every input; the errors name the file (and member) that could not be
+/// read or is corrupt. A remote wheel read by ranges can be planned (`survey`'s
+/// forecast) but not written: `merge` downloads remote wheels whole first.
+pub fn load_inputs(inputs: &[Input], limits: Limits) -> (Vec<MergeInput>, Vec<InputErrors>) {
+    let results = crate::pool::parallel_map(inputs, |input| load_one(input, limits));
     let mut inputs: Vec<MergeInput> = Vec::new();
     let mut errors = Vec::new();
     for r in results {
         match r {
             Ok(i) => {
-                let canonical = std::fs::canonicalize(&i.path).ok();
-                if !inputs.iter().any(|j| std::fs::canonicalize(&j.path).ok() == canonical) {
+                let canonical = i.input.local_path().and_then(|p| std::fs::canonicalize(p).ok());
+                let seen = canonical.is_some()
+                    && inputs
+                        .iter()
+                        .any(|j| j.input.local_path().and_then(|p| std::fs::canonicalize(p).ok()) == canonical);
+                if !seen {
                     inputs.push(i);
                 }
             }
@@ -81,9 +85,9 @@ pub fn load_inputs(paths: &[PathBuf], limits: Limits) -> (Vec<MergeInput>, Vec<I
     (inputs, errors)
 }
 
-fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, InputErrors> {
+fn load_one(input: &Input, limits: Limits) -> Result<MergeInput, InputErrors> {
     let analysis::Verified { facts: wheel, analysed, record } = analysis::analyse_verified(input, limits)?;
-    let filename = input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let filename = input.filename();
     let parsed = filename.parse::<WheelFilename>().ok();
     let mut tags = Vec::new();
     let expanded = analysed.wheel.as_ref().map(|w| w.tags.clone()).unwrap_or_default();
@@ -94,10 +98,11 @@ fn load_one(input: &analysis::InputPath, limits: Limits) -> Result<MergeInput, I
         tags.push(tag);
     }
     tags.sort();
-    let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
+    let size = input.size_hint();
     Ok(MergeInput {
         display: input.display.clone(),
-        path: input.path.clone(),
+        path: input.local_path().map(PathBuf::from).unwrap_or_default(),
+        input: input.clone(),
         name: normalize_name(parsed.as_ref().map_or(&wheel.name, |p| &p.name)),
         version: parsed.as_ref().map_or(&wheel.version, |p| &p.version).clone(),
         build: wheel.build.clone().or_else(|| parsed.as_ref().and_then(|p| p.build.clone())),

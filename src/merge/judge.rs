@@ -7,15 +7,16 @@
 use super::Context;
 use super::group::Group;
 use super::plan::{OutputPlan, Refusal, refusal};
-use crate::analysis::{Analysed, InputKind, InputPath, WheelInfo};
+use crate::analysis::{Analysed, WheelInfo};
 use crate::check::{AbiChoice, Checker, Finding, Severity};
+use crate::input::Input;
 
 impl OutputPlan {
     /// The planned wheel as `check` sees it: its name, WHEEL and binaries.
     pub(crate) fn analysed(&self) -> Analysed {
         let filename = self.filename();
         Analysed {
-            input: InputPath { display: filename.clone(), path: self.file.clone(), kind: InputKind::Wheel },
+            input: Input::local(filename.clone(), self.file.clone()),
             wheel: Some(WheelInfo {
                 name: self.project.0.clone(),
                 version: self.project.1.clone(),

@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::{Context, MergeInput};
 use crate::naming;
 use crate::record::RecordEntry;
-use crate::wheel::Wheel;
 
 /// One member of a planned wheel.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -173,9 +172,9 @@ impl Side<'_> {
         self.entry.hash.clone().unwrap_or_default()
     }
 
-    /// The member's text, when it is UTF-8 (read again from the input).
+    /// The member's text, when it is UTF-8 (read again from the input, when it is on disk).
     fn text(&self, ctx: &Context) -> Option<String> {
-        let mut wheel = Wheel::open(&self.input.path, ctx.limits).ok()?;
+        let mut wheel = crate::wheel::Wheel::open(self.input.input.local_path()?, ctx.limits).ok()?;
         let m = wheel.member(self.member)?.clone();
         let _permit = crate::budget::Budget::global().acquire(m.size);
         String::from_utf8(wheel.read(&m).ok()?).ok()

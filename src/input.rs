@@ -1,0 +1,414 @@
+//! What the user asked about, resolved once into typed inputs.
+//!
+//! Every command-line argument — a wheel or shared object, a directory of
+//! them, a wheel URL, a project requirement (also from `-r FILE`) — becomes one
+//! or more [`Input`]s here, and each input carries what it is to every later
+//! stage: a file on disk ([`Source::Local`]), a wheel on a server with what the
+//! index (or the URL) says of it ([`Source::Remote`]), a remote wheel already
+//! downloaded whole ([`Source::Fetched`]), an argument that could not become
+//! an input ([`Source::Failed`]), or a requirement no wheel fits
+//! ([`Source::NoWheel`]). Nothing later asks a table what a path was.
+//!
+//! Resolution keeps argument order; a directory expands to the wheels and
+//! shared objects under it in name order. A local path always wins over a
+//! project of the same name.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::analysis::{InputError, ReadError};
+use crate::naming;
+use crate::remote::index::{self, IndexError, Requirement};
+use crate::remote::{self, RemoteFile, Session};
+
+/// One input: how reports name it, and what it is.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// How reports name it: the path as given (for a directory's contents, the
+    /// directory joined with the file), the wheel's URL, or the requirement.
+    pub display: String,
+    pub source: Source,
+}
+
+/// What an input is.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A wheel or a bare shared object on disk.
+    Local { path: PathBuf, kind: InputKind },
+    /// A wheel on a server, read by ranges.
+    Remote(RemoteWheel),
+    /// A remote wheel downloaded whole to a private copy (its sha256 checked where known).
+    Fetched { wheel: RemoteWheel, copy: PathBuf },
+    /// An argument that could not become an input: a missing path, a directory
+    /// without wheels, a requirement that could not be resolved.
+    Failed(InputError),
+    /// A requirement for which an installer finds no wheel: a finding, not an error.
+    NoWheel { why: String },
+}
+
+/// Whether an input is a wheel or a bare shared object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Wheel,
+    File,
+}
+
+/// A wheel on a server, with what is known of it before it is read.
+#[derive(Debug, Clone)]
+pub struct RemoteWheel {
+    /// The URL, size and sha256 (from the index, or the URL's `#sha256=`).
+    pub file: RemoteFile,
+    /// The wheel's file name (from the index, else the URL's last segment).
+    pub filename: String,
+    /// The run's client, cache and counters.
+    pub session: Arc<Session>,
+}
+
+impl Input {
+    /// A file on disk, a wheel if its name ends in `.whl`.
+    pub fn local(display: impl Into<String>, path: PathBuf) -> Input {
+        let kind = if is_wheel_name(&path) { InputKind::Wheel } else { InputKind::File };
+        Input { display: display.into(), source: Source::Local { path, kind } }
+    }
+
+    /// An argument that failed, named as given.
+    pub fn failed(error: InputError) -> Input {
+        Input { display: error.input.clone(), source: Source::Failed(error) }
+    }
+
+    /// Whether it is a wheel (every remote input is) or a bare file; `None` for
+    /// an argument that is not an input.
+    pub fn kind(&self) -> Option<InputKind> {
+        match &self.source {
+            Source::Local { kind, .. } => Some(*kind),
+            Source::Remote(_) | Source::Fetched { .. } => Some(InputKind::Wheel),
+            Source::Failed(_) | Source::NoWheel { .. } => None,
+        }
+    }
+
+    /// The file whose bytes are read: a local path or a downloaded copy.
+    pub fn local_path(&self) -> Option<&Path> {
+        match &self.source {
+            Source::Local { path, .. } => Some(path),
+            Source::Fetched { copy, .. } => Some(copy),
+            _ => None,
+        }
+    }
+
+    /// The remote wheel it stands for, read by ranges or downloaded.
+    pub fn remote(&self) -> Option<&RemoteWheel> {
+        match &self.source {
+            Source::Remote(w) | Source::Fetched { wheel: w, .. } => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The file name: a wheel's or shared object's last path segment, a remote
+    /// wheel's name; for an argument that is not an input, the argument.
+    pub fn filename(&self) -> String {
+        match &self.source {
+            Source::Local { path, .. } => {
+                path.file_name().map_or_else(|| self.display.clone(), |f| f.to_string_lossy().into_owned())
+            }
+            Source::Remote(w) | Source::Fetched { wheel: w, .. } => w.filename.clone(),
+            Source::Failed(_) | Source::NoWheel { .. } => self.display.clone(),
+        }
+    }
+
+    /// The project an input belongs to, as its wheel file name (or requirement) spells it.
+    pub fn project(&self) -> String {
+        match self.filename().parse::<crate::tags::WheelFilename>() {
+            Ok(f) => f.name,
+            Err(_) => self.display.parse::<Requirement>().map(|r| r.name).unwrap_or_else(|_| self.display.clone()),
+        }
+    }
+
+    /// The size in bytes, where known without reading (for ordering work).
+    pub fn size_hint(&self) -> u64 {
+        match &self.source {
+            Source::Remote(w) => w.file.size.unwrap_or(0),
+            _ => self.local_path().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len()),
+        }
+    }
+
+    /// The error of an argument that is not an input.
+    pub fn error(&self) -> Option<&InputError> {
+        match &self.source {
+            Source::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What [`resolve`] is asked to do.
+pub struct Request<'a> {
+    /// The arguments, then the `-r` files' requirement lines, in order.
+    pub args: Vec<String>,
+    /// How remote arguments are resolved.
+    pub remote: remote::Options,
+    /// Requirements whose project this refuses are left out before any index look-up (`survey --shard`).
+    pub keep: &'a dyn Fn(&str) -> bool,
+}
+
+/// The inputs, in argument order, and what resolution noticed.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub inputs: Vec<Input>,
+    /// Arguments that could name a project but were read as local paths.
+    pub local_wins: Vec<String>,
+    /// The remote session, when some argument needed the network.
+    pub session: Option<Arc<Session>>,
+}
+
+impl Resolution {
+    /// Whether some input is read over the network.
+    pub fn is_remote(&self) -> bool {
+        self.inputs.iter().any(|i| i.remote().is_some())
+    }
+
+    /// End the run's remote work (clear the progress line; with `--net-stats`,
+    /// print what was fetched) before results are printed.
+    pub fn finish(&self) {
+        if let Some(s) = &self.session {
+            s.finish();
+        }
+    }
+}
+
+/// Resolve every argument into inputs: a local path as it is (a directory
+/// expanded), a wheel URL as itself, a requirement as the wheels chosen on the
+/// index (or the one an installer picks, with [`index::Filters::installer`]).
+pub fn resolve(request: &Request) -> Resolution {
+    let mut out = Resolution::default();
+    let options = &request.remote;
+    let index_wanted =
+        options.index_url.is_some() || options.filters.platform.is_some() || options.filters.python.is_some();
+    let mut filters = options.filters.clone();
+    filters.releases = filters.releases.max(1);
+    let index = index::index_url(options.index_url.as_deref());
+    for arg in &request.args {
+        let path = Path::new(arg);
+        if path.exists() || std::fs::symlink_metadata(path).is_ok() {
+            if index_wanted && could_be_project(arg) {
+                out.local_wins.push(arg.clone());
+            }
+            out.inputs.extend(expand(arg, path));
+        } else if arg.starts_with("https://") || arg.starts_with("http://") {
+            let (url, fragment) = arg.split_once('#').unwrap_or((arg, ""));
+            let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
+            let file = RemoteFile { url: url.to_string(), size: None, sha256 };
+            let session = session(&mut out, options);
+            let filename = remote::download::wheel_name(url).unwrap_or_else(|| url.to_string());
+            out.inputs.push(Input {
+                display: url.to_string(),
+                source: Source::Remote(RemoteWheel { file, filename, session }),
+            });
+        } else if index::looks_like_requirement(arg) {
+            match arg.parse::<Requirement>() {
+                Ok(req) if !(request.keep)(&req.name) => {}
+                parsed => {
+                    let session = session(&mut out, options);
+                    resolve_requirement(arg, parsed, &index, &filters, &session, &mut out.inputs);
+                }
+            }
+        } else {
+            // Neither a path nor something the index could resolve: opening it says why.
+            out.inputs.extend(expand(arg, path));
+        }
+    }
+    out
+}
+
+/// The run's remote session, made on first need.
+fn session(out: &mut Resolution, options: &remote::Options) -> Arc<Session> {
+    Arc::clone(out.session.get_or_insert_with(|| Arc::new(Session::new(options))))
+}
+
+/// A requirement's inputs: the chosen wheels, or why there are none.
+fn resolve_requirement(
+    arg: &str,
+    parsed: Result<Requirement, IndexError>,
+    index: &str,
+    filters: &index::Filters,
+    session: &Arc<Session>,
+    inputs: &mut Vec<Input>,
+) {
+    let installer = match (&filters.installer, filters.python, &filters.platform) {
+        (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
+        _ => None,
+    };
+    let chosen = parsed.and_then(|req| {
+        let files = index::project_files(&session.client, index, &req.name, session.cache.as_deref())?;
+        match installer {
+            None => index::choose(&req.name, &req, &files, filters).map(Ok),
+            Some((how, python, platform)) => {
+                Ok(match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
+                    index::Pick::Wheel(f) => Ok(vec![f]),
+                    index::Pick::NoWheel(why) => Err(why),
+                })
+            }
+        }
+    });
+    match chosen {
+        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| Input {
+            display: f.url.clone(),
+            source: Source::Remote(RemoteWheel {
+                file: RemoteFile { url: f.url, size: f.size, sha256: f.sha256 },
+                filename: f.filename,
+                session: Arc::clone(session),
+            }),
+        })),
+        Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
+        Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
+    }
+}
+
+/// A bare name that is also a valid project name (`samples`, `psutil`).
+fn could_be_project(arg: &str) -> bool {
+    index::looks_like_requirement(arg) && arg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+/// The inputs of one local path: the file itself, or a directory's wheels and
+/// shared objects (recursively, in name order).
+pub fn expand(display: &str, path: &Path) -> Vec<Input> {
+    let fail = |e: ReadError| vec![Input::failed(InputError::new(display, e))];
+    match std::fs::metadata(path) {
+        Err(e) => fail(ReadError::Open(e)),
+        Ok(meta) if meta.is_dir() => {
+            let mut found = Vec::new();
+            if let Err(e) = walk(path, &mut found, &mut BTreeSet::new()) {
+                return fail(ReadError::List(e));
+            }
+            if found.is_empty() {
+                return fail(ReadError::EmptyDirectory);
+            }
+            found.sort();
+            found.into_iter().map(|p| Input::local(p.display().to_string(), p)).collect()
+        }
+        Ok(_) => vec![Input::local(display, path.to_path_buf())],
+    }
+}
+
+/// [`expand`] over several paths, in order (for callers that hold paths, not arguments).
+pub fn expand_all(paths: &[PathBuf]) -> Vec<Input> {
+    paths.iter().flat_map(|p| expand(&p.display().to_string(), p)).collect()
+}
+
+fn is_wheel_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+}
+
+/// Search `dir` for wheels and shared objects, in name order, following
+/// symbolic links to files and directories. `visited` holds the canonical
+/// paths of the directories walked so far: a directory reached again (a link
+/// to an ancestor, or a second link to one directory) is not walked again, so
+/// links cannot loop. A dangling link with a wheel's or shared object's name is
+/// kept, so that opening it reports it.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+    let mut entries = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = entries.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A link back to a directory being walked: reached again, so not walked again.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => match e.path().filter(|p| e.depth() > 0 && is_symlink(p)).map(Path::to_path_buf) {
+                // A link whose target cannot be read: dangling.
+                Some(link) => {
+                    if is_input_name(&link) {
+                        found.push(link);
+                    }
+                    continue;
+                }
+                None => return Err(e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk"))),
+            },
+        };
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            if !visited.insert(std::fs::canonicalize(entry.path())?) {
+                entries.skip_current_dir();
+            }
+        } else if kind.is_file() && is_input_name(entry.path()) {
+            found.push(entry.into_path());
+        }
+    }
+    Ok(())
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+fn is_input_name(path: &Path) -> bool {
+    is_wheel_name(path) || naming::is_shared_object_name(&path.to_string_lossy())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("uniabi-input-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        expand_all(&[dir.to_path_buf()])
+            .into_iter()
+            .map(|i| match (&i.source, i.local_path()) {
+                (_, Some(p)) => p.strip_prefix(dir).unwrap().display().to_string(),
+                (Source::Failed(e), None) => format!("error: {}", e.source),
+                _ => unreachable!("local expansion gives local or failed inputs"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ok_walk_follows_links_to_files_and_directories_once() {
+        let dir = temp("links");
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::fs::write(dir.join("real/sub/a-1.0-py3-none-any.whl"), b"").unwrap();
+        std::fs::write(dir.join("real/notes.txt"), b"").unwrap();
+        symlink(dir.join("real/sub/a-1.0-py3-none-any.whl"), dir.join("b-1.0-py3-none-any.whl")).unwrap();
+        // A link to an ancestor, a second link to one directory, a dangling link named like a wheel.
+        symlink(&dir, dir.join("real/sub/up")).unwrap();
+        symlink(dir.join("real"), dir.join("zz-again")).unwrap();
+        symlink(dir.join("missing"), dir.join("c-1.0-py3-none-any.whl")).unwrap();
+        assert_eq!(
+            names(&dir),
+            ["b-1.0-py3-none-any.whl", "c-1.0-py3-none-any.whl", "real/sub/a-1.0-py3-none-any.whl"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn err_directory_of_links_to_nothing_useful() {
+        let dir = temp("empty");
+        symlink(&dir, dir.join("self")).unwrap();
+        assert_eq!(names(&dir), ["error: directory holds no wheels or extension modules"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ok_local_path_wins_and_a_missing_one_is_an_error_naming_it() {
+        let dir = temp("args");
+        std::fs::write(dir.join("x.abi3.so"), b"").unwrap();
+        let missing = dir.join("nothing-here").display().to_string();
+        let request = Request {
+            args: vec![dir.join("x.abi3.so").display().to_string(), missing.clone()],
+            remote: remote::Options::default(),
+            keep: &|_| true,
+        };
+        let resolved = resolve(&request);
+        assert!(resolved.session.is_none(), "no argument needed the network");
+        assert_eq!(resolved.inputs[0].kind(), Some(InputKind::File));
+        let e = resolved.inputs[1].error().expect("a missing path is an error");
+        assert_eq!(e.input, missing);
+        assert!(matches!(*e.source, ReadError::Open(_)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
