@@ -139,26 +139,28 @@ pub enum Role {
     Library,
 }
 
-/// The wheel-level facts of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// The wheel-level facts of an input: everything every command needs of an
+/// open wheel besides its binaries (kept whole in the cache; reports show a part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WheelInfo {
+    /// The distribution name as the `.dist-info` directory spells it.
     pub name: String,
     pub version: String,
+    /// WHEEL's `Build:`.
     pub build: Option<String>,
     /// The tags of WHEEL's `Tag:` lines, expanded (some build tools write
     /// compressed sets there), sorted, without duplicates.
     pub tags: Vec<String>,
     /// `Tag:` lines that held a compressed set instead of one tag.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub compressed_tag_lines: Vec<String>,
     /// The wheel's file name.
     pub filename: String,
-    /// Every file member's name, in archive order (not part of the reports).
-    #[serde(skip)]
-    pub members: Vec<String>,
-    /// `name-version.dist-info` (not part of the reports).
-    #[serde(skip)]
+    /// WHEEL's `Root-Is-Purelib`.
+    pub root_is_purelib: Option<bool>,
+    /// `name-version.dist-info`.
     pub dist_info: String,
+    /// The file members (directory entries left out), in archive order.
+    pub members: Vec<crate::wheel::Member>,
 }
 
 impl WheelInfo {
@@ -264,8 +266,9 @@ pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
         tags,
         compressed_tag_lines,
         filename: wheel.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        members: wheel.members.iter().map(|m| m.name.clone()).collect(),
+        root_is_purelib: wheel.metadata.root_is_purelib,
         dist_info: wheel.dist_info.clone(),
+        members: wheel.members.clone(),
     }
 }
 
@@ -383,15 +386,13 @@ pub fn analyse_verified_in(input: &Input, limits: Limits, scope: Scope) -> Resul
         Scope::Importable => "verified-importable",
     };
     let cached = CacheKey::of(input, kind, limits);
-    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
-        && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
+    if let Some(mut snapshot) = cached.as_ref().and_then(CacheKey::load)
+        && let Some(record) = snapshot.record.take()
     {
-        return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
+        return Ok(Verified { analysed: snapshot.into_analysed(input), record });
     }
     let verified = analyse_verified_uncached(input, limits, scope)?;
-    if let (Some(key), Some(snapshot)) =
-        (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
-    {
+    if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&verified.analysed, Some(&verified.record))) {
         key.store(&snapshot);
     }
     Ok(verified)
@@ -428,7 +429,7 @@ fn analyse_verified_uncached(input: &Input, limits: Limits, scope: Scope) -> Res
         .map_err(|e| fail(e.into()))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
+        None => Ok(Verified { analysed: out, record }),
     }
 }
 
@@ -449,101 +450,38 @@ pub fn open_wheel(
 
 /// A wheel read by [`analyse_verified`].
 pub struct Verified {
-    pub facts: WheelFacts,
+    /// Its facts ([`Analysed::wheel`]) and binaries.
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
     pub record: std::collections::BTreeMap<String, crate::record::RecordEntry>,
 }
 
-/// What `merge` needs of an open wheel besides its binaries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WheelFacts {
-    /// The distribution name as the `.dist-info` directory spells it.
-    pub name: String,
-    pub version: String,
-    pub build: Option<String>,
-    pub root_is_purelib: Option<bool>,
-    /// `name-version.dist-info`.
-    pub dist_info: String,
-    /// The file members, in archive order.
-    pub members: Vec<crate::wheel::Member>,
-}
-
-impl WheelFacts {
-    fn of(wheel: &Wheel) -> WheelFacts {
-        WheelFacts {
-            name: wheel.name.clone(),
-            version: wheel.version.clone(),
-            build: wheel.metadata.build.clone(),
-            root_is_purelib: wheel.metadata.root_is_purelib,
-            dist_info: wheel.dist_info.clone(),
-            members: wheel.members.clone(),
-        }
-    }
-}
-
 /// What the cache keeps of a wheel's reading: enough to rebuild the
-/// [`Analysed`] (and, for `merge`, the facts and verified RECORD) exactly.
+/// [`Analysed`] (and, for `merge`, the verified RECORD) exactly.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Snapshot {
-    info: InfoSnapshot,
+    wheel: WheelInfo,
     binaries: Vec<(String, Binary)>,
-    facts: Option<WheelFacts>,
     record: Option<std::collections::BTreeMap<String, crate::record::RecordEntry>>,
-}
-
-/// [`WheelInfo`] with the fields its report form leaves out.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct InfoSnapshot {
-    name: String,
-    version: String,
-    build: Option<String>,
-    tags: Vec<String>,
-    compressed_tag_lines: Vec<String>,
-    filename: String,
-    members: Vec<String>,
-    dist_info: String,
 }
 
 impl Snapshot {
     /// The snapshot of a reading without errors; `None` if anything failed (failures are never cached).
     fn of(
         a: &Analysed,
-        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::record::RecordEntry>)>,
+        record: Option<&std::collections::BTreeMap<String, crate::record::RecordEntry>>,
     ) -> Option<Snapshot> {
         if !a.errors.is_empty() {
             return None;
         }
-        let w = a.wheel.as_ref()?;
         Some(Snapshot {
-            info: InfoSnapshot {
-                name: w.name.clone(),
-                version: w.version.clone(),
-                build: w.build.clone(),
-                tags: w.tags.clone(),
-                compressed_tag_lines: w.compressed_tag_lines.clone(),
-                filename: w.filename.clone(),
-                members: w.members.clone(),
-                dist_info: w.dist_info.clone(),
-            },
+            wheel: a.wheel.clone()?,
             binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
-            facts: verified.map(|(f, _)| f.clone()),
-            record: verified.map(|(_, r)| r.clone()),
+            record: record.cloned(),
         })
     }
 
     fn into_analysed(self, input: &Input) -> Analysed {
-        let i = self.info;
-        let wheel = WheelInfo {
-            name: i.name,
-            version: i.version,
-            build: i.build,
-            tags: i.tags,
-            compressed_tag_lines: i.compressed_tag_lines,
-            filename: i.filename,
-            members: i.members,
-            dist_info: i.dist_info,
-        };
         let binaries = self
             .binaries
             .into_iter()
@@ -552,7 +490,7 @@ impl Snapshot {
                 AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
             })
             .collect();
-        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new() }
+        Analysed { input: input.clone(), wheel: Some(self.wheel), binaries, errors: Vec::new() }
     }
 }
 

@@ -140,7 +140,12 @@ fn entry(a: &Analysed) -> Result<Entry<'_>, InputErrors> {
         return Err(fail(ReadError::NotAWheel("compare groups wheels by project, version and platform")));
     };
     let filename = a.input.filename().parse::<WheelFilename>().map_err(|e| fail(ReadError::Filename(e)))?;
-    Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
+    Ok(Entry {
+        analysed: a,
+        filename,
+        members: wheel.members.iter().map(|m| m.name.clone()).collect(),
+        dist_info: wheel.dist_info.clone(),
+    })
 }
 
 fn group(key: GroupKey, entries: &[Entry], checker: &Checker) -> Group {

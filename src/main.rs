@@ -92,6 +92,9 @@ enum Command {
 
 fn main() -> ExitCode {
     return_freed_memory();
+    if let Err(e) = uniabi::cleanup::install() {
+        eprintln!("uniabi: warning: cannot catch SIGINT/SIGTERM, so an interrupted run may leave temporary files: {e}");
+    }
     let cli = Cli::parse();
     color::init(cli.color);
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {

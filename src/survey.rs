@@ -638,14 +638,15 @@ fn after_merge(
     if inputs.is_empty() {
         return unreadable;
     }
+    // Read one at a time, so numbered here: a plan names its inputs by id.
+    for (id, input) in inputs.iter_mut().enumerate() {
+        input.id = id;
+    }
     let forecast = merge::forecast(&inputs, ctx);
-    let file_name = |display: &String| {
-        inputs.iter().find(|i| &i.display == display).map_or_else(|| display.clone(), |i| i.filename.clone())
-    };
     for r in forecast.refused {
         refused.push(MergeRefusal {
             platform: family.to_string(),
-            inputs: r.inputs.iter().map(file_name).collect(),
+            inputs: r.input_ids.iter().filter_map(|id| inputs.get(*id)).map(|i| i.filename.clone()).collect(),
             reason: r.reason,
             metadata_from: r.metadata_from,
             with_metadata_from: r.with_metadata_from,

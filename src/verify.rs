@@ -55,7 +55,7 @@ pub struct Resolution {
 }
 
 /// Import resolution of one wheel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Verification {
     /// The interpreters the tags admit (3.10 to 3.16, both builds from 3.13).
     pub admitted: Vec<String>,

@@ -98,38 +98,7 @@ pub struct Member {
     pub crc32: u32,
 }
 
-/// The parsed `*.dist-info/WHEEL` file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct WheelMetadata {
-    pub wheel_version: Option<String>,
-    pub generators: Vec<String>,
-    pub root_is_purelib: Option<bool>,
-    /// The `Tag:` lines, in file order.
-    pub tags: Vec<String>,
-    pub build: Option<String>,
-}
-
-impl WheelMetadata {
-    /// Parse the `Key: value` lines of a WHEEL file. Unknown keys are ignored.
-    pub fn parse(text: &str) -> WheelMetadata {
-        let mut meta = WheelMetadata::default();
-        for line in text.lines() {
-            let Some((key, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim().to_string();
-            match key.trim() {
-                "Wheel-Version" => meta.wheel_version = Some(value),
-                "Generator" => meta.generators.push(value),
-                "Root-Is-Purelib" => meta.root_is_purelib = Some(value.eq_ignore_ascii_case("true")),
-                "Tag" => meta.tags.push(value),
-                "Build" => meta.build = Some(value),
-                _ => {}
-            }
-        }
-        meta
-    }
-}
+pub use crate::wheel_metadata::WheelMetadata;
 
 /// What a wheel is read from: a local file, or a remote one read by ranges.
 pub trait ReadSeek: Read + Seek + Send {}

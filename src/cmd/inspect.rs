@@ -37,8 +37,38 @@ pub struct Report {
 pub struct InputReport {
     pub path: String,
     pub error: Option<String>,
-    pub wheel: Option<WheelInfo>,
+    pub wheel: Option<WheelReport>,
     pub binaries: Vec<BinaryReport>,
+}
+
+/// The wheel-level facts of an input.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "WheelInfo")]
+pub struct WheelReport {
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    /// The tags of WHEEL's `Tag:` lines, expanded (some build tools write
+    /// compressed sets there), sorted, without duplicates.
+    pub tags: Vec<String>,
+    /// `Tag:` lines that held a compressed set instead of one tag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compressed_tag_lines: Vec<String>,
+    /// The wheel's file name.
+    pub filename: String,
+}
+
+impl WheelReport {
+    fn new(w: &WheelInfo) -> Self {
+        WheelReport {
+            name: w.name.clone(),
+            version: w.version.clone(),
+            build: w.build.clone(),
+            tags: w.tags.clone(),
+            compressed_tag_lines: w.compressed_tag_lines.clone(),
+            filename: w.filename.clone(),
+        }
+    }
 }
 
 /// One shared object.
@@ -103,7 +133,7 @@ impl InputReport {
         InputReport {
             path: a.input.display.clone(),
             error: a.error().map(|e| e.to_string()),
-            wheel: a.wheel.clone(),
+            wheel: a.wheel.as_ref().map(WheelReport::new),
             binaries: a.binaries.iter().map(BinaryReport::new).collect(),
         }
     }

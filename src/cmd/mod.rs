@@ -17,6 +17,7 @@ pub mod split;
 pub mod survey;
 pub mod tags;
 pub mod verify;
+pub mod writing;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.

@@ -84,7 +84,7 @@ pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
     let mut per_release: BTreeMap<(String, String, Option<String>), Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for (key, mut members) in map {
-        members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display.cmp(&b.display)));
+        members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display().cmp(b.display())));
         per_release.entry((key.name.clone(), key.version.clone(), key.build.clone())).or_default().push(format!(
             "{} ({} input{})",
             key.platform_text(),

@@ -3,7 +3,6 @@
 //! disagree about a member.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -23,8 +22,9 @@ pub struct PlannedMember {
     pub size: u64,
     /// Whether it is an extension module.
     pub extension: bool,
+    /// The [`MergeInput::id`] of the input it is copied from.
     #[serde(skip)]
-    pub(crate) input_path: PathBuf,
+    pub(crate) input_id: usize,
     #[serde(skip)]
     pub(crate) entry: RecordEntry,
 }
@@ -74,12 +74,12 @@ pub(crate) fn collect(
     let mut dropped = Vec::new();
     let mut conflicts = Vec::new();
     for (idx, input) in inputs.iter().enumerate() {
-        let dist_prefix = format!("{}/", input.dist_info);
-        for m in &input.members {
+        let dist_prefix = format!("{}/", input.wheel().dist_info);
+        for m in &input.wheel().members {
             if input.is_regenerated(&m.name) {
                 if m.name.ends_with(".jws") || m.name.ends_with(".p7s") {
                     dropped.push(Dropped {
-                        input: input.display.clone(),
+                        input: input.display().to_string(),
                         member: m.name.clone(),
                         reason: "a signature of the input's RECORD, which the output replaces".into(),
                     });
@@ -93,7 +93,7 @@ pub(crate) fn collect(
                 let chosen = inputs[src];
                 if chosen.hash(&m.name).is_none() || chosen.hash(&m.name) != input.hash(&m.name) {
                     dropped.push(Dropped {
-                        input: input.display.clone(),
+                        input: input.display().to_string(),
                         member: m.name.clone(),
                         reason: format!("the .dist-info is taken from {} (--metadata-from)", chosen.filename),
                     });
@@ -105,7 +105,7 @@ pub(crate) fn collect(
                 match ext(input, &m.name) {
                     ExtChoice::Keep(n) => n,
                     ExtChoice::Drop(reason) => {
-                        dropped.push(Dropped { input: input.display.clone(), member: m.name.clone(), reason });
+                        dropped.push(Dropped { input: input.display().to_string(), member: m.name.clone(), reason });
                         continue;
                     }
                 }
@@ -119,11 +119,11 @@ pub(crate) fn collect(
                 None => {
                     let planned = PlannedMember {
                         name: name.clone(),
-                        input: input.display.clone(),
+                        input: input.display().to_string(),
                         source: m.name.clone(),
                         size: m.size,
                         extension,
-                        input_path: input.path.clone(),
+                        input_id: input.id,
                         entry,
                     };
                     kept.insert(name, (idx, planned));
@@ -184,7 +184,7 @@ impl Side<'_> {
 /// Why two inputs' members that both become `name` in the output cannot both be kept.
 fn conflict(name: &str, a: Side, b: Side, ctx: &Context) -> Conflict {
     let hashes = vec![a.hash(), b.hash()];
-    let inputs = vec![a.input.display.clone(), b.input.display.clone()];
+    let inputs = vec![a.input.display().to_string(), b.input.display().to_string()];
     if a.input.is_extension(a.member) || b.input.is_extension(b.member) {
         let reason = format!(
             "two different extension binaries share the name {}: {} ({}) and {} ({}); a wheel holds one file per name, \
@@ -207,7 +207,7 @@ fn conflict(name: &str, a: Side, b: Side, ctx: &Context) -> Conflict {
         _ => None,
     };
     let kind = if diff.is_some() { "text" } else { "binary" };
-    let hint = if name.starts_with(&format!("{}/", a.input.dist_info)) {
+    let hint = if name.starts_with(&format!("{}/", a.input.wheel().dist_info)) {
         " (--metadata-from WHEEL takes the whole .dist-info from one input)"
     } else {
         ""

@@ -8,14 +8,15 @@ use serde::Serialize;
 
 use super::draft::Draft;
 use super::group::{Group, groups};
+use super::judge::Judged;
 use super::members::{Conflict, Dropped, ExtChoice, PlannedMember};
 use super::{Context, MergeInput, OutputScheme, Scheme, WriteOutcome};
-use crate::analysis::AnalysedBinary;
+use crate::analysis::Analysed;
 use crate::naming;
 use crate::specs::PROTOTYPE_LABEL;
 use crate::tags::{Tag, TagSet, WheelFilename};
 use crate::universal::{self, Blocker, Proposal};
-use crate::verify::{self, Verification};
+use crate::verify::Verification;
 
 /// One wheel the merge (or split) would write.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -47,18 +48,17 @@ pub struct OutputPlan {
     pub written: Option<WriteOutcome>,
     #[serde(skip)]
     pub(crate) file: PathBuf,
+    /// The planned wheel as `check` judged it: its facts (name, `.dist-info`,
+    /// `Root-Is-Purelib`, build, tags) and its extension binaries, renamed where
+    /// the plan renames them.
     #[serde(skip)]
-    pub(crate) dist_info: String,
+    pub(crate) planned: Analysed,
+    /// The inputs' [`MergeInput::id`]s, in `inputs` order.
     #[serde(skip)]
-    pub(crate) root_is_purelib: bool,
+    pub(crate) input_ids: Vec<usize>,
+    /// The [`MergeInput::id`]s of `uncovered_inputs`.
     #[serde(skip)]
-    pub(crate) build: Option<String>,
-    /// The extension binaries, as analysed in the inputs (renamed where the plan renames).
-    #[serde(skip)]
-    pub(crate) binaries: Vec<AnalysedBinary>,
-    /// The project and version, as in the inputs' file names.
-    #[serde(skip)]
-    pub(crate) project: (String, String),
+    pub(crate) uncovered_ids: Vec<usize>,
 }
 
 impl OutputPlan {
@@ -92,6 +92,9 @@ pub struct Refusal {
     pub blockers: Vec<Blocker>,
     /// Interpreters the planned file name admits that would not load a module.
     pub failures: Vec<String>,
+    /// The inputs' [`MergeInput::id`]s, in `inputs` order.
+    #[serde(skip)]
+    pub(crate) input_ids: Vec<usize>,
 }
 
 /// Everything a merge would do.
@@ -116,11 +119,12 @@ pub(crate) fn refusal(group: &Group, scheme: OutputScheme, reason: String) -> Re
     Refusal {
         group: group.label.clone(),
         scheme,
-        inputs: group.inputs.iter().map(|i| i.display.clone()).collect(),
+        inputs: group.inputs.iter().map(|i| i.display().to_string()).collect(),
         reason,
         conflicts: Vec::new(),
         blockers: Vec::new(),
         failures: Vec::new(),
+        input_ids: group.inputs.iter().map(|i| i.id).collect(),
     }
 }
 
@@ -142,18 +146,16 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
     union.sort();
     union.dedup();
     let set = TagSet::compress(&union);
-    let v = verify::verify(&set, &draft.binaries(), ctx.checker.specs, ctx.checker.table, false);
-    if !v.ok() {
-        let mut r = draft.refuse(format!(
-            "the smallest file name covering the inputs' tags, {set}, admits interpreters that would not load every module"
-        ));
-        r.failures = failures(&v);
-        return Err(Box::new(r));
-    }
     // WHEEL lists the full expansion of the file name, as the binary distribution format wants.
     let mut tags: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
     tags.sort();
-    let mut out = draft.finish(set.clone(), tags, &v, ctx);
+    let judged = judge(&draft, &set, tags, ctx, || {
+        format!(
+            "the smallest file name covering the inputs' tags, {set}, admits interpreters that would not load every module"
+        )
+    })?;
+    let errors = judged.errors();
+    let mut out = draft.finish(judged, ctx);
     let extra: Vec<Tag> = set.expand().into_iter().filter(|t| !union.contains(t)).collect();
     if !extra.is_empty() {
         let dead = extra.iter().filter(|t| t.dead_reason().is_some()).count();
@@ -167,7 +169,30 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
             pairs.join(", "),
         ));
     }
-    super::judge::judged(out, group, ctx)
+    super::judge::judged(out, &errors, group)
+}
+
+/// Judge a draft once, named from `set` with the `Tag:` lines `tags`; refuse it
+/// when an interpreter its name admits would not load every module (`why`).
+pub(crate) fn judge(
+    draft: &Draft,
+    set: &TagSet,
+    tags: Vec<String>,
+    ctx: &Context,
+    why: impl FnOnce() -> String,
+) -> Result<Judged, Box<Refusal>> {
+    let judged = draft.judge(set, tags, ctx);
+    match judged.verification() {
+        Some(v) if v.ok() => Ok(judged),
+        Some(v) => {
+            let mut r = draft.refuse(why());
+            r.failures = failures(v);
+            Err(Box::new(r))
+        }
+        None => {
+            Err(Box::new(draft.refuse(format!("{}: import resolution could not run", judged.analysed.input.display))))
+        }
+    }
 }
 
 /// The universal wheel of a group under `proposal`.
@@ -209,7 +234,7 @@ pub(crate) fn plan_universal(
             match planned {
                 Some(p)
                     if p.source.as_deref() == Some(member)
-                        && p.source_wheel.as_deref() == Some(input.analysed.input.display.as_str()) =>
+                        && p.source_index.is_some_and(|n| group.inputs.get(n).is_some_and(|g| g.id == input.id)) =>
                 {
                     ExtChoice::Keep(p.member.value.clone())
                 }
@@ -231,13 +256,11 @@ pub(crate) fn plan_universal(
             return Err(Box::new(draft.refuse(format!("the planned name {} does not parse: {e}", up.wheel))));
         }
     };
-    let v = verify::verify(&set, &draft.binaries(), ctx.checker.specs, ctx.checker.table, pep809);
-    if !v.ok() {
-        let mut r = draft.refuse(format!("{} would not load on every interpreter it admits", up.wheel));
-        r.failures = failures(&v);
-        return Err(Box::new(r));
-    }
-    let mut out = draft.finish(set, up.tags.clone(), &v, ctx);
+    let judged = judge(&draft, &set, up.tags.clone(), ctx, || {
+        format!("{} would not load on every interpreter it admits", up.wheel)
+    })?;
+    let errors = judged.errors();
+    let mut out = draft.finish(judged, ctx);
     if !out.uncovered.is_empty() {
         out.notes.push(format!(
             "{} cannot be served by the {} binary: they still need their own wheels ({})",
@@ -246,7 +269,7 @@ pub(crate) fn plan_universal(
             out.uncovered_inputs.join(", ")
         ));
     }
-    super::judge::judged(out, group, ctx)
+    super::judge::judged(out, &errors, group)
 }
 
 /// Plan the merge of `inputs` under `scheme`. `metadata_from` names (by file

@@ -129,7 +129,7 @@ pub struct WholeCopies {
     pub inputs: Vec<Input>,
     /// Each remote wheel that could not be downloaded, and why.
     pub errors: Vec<(Input, DownloadError)>,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<(tempfile::TempDir, crate::cleanup::Tracked)>,
 }
 
 /// Download every remote wheel among `inputs` whole (streamed, its sha256
@@ -147,7 +147,12 @@ pub fn download_whole(inputs: &[Input]) -> WholeCopies {
     if remote.is_empty() {
         return out;
     }
-    let dir = match download::temp_dir("uniabi-download") {
+    let tracked = crate::cleanup::track(
+        crate::cleanup::Kind::TempDir,
+        || download::temp_dir("uniabi-download"),
+        |d| d.path().to_path_buf(),
+    );
+    let dir = match tracked {
         Ok(d) => d,
         Err(e) => {
             let path = std::env::temp_dir();
@@ -158,7 +163,7 @@ pub fn download_whole(inputs: &[Input]) -> WholeCopies {
     };
     // One subdirectory per wheel: two URLs may end in the same file name.
     let results = crate::pool::parallel_map(&remote, |(i, wheel)| {
-        let sub = dir.path().join(i.to_string());
+        let sub = dir.0.path().join(i.to_string());
         let got = std::fs::create_dir(&sub)
             .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
             .and_then(|()| download::download(&wheel.session.client, &wheel.file, &sub));
