@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::CmdError;
 use super::writing::{OutputArgs, finish, finish_with_errors, prepare};
 use crate::check::{AbiChoice, Checker};
+use crate::config::MetadataFrom;
 use crate::merge::{self, Context, MergeInput, Report, Scheme};
 use crate::output;
 
@@ -69,12 +70,7 @@ fn metadata_pattern(inputs: &[MergeInput], pattern: &str) -> Result<String, CmdE
 /// Run `uniabi merge`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let settings = args.config.load(&args.paths)?.settings;
-    let scheme = match (args.scheme, settings.merge_scheme.as_deref()) {
-        (Some(s), _) => s,
-        // Checked when the settings were read: an unknown name is an error there.
-        (None, Some(s)) => <Scheme as clap::ValueEnum>::from_str(s, false).map_err(CmdError::new)?,
-        (None, None) => Scheme::Auto,
-    };
+    let scheme = args.scheme.or(settings.merge_scheme).unwrap_or(Scheme::Auto);
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     // Remote inputs are merged from whole copies (members are copied raw),
@@ -90,10 +86,10 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         Ok(x) => x,
         Err(errors) => return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors),
     };
-    let metadata_from = match (args.metadata_from.as_deref(), settings.metadata_from.as_deref()) {
-        (Some("refuse"), _) | (None, None | Some("refuse")) => None,
-        (Some(wanted), _) => Some(metadata_source(&inputs, wanted)?),
-        (None, Some(pattern)) => Some(metadata_pattern(&inputs, pattern)?),
+    let metadata_from = match (args.metadata_from.as_deref().map(MetadataFrom::parse), settings.metadata_from) {
+        (Some(MetadataFrom::Refuse), _) | (None, None | Some(MetadataFrom::Refuse)) => None,
+        (Some(MetadataFrom::Input(wanted)), _) => Some(metadata_source(&inputs, &wanted)?),
+        (None, Some(MetadataFrom::Input(pattern))) => Some(metadata_pattern(&inputs, &pattern)?),
     };
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
     let plan = merge::plan_merge(&inputs, scheme, metadata_from.as_deref(), &ctx);

@@ -10,7 +10,6 @@ use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
 use crate::survey_jsonl as jsonl;
-use crate::tags::WheelFilename;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
 const PROGRESS_ABOVE: usize = 20;
@@ -135,82 +134,33 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// `--jsonl`: survey a few releases at a time and print each record as its batch completes.
+/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]).
 fn run_jsonl(
     args: &Args,
     inputs: &[Input],
     checker: &Checker,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<ExitCode, CmdError> {
-    let mut done = std::collections::HashSet::new();
-    let mut needs_newline = false;
-    if let Some(file) = &args.resume {
-        match std::fs::read_to_string(file) {
-            Ok(text) => {
-                needs_newline = !text.is_empty() && !text.ends_with('\n');
-                for r in jsonl::read(&[text]).releases {
-                    done.insert((r.name, r.version));
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+    let resume = match &args.resume {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(CmdError::with_source(format!("cannot read {}", file.display()), e)),
-        }
-    }
-    // Group by release (file name), keeping inputs that are not wheels apart.
-    let mut releases: std::collections::BTreeMap<(String, String), Vec<Input>> = Default::default();
-    let mut others = Vec::new();
-    for input in inputs {
-        match input.filename().parse::<WheelFilename>() {
-            Ok(f) if input.error().is_none() => {
-                releases.entry((f.normalized_name(), f.version.clone())).or_default().push(input.clone())
-            }
-            _ => others.push(input.clone()),
-        }
-    }
-    let skipped = releases.keys().filter(|k| done.contains(*k)).count();
-    releases.retain(|k, _| !done.contains(k));
-    if skipped > 0 {
-        eprintln!("uniabi: note: {} already in the resumed file", count_noun(skipped, "release"));
-    }
-    let threads = crate::pool::threads();
-    let mut batches: Vec<Vec<Input>> = Vec::new();
-    if !others.is_empty() {
-        batches.push(others);
-    }
-    let all: Vec<Vec<Input>> = releases.into_values().collect();
-    for chunk in all.chunks(2 * threads) {
-        batches.push(chunk.iter().flatten().cloned().collect());
-    }
-    let mut failed = false;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let mut emit = |line: &jsonl::Line| -> io::Result<()> {
-        if needs_newline {
-            out.write_all(b"\n")?;
-            needs_newline = false;
-        }
-        serde_json::to_writer(&mut out, line).map_err(io::Error::other)?;
-        out.write_all(b"\n")?;
-        out.flush()
+        },
+        None => None,
     };
-    for batch in batches {
-        let report = survey_report(&batch, checker, args.input.limits(), progress);
-        let lines =
-            report.projects.iter().map(jsonl::Line::release).chain(report.errors.iter().map(|e| jsonl::Line::error(e)));
-        for line in lines {
-            if let Err(e) = emit(&line) {
-                if e.kind() == io::ErrorKind::BrokenPipe {
-                    return Ok(super::exit(EXIT_OK));
-                }
-                return Err(e.into());
-            }
-        }
-        for e in &report.errors {
-            eprintln!("uniabi: error: {e}");
-            failed = true;
-        }
+    let mut stdout = io::stdout();
+    let streamed = jsonl::stream(inputs, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
+    if streamed.resumed > 0 {
+        eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
     }
-    Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
+    if streamed.closed {
+        return Ok(super::exit(EXIT_OK));
+    }
+    for e in &streamed.errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
 fn yes_no(q: Option<bool>) -> &'static str {

@@ -7,11 +7,9 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
-use crate::analysis::{self, Analysed};
+use crate::analysis;
 use crate::output;
-use crate::specs::Specs;
-use crate::suffixes::SuffixTable;
-use crate::verify::{self, Verification};
+use crate::verify::{WheelVerification, verify_input};
 
 /// Arguments of `uniabi verify`.
 #[derive(Debug, clap::Args)]
@@ -28,51 +26,11 @@ pub struct Args {
     pub specs: super::SpecsArgs,
 }
 
-/// One wheel's resolution.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct WheelVerification {
-    pub path: String,
-    pub error: Option<String>,
-    /// True when every admitted interpreter loads every module.
-    pub ok: bool,
-    /// For a project with `--python` and `--platform`: why an installer there finds no wheel
-    /// (then `path` is the requirement and `ok` is false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_wheel: Option<String>,
-    #[serde(flatten)]
-    pub verification: Option<Verification>,
-}
-
 /// The `--json` document.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub inputs: Vec<WheelVerification>,
-}
-
-/// Verify one analysed input.
-pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
-    let path = a.input.display.clone();
-    if let crate::input::Source::NoWheel { why } = &a.input.source {
-        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why.clone()), verification: None };
-    }
-    if let Some(error) = a.error() {
-        return WheelVerification {
-            path,
-            error: Some(error.to_string()),
-            ok: false,
-            no_wheel: None,
-            verification: None,
-        };
-    }
-    let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
-        let error = format!(
-            "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
-        );
-        return WheelVerification { path, error: Some(error), ok: false, no_wheel: None, verification: None };
-    };
-    let v = verify::verify(&set, &a.binaries, specs, table, pep809);
-    WheelVerification { path, error: None, ok: v.ok(), no_wheel: None, verification: Some(v) }
 }
 
 /// The one interpreter an installer pick is for (`--python` with `--platform`), if asked.
