@@ -2,8 +2,9 @@
 //! universal wheel replaces at least one input (with a companion fat wheel for
 //! the interpreters it cannot serve), else fat.
 
+use super::build::{plan_fat, plan_universal};
 use super::group::Group;
-use super::plan::{MergePlan, plan_fat, plan_universal};
+use super::output::MergePlan;
 use super::{Context, MergeInput};
 use crate::universal::Proposal;
 

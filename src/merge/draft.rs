@@ -8,7 +8,7 @@ use super::Context;
 use super::group::Group;
 use super::judge::Judged;
 use super::members::{self, Conflict, Dropped, ExtChoice, PlannedMember};
-use super::plan::{OutputPlan, Refusal, refusal};
+use super::output::{OutputPlan, Refusal, refusal};
 use super::{MergeInput, OutputScheme};
 use crate::analysis::{Analysed, AnalysedBinary, WheelInfo};
 use crate::input::Input;

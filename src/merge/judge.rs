@@ -6,7 +6,7 @@
 
 use super::Context;
 use super::group::Group;
-use super::plan::{OutputPlan, Refusal, refusal};
+use super::output::{OutputPlan, Refusal, refusal};
 use crate::analysis::Analysed;
 use crate::check::{AbiChoice, Checker, Finding, InputCheck, Severity};
 use crate::verify::Verification;

@@ -29,12 +29,14 @@
 //! `Tag:` lines, every binary's hash) before all are moved into place.
 
 mod auto;
+mod build;
 mod draft;
 mod group;
 mod input;
 mod judge;
 mod members;
 mod outcome;
+mod output;
 mod plan;
 mod report;
 mod split;
@@ -48,11 +50,12 @@ use serde::{Serialize, Serializer};
 pub use group::GroupKey;
 pub use input::{MergeInput, load_inputs};
 pub use members::{Conflict, Dropped, PlannedMember};
-pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
-pub use plan::{MergePlan, OutputPlan, Refusal, plan_merge};
+pub use outcome::{Counts, Forecast, RefusedForecast, forecast, refuse_overwrites};
+pub use output::{MergePlan, OutputPlan, Refusal, Unchanged, WriteOutcome};
+pub use plan::plan_merge;
 pub use report::{Finished, Report, finish};
 pub use split::plan_split;
-pub use write::{OutputError, WriteAllError, WriteOutcome, Written, check_outputs, write_all};
+pub use write::{OutputError, WriteAllError, Written, check_outputs, write_all};
 
 use crate::check::Checker;
 use crate::wheel::Limits;

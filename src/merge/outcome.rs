@@ -10,22 +10,11 @@
 //! - Wheels after merge = outputs planned + inputs of refused groups +
 //!   unchanged inputs.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
-use crate::tags::{Tag, WheelFilename};
-
-/// An input merge leaves as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Unchanged {
-    /// `project version [platform tags]`.
-    pub group: String,
-    pub input: String,
-    pub reason: String,
-}
+use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, Unchanged, plan_merge};
 
 /// The counts of a merge: how many wheels it plans, writes, refuses and leaves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -60,51 +49,6 @@ impl Counts {
             wheels_after: outputs.len() + refused_inputs + unchanged.len(),
         }
     }
-}
-
-/// Move every planned output that would write the very wheel its one input is
-/// into [`MergePlan::unchanged`].
-pub(crate) fn settle_unchanged(plan: &mut MergePlan, inputs: &[MergeInput]) {
-    let outputs = std::mem::take(&mut plan.outputs);
-    for o in outputs {
-        match o.input_ids.as_slice() {
-            [only] => match inputs.iter().find(|i| i.id == *only) {
-                Some(input) if same_wheel(&o, input) => plan.unchanged.push(Unchanged {
-                    group: o.group.clone(),
-                    input: input.display().to_string(),
-                    reason: "one input, and merge would write the same members under the same names with \
-                             the same tags: left as it is, not copied"
-                        .to_string(),
-                }),
-                _ => plan.outputs.push(o),
-            },
-            _ => plan.outputs.push(o),
-        }
-    }
-}
-
-/// Whether an output planned from one input would be that input again: the same
-/// members (WHEEL and RECORD aside) under the same names, nothing dropped, the
-/// same `Tag:` lines and the same tags in the file name (in any order).
-fn same_wheel(o: &OutputPlan, input: &MergeInput) -> bool {
-    if !o.dropped.is_empty() || o.members.iter().any(|m| m.name != m.source) {
-        return false;
-    }
-    let kept: BTreeSet<&str> = o.members.iter().map(|m| m.name.as_str()).collect();
-    let had: BTreeSet<&str> =
-        input.wheel().members.iter().map(|m| m.name.as_str()).filter(|n| !input.is_regenerated(n)).collect();
-    if kept != had {
-        return false;
-    }
-    let Ok(name) = input.filename.parse::<WheelFilename>() else {
-        return false;
-    };
-    // An output's Tag: lines are the full expansion of its file name, so one set
-    // stands for both; the input's Tag: lines and its file name must each be it.
-    let planned: BTreeSet<String> = o.tags.iter().cloned().collect();
-    let same = |tags: &[Tag]| tags.iter().map(Tag::to_string).collect::<BTreeSet<String>>() == planned;
-    let build = o.planned.wheel.as_ref().and_then(|w| w.build.as_ref());
-    name.build.as_ref() == build && same(&input.tags) && same(&name.tags.expand())
 }
 
 /// Refuse every group one of whose outputs would be written over an input

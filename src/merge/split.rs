@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::draft::Draft;
 use super::group::Group;
 use super::members::ExtChoice;
-use super::plan::{OutputPlan, Refusal};
+use super::output::{OutputPlan, Refusal};
 use super::{Context, MergeInput, OutputScheme};
 use crate::tags::{AbiTag, Tag, TagSet};
 use crate::verify;
@@ -81,7 +81,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         );
         let mut lines: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
         lines.sort();
-        let judged = super::plan::judge(&draft, &set, lines, ctx, || {
+        let judged = super::build::judge(&draft, &set, lines, ctx, || {
             format!("{set} would not load on every interpreter it admits")
         })?;
         let errors = judged.errors();

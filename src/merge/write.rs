@@ -12,24 +12,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use super::{Context, MergeInput, OutputPlan};
+use super::{Context, MergeInput, OutputPlan, WriteOutcome};
 use crate::cleanup::{self, Kind, Tracked};
 use crate::wheel::{Wheel, WheelError};
 use crate::wheel_metadata::WheelMetadata;
 use crate::wheel_writer::{OutputWheel, Staged, WriteError, commit};
-
-/// What writing one output did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct WriteOutcome {
-    /// The wheel's size on disk.
-    pub size: u64,
-    /// True when the written bytes, read back, proved to be the planned wheel
-    /// (RECORD listing, `Tag:` lines, every binary's hash); an output is only
-    /// moved into place when they do.
-    pub verified: bool,
-}
 
 /// Why an output may not be written, found before anything is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
