@@ -18,7 +18,7 @@ use crate::budget::{Budget, Permit};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
 use crate::tags::TagError;
-use crate::wheel::{Limits, Wheel, WheelError};
+use crate::wheel::{Fingerprint, Limits, Wheel, WheelError};
 
 /// An input that could not be read, or not wholly: the path or URL as the
 /// user gave it, and why. Its text is `input: cause: cause…`.
@@ -155,6 +155,10 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, InputError>> {
         let display = path.display().to_string();
         if let Some(remote) = crate::remote::lookup(path) {
             out.push(match remote {
+                // A wheel URL may end in a query (`?token=…`) after the file name.
+                Ok(file) if crate::remote::download::wheel_name(&file.url).is_some() => {
+                    Ok(InputPath { display, path: path.clone(), kind: InputKind::Wheel })
+                }
                 Ok(_) => Ok(input_path(display, path.clone())),
                 Err(e) => Err(InputError::new(display, ReadError::Index(e))),
             });
@@ -419,19 +423,22 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
         return snapshot.into_analysed(input);
     }
-    let out = analyse_scoped_uncached(input, limits, scope);
+    let (out, fingerprint) = analyse_scoped_uncached(input, limits, scope);
     if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&out, None)) {
-        key.store(&snapshot);
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     out
 }
 
-fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
+/// The reading of an input, and for a remote wheel the fingerprint of the bytes read.
+fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> (Analysed, Option<Fingerprint>) {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
+    let mut fingerprint = None;
     let fail = |e: ReadError| InputError::new(input.display.clone(), e);
     match input.kind {
         InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
+                fingerprint = wheel.fingerprint.clone();
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
                 for member in members {
@@ -460,7 +467,7 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
             Err(e) => out.errors.push(fail(e)),
         },
     }
-    out
+    (out, fingerprint)
 }
 
 /// Open a wheel once, verify every member against RECORD and read every shared
@@ -483,16 +490,20 @@ pub fn analyse_verified_in(input: &InputPath, limits: Limits, scope: Scope) -> R
     {
         return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
     }
-    let verified = analyse_verified_uncached(input, limits, scope)?;
+    let (verified, fingerprint) = analyse_verified_uncached(input, limits, scope)?;
     if let (Some(key), Some(snapshot)) =
         (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
     {
-        key.store(&snapshot);
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     Ok(verified)
 }
 
-fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
+fn analyse_verified_uncached(
+    input: &InputPath,
+    limits: Limits,
+    scope: Scope,
+) -> Result<(Verified, Option<Fingerprint>), InputErrors> {
     let fail = |e: WheelError| InputErrors::from(InputError::new(input.display.clone(), e));
     let remote = crate::remote::lookup(&input.path).is_some();
     // A remote wheel fetches and verifies the members `check` and `verify`
@@ -517,7 +528,7 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
         .map_err(fail)?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
+        None => Ok((Verified { facts: WheelFacts::of(&wheel), analysed: out, record }, wheel.fingerprint.clone())),
     }
 }
 
@@ -644,10 +655,10 @@ impl Snapshot {
     }
 }
 
-/// A remote wheel with a known sha256 and caching on: where its reading is kept.
+/// A remote wheel with a claimed sha256 and caching on: where its reading is kept.
 struct CacheKey {
     dir: &'static Path,
-    sha256: String,
+    file: crate::remote::range::RemoteFile,
     /// The kind of reading and the member limit it ran under (`importable-512`).
     kind: String,
 }
@@ -655,16 +666,21 @@ struct CacheKey {
 impl CacheKey {
     fn of(input: &InputPath, kind: &str, limits: Limits) -> Option<CacheKey> {
         let dir = crate::remote::cache_dir()?;
-        let sha256 = crate::remote::lookup(&input.path)?.ok()?.sha256?;
-        Some(CacheKey { dir, sha256, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
+        let file = crate::remote::lookup(&input.path)?.ok()?;
+        file.sha256.as_ref()?;
+        Some(CacheKey { dir, file, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
     }
 
+    /// A stored reading whose proof holds for the input's bytes (see [`crate::remote::cache`]).
     fn load(&self) -> Option<Snapshot> {
-        crate::remote::cache::load(self.dir, &self.sha256, &self.kind)
+        crate::remote::load_cached(self.dir, &self.file, &self.kind)
     }
 
-    fn store(&self, snapshot: &Snapshot) {
-        crate::remote::cache::store(self.dir, &self.sha256, &self.kind, snapshot);
+    /// Store a reading with the fingerprint of the bytes it came from (none: not stored).
+    fn store(&self, fingerprint: Option<&Fingerprint>, snapshot: &Snapshot) {
+        if let Some(fingerprint) = fingerprint {
+            crate::remote::store_cached(self.dir, &self.file, &self.kind, fingerprint, snapshot);
+        }
     }
 }
 

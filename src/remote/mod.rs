@@ -10,7 +10,12 @@
 //! the same analysis. A requirement that cannot be resolved is registered as a
 //! failure under its own text, which `analysis::expand_paths` reports as that
 //! input's one-line error.
+//!
+//! A URL is kept two ways: the URL requests go to (without userinfo, whose
+//! credentials [`auth`] keeps apart), and its [redacted](auth::redact) form,
+//! the path every report, error and cache shows.
 
+pub mod auth;
 pub mod cache;
 pub mod download;
 pub mod http;
@@ -25,7 +30,7 @@ use crate::wheel::{Limits, Wheel, WheelError};
 pub use download::DownloadError;
 use http::{Client, ClientOptions};
 use index::{Filters, IndexError, Requirement};
-use range::{RemoteFile, RemoteZip};
+use range::{Claim, RemoteFile, RemoteZip};
 
 /// What the command line asked of remote inputs.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +43,8 @@ pub struct Options {
     pub cache: Option<PathBuf>,
     /// Print what was fetched when the run ends (`--net-stats`).
     pub stats: bool,
+    /// Download every remote wheel whole and check its sha256 (`--verify-sha256`).
+    pub verify_sha256: bool,
 }
 
 /// What a remote path stands for.
@@ -122,6 +129,8 @@ pub struct Resolved {
     pub paths: Vec<PathBuf>,
     /// Arguments that could name a project but were read as local paths.
     pub local_wins: Vec<String>,
+    /// Warnings about how the inputs are reached (a plain-http index).
+    pub warnings: Vec<String>,
 }
 
 /// Turn arguments into paths: local paths as they are, a wheel URL as itself,
@@ -140,7 +149,8 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
         return out;
     }
     let s = session(options);
-    let index = index::index_url(options.index_url.as_deref());
+    let index = s.client.credentials.adopt(&index::index_url(options.index_url.as_deref()));
+    let mut index_used = false;
     let mut filters = options.filters.clone();
     filters.releases = filters.releases.max(1);
     for arg in args {
@@ -153,10 +163,14 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
         } else if text.starts_with("https://") || text.starts_with("http://") {
             let (url, fragment) = text.split_once('#').unwrap_or((&text, ""));
             let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
-            let path = PathBuf::from(url);
-            register(path.clone(), Entry::Wheel(RemoteFile { url: url.to_string(), size: None, sha256 }));
+            let url = s.client.credentials.adopt(url);
+            let path = PathBuf::from(auth::redact(&url));
+            // A sha256 written on the command line is checked, so the wheel is read whole (as pip does).
+            let whole = sha256.is_some() || options.verify_sha256;
+            register(path.clone(), Entry::Wheel(RemoteFile { url, size: None, sha256, claim: Claim::Url, whole }));
             out.paths.push(path);
         } else if index::looks_like_requirement(&text) {
+            index_used = true;
             let installer = match (&filters.installer, filters.python, &filters.platform) {
                 (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
                 _ => None,
@@ -180,8 +194,13 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
                 }
                 Ok(Ok(files)) => {
                     for f in files {
-                        let path = PathBuf::from(&f.url);
-                        register(path.clone(), Entry::Wheel(RemoteFile { url: f.url, size: f.size, sha256: f.sha256 }));
+                        let url = s.client.credentials.adopt(&f.url);
+                        let path = PathBuf::from(auth::redact(&url));
+                        let (size, sha256, whole) = (f.size, f.sha256, options.verify_sha256);
+                        register(
+                            path.clone(),
+                            Entry::Wheel(RemoteFile { url, size, sha256, claim: Claim::Index, whole }),
+                        );
                         out.paths.push(path);
                     }
                 }
@@ -194,7 +213,22 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
             out.paths.push(arg.clone());
         }
     }
+    if index_used && let Some(warning) = plain_http_warning(&index) {
+        out.warnings.push(warning);
+    }
     out
+}
+
+/// The warning for an index reached over plain http from elsewhere than this
+/// machine: its pages, and the sha256 they list, can be altered on the way.
+fn plain_http_warning(index: &str) -> Option<String> {
+    let realm = auth::Realm::of(index)?;
+    (realm.scheme() == "http" && !realm.is_local()).then(|| {
+        format!(
+            "the index {} is plain http: its pages and the sha256 they list can be altered on the way; use https",
+            auth::redact(index)
+        )
+    })
 }
 
 /// A bare name that is also a valid project name (`samples`, `psutil`).
@@ -239,17 +273,70 @@ pub fn open_wheel(
     let Some(s) = SESSION.get() else {
         return Err(WheelError::Io(std::io::Error::other("no remote session")));
     };
-    let remote = || -> Result<RemoteZip, range::RangeError> {
-        let zip = RemoteZip::open(Arc::clone(&s.client), file.clone())?;
-        zip.prefetch(&|name: &str| {
-            let dist =
-                name.split('/').next().is_some_and(|d| d.ends_with(".dist-info")) && name.matches('/').count() == 1;
-            wanted(name) || (dist && (name.ends_with("/WHEEL") || (record && name.ends_with("/RECORD"))))
-        })?;
-        Ok(zip)
-    };
-    let zip = remote().map_err(|e| WheelError::Remote(Box::new(e)))?;
-    Wheel::from_reader(path, Box::new(zip.reader()), limits)
+    if file.whole {
+        return open_whole(&s.client, path, &file, limits);
+    }
+    let zip = RemoteZip::open(Arc::clone(&s.client), file.clone()).map_err(|e| WheelError::Remote(Box::new(e)))?;
+    zip.check_overlaps()?;
+    zip.prefetch(&|name: &str| {
+        let dist = name.split('/').next().is_some_and(|d| d.ends_with(".dist-info")) && name.matches('/').count() == 1;
+        wanted(name) || (dist && (name.ends_with("/WHEEL") || (record && name.ends_with("/RECORD"))))
+    })
+    .map_err(|e| WheelError::Remote(Box::new(e)))?;
+    let mut wheel = Wheel::from_reader(path, Box::new(zip.reader()), limits)?;
+    // The zip reader found the directory where the fingerprint starts: it vouches for what was read.
+    if wheel.directory_start() == zip.fingerprint().directory_start {
+        wheel.fingerprint = Some(zip.fingerprint().clone());
+    }
+    Ok(wheel)
+}
+
+/// Open a remote wheel downloaded whole into a temporary file, its sha256
+/// checked against the claim (the full proof).
+fn open_whole(client: &http::Client, path: &Path, file: &RemoteFile, limits: Limits) -> Result<Wheel, WheelError> {
+    use sha2::Digest;
+    use std::io::{Read, Seek};
+    let remote = |e: DownloadError| WheelError::Remote(Box::new(e));
+    let copy = download::whole_verified(client, file).map_err(remote)?;
+    let mut tail = copy.try_clone().map_err(WheelError::Io)?;
+    let size = copy.metadata().map_err(WheelError::Io)?.len();
+    let mut wheel = Wheel::from_reader(path, Box::new(std::io::BufReader::new(copy)), limits)?;
+    let start = wheel.directory_start();
+    let mut directory = Vec::new();
+    tail.seek(std::io::SeekFrom::Start(start))
+        .and_then(|_| tail.read_to_end(&mut directory))
+        .map_err(WheelError::Io)?;
+    wheel.fingerprint = Some(crate::wheel::Fingerprint {
+        directory_start: start,
+        size,
+        directory_sha256: range::hex(&sha2::Sha256::digest(&directory)),
+        sha256_checked: true,
+    });
+    Ok(wheel)
+}
+
+/// The cached reading of a registered remote wheel, if one is stored under
+/// the sha256 it claims and its proof holds for the wheel's bytes now (see
+/// [`cache`]). A wheel to be read whole is never answered from the cache.
+pub fn load_cached<T: serde::de::DeserializeOwned>(dir: &Path, file: &RemoteFile, kind: &str) -> Option<T> {
+    let s = SESSION.get()?;
+    if file.whole {
+        return None;
+    }
+    cache::load(&s.client, dir, file, kind)
+}
+
+/// Store the reading of a remote wheel with the fingerprint of the bytes it was read from.
+pub fn store_cached<T: serde::Serialize>(
+    dir: &Path,
+    file: &RemoteFile,
+    kind: &str,
+    fingerprint: &crate::wheel::Fingerprint,
+    value: &T,
+) {
+    if let Some(proof) = cache::Proof::of(file, fingerprint) {
+        cache::store(dir, file, kind, &proof, value);
+    }
 }
 
 /// Whole local copies of the remote wheels among some paths, for `merge`,
@@ -305,7 +392,7 @@ pub fn download_whole(paths: &[PathBuf]) -> WholeCopies {
         let got = std::fs::create_dir(&sub)
             .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
             .and_then(|()| download::download(&s.client, file, &sub));
-        (*i, file.url.clone(), got)
+        (*i, auth::redact(&file.url), got)
     });
     for (i, url, got) in results {
         match got {
