@@ -127,8 +127,7 @@ fn fetch_into(
     let io_error = |source| DownloadError::Io { path: path.to_path_buf(), source };
     let mut sink = Hashing { inner: io::BufWriter::new(out), hash: Sha256::new() };
     let limit = file.size.unwrap_or(UNKNOWN_SIZE_LIMIT);
-    let not_after = file.size.map(|s| client.input_deadline(s));
-    client.download(&file.url, file.size, limit, &mut sink, not_after).map_err(DownloadError::Http)?;
+    client.download(&file.url, file.size, limit, &mut sink, None).map_err(DownloadError::Http)?;
     sink.flush().map_err(io_error)?;
     let actual = super::range::hex(&sink.hash.finalize());
     super::range::check_claim(file, &actual).map_err(DownloadError::Claim)?;

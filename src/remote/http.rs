@@ -131,7 +131,7 @@ impl Deadline {
     fn error(&self, url: &str, read: u64) -> HttpError {
         let seconds = self.at(read).saturating_duration_since(self.start).as_secs_f64().ceil() as u64;
         let why = match (self.not_after, self.expected) {
-            (Some(n), _) if n <= self.at(read) => "the deadline of the whole wheel".to_string(),
+            (Some(n), _) if n <= self.at(read) => "what was left of the time allowed for the whole wheel".to_string(),
             (_, Some(bytes)) => format!("2 × --timeout, and 1 s per 64 KiB of the {bytes} bytes expected"),
             (_, None) => "2 × --timeout, and 1 s per 64 KiB read".to_string(),
         };
@@ -313,12 +313,19 @@ impl Client {
         Deadline { start: Instant::now(), slack: 2 * self.options.timeout, expected, not_after: None }
     }
 
-    /// The deadline of a whole remote wheel of `size` bytes read from now: its
-    /// requests may take `4 × --timeout` and a second per [`FLOOR_RATE`] bytes
-    /// of twice its size (the end of the file, the members, their gaps).
-    pub fn input_deadline(&self, size: u64) -> Instant {
+    /// The time the requests for a whole remote wheel of `size` bytes may take
+    /// together: `4 × --timeout` and a second per [`FLOOR_RATE`] bytes of twice
+    /// its size (the end of the file, the members, their gaps). Only time in
+    /// requests counts, not time the wheel waits for a worker or for memory.
+    pub fn input_allowance(&self, size: u64) -> Duration {
         let bytes = size.saturating_mul(2) as f64 / FLOOR_RATE as f64;
-        Instant::now() + 4 * self.options.timeout + Duration::from_secs_f64(bytes)
+        4 * self.options.timeout + Duration::from_secs_f64(bytes)
+    }
+
+    /// The error of a wheel whose requests used up its [`Client::input_allowance`].
+    pub fn allowance_spent(&self, url: &str, allowance: Duration) -> HttpError {
+        let why = "the time allowed for the requests of the whole wheel".to_string();
+        HttpError::Deadline { url: redact(url), seconds: allowance.as_secs_f64().ceil() as u64, why }
     }
 
     /// Send a request, following redirects hop by hop (each with its own
@@ -682,6 +689,9 @@ mod tests {
         assert_eq!(unknown.at(FLOOR_RATE) - unknown.start, Duration::from_secs(5));
         let capped = Deadline { not_after: Some(d.start + Duration::from_secs(1)), ..d };
         assert_eq!(capped.at(0) - d.start, Duration::from_secs(1));
-        assert!(capped.error("https://h/a.whl?token=x", 0).to_string().contains("the deadline of the whole wheel"));
+        assert!(
+            capped.error("https://h/a.whl?token=x", 0).to_string().contains("the time allowed for the whole wheel")
+        );
+        assert_eq!(client.input_allowance(10 * FLOOR_RATE), Duration::from_secs(28), "4 × 2 s, and 2 × 10 s");
     }
 }

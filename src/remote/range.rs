@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -113,8 +113,9 @@ struct Parts {
     client: Arc<Client>,
     /// The whole file arrived (range ignored or refused), its sha256 checked.
     whole: bool,
-    /// When reading this file must be over ([`Client::input_deadline`]).
-    deadline: Instant,
+    /// The time its requests may take together ([`Client::input_allowance`]), and took so far.
+    allowance: Duration,
+    spent: Duration,
 }
 
 impl Parts {
@@ -124,8 +125,15 @@ impl Parts {
 
     /// Fetch `start..end`; a whole-file answer replaces everything.
     fn fetch(&mut self, start: u64, end: u64, member: bool) -> Result<(), RangeError> {
-        let not_after = Some(self.deadline);
-        let reply = self.client.get_range(&self.file.url, (start, end, self.size), member, not_after)?;
+        let left = self.allowance.saturating_sub(self.spent);
+        if left.is_zero() {
+            return Err(self.client.allowance_spent(&self.file.url, self.allowance).into());
+        }
+        let started = Instant::now();
+        let not_after = Some(started + left);
+        let reply = self.client.get_range(&self.file.url, (start, end, self.size), member, not_after);
+        self.spent += started.elapsed();
+        let reply = reply?;
         match reply {
             RangeReply::Partial(bytes) => {
                 self.chunks.insert(start, bytes);
@@ -133,7 +141,10 @@ impl Parts {
             RangeReply::Whole(bytes) => self.take_whole(bytes)?,
             RangeReply::Refused => {
                 let mut bytes = Vec::new();
-                self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes, not_after)?;
+                let started = Instant::now();
+                let got = self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes, None);
+                self.spent += started.elapsed();
+                got?;
                 self.take_whole(bytes)?;
             }
         }
@@ -198,8 +209,10 @@ impl RemoteZip {
         }
         client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
-        let deadline = client.input_deadline(size);
-        let mut parts = Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false, deadline };
+        let allowance = client.input_allowance(size);
+        let spent = Duration::ZERO;
+        let mut parts =
+            Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false, allowance, spent };
         let tail_start = size.saturating_sub(TAIL);
         parts.fetch(tail_start, size, false)?;
         let (cd_start, cd_size) = {
