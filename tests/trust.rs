@@ -292,6 +292,24 @@ fn ok_a_redirect_to_another_host_carries_no_credentials() {
     assert!(!other.is_empty() && other.iter().all(|s| s.authorization.is_none()), "{other:?}");
 }
 
+#[test]
+fn err_a_redirect_off_http_is_refused_hop_by_hop() {
+    // The https → http case needs TLS, which the test server does not speak:
+    // `http::redirect_allowed` is tested directly for it. Here the same check
+    // refuses a hop to another scheme, over the wire.
+    let server = samples_server();
+    server.set(|f| f.redirect_files_to = Some("file://".into()));
+    let home = home("redirect-scheme");
+    let index = server.index();
+    let r = run_in(
+        &home,
+        &["check", "psutil==7.1.2", "--platform", "win_amd64", "--no-cache", "--index-url", &index],
+        &[],
+        LIMIT,
+    );
+    fails_with(&r, "/files/psutil-7.1.2-cp37-abi3-win_amd64.whl", "refused a redirect to file:///files/");
+}
+
 // ---------------------------------------------------------------------------
 // Deadlines, fallbacks, bombs, downgrades.
 
