@@ -214,6 +214,7 @@ fn ok_credentials_authenticate_and_are_never_printed_or_stored() {
     let r = run_in(&home, &args, &[], LIMIT);
     assert!(matches!(r.code, Some(0 | 1)), "{}", r.stderr);
     assert!(r.stdout.contains("token=***"), "the token is redacted, the URL kept: {}", r.stdout);
+    assert!(r.stdout.contains("http://***@127.0.0.1:"), "the userinfo is shown as ***: {}", r.stdout);
     runs.push(r);
     let missing =
         format!("http://alice:{SECRET}@{}/files/psutil-0.0-cp37-abi3-win_amd64.whl?token={TOKEN}", server.authority());

@@ -163,8 +163,9 @@ pub fn resolve(args: &[PathBuf], options: &Options) -> Resolved {
         } else if text.starts_with("https://") || text.starts_with("http://") {
             let (url, fragment) = text.split_once('#').unwrap_or((&text, ""));
             let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
+            // Shown as given, its userinfo as `***`; requested without it.
+            let path = PathBuf::from(auth::redact(url));
             let url = s.client.credentials.adopt(url);
-            let path = PathBuf::from(auth::redact(&url));
             // A sha256 written on the command line is checked, so the wheel is read whole (as pip does).
             let whole = sha256.is_some() || options.verify_sha256;
             register(path.clone(), Entry::Wheel(RemoteFile { url, size: None, sha256, claim: Claim::Url, whole }));
