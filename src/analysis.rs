@@ -18,7 +18,7 @@ use crate::input::{Input, InputKind, Source};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
 use crate::tags::TagError;
-use crate::wheel::{Limits, Wheel, WheelError};
+use crate::wheel::{Fingerprint, Limits, Wheel, WheelError};
 
 /// An input that could not be read, or not wholly: the path or URL as the
 /// user gave it, and why. Its text is `input: cause: cause…`.
@@ -318,21 +318,24 @@ pub fn analyse_scoped(input: &Input, limits: Limits, scope: Scope) -> Analysed {
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
         return snapshot.into_analysed(input);
     }
-    let out = analyse_scoped_uncached(input, limits, scope);
+    let (out, fingerprint) = analyse_scoped_uncached(input, limits, scope);
     if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&out, None)) {
-        key.store(&snapshot);
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     out
 }
 
-fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> Analysed {
+/// The reading of an input, and for a remote wheel the fingerprint of the bytes read.
+fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Analysed, Option<Fingerprint>) {
     let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
+    let mut fingerprint = None;
     let fail = |e: ReadError| InputError::new(input.display.clone(), e);
     match (&input.source, input.kind()) {
         (Source::Failed(e), _) => out.errors.push(e.clone()),
         (Source::NoWheel { why }, _) => out.errors.push(fail(no_wheel(input, why))),
         (_, Some(InputKind::Wheel)) => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
+                fingerprint = wheel.fingerprint.clone();
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
                 for member in members {
@@ -362,7 +365,7 @@ fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> Analy
             None => out.errors.push(fail(ReadError::NotAWheel("not a file"))),
         },
     }
-    out
+    (out, fingerprint)
 }
 
 /// The error of a requirement no wheel fits, for a command that reads wheels
@@ -391,14 +394,18 @@ pub fn analyse_verified_in(input: &Input, limits: Limits, scope: Scope) -> Resul
     {
         return Ok(Verified { analysed: snapshot.into_analysed(input), record });
     }
-    let verified = analyse_verified_uncached(input, limits, scope)?;
+    let (verified, fingerprint) = analyse_verified_uncached(input, limits, scope)?;
     if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&verified.analysed, Some(&verified.record))) {
-        key.store(&snapshot);
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     Ok(verified)
 }
 
-fn analyse_verified_uncached(input: &Input, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
+fn analyse_verified_uncached(
+    input: &Input,
+    limits: Limits,
+    scope: Scope,
+) -> Result<(Verified, Option<Fingerprint>), InputErrors> {
     let fail = |e: ReadError| InputErrors::from(InputError::new(input.display.clone(), e));
     match (&input.source, input.kind()) {
         (Source::Failed(e), _) => return Err(e.clone().into()),
@@ -429,7 +436,7 @@ fn analyse_verified_uncached(input: &Input, limits: Limits, scope: Scope) -> Res
         .map_err(|e| fail(e.into()))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { analysed: out, record }),
+        None => Ok((Verified { analysed: out, record }, wheel.fingerprint.clone())),
     }
 }
 
@@ -494,28 +501,33 @@ impl Snapshot {
     }
 }
 
-/// A remote wheel with a known sha256 and caching on: where its reading is kept.
+/// A remote wheel read by ranges, with a claimed sha256 and caching on: where its reading is kept.
 struct CacheKey<'a> {
     dir: &'a Path,
-    sha256: String,
+    wheel: &'a crate::input::RemoteWheel,
     /// The kind of reading and the member limit it ran under (`importable-512`).
     kind: String,
 }
 
 impl CacheKey<'_> {
     fn of<'a>(input: &'a Input, kind: &str, limits: Limits) -> Option<CacheKey<'a>> {
-        let wheel = input.remote()?;
+        // A downloaded copy is read from disk, proven by its sha256 when it arrived.
+        let Source::Remote(wheel) = &input.source else { return None };
         let dir = wheel.session.cache.as_deref()?;
-        let sha256 = wheel.file.sha256.clone()?;
-        Some(CacheKey { dir, sha256, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
+        wheel.file.sha256.as_ref()?;
+        Some(CacheKey { dir, wheel, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
     }
 
+    /// A stored reading whose proof holds for the input's bytes (see [`crate::remote::cache`]).
     fn load(&self) -> Option<Snapshot> {
-        crate::remote::cache::load(self.dir, &self.sha256, &self.kind)
+        crate::remote::load_cached(self.dir, self.wheel, &self.kind)
     }
 
-    fn store(&self, snapshot: &Snapshot) {
-        crate::remote::cache::store(self.dir, &self.sha256, &self.kind, snapshot);
+    /// Store a reading with the fingerprint of the bytes it came from (none: not stored).
+    fn store(&self, fingerprint: Option<&Fingerprint>, snapshot: &Snapshot) {
+        if let Some(fingerprint) = fingerprint {
+            crate::remote::store_cached(self.dir, self.wheel, &self.kind, fingerprint, snapshot);
+        }
     }
 }
 

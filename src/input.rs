@@ -157,6 +157,8 @@ pub struct Resolution {
     pub inputs: Vec<Input>,
     /// Arguments that could name a project but were read as local paths.
     pub local_wins: Vec<String>,
+    /// How the inputs are reached, when the user should know (a plain-http index).
+    pub warnings: Vec<String>,
     /// The remote session, when some argument needed the network.
     pub session: Option<Arc<Session>>,
 }
@@ -186,7 +188,8 @@ pub fn resolve(request: &Request) -> Resolution {
         options.index_url.is_some() || options.filters.platform.is_some() || options.filters.python.is_some();
     let mut filters = options.filters.clone();
     filters.releases = filters.releases.max(1);
-    let index = index::index_url(options.index_url.as_deref());
+    // The index, its credentials taken off into the session, once some requirement needs it.
+    let mut index: Option<String> = None;
     for arg in &request.args {
         let path = Path::new(arg);
         if path.exists() || std::fs::symlink_metadata(path).is_ok() {
@@ -195,27 +198,25 @@ pub fn resolve(request: &Request) -> Resolution {
             }
             out.inputs.extend(expand(arg, path));
         } else if arg.starts_with("https://") || arg.starts_with("http://") {
-            let (url, fragment) = arg.split_once('#').unwrap_or((arg, ""));
-            let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
-            let file = RemoteFile { url: url.to_string(), size: None, sha256 };
             let session = session(&mut out, options);
-            let filename = remote::download::wheel_name(url).unwrap_or_else(|| url.to_string());
-            out.inputs.push(Input {
-                display: url.to_string(),
-                source: Source::Remote(RemoteWheel { file, filename, session }),
-            });
+            out.inputs.push(remote::url_input(arg, &session, options.verify_sha256));
         } else if index::looks_like_requirement(arg) {
             match arg.parse::<Requirement>() {
                 Ok(req) if !(request.keep)(&req.name) => {}
                 parsed => {
                     let session = session(&mut out, options);
-                    resolve_requirement(arg, parsed, &index, &filters, &session, &mut out.inputs);
+                    let index = index.get_or_insert_with(|| remote::index_for(&session, options.index_url.as_deref()));
+                    let how = How { filters: &filters, session: &session, verify_sha256: options.verify_sha256 };
+                    resolve_requirement(arg, parsed, index, &how, &mut out.inputs);
                 }
             }
         } else {
             // Neither a path nor something the index could resolve: opening it says why.
             out.inputs.extend(expand(arg, path));
         }
+    }
+    if let Some(warning) = index.as_deref().and_then(remote::plain_http_warning) {
+        out.warnings.push(warning);
     }
     out
 }
@@ -225,15 +226,22 @@ fn session(out: &mut Resolution, options: &remote::Options) -> Arc<Session> {
     Arc::clone(out.session.get_or_insert_with(|| Arc::new(Session::new(options))))
 }
 
+/// How a requirement's wheels are chosen and read.
+struct How<'a> {
+    filters: &'a index::Filters,
+    session: &'a Arc<Session>,
+    verify_sha256: bool,
+}
+
 /// A requirement's inputs: the chosen wheels, or why there are none.
 fn resolve_requirement(
     arg: &str,
     parsed: Result<Requirement, IndexError>,
     index: &str,
-    filters: &index::Filters,
-    session: &Arc<Session>,
+    how: &How,
     inputs: &mut Vec<Input>,
 ) {
+    let (filters, session) = (how.filters, how.session);
     let installer = match (&filters.installer, filters.python, &filters.platform) {
         (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
         _ => None,
@@ -251,14 +259,7 @@ fn resolve_requirement(
         }
     });
     match chosen {
-        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| Input {
-            display: f.url.clone(),
-            source: Source::Remote(RemoteWheel {
-                file: RemoteFile { url: f.url, size: f.size, sha256: f.sha256 },
-                filename: f.filename,
-                session: Arc::clone(session),
-            }),
-        })),
+        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| remote::index_input(f, session, how.verify_sha256))),
         Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
         Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
     }

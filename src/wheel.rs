@@ -2,8 +2,10 @@
 //! straight from the archive (never extracted to disk).
 //!
 //! A wheel is refused as a whole, with the member named, when any member name
-//! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink; and
-//! members are inflated under [`Limits`], so a zip bomb costs nothing.
+//! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink, or
+//! when members overlap or share a local header (as Python's `zipfile` and
+//! modern `unzip` refuse them); and members are inflated under [`Limits`], so
+//! a zip bomb costs nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -60,6 +62,12 @@ pub enum WheelError {
     /// Two members share a name.
     #[error("invalid wheel: member '{}' appears more than once", member.escape_debug())]
     DuplicateMember { member: String },
+    /// Two entries' bytes overlap (a zip bomb's way of inflating one member many times).
+    #[error("invalid wheel: members '{}' and '{}' overlap{}", first.escape_debug(), second.escape_debug(), if *shared { " (they share one local header)" } else { "" })]
+    Overlap { first: String, second: String, shared: bool },
+    /// An entry's bytes run into the central directory.
+    #[error("invalid wheel: member '{}' overlaps the central directory", member.escape_debug())]
+    IntoDirectory { member: String },
     /// The archive holds more members than [`Limits::max_members`].
     #[error("invalid wheel: {count} members, more than the limit of {limit}")]
     TooManyMembers { count: usize, limit: usize },
@@ -98,6 +106,54 @@ pub struct Member {
     pub crc32: u32,
 }
 
+/// What a wheel read from elsewhere was read from: the sha256 of its bytes
+/// from the central directory to the end (the directory, any zip64 records,
+/// the end record and comment), where they start, and the file's size. A
+/// reader that fetches those bytes again and finds the same sha256 has the
+/// same directory: the same members, sizes, CRCs and offsets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fingerprint {
+    pub directory_start: u64,
+    pub size: u64,
+    pub directory_sha256: String,
+    /// The whole file was read and its sha256 was the one claimed.
+    pub sha256_checked: bool,
+}
+
+/// Where an entry's bytes lie, as the central directory says: its local
+/// header's offset and the least it spans (the 30-byte header, its name,
+/// its compressed data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub name: String,
+    pub start: u64,
+    pub len: u64,
+}
+
+/// Refuse entries whose bytes overlap, share a local header, or run into the
+/// central directory at `end`, as Python's `zipfile` and modern `unzip` do:
+/// each compressed byte then belongs to one member, and no member is inflated
+/// twice from the same bytes.
+pub fn check_overlaps(mut spans: Vec<Span>, end: u64) -> Result<(), WheelError> {
+    spans.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.name.cmp(&b.name)));
+    for pair in spans.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.start.saturating_add(a.len) > b.start {
+            return Err(WheelError::Overlap {
+                first: a.name.clone(),
+                second: b.name.clone(),
+                shared: a.start == b.start,
+            });
+        }
+    }
+    match spans.last() {
+        Some(last) if last.start.saturating_add(last.len) > end => {
+            Err(WheelError::IntoDirectory { member: last.name.clone() })
+        }
+        _ => Ok(()),
+    }
+}
+
 pub use crate::wheel_metadata::WheelMetadata;
 
 /// What a wheel is read from: a local file, or a remote one read by ranges.
@@ -120,6 +176,8 @@ pub struct Wheel {
     limits: Limits,
     /// Index into `members` by name.
     by_name: HashMap<String, usize>,
+    /// For a wheel read from elsewhere, what it was read from (set by its opener).
+    pub fingerprint: Option<Fingerprint>,
 }
 
 impl fmt::Debug for Wheel {
@@ -179,7 +237,7 @@ impl Wheel {
             return Err(WheelError::DuplicateMember { member });
         }
         let members = list_members(&mut archive, local_headers)?;
-        check_total_ratio(&members, &limits)?;
+        check_total_ratio(&members, archive.central_directory_start(), &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
             Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => (n.to_string(), v.to_string()),
@@ -200,6 +258,7 @@ impl Wheel {
             version,
             metadata: WheelMetadata::default(),
             limits,
+            fingerprint: None,
         };
         let wheel_file = format!("{}/WHEEL", wheel.dist_info);
         let text = match wheel.read_text(&wheel_file) {
@@ -217,6 +276,11 @@ impl Wheel {
             return Err(WheelError::WheelFile { detail: format!("'{wheel_file}' has no Tag: lines") });
         }
         Ok(wheel)
+    }
+
+    /// Where the central directory starts.
+    pub fn directory_start(&self) -> u64 {
+        self.archive.central_directory_start()
     }
 
     /// The member with this name, if any.
@@ -476,9 +540,12 @@ fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelErro
 
 /// The inflate ratio of the whole archive, so that many members each under
 /// 1 MiB (which [`check_declared_size`] lets through) cannot add up to a bomb.
-fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelError> {
+/// Each compressed byte counts once: members cannot hold more than the bytes
+/// before the central directory at `end` (overlapping members are refused
+/// anyway, by [`check_overlaps`]).
+fn check_total_ratio(members: &[Member], end: u64, limits: &Limits) -> Result<(), WheelError> {
     let size = members.iter().fold(0u64, |t, m| t.saturating_add(m.size));
-    let compressed = members.iter().fold(0u64, |t, m| t.saturating_add(m.compressed_size));
+    let compressed = members.iter().fold(0u64, |t, m| t.saturating_add(m.compressed_size)).min(end);
     if size > 1 << 20 && size / compressed.max(1) > limits.max_ratio {
         // The first of the largest, in archive order.
         let largest = members.iter().rev().max_by_key(|m| m.size);
@@ -498,11 +565,36 @@ fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelErr
 fn list_members(archive: &mut ZipArchive<Box<dyn ReadSeek>>, local_headers: bool) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
+    let end = archive.central_directory_start();
+    let mut spans = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
-        if local_headers {
+        let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
+        let (start, name_len) = (entry.header_start(), entry.name_raw().len() as u64);
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        spans.push(Span { name, start, len: 30u64.saturating_add(name_len).saturating_add(entry.compressed_size()) });
+    }
+    // Before any local header is read: an overlap is refused from the directory alone.
+    check_overlaps(spans.clone(), end)?;
+    if local_headers {
+        // Where each member's data really starts (its local extra field may be
+        // longer than the directory's): it must still end before the next entry.
+        let mut starts: Vec<u64> = spans.iter().map(|s| s.start).chain([end]).collect();
+        starts.sort_unstable();
+        for index in 0..archive.len() {
             // Reaching each member's data checks its local header now, not when it is read.
-            archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+            let file = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+            let next = starts[starts.partition_point(|&s| s <= file.header_start())..].first().copied().unwrap_or(end);
+            if file.data_start().is_some_and(|d| d.saturating_add(file.compressed_size()) > next) {
+                let span = &spans[index];
+                let other = spans.iter().find(|s| s.start == next).map(|s| s.name.clone());
+                return Err(match other {
+                    Some(second) => WheelError::Overlap { first: span.name.clone(), second, shared: false },
+                    None => WheelError::IntoDirectory { member: span.name.clone() },
+                });
+            }
         }
+    }
+    for index in 0..archive.len() {
         let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if let Some(reason) = unsafe_member_reason(&name) {
@@ -630,14 +722,30 @@ mod tests {
     #[test]
     fn err_total_ratio() {
         let members: Vec<Member> = (0..3).map(|i| member(&format!("m{i}"), 1 << 20, 100)).collect();
-        let err = check_total_ratio(&members, &Limits::DEFAULT).unwrap_err();
+        let err = check_total_ratio(&members, 1 << 30, &Limits::DEFAULT).unwrap_err();
         assert_eq!(
             err.to_string(),
             "member 'm0' and the other 2 members inflate 300 bytes to 3145728 in all, \
              a ratio beyond 1000:1"
         );
         let honest = [member("a", 1 << 20, 1 << 12), member("b", 1 << 20, 1 << 12)];
-        assert!(check_total_ratio(&honest, &Limits::DEFAULT).is_ok());
+        assert!(check_total_ratio(&honest, 1 << 30, &Limits::DEFAULT).is_ok());
+        // Compressed bytes claimed twice count once: no more than lie before the directory.
+        let shared: Vec<Member> = (0..2000).map(|i| member(&format!("s{i}"), 1 << 20, 2000)).collect();
+        let err = check_total_ratio(&shared, 2000, &Limits::DEFAULT).unwrap_err();
+        assert!(err.to_string().contains("inflate 2000 bytes to 2097152000 in all"), "{err}");
+    }
+
+    #[test]
+    fn err_overlapping_or_shared_entries() {
+        let span = |name: &str, start, len| Span { name: name.into(), start, len };
+        assert!(check_overlaps(vec![span("a", 0, 40), span("b", 40, 40)], 80).is_ok());
+        let e = check_overlaps(vec![span("b", 0, 40), span("a", 0, 40)], 80).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: members 'a' and 'b' overlap (they share one local header)");
+        let e = check_overlaps(vec![span("outer", 0, 100), span("inner", 40, 40)], 200).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: members 'outer' and 'inner' overlap");
+        let e = check_overlaps(vec![span("a", 0, 100)], 80).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: member 'a' overlaps the central directory");
     }
 
     #[test]

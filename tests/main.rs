@@ -20,5 +20,6 @@ mod survey;
 mod survey_html;
 mod tags;
 mod terminal;
+mod trust;
 mod universal;
 mod verify;

@@ -116,7 +116,7 @@ fn ok_range_ignored_or_refused_falls_back_to_one_download() {
     let server = samples_server();
     let local =
         run(&["inspect", "--json", "samples/orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"]);
-    for mode in [RangeMode::Ignore, RangeMode::Refuse] {
+    for mode in [RangeMode::Ignore, RangeMode::Refuse, RangeMode::NotImplemented] {
         server.set(|f| f.range = mode);
         server.clear_log();
         let o = remote(&server, &["inspect", "--json", "orjson"]);
@@ -164,7 +164,7 @@ fn err_faults_name_the_url_and_the_cause() {
                 f.range = RangeMode::Ignore;
                 f.wrong_sha256 = true;
             }),
-            "but the index says",
+            "but the index's sha256 is",
         ),
         (
             "longer",
@@ -267,7 +267,18 @@ fn ok_second_run_reads_the_cache_and_fetches_no_wheel_bytes() {
         server.clear_log();
         let second = cached(&server, &dir, &[cmd, "--json", "psutil", "orjson"]);
         assert_eq!(stdout(&second), stdout(&first), "{cmd}");
-        assert_eq!(server.requests("/files/"), vec![], "{cmd}: the second run fetches nothing from the wheels");
+        // Each hit is proven by the wheel's own central directory: one request
+        // per wheel, from the directory to the end of the file, nothing else.
+        let files = server.requests("/files/");
+        let wheels = 8;
+        assert_eq!(files.len(), wheels, "{cmd}: one request per wheel: {files:?}");
+        for (path, range) in &files {
+            let size =
+                std::fs::metadata(root().join("samples").join(path.strip_prefix("/files/").unwrap())).unwrap().len();
+            let (from, to) = range.as_deref().unwrap().strip_prefix("bytes=").unwrap().split_once('-').unwrap();
+            assert_eq!(to.parse::<u64>().unwrap(), size - 1, "{cmd}: {path} up to its end");
+            assert!(size - from.parse::<u64>().unwrap() < size / 4, "{cmd}: {path}: only its directory");
+        }
         server.clear_log();
     }
     let entries = cache_entries(&dir);
@@ -543,7 +554,7 @@ fn err_merge_faults_name_the_input_and_write_nothing() {
     let cases: Vec<(&str, SetFault, &str)> = vec![
         ("404", Box::new(|f| f.files_404 = true), "not found (HTTP 404)"),
         ("truncated", Box::new(|f| f.truncate = true), "reading the body: after"),
-        ("sha256", Box::new(|f| f.wrong_sha256 = true), "but the index says"),
+        ("sha256", Box::new(|f| f.wrong_sha256 = true), "but the index's sha256 is"),
         ("shorter", Box::new(|f| f.size_plus_one = true), "ended after"),
         ("503", Box::new(|f| f.files_503 = true), "HTTP 503"),
         ("garbage index", Box::new(|f| f.garbage_index = true), "is not valid PEP 691 JSON"),

@@ -117,6 +117,10 @@ pub struct RemoteArgs {
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
+    /// Download every remote wheel whole and check its sha256 against the index's (or the
+    /// URL's `#sha256=`) before reading it: the full proof a range read cannot give.
+    #[arg(long)]
+    pub verify_sha256: bool,
     #[command(flatten)]
     pub jobs: JobsArgs,
 }
@@ -174,6 +178,7 @@ impl RemoteArgs {
                 ..Default::default()
             },
             stats: self.net_stats,
+            verify_sha256: self.verify_sha256,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
         }
     }
@@ -206,6 +211,9 @@ impl RemoteArgs {
         self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
+        }
+        for warning in &resolved.warnings {
+            eprintln!("uniabi: warning: {warning}");
         }
         Ok(resolved)
     }

@@ -7,7 +7,12 @@
 //! [`crate::analysis`] a [`Wheel`] over a sparse remote reader, so local and
 //! remote wheels go through the same analysis. [`download_whole`] fetches
 //! whole copies for `merge`, which copies members raw.
+//!
+//! A URL is kept two ways: the URL requests go to (without userinfo, whose
+//! credentials [`auth`] keeps apart), and its [redacted](auth::redact) form,
+//! which every report, error and cache shows.
 
+pub mod auth;
 pub mod cache;
 pub mod download;
 pub mod http;
@@ -23,7 +28,7 @@ pub use download::DownloadError;
 use http::{Client, ClientOptions};
 use index::Filters;
 pub use range::RemoteFile;
-use range::RemoteZip;
+use range::{Claim, RemoteZip};
 
 /// What the command line asked of remote inputs.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +41,8 @@ pub struct Options {
     pub cache: Option<PathBuf>,
     /// Print what was fetched when the run ends (`--net-stats`).
     pub stats: bool,
+    /// Download every remote wheel whole and check its sha256 (`--verify-sha256`).
+    pub verify_sha256: bool,
 }
 
 /// The remote half of one run: the HTTP client (its counters), the cache
@@ -100,24 +107,127 @@ fn progress(client: Arc<Client>) -> indicatif::ProgressBar {
 }
 
 /// Open a remote wheel, fetching its central directory and the members
-/// `wanted` selects (plus `.dist-info/WHEEL`, and RECORD when `record`).
+/// `wanted` selects (plus `.dist-info/WHEEL`, and RECORD when `record`); one
+/// to be proven whole is downloaded whole instead.
 pub fn open_wheel(
     wheel: &RemoteWheel,
     limits: Limits,
     wanted: &dyn Fn(&str) -> bool,
     record: bool,
 ) -> Result<Wheel, WheelError> {
-    let remote = || -> Result<RemoteZip, range::RangeError> {
-        let zip = RemoteZip::open(Arc::clone(&wheel.session.client), wheel.file.clone())?;
-        zip.prefetch(&|name: &str| {
-            let dist =
-                name.split('/').next().is_some_and(|d| d.ends_with(".dist-info")) && name.matches('/').count() == 1;
-            wanted(name) || (dist && (name.ends_with("/WHEEL") || (record && name.ends_with("/RECORD"))))
-        })?;
-        Ok(zip)
-    };
-    let zip = remote().map_err(|e| WheelError::Remote(Box::new(e)))?;
-    Wheel::from_reader(Path::new(&wheel.filename), Box::new(zip.reader()), limits)
+    let file = &wheel.file;
+    let path = Path::new(&wheel.filename);
+    if file.whole {
+        return open_whole(&wheel.session.client, path, file, limits);
+    }
+    let zip = RemoteZip::open(Arc::clone(&wheel.session.client), file.clone())
+        .map_err(|e| WheelError::Remote(Box::new(e)))?;
+    zip.check_overlaps()?;
+    zip.prefetch(&|name: &str| {
+        let dist = name.split('/').next().is_some_and(|d| d.ends_with(".dist-info")) && name.matches('/').count() == 1;
+        wanted(name) || (dist && (name.ends_with("/WHEEL") || (record && name.ends_with("/RECORD"))))
+    })
+    .map_err(|e| WheelError::Remote(Box::new(e)))?;
+    let mut opened = Wheel::from_reader(path, Box::new(zip.reader()), limits)?;
+    // The zip reader found the directory where the fingerprint starts: it vouches for what was read.
+    if opened.directory_start() == zip.fingerprint().directory_start {
+        opened.fingerprint = Some(zip.fingerprint().clone());
+    }
+    Ok(opened)
+}
+
+/// Open a remote wheel downloaded whole into a temporary file, its sha256
+/// checked against the claim (the full proof).
+fn open_whole(client: &http::Client, path: &Path, file: &RemoteFile, limits: Limits) -> Result<Wheel, WheelError> {
+    use sha2::Digest;
+    use std::io::{Read, Seek};
+    let remote = |e: DownloadError| WheelError::Remote(Box::new(e));
+    let copy = download::whole_verified(client, file).map_err(remote)?;
+    let mut tail = copy.try_clone().map_err(WheelError::Io)?;
+    let size = copy.metadata().map_err(WheelError::Io)?.len();
+    let mut wheel = Wheel::from_reader(path, Box::new(std::io::BufReader::new(copy)), limits)?;
+    let start = wheel.directory_start();
+    let mut directory = Vec::new();
+    tail.seek(std::io::SeekFrom::Start(start))
+        .and_then(|_| tail.read_to_end(&mut directory))
+        .map_err(WheelError::Io)?;
+    wheel.fingerprint = Some(crate::wheel::Fingerprint {
+        directory_start: start,
+        size,
+        directory_sha256: range::hex(&sha2::Sha256::digest(&directory)),
+        sha256_checked: true,
+    });
+    Ok(wheel)
+}
+
+/// The cached reading of a remote wheel, if one is stored under the sha256 it
+/// claims and its proof holds for the wheel's bytes now (see [`cache`]). A
+/// wheel to be read whole is never answered from the cache.
+pub fn load_cached<T: serde::de::DeserializeOwned>(dir: &Path, wheel: &RemoteWheel, kind: &str) -> Option<T> {
+    if wheel.file.whole {
+        return None;
+    }
+    cache::load(&wheel.session.client, dir, &wheel.file, kind)
+}
+
+/// Store the reading of a remote wheel with the fingerprint of the bytes it was read from.
+pub fn store_cached<T: serde::Serialize>(
+    dir: &Path,
+    wheel: &RemoteWheel,
+    kind: &str,
+    fingerprint: &crate::wheel::Fingerprint,
+    value: &T,
+) {
+    if let Some(proof) = cache::Proof::of(&wheel.file, fingerprint) {
+        cache::store(dir, &wheel.file, kind, &proof, value);
+    }
+}
+
+/// A remote wheel named by a URL argument: requested without its userinfo
+/// (the session's credentials keep it), shown with it as `***`. A `#sha256=`
+/// written on the command line is checked, so such a wheel is read whole (as
+/// pip does); `--verify-sha256` reads every remote wheel whole.
+pub fn url_input(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> crate::input::Input {
+    let (url, fragment) = arg.split_once('#').unwrap_or((arg, ""));
+    let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
+    let display = auth::redact(url);
+    let filename = download::wheel_name(url).unwrap_or_else(|| display.clone());
+    let whole = sha256.is_some() || verify_sha256;
+    let url = session.client.credentials.adopt(url);
+    let file = RemoteFile { url, size: None, sha256, claim: Claim::Url, whole };
+    crate::input::Input {
+        display,
+        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session) }),
+    }
+}
+
+/// A remote wheel an index listed, with its size and sha256.
+pub fn index_input(f: index::IndexFile, session: &Arc<Session>, verify_sha256: bool) -> crate::input::Input {
+    let url = session.client.credentials.adopt(&f.url);
+    let display = auth::redact(&url);
+    let file = RemoteFile { url, size: f.size, sha256: f.sha256, claim: Claim::Index, whole: verify_sha256 };
+    crate::input::Input {
+        display,
+        source: Source::Remote(RemoteWheel { file, filename: f.filename, session: Arc::clone(session) }),
+    }
+}
+
+/// The index URL to ask (`--index-url`, `UV_INDEX_URL`, `PIP_INDEX_URL`, PyPI),
+/// its credentials kept by the session, without its userinfo.
+pub fn index_for(session: &Session, flag: Option<&str>) -> String {
+    session.client.credentials.adopt(&index::index_url(flag))
+}
+
+/// The warning for an index reached over plain http from elsewhere than this
+/// machine: its pages, and the sha256 they list, can be altered on the way.
+pub fn plain_http_warning(index: &str) -> Option<String> {
+    let realm = auth::Realm::of(index)?;
+    (realm.scheme() == "http" && !realm.is_local()).then(|| {
+        format!(
+            "the index {} is plain http: its pages and the sha256 they list can be altered on the way; use https",
+            auth::redact(index)
+        )
+    })
 }
 
 /// Whole local copies of the remote wheels among some inputs, for `merge`,
