@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod color;
 pub mod compare;
 pub mod config;
+pub mod lock;
 pub mod merge;
 pub mod naming;
 pub mod output;
