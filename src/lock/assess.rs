@@ -224,8 +224,8 @@ fn row(p: &LockedPackage, choice: &Choice, target: &Target, judge: &dyn Judge) -
 }
 
 /// The wheel for the target's platform whose binaries say most about an abi3t
-/// build: the newest CPython it names, a stable-ABI build before a
-/// version-specific one at the same version.
+/// build: a stable-ABI build (the nearest to abi3t) before a version-specific
+/// one, then the newest CPython it names.
 fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<&'a LockedWheel> {
     p.wheels
         .iter()
@@ -242,7 +242,7 @@ fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<&'a Locked
                 })
                 .max()?;
             let stable = n.tags.abi.iter().any(AbiTag::is_stable);
-            here.then_some(((version, stable, std::cmp::Reverse(&w.file.filename)), w))
+            here.then_some(((stable, version, std::cmp::Reverse(&w.file.filename)), w))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, w)| w)

@@ -38,6 +38,10 @@ impl AnalysisJudge<'_> {
             Some(Location::Url(url)) => return Err(format!("{url} is a URL; only local files are read here")),
             None => return Err(format!("the lock records no location for {}", file.filename)),
         };
+        let on_disk = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if on_disk != file.filename {
+            return Err(format!("the lock names {} but the file is {}", file.filename, path.display()));
+        }
         check_file(path, file)?;
         let analysed = analysis::analyse_map(std::slice::from_ref(path), self.limits, Scope::Importable, |a| a).pop();
         let analysed = analysed.ok_or_else(|| format!("{}: nothing was read", path.display()))?;
@@ -59,6 +63,12 @@ impl Judge for AnalysisJudge<'_> {
             return Judgement::Unreadable(format!("{}: not a wheel", wheel.file.filename));
         };
         let v = verify::verify(&set, &analysed.binaries, self.specs, self.table, self.pep809);
+        if !v.admitted.contains(&target.python.to_string()) {
+            return Judgement::Unreadable(format!(
+                "{}: its own tags ({set}) do not admit {}",
+                wheel.file.filename, target.python
+            ));
+        }
         let part = SuffixPlatform::from_platform_tag(target.platform.as_str()).map(|p| p.part);
         let here: Vec<&verify::Resolution> = v
             .resolutions
