@@ -310,6 +310,20 @@ mod tests {
     }
 
     #[test]
+    fn ok_report_json_and_schema() {
+        let mut r = row("orjson", State::SdistOnly, "sdist only");
+        r.wheel = None;
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["state"], "sdist-only");
+        let ready = serde_json::to_value(Abi3tReadiness::Blocked("imports X".into())).unwrap();
+        assert_eq!(ready, serde_json::json!({"readiness": "blocked", "why": "imports X"}));
+        let schema = serde_json::to_value(schemars::schema_for!(TargetReport)).unwrap();
+        for field in ["target", "outside", "rows", "verdict", "help", "ok"] {
+            assert!(schema["properties"].get(field).is_some(), "{field} in {schema}");
+        }
+    }
+
+    #[test]
     fn ok_verdict_lines() {
         let t = Target::new("3.15t".parse().unwrap(), "manylinux_2_28_x86_64".parse().unwrap());
         let rows = [

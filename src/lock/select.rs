@@ -45,7 +45,8 @@ pub struct Selection<'a> {
 /// ties by file name).
 pub fn select<'a>(lock: &'a Lock, target: &Target, installer: Installer) -> Result<Selection<'a>, TargetError> {
     let env = target.markers()?;
-    let full = pep440_rs::Version::new([3, u64::from(target.python.version.minor), 0]);
+    let v = target.python.version;
+    let full = pep440_rs::Version::new([u64::from(v.major), u64::from(v.minor), 0]);
     let mut outside = None;
     if let Some(spec) = &lock.requires_python
         && !spec.contains(&full)
