@@ -14,6 +14,7 @@ pub mod color;
 pub mod compare;
 pub mod config;
 pub mod input;
+pub mod lock;
 pub mod merge;
 pub mod naming;
 pub mod output;

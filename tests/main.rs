@@ -9,6 +9,7 @@ mod config;
 mod hostile;
 mod inspect;
 mod judgement;
+mod lock;
 mod merge;
 mod readme;
 mod remote;

@@ -1,0 +1,277 @@
+//! Lock files as whole environments: the sample locks (`samples/locks/`) judged
+//! through the real analysis and import resolution of the wheels they name, and
+//! a real application's `uv.lock` read against uv's own `pylock.toml` export of it.
+
+use std::path::{Path, PathBuf};
+
+use uniabi::lock::{Abi3tReadiness, AnalysisJudge, Choice, Lock, State, Target, TargetReport, assess, read, select};
+use uniabi::remote::index::Installer;
+use uniabi::specs::Specs;
+use uniabi::suffixes::SuffixTable;
+use uniabi::wheel::Limits;
+
+use crate::common::{root, sample};
+
+fn target(t: &str) -> Target {
+    let (python, platform) = t.split_once(" on ").unwrap();
+    Target::new(python.parse().unwrap(), platform.parse().unwrap())
+}
+
+fn report(lock: &Lock, t: &str) -> TargetReport {
+    let specs = Specs::embedded().unwrap();
+    let table = SuffixTable::embedded().unwrap();
+    let judge = AnalysisJudge { specs: &specs, table: &table, limits: Limits::DEFAULT, pep809: false };
+    assess(lock, &target(t), Installer::default(), &judge).unwrap()
+}
+
+/// `package: state (wheel) why` per row.
+fn rows(r: &TargetReport) -> Vec<String> {
+    r.rows
+        .iter()
+        .map(|row| {
+            let wheel = row.wheel.as_ref().map_or("-", |w| w.filename.as_str());
+            format!("{}: {:?} {wheel} | {}", row.package, row.state, row.why)
+        })
+        .collect()
+}
+
+fn sample_locks() -> [Lock; 2] {
+    let dir = root().join("samples/locks");
+    [read(&dir.join("pylock.toml")).unwrap(), read(&dir.join("uv.lock")).unwrap()]
+}
+
+#[test]
+fn ok_sample_locks_on_free_threaded_315_linux() {
+    for lock in sample_locks() {
+        let r = report(&lock, "3.15t on manylinux_2_28_x86_64");
+        assert_eq!(
+            r.verdict,
+            "3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)",
+            "{}",
+            lock.path.display()
+        );
+        assert!(!r.ok);
+        assert_eq!(
+            rows(&r),
+            [
+                "abi3-abi3t-universal: Loads abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl | abi3_abi3t_universal loads",
+                "numpy: NotInstalled - | not installed: its marker (sys_platform == 'win32') does not hold",
+                "orjson: NoWheel - | no wheel for 3.15t: newest listed build is cp313",
+                "psutil: NoWheel - | no wheel for 3.15t: newest listed build is cp314t",
+                "rpds-py: NotInstalled - | not installed: its marker (platform_python_implementation == 'PyPy') does not hold",
+            ]
+        );
+        assert_eq!(r.help.ships_abi3t, ["abi3-abi3t-universal 0.2"]);
+        // What would help: each blocked package's stable-ABI (else newest) build, judged as abi3t from its binaries.
+        let builds: Vec<(&str, &str)> =
+            r.help.blocked_builds.iter().map(|b| (b.package.as_str(), b.wheel.as_str())).collect();
+        assert_eq!(
+            builds,
+            [
+                ("orjson 3.11.4", "orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+                (
+                    "psutil 7.1.2",
+                    "psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl"
+                ),
+            ]
+        );
+        for b in &r.help.blocked_builds {
+            let Abi3tReadiness::Blocked(why) = &b.readiness else { panic!("{b:?}") };
+            assert!(why.contains("outside the stable ABI") || why.contains("abi3t"), "{why}");
+        }
+    }
+}
+
+#[test]
+fn ok_sample_locks_on_other_targets() {
+    for lock in sample_locks() {
+        let r = report(&lock, "3.14t on macosx_11_0_arm64");
+        assert_eq!(r.verdict, "3.14t on macosx_11_0_arm64: 2 of 3 packages load; blocked by orjson (no wheel)");
+        assert_eq!(
+            rows(&r)[3],
+            "psutil: Loads psutil-7.1.2-cp314-cp314t-macosx_11_0_arm64.whl | psutil._psutil_osx loads"
+        );
+        assert_eq!(
+            rows(&r)[2],
+            "orjson: NoWheel - | no wheel for 3.14t: no listed wheel is for macosx_11_0_arm64 (1 wheel for other platforms)"
+        );
+        let r = report(&lock, "3.13t on win_amd64");
+        assert_eq!(r.verdict, "3.13t on win_amd64: 3 of 4 packages load; blocked by orjson (no wheel)");
+        assert!(rows(&r)[1].starts_with("numpy: Loads numpy-2.3.5-cp313-cp313t-win_amd64.whl | 19 modules load: "));
+        assert_eq!(
+            rows(&r)[0].split(" | ").next().unwrap(),
+            "abi3-abi3t-universal: Loads abi3_abi3t_universal-0.2-cp313-abi3t-win_amd64.whl"
+        );
+        let r = report(&lock, "3.14 on manylinux_2_28_x86_64");
+        assert_eq!(
+            rows(&r)[3],
+            "psutil: Loads psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl | psutil._psutil_linux loads"
+        );
+        let r = report(&lock, "3.12 on manylinux_2_28_x86_64");
+        assert_eq!(
+            r.verdict,
+            "3.12 on manylinux_2_28_x86_64: not covered by the lock: the lock requires Python >=3.13"
+        );
+        assert!(r.rows.is_empty());
+    }
+}
+
+/// A fresh directory under the system's temporary directory.
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("uniabi-lock-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A pylock.toml in `dir` with one package per (name, wheel file, sha256) row.
+fn write_pylock(dir: &Path, wheels: &[(&str, &str, &str)]) -> PathBuf {
+    let mut text = String::from("lock-version = \"1.0\"\ncreated-by = \"test\"\n");
+    for (name, file, sha) in wheels {
+        text.push_str(&format!(
+            "\n[[packages]]\nname = \"{name}\"\nversion = \"1\"\nwheels = [{{ path = \"{file}\", hashes = {{ sha256 = \"{sha}\" }} }}]\n"
+        ));
+    }
+    let path = dir.join("pylock.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn sha256(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn ok_a_retagged_wheel_is_picked_and_fails_to_load() {
+    // psutil's real abi3 wheel under a name that claims abi3t: 3.15t's installer takes it,
+    // and 3.15t never loads the `.abi3.so` inside.
+    let dir = temp("retagged");
+    let real = sample("psutil-7.1.2-cp36-abi3-manylinux2010");
+    let lying = "psutil-7.1.2-cp315-abi3t-manylinux_2_28_x86_64.whl";
+    std::fs::copy(&real, dir.join(lying)).unwrap();
+    let lock = read(&write_pylock(&dir, &[("psutil", lying, &sha256(&real))])).unwrap();
+    let r = report(&lock, "3.15t on manylinux_2_28_x86_64");
+    assert_eq!(r.rows[0].state, State::Fails);
+    assert!(
+        r.rows[0].why.starts_with("psutil._psutil_linux: no file for module psutil._psutil_linux: 3.15t tries "),
+        "{}",
+        r.rows[0].why
+    );
+    assert!(
+        r.verdict.starts_with("3.15t on manylinux_2_28_x86_64: 0 of 1 package load; blocked by psutil (fails: "),
+        "{}",
+        r.verdict
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn err_a_gone_or_altered_local_file_is_an_error_for_that_package_only() {
+    let dir = temp("gone");
+    let abi3t = sample("abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1");
+    let orjson = sample("orjson-3.11.4");
+    let names = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::copy(&abi3t, dir.join(names(&abi3t))).unwrap();
+    std::fs::copy(&orjson, dir.join(names(&orjson))).unwrap();
+    let gone = "psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.whl";
+    let lock_path = write_pylock(
+        &dir,
+        &[
+            ("abi3-abi3t-universal", &names(&abi3t), &sha256(&abi3t)),
+            ("orjson", &names(&orjson), "00ff"),
+            ("psutil", gone, "00"),
+        ],
+    );
+    let lock = read(&lock_path).unwrap();
+    let r = report(&lock, "3.13 on manylinux_2_28_x86_64");
+    assert_eq!(r.rows[0].state, State::Loads, "the others are still judged");
+    assert_eq!(r.rows[1].state, State::Error);
+    assert_eq!(
+        r.rows[1].why,
+        format!("{} has sha256 {}; the lock says 00ff", dir.join(names(&orjson)).display(), sha256(&orjson))
+    );
+    assert_eq!(r.rows[2].state, State::Error);
+    assert!(
+        r.rows[2].why.starts_with(&format!("cannot open the locked file {}: ", dir.join(gone).display())),
+        "{}",
+        r.rows[2].why
+    );
+    assert!(r.verdict.contains("blocked by orjson (error: "), "{}", r.verdict);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every target's choices as `name version kind file` lines, sorted.
+fn choices(lock: &Lock, targets: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in targets {
+        let s = select(lock, &target(t), Installer::default()).unwrap();
+        if let Some(why) = s.outside {
+            out.push(format!("{t}: outside: {why}"));
+        }
+        for (p, c) in &s.choices {
+            let what = match c {
+                Choice::Wheel(i) => p.wheels[*i].file.filename.clone(),
+                other => format!("{other:?}"),
+            };
+            out.push(format!("{t}: {} {}: {what}", p.name, p.version.as_deref().unwrap_or("")));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// How many (target, package) pairs of [`APP_TARGETS`] only an sdist serves.
+const SDIST_ONLY: usize = 9;
+
+const APP_TARGETS: [&str; 8] = [
+    "3.15t on manylinux_2_28_x86_64",
+    "3.15 on manylinux_2_28_x86_64",
+    "3.14t on manylinux_2_28_x86_64",
+    "3.13 on manylinux_2_17_x86_64",
+    "3.15t on macosx_11_0_arm64",
+    "3.14t on macosx_11_0_arm64",
+    "3.14 on macosx_14_0_arm64",
+    "3.15t on win_amd64",
+];
+
+#[test]
+fn ok_a_real_uv_lock_selects_what_uvs_own_pylock_export_selects() {
+    // tests/data/app-lock: `uv lock` of an application depending on numpy, pandas, pydantic,
+    // orjson, lxml, cryptography, psutil, pyyaml and uvloop (PyPI, linux x86_64 and macOS
+    // arm64 environments), and `uv export --format pylock.toml --no-dev` of that lock.
+    let dir = root().join("tests/data/app-lock");
+    let uv = read(&dir.join("uv.lock")).unwrap();
+    let pylock = read(&dir.join("pylock.toml")).unwrap();
+    assert_eq!(uv.packages.len(), 17);
+    assert_eq!(pylock.packages.len(), 17);
+    let from_uv = choices(&uv, &APP_TARGETS);
+    assert_eq!(from_uv, choices(&pylock, &APP_TARGETS), "reachability through uv.lock's edges = uv's own markers");
+    let on = |t: &str, name: &str| {
+        from_uv.iter().find(|l| l.starts_with(&format!("{t}: {name} "))).cloned().unwrap_or_default()
+    };
+    assert_eq!(
+        on("3.15t on manylinux_2_28_x86_64", "cryptography"),
+        "3.15t on manylinux_2_28_x86_64: cryptography 51.0.1: cryptography-51.0.1-cp315-abi3.abi3t-manylinux_2_28_x86_64.whl"
+    );
+    assert_eq!(
+        on("3.15t on manylinux_2_28_x86_64", "orjson"),
+        "3.15t on manylinux_2_28_x86_64: orjson 3.13.0: SdistOnly(\"sdist only: needs a compiler on 3.15t; newest listed build is cp314\")"
+    );
+    assert_eq!(
+        on("3.14t on macosx_11_0_arm64", "lxml"),
+        "3.14t on macosx_11_0_arm64: lxml 6.2.0: lxml-6.2.0-cp314-cp314t-macosx_10_15_universal2.whl"
+    );
+    assert!(from_uv.contains(
+        &"3.15t on win_amd64: outside: the lock covers only platform_machine == 'x86_64' and sys_platform == 'linux'; \
+          platform_machine == 'arm64' and sys_platform == 'darwin'"
+            .to_string()
+    ));
+    let others: Vec<&String> = from_uv.iter().filter(|l| !l.ends_with(".whl") && !l.contains(": outside: ")).collect();
+    assert_eq!(
+        others.len(),
+        SDIST_ONLY,
+        "CPython installs all 17 everywhere covered; the rest are sdist-only: {others:#?}"
+    );
+    assert!(others.iter().all(|l| l.contains("SdistOnly(\"sdist only: needs a compiler on ")), "{others:#?}");
+}
