@@ -44,30 +44,31 @@ pub fn run(args: &[&str]) -> Output {
     uniabi().args(args).output().expect("uniabi runs")
 }
 
-/// Run `uniabi ARGS` from the project root under GNU time, when the machine
-/// has it: the output, and the peak resident set in KiB (`None`: not measured).
-pub fn run_measured(args: &[&str], stats: &Path) -> (Output, Option<u64>) {
+/// Run `uniabi ARGS` to its end under GNU time (`/usr/bin/time`, Debian's `time`,
+/// which `.ci/run` installs): exit code, stderr, and peak resident memory in KiB.
+/// GNU time is a small process of its own, so the peak is uniabi's alone: a child
+/// spawned straight from this test process would inherit the test process's peak
+/// (Linux keeps it across fork and exec).
+pub fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
     let time = Path::new("/usr/bin/time");
-    if !time.exists() {
-        eprintln!("no /usr/bin/time: peak memory not measured");
-        return (run(args), None);
-    }
+    assert!(time.exists(), "/usr/bin/time (Debian's `time`) is needed to measure peak memory");
+    let stats = tempfile::NamedTempFile::new().expect("a temporary file");
     let out = Command::new(time)
         .arg("-v")
         .arg("-o")
-        .arg(stats)
+        .arg(stats.path())
         .arg(env!("CARGO_BIN_EXE_uniabi"))
         .args(args)
         .current_dir(root())
         .output()
         .expect("GNU time runs uniabi");
-    let kib = std::fs::read_to_string(stats)
+    let kib = std::fs::read_to_string(stats.path())
         .unwrap()
         .lines()
         .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
         .and_then(|v| v.trim().parse().ok())
         .expect("GNU time reports the peak resident set");
-    (out, Some(kib))
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), kib)
 }
 
 /// Stdout as text.

@@ -8,6 +8,7 @@ mod compare;
 mod config;
 mod hostile;
 mod inspect;
+mod json_schema;
 mod judgement;
 mod lock;
 mod merge;
