@@ -247,7 +247,7 @@ fn resolve_requirement(
         _ => None,
     };
     let chosen = parsed.and_then(|req| {
-        let files = index::project_files(&session.client, index, &req.name, session.cache.as_deref())?;
+        let files = index::project_files(&session.client, index, &req.name, session.pages())?;
         match installer {
             None => index::choose(&req.name, &req, &files, filters).map(Ok),
             Some((how, python, platform)) => {

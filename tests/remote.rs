@@ -428,6 +428,53 @@ fn ok_index_pages_are_revalidated_and_a_304_reuses_the_stored_page() {
 }
 
 #[test]
+fn ok_a_page_fresh_by_max_age_is_not_asked_for_again_unless_refresh() {
+    let server = samples_server();
+    server.set(|f| f.max_age = Some(600));
+    let dir = crate::common::scratch("remote-index-pages-max-age");
+    let args = ["survey", "--json", "psutil", "orjson"];
+    let first = cached(&server, &dir, &args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(server.page_counts(), (2, 0));
+    server.clear_log();
+    let second = cached(&server, &dir, &[&args[..], &["--net-stats"]].concat());
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(server.page_counts(), (2, 0), "fresh pages are not asked for");
+    assert!(server.requests("/simple/").is_empty(), "{:?}", server.requests("/simple/"));
+    assert!(stderr(&second).contains("index: 2 pages, 0.0 MB (2 from the cache)"), "{}", stderr(&second));
+    // --refresh asks anyway: the stored pages are revalidated (a 304 each).
+    let refreshed = cached(&server, &dir, &[&args[..], &["--refresh"]].concat());
+    assert_eq!(stdout(&refreshed), stdout(&first));
+    assert_eq!(server.page_counts(), (2, 2));
+    // A page whose lifetime is spent is revalidated.
+    server.set(|f| f.max_age = Some(0));
+    let _ = cached(&server, &dir, &["survey", "--json", "psutil", "orjson", "--refresh"]);
+    assert_eq!(server.page_counts(), (2, 4));
+    let _ = cached(&server, &dir, &args);
+    assert_eq!(server.page_counts(), (2, 6), "max-age=0: asked every time");
+}
+
+#[test]
+fn ok_each_host_is_looked_up_once_and_connections_are_reused() {
+    let server = samples_server();
+    server.set(|f| f.keep_alive = true);
+    // The server named by a host name, so that reaching it takes a look-up.
+    let index = format!("http://localhost:{}/simple/", server.authority().rsplit(':').next().unwrap());
+    let mut args = vec!["survey", "--json", "--no-cache", "--net-stats", "-j", "4", "--index-url", &index];
+    args.extend(PROJECTS);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let requests = server.requests("/").len();
+    let stats = stderr(&o);
+    assert!(stats.contains(&format!("; {requests} requests on ")), "{stats}");
+    assert!(stats.ends_with(", 1 DNS look-up\n"), "one host, looked up once: {stats}");
+    // At most one connection per worker (4) and the one the index pages came on, not one per request.
+    assert!(requests > 40, "{requests} requests");
+    assert!(server.connections() <= 5, "{} connections for {requests} requests", server.connections());
+    assert!(stats.contains(&format!(" on {} connection", server.connections())), "{stats}");
+}
+
+#[test]
 fn ok_a_corrupt_stored_page_is_replaced_and_a_changed_page_is_read_again() {
     let server = samples_server();
     let dir = crate::common::scratch("remote-index-pages-corrupt");

@@ -114,6 +114,9 @@ pub struct RemoteArgs {
     /// Neither read nor write the cache (analyses and index pages).
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Ask the index again for every page, even one its `Cache-Control: max-age` says is still fresh.
+    #[arg(long)]
+    pub refresh: bool,
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
@@ -178,6 +181,7 @@ impl RemoteArgs {
                 ..Default::default()
             },
             stats: self.net_stats,
+            refresh: self.refresh,
             verify_sha256: self.verify_sha256,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
         }

@@ -128,36 +128,57 @@ pub fn index_url(flag: Option<&str>) -> String {
     if url.ends_with('/') { url } else { format!("{url}/") }
 }
 
+/// Where index pages are kept between runs, and whether stored pages are
+/// revalidated even while fresh (`--refresh`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageCache<'a> {
+    pub dir: &'a Path,
+    pub refresh: bool,
+}
+
 /// Fetch a project's files from the index at `index` (ending in `/`). With a
-/// cache directory, a page stored there with its validators is revalidated
-/// (`If-None-Match` / `If-Modified-Since`) and reused on a 304; a new page is stored.
+/// cache, a page stored there that is still fresh by its `Cache-Control`
+/// (as pip and uv honour it) is used without a request unless `refresh`; a
+/// stale one is revalidated (`If-None-Match` / `If-Modified-Since`) and reused
+/// on a 304; a new page is stored.
 pub fn project_files(
     client: &Client,
     index: &str,
     project: &str,
-    cache: Option<&Path>,
+    cache: Option<PageCache>,
 ) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let stored = cache.and_then(|dir| super::cache::load_page(dir, &url));
-    let known = stored.as_ref().map(|p| p.validators.clone()).unwrap_or_default();
-    let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
-        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
-        source => IndexError::Fetch { project: project.to_string(), source },
-    })?;
-    let page = match (reply, stored) {
-        (PageReply::NotModified, Some(page)) => page,
-        (PageReply::Fresh(page), _) => {
-            if let Some(dir) = cache {
-                super::cache::store_page(dir, &url, &page);
+    let stored = cache.and_then(|c| super::cache::load_page(c.dir, &url));
+    let counted = |page| {
+        client.stats.pages_cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        page
+    };
+    let page = match stored {
+        Some(s) if s.fresh && !cache.is_some_and(|c| c.refresh) => counted(s.page),
+        stored => {
+            let known = stored.as_ref().map(|s| s.page.validators.clone()).unwrap_or_default();
+            let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
+                HttpError::Status { status: 404 | 410, url } => {
+                    IndexError::NoProject { project: project.to_string(), url }
+                }
+                source => IndexError::Fetch { project: project.to_string(), source },
+            })?;
+            let page = match (reply, stored) {
+                (PageReply::NotModified(freshness), Some(s)) => counted(super::http::Page { freshness, ..s.page }),
+                (PageReply::Fresh(page), _) => page,
+                (PageReply::NotModified(_), None) => {
+                    let detail = "HTTP 304 to an unconditional request".to_string();
+                    return Err(IndexError::Fetch {
+                        project: project.to_string(),
+                        source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
+                    });
+                }
+            };
+            // Stored again after a 304 too: it is fresh from now, for as long as the 304 says.
+            if let Some(c) = cache {
+                super::cache::store_page(c.dir, &url, &page);
             }
             page
-        }
-        (PageReply::NotModified, None) => {
-            let detail = "HTTP 304 to an unconditional request".to_string();
-            return Err(IndexError::Fetch {
-                project: project.to_string(),
-                source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
-            });
         }
     };
     let page_error =
