@@ -161,6 +161,8 @@ pub struct Resolution {
     pub warnings: Vec<String>,
     /// The remote session, when some argument needed the network.
     pub session: Option<Arc<Session>>,
+    /// The index requirements were looked up on (credentials redacted), when some were.
+    pub index: Option<String>,
 }
 
 impl Resolution {
@@ -218,6 +220,7 @@ pub fn resolve(request: &Request) -> Resolution {
     if let Some(warning) = index.as_deref().and_then(remote::plain_http_warning) {
         out.warnings.push(warning);
     }
+    out.index = index.as_deref().map(remote::auth::redact);
     out
 }
 

@@ -91,6 +91,55 @@ pub struct Report {
     pub summary: Summary,
     /// One line per input that could not be read or is not a wheel.
     pub errors: Vec<String>,
+    /// What the survey was made from: its inputs as given and the filters that chose remote wheels.
+    #[serde(default)]
+    pub made_from: MadeFrom,
+}
+
+/// What a survey was made from: the inputs as given, and the filters that
+/// chose the wheels of the projects named (recorded so a report says what it
+/// answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MadeFrom {
+    /// The arguments as given (paths, URLs, requirements), then `-r FILE` for each requirements file.
+    pub inputs: Vec<String>,
+    /// `--platform`, when given.
+    pub platform: Option<String>,
+    /// `--python`, when given.
+    pub python: Option<String>,
+    /// `--releases N`: how many of each project's newest releases (when projects were looked up).
+    pub releases: Option<usize>,
+    /// The index projects were looked up on (credentials redacted), when some were.
+    pub index: Option<String>,
+    /// The shards the report covers (`2/3`), in order; empty when the survey was not sharded.
+    pub shards: Vec<String>,
+}
+
+impl MadeFrom {
+    /// Whether two runs chose their wheels alike (shards and inputs aside).
+    pub fn same_filters(&self, other: &MadeFrom) -> bool {
+        (&self.platform, &self.python, self.releases, &self.index)
+            == (&other.platform, &other.python, other.releases, &other.index)
+    }
+
+    /// The filters as command-line options: `--platform manylinux_2_28_x86_64`, `--shard 2/3`.
+    pub fn filters(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.platform {
+            out.push(format!("--platform {p}"));
+        }
+        if let Some(p) = &self.python {
+            out.push(format!("--python {p}"));
+        }
+        if let Some(n) = self.releases.filter(|n| *n != 1) {
+            out.push(format!("--releases {n}"));
+        }
+        if let Some(i) = &self.index {
+            out.push(format!("--index-url {i}"));
+        }
+        out.extend(self.shards.iter().map(|s| format!("--shard {s}")));
+        out
+    }
 }
 
 /// One project release: every wheel of one (normalized name, version).
@@ -234,6 +283,10 @@ pub struct Summary {
     pub free_threaded: usize,
     /// Projects whose newest release ships a wheel tagged `abi3t` (`abi3.abi3t` and the like).
     pub ships_abi3t: usize,
+    /// Projects whose newest release ships a wheel tagged for free-threaded CPython (`cp3XYt`
+    /// or `abi3t`), by file name alone: what trackers of free-threaded wheels count.
+    #[serde(default)]
+    pub ships_free_threaded: usize,
     /// Wheels their newest releases ship.
     pub wheels: usize,
     /// Wheels those releases would ship after `merge` with its defaults.
@@ -431,7 +484,7 @@ pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
     let summary = summarize(&projects);
-    Report { schema: crate::output::schema::SURVEY, projects, summary, errors }
+    Report { schema: crate::output::schema::SURVEY, projects, summary, errors, made_from: MadeFrom::default() }
 }
 
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
@@ -733,7 +786,10 @@ pub fn summarize(releases: &[Release]) -> Summary {
         projects: newest.len(),
         releases: releases.len(),
         free_threaded: count(&|r| r.free_threaded),
-        ships_abi3t: count(&ships_abi3t),
+        ships_abi3t: count(&|r| ships_abi(r, &|a| *a == AbiTag::Abi3t)),
+        ships_free_threaded: count(&|r| {
+            ships_abi(r, &|a| matches!(a, AbiTag::Abi3t | AbiTag::CPython { free_threaded: true, .. }))
+        }),
         wheels: newest.values().map(|r| r.wheels).sum(),
         wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
         pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
@@ -749,12 +805,12 @@ pub fn summarize(releases: &[Release]) -> Summary {
     }
 }
 
-/// Whether some wheel of a release is tagged `abi3t`, by its file name.
-fn ships_abi3t(r: &Release) -> bool {
+/// Whether some wheel of a release has an ABI tag `wanted` accepts, by its file name.
+fn ships_abi(r: &Release, wanted: &dyn Fn(&AbiTag) -> bool) -> bool {
     r.platforms
         .iter()
         .flat_map(|p| &p.inputs)
-        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.contains(&AbiTag::Abi3t)))
+        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.iter().any(wanted)))
 }
 
 /// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.

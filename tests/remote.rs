@@ -52,7 +52,20 @@ fn ok_survey_from_the_index_equals_survey_of_the_same_wheels_on_disk() {
     let from_index = remote(&server, &args);
     assert_eq!(from_index.status.code(), Some(0), "{}", stderr(&from_index));
     let local = run(&["survey", "--json", "samples"]);
-    assert_eq!(stdout(&from_index), stdout(&local));
+    let (mut from_index, mut local): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&stdout(&from_index)).unwrap(), serde_json::from_str(&stdout(&local)).unwrap());
+    // The reports record what they were made from, and differ only there.
+    let made_from = from_index.as_object_mut().unwrap().remove("made_from").unwrap();
+    assert_eq!(made_from["inputs"], serde_json::json!(PROJECTS));
+    assert_eq!(made_from["platform"], serde_json::Value::Null);
+    assert_eq!(made_from["index"], server.index().as_str());
+    assert_eq!(made_from["releases"], 1);
+    let local_from = local.as_object_mut().unwrap().remove("made_from").unwrap();
+    assert_eq!(
+        local_from,
+        serde_json::json!({"inputs": ["samples"], "platform": null, "python": null, "releases": null, "index": null, "shards": []})
+    );
+    assert_eq!(from_index, local);
 }
 
 #[test]
@@ -339,7 +352,9 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         let shard = format!("{k}/3");
         let o = run(&["survey", "--jsonl", "--shard", &shard, "samples"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        releases += stdout(&o).lines().count();
+        releases += stdout(&o).lines().filter(|l| l.contains("\"release\":")).count();
+        let header: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+        assert_eq!(header["made_from"]["shards"], serde_json::json!([shard]), "each run says what it covers");
         local.push(write(&dir, &format!("local-{k}.jsonl"), &o));
         let mut args = vec!["survey", "--jsonl", "--shard", &shard];
         args.extend(PROJECTS);
@@ -348,12 +363,22 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         remote_files.push(write(&dir, &format!("remote-{k}.jsonl"), &o));
     }
     assert_eq!(releases, PROJECTS.len(), "every release in exactly one shard");
-    for files in [local, remote_files] {
+    let without_origin = |o: &Output| {
+        let mut doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        doc.as_object_mut().unwrap().remove("made_from");
+        doc
+    };
+    for (files, same_inputs) in [(local, true), (remote_files, false)] {
         let mut args = vec!["survey", "--json", "--from-jsonl"];
         args.extend(files.iter().map(String::as_str));
         let reduced = run(&args);
         assert_eq!(reduced.status.code(), Some(0), "{}", stderr(&reduced));
-        assert_eq!(stdout(&reduced), stdout(&whole));
+        if same_inputs {
+            assert!(stdout(&reduced) == stdout(&whole), "the reduced shards are the unsharded report, byte for byte");
+        } else {
+            // Made from the projects on the index rather than the directory: equal but for that record.
+            assert!(without_origin(&reduced) == without_origin(&whole), "{}", stdout(&reduced));
+        }
     }
     let human = run(&[
         "survey",
@@ -363,6 +388,17 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         &dir.join("local-3.jsonl").to_string_lossy(),
     ]);
     assert_eq!(stdout(&human), stdout(&run(&["survey", "samples"])));
+    // Two shards of three are not the whole: the report says which it covers.
+    let partial = run(&[
+        "survey",
+        "--json",
+        "--from-jsonl",
+        &dir.join("local-1.jsonl").to_string_lossy(),
+        &dir.join("local-3.jsonl").to_string_lossy(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&partial)).unwrap();
+    assert_eq!(doc["made_from"]["shards"], serde_json::json!(["1/3", "3/3"]));
+    assert_eq!(doc["made_from"]["inputs"], serde_json::json!(["samples"]));
 }
 
 #[test]
@@ -371,9 +407,10 @@ fn ok_resume_skips_what_an_interrupted_run_wrote() {
     let full = run(&["survey", "--jsonl", "samples"]);
     let text = stdout(&full);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), PROJECTS.len());
+    assert_eq!(lines.len(), PROJECTS.len() + 1, "what the run was made from, then a line per release");
+    assert!(lines[0].contains("\"made_from\":{\"inputs\":[\"samples\"]"), "{}", lines[0]);
     // Two whole records and half of the third, as a killed run leaves them.
-    let partial = format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..lines[2].len() / 2]);
+    let partial = format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &lines[3][..lines[3].len() / 2]);
     let file = dir.join("run.jsonl");
     std::fs::write(&file, &partial).unwrap();
     let rest = run(&["survey", "--jsonl", "--resume", file.to_str().unwrap(), "samples"]);
@@ -381,8 +418,8 @@ fn ok_resume_skips_what_an_interrupted_run_wrote() {
     assert!(stderr(&rest).contains("2 releases already in the resumed file"), "{}", stderr(&rest));
     assert_eq!(
         stdout(&rest).lines().count(),
-        PROJECTS.len() - 2 + 1,
-        "a newline ends the cut line, then the 3 missing"
+        PROJECTS.len() - 2 + 2,
+        "a newline ends the cut line, then what the run was made from and the 3 missing"
     );
     std::fs::write(&file, format!("{partial}{}", stdout(&rest))).unwrap();
     let reduced = run(&["survey", "--json", "--from-jsonl", file.to_str().unwrap()]);
@@ -452,6 +489,40 @@ fn ok_a_page_fresh_by_max_age_is_not_asked_for_again_unless_refresh() {
     assert_eq!(server.page_counts(), (2, 4));
     let _ = cached(&server, &dir, &args);
     assert_eq!(server.page_counts(), (2, 6), "max-age=0: asked every time");
+}
+
+#[test]
+fn ok_report_and_page_record_the_list_and_the_filters() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-made-from");
+    let list = dir.join("projects.txt");
+    std::fs::write(&list, "psutil\norjson\n").unwrap();
+    let page = dir.join("page.html");
+    let o = remote(
+        &server,
+        &[
+            "survey",
+            "--json",
+            "-r",
+            list.to_str().unwrap(),
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let made_from = &doc["made_from"];
+    assert_eq!(made_from["inputs"], serde_json::json!([format!("-r {}", list.display())]));
+    assert_eq!(made_from["platform"], "manylinux_2_28_x86_64");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let lede = format!(
+        "of <code>-r {}</code> with <code>--platform manylinux_2_28_x86_64</code> and <code>--index-url {}</code>: 2 releases of 2 projects",
+        list.display(),
+        server.index()
+    );
+    assert!(html.contains(&lede), "{html}");
 }
 
 #[test]

@@ -148,6 +148,7 @@ fn assert_page_matches_report(html: &str, doc: &Value) {
         [
             "projects",
             "free_threaded",
+            "ships_free_threaded",
             "ships_abi3t",
             "pep803_qualifies",
             "pep809_qualifies",
@@ -250,6 +251,10 @@ fn ok_page_figures_are_the_json_figures() {
     let s = &doc["summary"];
     assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(8), Some(3)));
     assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 8 (38%)"));
+    // 5 ship a wheel tagged for free-threaded CPython: those 3 (abi3t), numpy and psutil (cp313t).
+    assert_eq!(s["ships_free_threaded"].as_u64(), Some(5));
+    // The subtitle names what the survey was made from.
+    assert!(html.contains("A survey by uniabi 0.1.0 of <code>samples</code>: 8 releases of 8 projects"), "{html}");
     // The bar of PyModule_Create2 gives the manifest's replacement.
     let row = html.split("data-symbol=\"PyModule_Create2\"").nth(1).unwrap().split("</li>").next().unwrap();
     assert!(row.contains("instead: PyModExport_&lt;name&gt; (PEP 793), or PyModule_FromSlotsAndSpec"), "{row}");

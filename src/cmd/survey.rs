@@ -8,7 +8,7 @@ use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
 use crate::input::Input;
 use crate::output::{self, count_noun};
-use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
+use crate::survey::{self, MadeFrom, MergeRefusal, Qualification, Release, Report};
 use crate::survey_jsonl as jsonl;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
@@ -75,6 +75,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         if read.skipped > 0 {
             eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
+        if read.made_from.windows(2).any(|w| !w[0].same_filters(&w[1])) {
+            eprintln!("uniabi: note: the files were made with different filters; the report records the first's");
+        }
         let report = jsonl::reduce(read);
         return print(&args, &report, &specs);
     }
@@ -86,14 +89,33 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         None => args.input.resolve()?,
     };
+    let made_from = made_from(&args, &resolved);
     if args.jsonl {
-        let code = run_jsonl(&args, &resolved.inputs, &checker, &progress);
+        let code = run_jsonl(&args, &resolved.inputs, &made_from, &checker, &progress);
         resolved.finish();
         return code;
     }
-    let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    let mut report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    report.made_from = made_from;
     resolved.finish();
     print(&args, &report, &specs)
+}
+
+/// What the survey is made from: the arguments as given (URLs redacted), each
+/// `-r FILE`, and the filters that chose the projects' wheels.
+fn made_from(args: &Args, resolved: &crate::input::Resolution) -> MadeFrom {
+    let remote = &args.input.remote;
+    let mut inputs: Vec<String> =
+        args.input.paths.iter().map(|p| crate::remote::auth::redact(&p.display().to_string())).collect();
+    inputs.extend(remote.requirements.iter().map(|f| format!("-r {}", f.display())));
+    MadeFrom {
+        inputs,
+        platform: remote.platform.as_ref().map(|p| p.as_str().to_string()),
+        python: remote.python.map(|p| p.to_string()),
+        releases: resolved.index.as_ref().map(|_| remote.releases.max(1)),
+        index: resolved.index.clone(),
+        shards: args.shard.iter().map(ToString::to_string).collect(),
+    }
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
@@ -114,7 +136,6 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     }
     if let Some(path) = &args.html {
         let origin = survey::html::Origin {
-            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
             version: env!("CARGO_PKG_VERSION"),
             manifests: specs.sources(),
             date: survey::html::source_date(),
@@ -138,6 +159,7 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
 fn run_jsonl(
     args: &Args,
     inputs: &[Input],
+    made_from: &MadeFrom,
     checker: &Checker,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<ExitCode, CmdError> {
@@ -150,7 +172,8 @@ fn run_jsonl(
         None => None,
     };
     let mut stdout = io::stdout();
-    let streamed = jsonl::stream(inputs, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
+    let streamed =
+        jsonl::stream(inputs, made_from, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
     if streamed.resumed > 0 {
         eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
     }
@@ -251,6 +274,8 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         count_noun(s.releases, "release")
     )?;
     writeln!(out, "  loadable on free-threaded CPython  {} of {}", s.free_threaded, s.projects)?;
+    writeln!(out, "  ship a free-threaded wheel         {} of {}", s.ships_free_threaded, s.projects)?;
+    writeln!(out, "  ship an abi3t wheel                {} of {}", s.ships_abi3t, s.projects)?;
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
     writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
     writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;

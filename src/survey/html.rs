@@ -36,8 +36,6 @@ use crate::tags::{WheelFilename, interpreters};
 /// What a page was made from, beside the report itself.
 #[derive(Debug, Clone)]
 pub struct Origin<'a> {
-    /// The inputs as given on the command line.
-    pub inputs: Vec<String>,
     /// The uniabi version: `0.1.0`.
     pub version: &'a str,
     /// The manifests the survey judged with.
@@ -154,7 +152,7 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt:
     writeln!(h, "<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>", Esc(&title))?;
     writeln!(h, "<header>\n<h1>Which wheels serve free-threaded CPython, and what blocks one universal wheel</h1>")?;
     write!(h, "<p class=\"lede\">A survey by uniabi {} of ", Esc(origin.version))?;
-    list_inline(h, &origin.inputs)?;
+    made_from(h, &report.made_from)?;
     writeln!(
         h,
         ": {} of {}, read from the binaries inside the wheels. \
@@ -184,6 +182,21 @@ fn script_hash() -> String {
     use base64::Engine;
     use sha2::Digest;
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(format!("\n{SCRIPT}").as_bytes()))
+}
+
+/// The inputs (`a, b and c`) and the filters (`with --platform X`), or `its inputs` when none are recorded.
+fn made_from(h: &mut String, m: &crate::survey::MadeFrom) -> fmt::Result {
+    if m.inputs.is_empty() {
+        h.push_str("its inputs");
+    } else {
+        list_inline(h, &m.inputs)?;
+    }
+    let filters = m.filters();
+    if !filters.is_empty() {
+        h.push_str(" with ");
+        list_inline(h, &filters)?;
+    }
+    Ok(())
 }
 
 /// `a`, `a and b`, `a, b and c`, each in `<code>`.
@@ -234,6 +247,14 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         s.free_threaded,
         n,
         "cp3XYt, abi3t or pure wheels that load there",
+    )?;
+    figure(
+        h,
+        "ships_free_threaded",
+        "Shipping a free-threaded wheel",
+        s.ships_free_threaded,
+        n,
+        "a wheel tagged cp3XYt or abi3t, by file name",
     )?;
     figure(h, "ships_abi3t", "Shipping <code>abi3.abi3t</code>", s.ships_abi3t, n, "a wheel tagged abi3t (PEP 803)")?;
     figure(
@@ -682,7 +703,7 @@ fn errors(h: &mut String, report: &Report) -> fmt::Result {
 fn origin_section(h: &mut String, report: &Report, origin: &Origin) -> fmt::Result {
     writeln!(h, "<footer id=\"origin\">\n<h2>Made from</h2>\n<dl class=\"origin\">")?;
     write!(h, "<dt>Inputs</dt><dd>")?;
-    list_inline(h, &origin.inputs)?;
+    made_from(h, &report.made_from)?;
     writeln!(h, "</dd>")?;
     writeln!(h, "<dt>Tool</dt><dd>uniabi {} (report schema <code>{}</code>)</dd>", Esc(origin.version), report.schema)?;
     writeln!(h, "<dt>Manifests</dt><dd><ul>")?;
