@@ -63,6 +63,8 @@ pub struct RemoteWheel {
     pub filename: String,
     /// The run's client, cache and counters.
     pub session: Arc<Session>,
+    /// Why the newest release of its project was passed over for this one's (`--newest-with-wheels`).
+    pub passed_over: Option<Arc<str>>,
 }
 
 impl Input {
@@ -252,17 +254,29 @@ fn resolve_requirement(
     let chosen = parsed.and_then(|req| {
         let files = index::project_files(&session.client, index, &req.name, session.pages())?;
         match installer {
-            None => index::choose(&req.name, &req, &files, filters).map(Ok),
+            None => Ok(match index::choose(&req.name, &req, &files, filters)? {
+                index::Chosen::Wheels { files, passed_over } => Ok((files, passed_over)),
+                index::Chosen::NoWheel(why) => Err(why),
+            }),
             Some((how, python, platform)) => {
                 Ok(match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
-                    index::Pick::Wheel(f) => Ok(vec![f]),
+                    index::Pick::Wheel(f) => Ok((vec![f], None)),
                     index::Pick::NoWheel(why) => Err(why),
                 })
             }
         }
     });
     match chosen {
-        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| remote::index_input(f, session, how.verify_sha256))),
+        Ok(Ok((files, passed_over))) => {
+            let passed_over: Option<Arc<str>> = passed_over.map(Arc::from);
+            inputs.extend(files.into_iter().map(|f| {
+                let mut input = remote::index_input(f, session, how.verify_sha256);
+                if let Source::Remote(w) = &mut input.source {
+                    w.passed_over.clone_from(&passed_over);
+                }
+                input
+            }));
+        }
         Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
         Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
     }

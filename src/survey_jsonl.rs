@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Checker;
 use crate::input::Input;
-use crate::survey::{self, MadeFrom, Release, Releases, Report};
+use crate::survey::{self, MadeFrom, NoWheel, Release, Releases, Report};
 use crate::tags::normalize_name;
 use crate::wheel::Limits;
 
@@ -38,6 +38,9 @@ pub struct Line {
     /// What the run was made from (the first line of each run).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub made_from: Option<MadeFrom>,
+    /// A project whose newest release has no wheel for the filters.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub no_wheel: Option<NoWheel>,
 }
 
 impl Line {
@@ -49,6 +52,7 @@ impl Line {
             pep809_symbols: Some(r.pep809.all_symbols.clone()),
             error: None,
             made_from: None,
+            no_wheel: None,
         }
     }
 
@@ -60,6 +64,7 @@ impl Line {
             pep809_symbols: None,
             error: Some(e.into()),
             made_from: None,
+            no_wheel: None,
         }
     }
 
@@ -71,6 +76,19 @@ impl Line {
             pep809_symbols: None,
             error: None,
             made_from: Some(m.clone()),
+            no_wheel: None,
+        }
+    }
+
+    pub fn no_wheel(n: &NoWheel) -> Line {
+        Line {
+            schema: crate::output::schema::SURVEY_LINE.into(),
+            release: None,
+            pep803_symbols: None,
+            pep809_symbols: None,
+            error: None,
+            made_from: None,
+            no_wheel: Some(n.clone()),
         }
     }
 
@@ -89,6 +107,8 @@ pub struct Read {
     pub releases: Vec<Release>,
     pub errors: Vec<String>,
     pub skipped: usize,
+    /// The projects without a wheel for the filters.
+    pub no_wheel: Vec<NoWheel>,
     /// What each run was made from, in the order met (repeats left out).
     pub made_from: Vec<MadeFrom>,
 }
@@ -101,7 +121,9 @@ pub fn read(texts: &[String]) -> Read {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Line>(line) {
                 Ok(l) if l.schema == crate::output::schema::SURVEY_LINE => {
-                    if let Some(m) = l.made_from {
+                    if let Some(n) = l.no_wheel {
+                        out.no_wheel.push(n);
+                    } else if let Some(m) = l.made_from {
                         if !out.made_from.contains(&m) {
                             out.made_from.push(m);
                         }
@@ -127,7 +149,7 @@ pub fn reduce(read: Read) -> Report {
     let mut errors = read.errors;
     errors.sort();
     errors.dedup();
-    let mut report = survey::report(read.releases, errors);
+    let mut report = survey::report(read.releases, errors, read.no_wheel);
     report.made_from = combine(read.made_from);
     report
 }
@@ -213,6 +235,9 @@ pub fn stream(
         }
     };
     let mut go_on = emit(&Line::made_from(made_from));
+    for n in &releases.no_wheel {
+        go_on = go_on && emit(&Line::no_wheel(n));
+    }
     for e in &releases.errors {
         errors.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
         go_on = go_on && emit(&Line::error(&e.to_string()));

@@ -157,9 +157,14 @@ fn err_unknown_project_and_no_wheel_for_the_filters_keep_the_others() {
     fails_with(&o, "no-such-project", "no such project on the index");
     assert!(stdout(&o).contains("orjson-3.11.4"), "the good input is still reported: {}", stdout(&o));
     let o = remote(&server, &["check", "orjson", "--platform", "macosx_14_0_arm64"]);
-    fails_with(&o, "orjson", "no wheel for the filters (--platform macosx_14_0_arm64)");
+    fails_with(
+        &o,
+        "orjson",
+        "no wheel for --platform macosx_14_0_arm64 in orjson 3.11.4, the newest release: \
+         its 1 wheel is for other platforms (linux x86_64)",
+    );
     let o = remote(&server, &["check", "orjson>=4"]);
-    fails_with(&o, "orjson", "no release with wheels matches '>=4'");
+    fails_with(&o, "orjson", "no release matches '>=4'");
 }
 
 type SetFault = Box<dyn Fn(&mut crate::server::Faults)>;
@@ -775,4 +780,58 @@ fn ok_verify_with_python_and_platform_reads_the_wheel_an_installer_picks() {
         remote(&server, &["survey", "--json", "-r", req.to_str().unwrap(), "--python", "3.14t", "--platform", linux]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(json.to_string().contains("psutil"));
+}
+
+#[test]
+fn ok_a_project_without_a_wheel_for_the_platform_is_a_finding_with_its_reason() {
+    let server = samples_server();
+    let mut args = vec!["survey", "--json", "--platform", "manylinux_2_28_x86_64"];
+    args.extend(PROJECTS);
+    let o = remote(&server, &args);
+    assert_eq!(o.status.code(), Some(0), "a finding, not an error: {}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        doc["no_wheel"],
+        serde_json::json!([
+            {"project": "cryptography", "why": "no wheel for --platform manylinux_2_28_x86_64 in cryptography 50.0.2, \
+              the newest release: its manylinux x86_64 wheels need manylinux_2_34_x86_64 or newer"},
+            {"project": "numpy", "why": "no wheel for --platform manylinux_2_28_x86_64 in numpy 2.3.5, \
+              the newest release: its 1 wheel is for other platforms (windows amd64)"},
+        ])
+    );
+    assert_eq!((doc["summary"]["no_wheel"].as_u64(), doc["summary"]["projects"].as_u64()), (Some(2), Some(6)));
+    let text = remote(&server, &[&args[..1], &args[2..]].concat());
+    assert_eq!(text.status.code(), Some(0));
+    assert!(stdout(&text).contains("  no wheel for the filters           2 more projects\n"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("\nNo wheel for the filters:\n  cryptography: no wheel for"), "{}", stdout(&text));
+    // The same in JSONL, and reduced.
+    let lines = remote(&server, &[&["survey", "--jsonl"], &args[2..]].concat());
+    assert_eq!(lines.status.code(), Some(0));
+    assert_eq!(stdout(&lines).matches("\"no_wheel\":{\"project\"").count(), 2);
+}
+
+#[test]
+fn ok_the_newest_release_is_surveyed_and_going_back_is_asked_for_and_marked() {
+    let dir = crate::common::scratch("remote-newest");
+    let wheel = "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl";
+    std::fs::copy(root().join("samples").join(wheel), dir.join(wheel)).unwrap();
+    // A newer release with an sdist alone.
+    std::fs::write(dir.join("psutil-7.2.0.tar.gz"), b"not read").unwrap();
+    let server = Server::start(&dir);
+    let args = ["survey", "--json", "psutil", "--platform", "manylinux_2_28_x86_64"];
+    let o = remote(&server, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let why = "no wheel for --platform manylinux_2_28_x86_64 in psutil 7.2.0, the newest release: sdist only";
+    assert_eq!(doc["no_wheel"], serde_json::json!([{"project": "psutil", "why": why}]));
+    assert_eq!(doc["projects"], serde_json::json!([]));
+    let back = remote(&server, &[&args[..], &["--newest-with-wheels"]].concat());
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&back)).unwrap();
+    assert_eq!(doc["projects"][0]["version"], "7.1.2");
+    assert_eq!(doc["projects"][0]["passed_over"], why, "the older release is marked");
+    assert_eq!(doc["no_wheel"], serde_json::json!([]));
+    let text = remote(&server, &["survey", "psutil", "--platform", "manylinux_2_28_x86_64", "--newest-with-wheels"]);
+    assert!(stdout(&text).contains(&format!("    not the newest release: {why}\n")), "{}", stdout(&text));
 }

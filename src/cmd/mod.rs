@@ -97,6 +97,10 @@ pub struct RemoteArgs {
     /// For a project, read the newest N releases that have matching wheels.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub releases: usize,
+    /// When a project's newest release has no wheel for the filters, read the newest release
+    /// that has some (marked as such) instead of reporting that it has none.
+    #[arg(long)]
+    pub newest_with_wheels: bool,
     /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<crate::tags::PlatformTag>,
@@ -175,6 +179,7 @@ impl RemoteArgs {
                 platform: self.platform.clone(),
                 python: self.python,
                 installer,
+                newest_with_wheels: self.newest_with_wheels,
             },
             client: crate::remote::http::ClientOptions {
                 timeout: std::time::Duration::from_secs(self.timeout.max(1)),

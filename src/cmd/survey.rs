@@ -126,7 +126,7 @@ fn survey_report(
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Report {
     let surveyed = survey::survey(inputs, checker, limits, progress);
-    survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
+    survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect(), surveyed.no_wheel)
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
@@ -261,8 +261,18 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         for m in &r.merge_refused {
             writeln!(out, "    merge refuses {}: {}", refused_group(m), m.text)?;
         }
+        if let Some(why) = &r.passed_over {
+            writeln!(out, "    not the newest release: {why}")?;
+        }
         for n in &r.notes {
             writeln!(out, "    note: {n}")?;
+        }
+    }
+    if !report.no_wheel.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "No wheel for the filters:")?;
+        for n in &report.no_wheel {
+            writeln!(out, "  {}: {}", n.project, n.why)?;
         }
     }
     let s = &report.summary;
@@ -279,6 +289,9 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
     writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
     writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;
+    if s.no_wheel > 0 {
+        writeln!(out, "  no wheel for the filters           {}", count_noun(s.no_wheel, "more project"))?;
+    }
     let list = |items: Vec<String>| if items.is_empty() { "none".to_string() } else { items.join(", ") };
     writeln!(
         out,

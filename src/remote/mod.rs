@@ -218,7 +218,7 @@ pub fn url_input(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> crat
     let file = RemoteFile { url, size: None, sha256, claim: Claim::Url, whole };
     crate::input::Input {
         display,
-        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session) }),
+        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session), passed_over: None }),
     }
 }
 
@@ -229,7 +229,12 @@ pub fn index_input(f: index::IndexFile, session: &Arc<Session>, verify_sha256: b
     let file = RemoteFile { url, size: f.size, sha256: f.sha256, claim: Claim::Index, whole: verify_sha256 };
     crate::input::Input {
         display,
-        source: Source::Remote(RemoteWheel { file, filename: f.filename, session: Arc::clone(session) }),
+        source: Source::Remote(RemoteWheel {
+            file,
+            filename: f.filename,
+            session: Arc::clone(session),
+            passed_over: None,
+        }),
     }
 }
 

@@ -171,6 +171,7 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt:
     releases_table(h, report)?;
     readiness(h, report)?;
     details(h, report)?;
+    no_wheel(h, report)?;
     errors(h, report)?;
     writeln!(h, "</main>")?;
     origin_section(h, report, origin)?;
@@ -273,6 +274,10 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         n,
         "one <code>cp315-abi2026</code> wheel per platform (prototype)",
     )?;
+    if s.no_wheel > 0 {
+        let note = "newest release without a wheel for the filters (<a href=\"#no-wheel\">which</a>)";
+        figure(h, "no_wheel", "No wheel for the filters", s.no_wheel, None, note)?;
+    }
     writeln!(h, "<div class=\"figure\">\n<dt>Wheels now → after merge</dt>")?;
     write!(
         h,
@@ -568,6 +573,9 @@ fn details(h: &mut String, report: &Report) -> fmt::Result {
             if r.free_threaded { format!("yes ({})", Esc(&r.free_threaded_via.join(", "))) } else { "no".to_string() },
             if r.pure { " Pure Python: no extension modules." } else { "" }
         )?;
+        if let Some(why) = &r.passed_over {
+            writeln!(h, "<p class=\"passed-over\"><strong>Not the newest release</strong>: {}.</p>", Esc(why))?;
+        }
         codes_line(h, "Blocking PEP 803", &r.pep803)?;
         codes_line(h, "Blocking PEP 809*", &r.pep809)?;
         for p in &r.platforms {
@@ -683,6 +691,22 @@ fn blocking_cell(h: &mut String, b: &Blocking) -> fmt::Result {
     Ok(())
 }
 
+/// The projects whose newest release has no wheel for the filters, if any.
+fn no_wheel(h: &mut String, report: &Report) -> fmt::Result {
+    if report.no_wheel.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        h,
+        "<section id=\"no-wheel\" aria-labelledby=\"no-wheel-h\">\n<h2 id=\"no-wheel-h\">No wheel for the filters ({})</h2>\n<ul>",
+        report.no_wheel.len()
+    )?;
+    for n in &report.no_wheel {
+        writeln!(h, "<li><strong>{}</strong>: {}</li>", Esc(&n.project), Esc(&n.why))?;
+    }
+    writeln!(h, "</ul>\n</section>")
+}
+
 /// The inputs that could not be read, if any.
 fn errors(h: &mut String, report: &Report) -> fmt::Result {
     if report.errors.is_empty() {
@@ -748,6 +772,7 @@ mod tests {
             pep809: Qualification::default(),
             notes: Vec::new(),
             merge_refused: Vec::new(),
+            passed_over: None,
         };
         assert_eq!(anchor(0, &r), "r1-_a_href_x_-1.0_");
     }
