@@ -566,3 +566,26 @@ fn ok_markup_scanner_sees_what_it_must_refuse() {
     let caught = std::panic::catch_unwind(|| assert_no_injected_markup("<p onclick=\"x\"></p><script></script>"));
     assert!(caught.is_err());
 }
+
+#[test]
+fn ok_jsonl_and_html_in_one_run_give_the_page_of_the_whole_survey() {
+    let dir = scratch("survey-html-jsonl");
+    let direct = dir.join("direct.html");
+    let (code, _, err) = survey_at(Some(EPOCH), &["--html", &path_str(&direct), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    let direct = std::fs::read_to_string(&direct).unwrap();
+    let page = dir.join("page.html");
+    let (code, lines, err) = survey_at(Some(EPOCH), &["--jsonl", "--html", &path_str(&page), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.lines().filter(|l| l.contains("\"release\":")).count(), 8, "the lines are printed as ever");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), direct, "the same page as a plain survey writes");
+    // Resumed: the page covers the releases of the resumed file too.
+    let file = dir.join("run.jsonl");
+    let first: Vec<&str> = lines.lines().take(4).collect();
+    std::fs::write(&file, first.join("\n") + "\n").unwrap();
+    let (code, rest, err) =
+        survey_at(Some(EPOCH), &["--jsonl", "--resume", &path_str(&file), "--html", &path_str(&page), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rest.lines().filter(|l| l.contains("\"release\":")).count(), 5);
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), direct);
+}

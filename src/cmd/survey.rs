@@ -25,8 +25,8 @@ pub struct Args {
     /// Print CSV: a header, then one row per release.
     #[arg(long)]
     pub csv: bool,
-    /// Also write the report as one self-contained HTML page to FILE.
-    #[arg(long, value_name = "FILE", conflicts_with = "jsonl")]
+    /// Also write the report as one self-contained HTML page to FILE (with --jsonl: when the run ends).
+    #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
     /// Print one JSON line per release as it completes (schema `uniabi/survey-line/1`), errors as lines too.
     #[arg(long, conflicts_with_all = ["json", "csv"])]
@@ -134,15 +134,7 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
-    if let Some(path) = &args.html {
-        let origin = survey::html::Origin {
-            version: env!("CARGO_PKG_VERSION"),
-            manifests: specs.sources(),
-            date: survey::html::source_date(),
-        };
-        let page = survey::html::render(report, specs, &origin);
-        survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
-    }
+    write_html(args, report, specs)?;
     output::to_stdout(|out| {
         if args.json {
             output::json(out, report)
@@ -155,7 +147,41 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]).
+/// `--html FILE`: the report as one page, written whole or not at all.
+fn write_html(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<(), CmdError> {
+    let Some(path) = &args.html else { return Ok(()) };
+    let origin = survey::html::Origin {
+        version: env!("CARGO_PKG_VERSION"),
+        manifests: specs.sources(),
+        date: survey::html::source_date(),
+    };
+    let page = survey::html::render(report, specs, &origin);
+    survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))
+}
+
+/// Standard output, and with `--html` a copy of what was written to it.
+struct Tee {
+    out: io::Stdout,
+    copy: Option<Vec<u8>>,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if let Some(copy) = &mut self.copy {
+            copy.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]);
+/// with `--html`, the page is then made from the lines, the resumed file's and this run's,
+/// as `--from-jsonl` would make it.
 fn run_jsonl(
     args: &Args,
     inputs: &[Input],
@@ -171,9 +197,9 @@ fn run_jsonl(
         },
         None => None,
     };
-    let mut stdout = io::stdout();
+    let mut tee = Tee { out: io::stdout(), copy: args.html.as_ref().map(|_| Vec::new()) };
     let streamed =
-        jsonl::stream(inputs, made_from, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
+        jsonl::stream(inputs, made_from, checker, args.input.limits(), resume.as_deref(), &mut tee, progress)?;
     if streamed.resumed > 0 {
         eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
     }
@@ -182,6 +208,10 @@ fn run_jsonl(
     }
     for e in &streamed.errors {
         eprintln!("uniabi: error: {e}");
+    }
+    if let Some(copy) = tee.copy {
+        let texts = [resume.unwrap_or_default(), String::from_utf8_lossy(&copy).into_owned()];
+        write_html(args, &jsonl::reduce(jsonl::read(&texts)), checker.specs)?;
     }
     Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
