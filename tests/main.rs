@@ -25,3 +25,4 @@ mod terminal;
 mod trust;
 mod universal;
 mod verify;
+mod workflows;
