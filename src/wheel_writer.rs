@@ -315,7 +315,7 @@ impl Staged {
             return Err(fail(format!("lacks the planned binary {missing}"), None));
         }
         wheel
-            .verify_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
+            .hash_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
             .map_err(|e| fail("has a binary that does not match its RECORD".into(), Some(e)))?;
         Ok(())
     }
