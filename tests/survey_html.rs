@@ -274,6 +274,18 @@ fn ok_page_figures_are_the_json_figures() {
         )));
     }
     assert!(html.contains("3 extension binaries, 3 blocked for PEP 803"));
+    // A long list of symbols is cut and counted; PEP 809's, when the same as PEP 803's, not repeated.
+    let numpy = doc["projects"].as_array().unwrap().iter().find(|r| r["name"] == "numpy").unwrap();
+    let umath = numpy["platforms"][0]["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["member"].as_str().unwrap().contains("_multiarray_umath"))
+        .unwrap();
+    let symbols = umath["pep803"]["symbols"].as_array().unwrap().len();
+    assert!(symbols > 8 && umath["pep809"]["symbols"] == umath["pep803"]["symbols"], "{symbols}");
+    assert!(html.contains(&format!(" and {} more (all in <code>--json</code>)", symbols - 8)));
+    assert!(html.contains("<br><span class=\"symbols\">the same symbols</span>"));
 
     // A wheelhouse with older releases, a pure project and an unreadable wheel (exit 2, listed).
     let dir = scratch("survey-html-wheelhouse");

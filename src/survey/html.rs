@@ -663,14 +663,19 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
             write!(h, "<br><span class=\"small\">in {}</span>", Esc(&b.wheel))?;
         }
         write!(h, "</td><td><code>{}</code></td>", Esc(&b.module))?;
-        blocking_cell(h, &b.pep803)?;
-        blocking_cell(h, &b.pep809)?;
+        blocking_cell(h, &b.pep803, None)?;
+        blocking_cell(h, &b.pep809, Some(&b.pep803))?;
         writeln!(h, "</tr>")?;
     }
     writeln!(h, "</tbody>\n</table>\n</div>\n</details>")
 }
 
-fn blocking_cell(h: &mut String, b: &Blocking) -> fmt::Result {
+/// How many blocking symbols a binary's cell lists; the rest are counted (every one is in `--json`).
+const SYMBOLS_SHOWN: usize = 8;
+
+/// One binary's blocking codes and symbols under one proposal; symbols the
+/// `previous` cell (PEP 803's, beside PEP 809's) already lists are not repeated.
+fn blocking_cell(h: &mut String, b: &Blocking, previous: Option<&Blocking>) -> fmt::Result {
     if b.codes.is_empty() {
         return write!(h, "<td class=\"yes\">qualifies</td>");
     }
@@ -681,13 +686,18 @@ fn blocking_cell(h: &mut String, b: &Blocking) -> fmt::Result {
         }
         write!(h, "<code>{}</code>", Esc(c))?;
     }
-    if !b.symbols.is_empty() {
+    if previous.is_some_and(|p| !b.symbols.is_empty() && p.symbols == b.symbols) {
+        h.push_str("<br><span class=\"symbols\">the same symbols</span>");
+    } else if !b.symbols.is_empty() {
         h.push_str("<br><span class=\"symbols\">");
-        for (i, s) in b.symbols.iter().enumerate() {
+        for (i, s) in b.symbols.iter().take(SYMBOLS_SHOWN).enumerate() {
             if i > 0 {
                 h.push_str(", ");
             }
             write!(h, "<code>{}</code>", Esc(s))?;
+        }
+        if b.symbols.len() > SYMBOLS_SHOWN {
+            write!(h, " and {} more (all in <code>--json</code>)", b.symbols.len() - SYMBOLS_SHOWN)?;
         }
         h.push_str("</span>");
     }
