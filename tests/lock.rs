@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use uniabi::lock::{Abi3tReadiness, AnalysisJudge, Choice, Lock, State, Target, TargetReport, assess, read, select};
+use uniabi::environment::{Judging, answer};
+use uniabi::input::{Locks, Request, resolve};
+use uniabi::lock::{Abi3tReadiness, Choice, Lock, State, Target, TargetReport, read, select};
 use uniabi::remote::index::Installer;
 use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
@@ -17,11 +19,19 @@ fn target(t: &str) -> Target {
     Target::new(python.parse().unwrap(), platform.parse().unwrap())
 }
 
-fn report(lock: &Lock, t: &str) -> TargetReport {
+/// The lock at `lock` judged for target `t` as `verify --lock` does: resolved
+/// into typed inputs, each picked wheel read through its input.
+fn report(lock: &Path, t: &str) -> TargetReport {
     let specs = Specs::embedded().unwrap();
     let table = SuffixTable::embedded().unwrap();
-    let judge = AnalysisJudge { specs: &specs, table: &table, limits: Limits::DEFAULT, pep809: false };
-    assess(lock, &target(t), Installer::default(), &judge).unwrap()
+    let locks = Locks { files: vec![lock.to_path_buf()], targets: vec![target(t)], apart: true, ..Locks::default() };
+    let request = Request { args: Vec::new(), remote: Default::default(), keep: &|_| true, locks: Some(&locks) };
+    let resolved = resolve(&request).unwrap();
+    assert!(resolved.inputs.is_empty(), "the lock's wheels are kept apart");
+    let judging = Judging { specs: &specs, table: &table, limits: Limits::DEFAULT, pep809: false };
+    let mut a = answer(&resolved.locks[0], &judging);
+    assert_eq!(a.targets.len(), 1);
+    a.targets.remove(0)
 }
 
 /// `package: state (wheel) why` per row.
@@ -35,9 +45,9 @@ fn rows(r: &TargetReport) -> Vec<String> {
         .collect()
 }
 
-fn sample_locks() -> [Lock; 2] {
+fn sample_locks() -> [PathBuf; 2] {
     let dir = root().join("samples/locks");
-    [read(&dir.join("pylock.toml")).unwrap(), read(&dir.join("uv.lock")).unwrap()]
+    [dir.join("pylock.toml"), dir.join("uv.lock")]
 }
 
 #[test]
@@ -48,7 +58,7 @@ fn ok_sample_locks_on_free_threaded_315_linux() {
             r.verdict,
             "3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)",
             "{}",
-            lock.path.display()
+            lock.display()
         );
         assert!(!r.ok);
         assert_eq!(
@@ -150,7 +160,7 @@ fn ok_a_retagged_wheel_is_picked_and_fails_to_load() {
     let real = sample("psutil-7.1.2-cp36-abi3-manylinux2010");
     let lying = "psutil-7.1.2-cp315-abi3t-manylinux_2_28_x86_64.whl";
     std::fs::copy(&real, dir.join(lying)).unwrap();
-    let lock = read(&write_pylock(&dir, &[("psutil", lying, &sha256(&real))])).unwrap();
+    let lock = write_pylock(&dir, &[("psutil", lying, &sha256(&real))]);
     let r = report(&lock, "3.15t on manylinux_2_28_x86_64");
     assert_eq!(r.rows[0].state, State::Fails);
     assert!(
@@ -183,21 +193,17 @@ fn err_a_gone_or_altered_local_file_is_an_error_for_that_package_only() {
             ("psutil", gone, "00"),
         ],
     );
-    let lock = read(&lock_path).unwrap();
-    let r = report(&lock, "3.13 on manylinux_2_28_x86_64");
+    let r = report(&lock_path, "3.13 on manylinux_2_28_x86_64");
     assert_eq!(r.rows[0].state, State::Loads, "the others are still judged");
-    assert_eq!(r.rows[1].state, State::Error);
-    assert_eq!(
-        r.rows[1].why,
-        format!("{} has sha256 {}; the lock says 00ff", dir.join(names(&orjson)).display(), sha256(&orjson))
-    );
-    assert_eq!(r.rows[2].state, State::Error);
+    assert_eq!(r.rows[1].state, State::Unreadable);
+    assert_eq!(r.rows[1].why, format!("sha256 is {}, but the lock's sha256 is 00ff", sha256(&orjson)));
+    assert_eq!(r.rows[2].state, State::Unreadable);
     assert!(
-        r.rows[2].why.starts_with(&format!("cannot open the locked file {}: ", dir.join(gone).display())),
+        r.rows[2].why.starts_with(&format!("cannot open {}, which the lock names: ", dir.join(gone).display())),
         "{}",
         r.rows[2].why
     );
-    assert!(r.verdict.contains("blocked by orjson (error: "), "{}", r.verdict);
+    assert!(r.verdict.contains("blocked by orjson (unreadable: sha256 is "), "{}", r.verdict);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -206,10 +212,10 @@ fn choices(lock: &Lock, targets: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for t in targets {
         let s = select(lock, &target(t), Installer::default()).unwrap();
-        if let Some(why) = s.outside {
+        if let Some(why) = &s.outside {
             out.push(format!("{t}: outside: {why}"));
         }
-        for (p, c) in &s.choices {
+        for (_, p, c) in s.of(lock) {
             let what = match c {
                 Choice::Wheel(i) => p.wheels[*i].file.filename.clone(),
                 other => format!("{other:?}"),
