@@ -12,7 +12,8 @@ use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
 use uniabi::wheel::Limits;
 
-use crate::common::{root, sample};
+use crate::common::{golden, root, run, sample, scratch, stderr, stdout};
+use crate::server::Server;
 
 fn target(t: &str) -> Target {
     let (python, platform) = t.split_once(" on ").unwrap();
@@ -280,4 +281,176 @@ fn ok_a_real_uv_lock_selects_what_uvs_own_pylock_export_selects() {
         "CPython installs all 17 everywhere covered; the rest are sdist-only: {others:#?}"
     );
     assert!(others.iter().all(|l| l.contains("SdistOnly(\"sdist only: needs a compiler on ")), "{others:#?}");
+}
+
+// The commands: `verify` with a lock prints per target the table, the verdict
+// line and what would help; `check`, `inspect` and `survey` read the picked wheels.
+
+const LINUX_315T: [&str; 4] = ["--python", "3.15t", "--platform", "manylinux_2_28_x86_64"];
+
+#[test]
+fn ok_verify_of_a_lock_prints_each_target_and_fails_where_one_is_blocked() {
+    for lock in ["samples/locks/pylock.toml", "samples/locks/uv.lock"] {
+        let by_name = run(&[&["verify", lock][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+        let by_flag = run(&[&["verify", "--lock", lock][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+        assert_eq!(by_name.status.code(), Some(1), "{}", stderr(&by_name));
+        assert_eq!(stdout(&by_name), stdout(&by_flag), "a lock named as one is the same as --lock");
+        let name = Path::new(lock).file_name().unwrap().to_string_lossy().replace('.', "-");
+        golden(&format!("lock/verify-{name}.txt"), &stdout(&by_name));
+    }
+    // Every package loads on 3.13 there: exit 0.
+    let out = run(&["verify", "samples/locks/pylock.toml", "--python", "3.13", "--platform", "manylinux_2_28_x86_64"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("3.13 on manylinux_2_28_x86_64: all 3 packages load\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn ok_verify_of_a_lock_as_json() {
+    let out = run(&[&["verify", "--json", "--lock", "samples/locks/uv.lock"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "uniabi/lock/1");
+    let lock = &doc["locks"][0];
+    assert_eq!(
+        (lock["format"].as_str(), lock["packages"].as_u64(), lock["ok"].as_bool()),
+        (Some("uv-lock"), Some(5), Some(false))
+    );
+    let t = &lock["targets"][0];
+    assert_eq!(
+        t["verdict"],
+        "3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)"
+    );
+    let states: Vec<&str> = t["rows"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["loads", "not-installed", "no-wheel", "no-wheel", "not-installed"]);
+    assert_eq!(t["help"]["ships_abi3t"], serde_json::json!(["abi3-abi3t-universal 0.2"]));
+    assert_eq!(t["help"]["blocked_builds"][1]["readiness"]["readiness"], "blocked");
+}
+
+#[test]
+fn err_an_unreadable_lock_is_one_line_and_exit_2() {
+    let dir = scratch("lock-unreadable");
+    let bad = dir.join("pylock.toml");
+    std::fs::write(&bad, "lock-version = \"1.0\"\n[[packages]\n").unwrap();
+    let out = run(&[&["verify", bad.to_str().unwrap()][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("uniabi: error: {} is not valid TOML (line 2): unclosed array table, expected `]`\n", bad.display())
+    );
+    let out = run(&[&["check", "--lock", "no/such/uv.lock"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("uniabi: error: cannot read the lock file no/such/uv.lock: "), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    let out = run(&["verify", "samples/locks/uv.lock", "--python", "3.15t"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "uniabi: error: a lock's targets need both --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)\n"
+    );
+}
+
+#[test]
+fn ok_check_reads_the_wheels_each_target_picks() {
+    let out =
+        run(&[&["check", "--json", "samples/locks/pylock.toml"][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<String> = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| Path::new(i["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+            "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        ],
+        "3.15t picks the abi3t wheel, 3.14t the same one and psutil's cp314t"
+    );
+    // Without a target, every wheel the lock lists.
+    let out = run(&["inspect", "--json", "--lock", "samples/locks/uv.lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 13, "the 13 wheels uv.lock lists");
+}
+
+/// `samples/locks/pylock.toml` with every wheel by URL on `server`.
+fn pylock_by_url(server: &Server, dir: &Path, sha: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("samples/locks/pylock.toml")).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = match line.split_once("{ path = \"../") {
+            Some((head, rest)) => {
+                let (name, tail) = rest.split_once('"').unwrap();
+                let tail = match sha(name) {
+                    Some(s) => {
+                        let (before, _) = tail.split_once("sha256 = \"").unwrap();
+                        format!("{before}sha256 = \"{s}\" }} }},")
+                    }
+                    None => tail.to_string(),
+                };
+                format!("{head}{{ url = \"{}/files/{name}\"{tail}", server.base)
+            }
+            None => line.to_string(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let path = dir.join("pylock.toml");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn ok_a_lock_of_url_wheels_is_read_by_ranges_from_the_server() {
+    let server = Server::start(&root().join("samples"));
+    let dir = scratch("lock-url");
+    let lock = pylock_by_url(&server, &dir, |_| None);
+    assert!(!std::fs::read_to_string(&lock).unwrap().contains("path ="));
+    let lock = lock.to_str().unwrap();
+    let targets = [&LINUX_315T[..], &["--python", "3.14t", "--platform", "macosx_11_0_arm64"]].concat();
+    let remote = run(&[&["verify", lock, "--no-cache"][..], &targets].concat());
+    let local = run(&[&["verify", "samples/locks/pylock.toml"][..], &targets].concat());
+    assert_eq!(remote.status.code(), Some(1), "{}", stderr(&remote));
+    let body = |o: &std::process::Output| stdout(o).split_once('\n').unwrap().1.to_string();
+    assert_eq!(body(&remote), body(&local), "the same answer by URL as from disk");
+    // Only the picked wheels, and only by ranges (the lock's hash is the claim a whole read checks).
+    let files = server.requests("/files/");
+    let mut fetched: Vec<&str> = files.iter().map(|(p, _)| p.strip_prefix("/files/").unwrap()).collect();
+    fetched.sort();
+    fetched.dedup();
+    assert_eq!(
+        fetched,
+        [
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-macosx_10_15_universal2.whl",
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+            "orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "psutil-7.1.2-cp314-cp314t-macosx_11_0_arm64.whl",
+            "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+            "psutil-7.1.2-cp36-abi3-macosx_11_0_arm64.whl",
+            "psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        ],
+        "the wheels the 4 targets (3.15t, 3.14t on each platform) pick, and the builds what-would-help judges"
+    );
+    assert!(files.iter().all(|(_, range)| range.is_some()), "{files:?}");
+}
+
+#[test]
+fn err_a_url_wheel_read_whole_must_have_the_locks_sha256() {
+    let server = Server::start(&root().join("samples"));
+    let dir = scratch("lock-url-sha");
+    let wrong = "0".repeat(64);
+    let lock = pylock_by_url(&server, &dir, |name| name.starts_with("abi3_abi3t_universal").then(|| wrong.clone()));
+    let out = run(&[&["verify", lock.to_str().unwrap(), "--no-cache", "--verify-sha256"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2), "a wheel that is not the lock's file is an error");
+    let text = stdout(&out);
+    let row = text.lines().find(|l| l.trim_start().starts_with("abi3-abi3t-universal")).unwrap();
+    assert!(row.contains(" unreadable "), "{row}");
+    let real = sha256(&sample("abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1"));
+    assert!(row.ends_with(&format!(": cannot fetch: sha256 is {real}, but the lock's sha256 is {wrong}")), "{row}");
+    assert!(text.contains("blocked by abi3-abi3t-universal (unreadable: "), "{text}");
+    // Every file was read whole.
+    assert!(server.requests("/files/").iter().all(|(_, range)| range.is_none()));
 }

@@ -48,8 +48,8 @@ pub enum LockError {
     #[error("{} is not named like a lock file: expected uv.lock, pylock.toml or pylock.<name>.toml", path.display())]
     Name { path: PathBuf },
     /// The text is not TOML.
-    #[error("{} is not valid TOML", path.display())]
-    Toml { path: PathBuf, source: toml::de::Error },
+    #[error("{} is not valid TOML{}: {message}", path.display(), line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Toml { path: PathBuf, line: Option<usize>, message: String },
     /// A format version this reader does not know.
     #[error("{}: {} is not supported (this reads {supported})", path.display(), found_text(path, found))]
     Version { path: PathBuf, found: String, supported: String },
@@ -78,6 +78,14 @@ pub fn read(path: &Path) -> Result<Lock, LockError> {
     parse(path, &text, format)
 }
 
+impl LockError {
+    /// A TOML error in one line: the file, the line, and what is wrong there.
+    fn toml(path: &Path, text: &str, e: &toml::de::Error) -> LockError {
+        let line = e.span().map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
+        LockError::Toml { path: path.into(), line, message: e.message().trim().replace('\n', " ") }
+    }
+}
+
 /// Read a lock file named on the command line as one (`--lock FILE`): its
 /// name says its format, and a file named otherwise (`app.uv.lock`) is taken
 /// as a pylock if it has a `lock-version`, else as a uv.lock if it has a
@@ -87,7 +95,7 @@ pub fn read_given(path: &Path) -> Result<Lock, LockError> {
         return read(path);
     }
     let text = std::fs::read_to_string(path).map_err(|source| LockError::Read { path: path.into(), source })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|source| LockError::Toml { path: path.into(), source })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| LockError::toml(path, &text, &e))?;
     let format = if table.contains_key("lock-version") {
         LockFormat::Pylock
     } else if table.contains_key("version") {
