@@ -454,3 +454,39 @@ fn err_a_url_wheel_read_whole_must_have_the_locks_sha256() {
     // Every file was read whole.
     assert!(server.requests("/files/").iter().all(|(_, range)| range.is_none()));
 }
+
+#[test]
+fn ok_the_survey_page_of_a_lock_shows_its_environment_grid() {
+    let dir = scratch("lock-survey-page");
+    let page = dir.join("page.html");
+    let args = ["survey", "samples/locks/uv.lock", "--python", "3.15t", "--python", "3.14t"];
+    let out = run(&[&args[..], &["--platform", "manylinux_2_28_x86_64", "--html", page.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let start = html.find("<section id=\"environments\"").expect("an environments section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    // Per package row, the state in each target's column (3.15t, then 3.14t).
+    let cells: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("<tr><th scope=\"row\">"))
+        .map(|l| {
+            let name = &l[20..l.find("</th>").unwrap()];
+            let states: Vec<&str> = l.split("data-state=\"").skip(1).map(|c| c.split('"').next().unwrap()).collect();
+            format!("{name}: {}", states.join(" | "))
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "abi3-abi3t-universal 0.2: loads | loads",
+            "numpy 2.3.5: not installed | not installed",
+            "orjson 3.11.4: no wheel | no wheel",
+            "psutil 7.1.2: no wheel | loads",
+            "rpds-py 2026.9.1: not installed | not installed",
+        ]
+    );
+    assert!(section.contains(
+        "<li>3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)</li>"
+    ));
+    assert!(html.contains("<a href=\"#environments\">Environments</a>"));
+}
