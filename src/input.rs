@@ -634,4 +634,36 @@ mod tests {
         assert!(matches!(*e.source, ReadError::Open(_)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn ok_file_urls_are_paths_and_other_urls_are_not() {
+        assert_eq!(
+            file_url_path("file:///srv/w%20h/a-1-py3-none-any.whl"),
+            Some(PathBuf::from("/srv/w h/a-1-py3-none-any.whl"))
+        );
+        assert_eq!(file_url_path("file://localhost/srv/a.whl#sha256=00"), Some(PathBuf::from("/srv/a.whl")));
+        assert_eq!(file_url_path("file://host/srv/a.whl"), None, "another host is not this machine's path");
+        assert_eq!(file_url_path("https://files.example/a.whl"), None);
+        assert_eq!(file_url_path("file:///bad%zz"), None);
+    }
+
+    #[test]
+    fn ok_a_locked_file_is_read_from_the_bytes_checked() {
+        use sha2::Digest;
+        let dir = temp("locked");
+        let path = dir.join("a-1.0-py3-none-any.whl");
+        let bytes = b"not a zip";
+        std::fs::write(&path, bytes).unwrap();
+        let sha: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let name = "a-1.0-py3-none-any.whl";
+        let open = |size, sha256: Option<&str>| {
+            open_locked(&path, name, size, sha256, Limits::DEFAULT).map(|_| ()).unwrap_err()
+        };
+        // Size and sha256 hold: the copy is read, and it is not a zip.
+        assert!(matches!(open(Some(9), Some(&sha)), WheelError::NotAZip(_)), "{:?}", open(Some(9), Some(&sha)));
+        assert_eq!(open(Some(8), Some(&sha)).to_string(), "9 bytes, but the lock's size is 8");
+        assert_eq!(open(Some(10), None).to_string(), "9 bytes, but the lock's size is 10");
+        assert_eq!(open(None, Some("00")).to_string(), format!("sha256 is {sha}, but the lock's sha256 is 00"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

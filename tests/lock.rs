@@ -341,6 +341,12 @@ fn err_an_unreadable_lock_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("uniabi: error: cannot read the lock file no/such/uv.lock: "), "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1);
+    let out = run(&["verify", "samples/locks/uv.lock"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "uniabi: error: verify of a lock judges it on targets: give --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)\n"
+    );
     let out = run(&["verify", "samples/locks/uv.lock", "--python", "3.15t"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(

@@ -62,6 +62,11 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let only = installer(&args);
     let pick = crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) };
     let lock = args.input.has_lock();
+    if lock && args.input.remote.python.is_empty() && args.input.remote.platform.is_empty() {
+        return Err(CmdError::new(
+            "verify of a lock judges it on targets: give --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)",
+        ));
+    }
     let how = (only.is_some() || lock).then_some(pick);
     let resolved = args.input.resolve_locks(&|_| true, how, true)?;
     let inputs: Vec<WheelVerification> =
