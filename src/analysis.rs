@@ -424,7 +424,7 @@ fn analyse_verified_uncached(
     let mut out =
         Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
     let record = wheel
-        .verify_record_reading(
+        .hash_record_reading(
             |member| selected(&member.name),
             // The members parsed are inflated whole; every other one is hashed as it streams.
             |member| scope.includes(&member.name),

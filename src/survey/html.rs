@@ -90,7 +90,11 @@ pub fn write_page(path: &Path, page: &str) -> Result<(), HtmlError> {
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::write(&tmp, page).and_then(|()| std::fs::rename(&tmp, path));
+    // Tracked while it exists, so that an interrupted run leaves no half page behind.
+    let (file, _tracked) =
+        crate::cleanup::track(crate::cleanup::Kind::File, || std::fs::File::create(&tmp), |_| tmp.clone())
+            .map_err(err)?;
+    let written = io::Write::write_all(&mut { file }, page.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(err(e));
