@@ -341,6 +341,24 @@ fn err_an_unreadable_lock_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("uniabi: error: cannot read the lock file no/such/uv.lock: "), "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1);
+    // Several --python/--platform values are a lock's targets; a project takes one of each (no index asked).
+    let several = ["--python", "3.15t", "--python", "3.14t", "--platform", "manylinux_2_28_x86_64"];
+    let out = run(&[&["verify", "psutil"][..], &several].concat());
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(2),
+            "uniabi: error: --python and --platform are repeatable for a lock's targets only: give one of each, or a lock (--lock FILE)\n"
+        )
+    );
+    let out = run(&[&["check", "samples/locks/uv.lock", "psutil"][..], &several].concat());
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(2),
+            "uniabi: error: several --python or --platform values select a lock's targets; a project takes one of each: run it separately\n"
+        )
+    );
     let out = run(&["verify", "samples/locks/uv.lock"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
