@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
+use crate::environment::{self, Judging, LockAnswer};
 use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
@@ -76,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs);
+        return print(&args, &report, &specs, &[]);
     }
     let resolved = match args.shard {
         Some(shard) => {
@@ -92,8 +93,21 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         return code;
     }
     let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    // The page of a lock read for targets shows its environment's grid.
+    let environments: Vec<LockAnswer> = match &args.html {
+        Some(_) => {
+            let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: false };
+            resolved
+                .locks
+                .iter()
+                .filter(|l| !l.selections.is_empty())
+                .map(|l| environment::answer(l, &judging))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     resolved.finish();
-    print(&args, &report, &specs)
+    print(&args, &report, &specs, &environments)
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
@@ -108,18 +122,23 @@ fn survey_report(
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
-fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<ExitCode, CmdError> {
+fn print(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    environments: &[LockAnswer],
+) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
     if let Some(path) = &args.html {
         let origin = survey::html::Origin {
-            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
+            inputs: args.input.paths.iter().chain(&args.input.lock).map(|p| p.display().to_string()).collect(),
             version: env!("CARGO_PKG_VERSION"),
             manifests: specs.sources(),
             date: survey::html::source_date(),
         };
-        let page = survey::html::render(report, specs, &origin);
+        let page = survey::html::render(report, specs, &origin, environments);
         survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {
