@@ -92,6 +92,15 @@ pub enum WheelError {
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
     #[error("cannot fetch")]
     Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A file a lock names cannot be opened (it is gone, say).
+    #[error("cannot open {}, which the lock names", path.display())]
+    LockedOpen { path: std::path::PathBuf, source: io::Error },
+    /// A file a lock names does not have the lock's size.
+    #[error("{actual} bytes, but the lock's size is {expected}")]
+    LockedSize { actual: u64, expected: u64 },
+    /// A file a lock names does not have the lock's sha256.
+    #[error("sha256 is {actual}, but the lock's sha256 is {expected}")]
+    LockedSha256 { actual: String, expected: String },
 }
 
 /// One file member of a wheel, as the central directory describes it.
@@ -207,6 +216,12 @@ impl Wheel {
     /// Open a wheel and read its central directory and `WHEEL` file.
     pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
         let file = File::open(path).map_err(WheelError::Io)?;
+        Wheel::from_file(path, file, limits)
+    }
+
+    /// Open a wheel from a file already open (a private copy); `path` names
+    /// it (its file name is the wheel's). Checks local headers as [`Wheel::open`].
+    pub fn from_file(path: &Path, file: File, limits: Limits) -> Result<Wheel, WheelError> {
         Wheel::read_from(path, Box::new(BufReader::new(file)), limits, true)
     }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
+use crate::environment::{self, Judging, LockAnswer};
 use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MadeFrom, MergeRefusal, Qualification, Release, Report};
@@ -79,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: note: the files were made with different filters; the report records the first's");
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs);
+        return print(&args, &report, &specs, &[]);
     }
     let resolved = match args.shard {
         Some(shard) => {
@@ -97,8 +98,21 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     }
     let mut report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
     report.made_from = made_from;
+    // The page of a lock read for targets shows its environment's grid.
+    let environments: Vec<LockAnswer> = match &args.html {
+        Some(_) => {
+            let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: false };
+            resolved
+                .locks
+                .iter()
+                .filter(|l| !l.selections.is_empty())
+                .map(|l| environment::answer(l, &judging))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     resolved.finish();
-    print(&args, &report, &specs)
+    print(&args, &report, &specs, &environments)
 }
 
 /// What the survey is made from: the arguments as given (URLs redacted), each
@@ -108,10 +122,12 @@ fn made_from(args: &Args, resolved: &crate::input::Resolution) -> MadeFrom {
     let mut inputs: Vec<String> =
         args.input.paths.iter().map(|p| crate::remote::auth::redact(&p.display().to_string())).collect();
     inputs.extend(remote.requirements.iter().map(|f| format!("-r {}", f.display())));
+    inputs.extend(args.input.lock.iter().map(|f| format!("--lock {}", f.display())));
+    let joined = |v: Vec<String>| (!v.is_empty()).then(|| v.join(", "));
     MadeFrom {
         inputs,
-        platform: remote.platform.as_ref().map(|p| p.as_str().to_string()),
-        python: remote.python.map(|p| p.to_string()),
+        platform: joined(remote.platform.iter().map(|p| p.as_str().to_string()).collect()),
+        python: joined(remote.python.iter().map(ToString::to_string).collect()),
         releases: resolved.index.as_ref().map(|_| remote.releases.max(1)),
         index: resolved.index.clone(),
         shards: args.shard.iter().map(ToString::to_string).collect(),
@@ -130,11 +146,16 @@ fn survey_report(
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
-fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<ExitCode, CmdError> {
+fn print(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    environments: &[LockAnswer],
+) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
-    write_html(args, report, specs)?;
+    write_html(args, report, specs, environments)?;
     output::to_stdout(|out| {
         if args.json {
             output::json(out, report)
@@ -148,14 +169,19 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
 }
 
 /// `--html FILE`: the report as one page, written whole or not at all.
-fn write_html(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<(), CmdError> {
+fn write_html(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    environments: &[LockAnswer],
+) -> Result<(), CmdError> {
     let Some(path) = &args.html else { return Ok(()) };
     let origin = survey::html::Origin {
         version: env!("CARGO_PKG_VERSION"),
         manifests: specs.sources(),
         date: survey::html::source_date(),
     };
-    let page = survey::html::render(report, specs, &origin);
+    let page = survey::html::render(report, specs, &origin, environments);
     survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))
 }
 
@@ -211,7 +237,7 @@ fn run_jsonl(
     }
     if let Some(copy) = tee.copy {
         let texts = [resume.unwrap_or_default(), String::from_utf8_lossy(&copy).into_owned()];
-        write_html(args, &jsonl::reduce(jsonl::read(&texts)), checker.specs)?;
+        write_html(args, &jsonl::reduce(jsonl::read(&texts)), checker.specs, &[])?;
     }
     Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
