@@ -98,13 +98,23 @@ impl From<InputError> for InputErrors {
     }
 }
 
+/// At most this many of an input's errors are written out in its line; the rest are counted.
+pub const ERRORS_SHOWN: usize = 3;
+
 impl fmt::Display for InputErrors {
+    /// `input: cause; input: cause; and 42 more errors`, each error cut to
+    /// [`crate::output::MESSAGE_MAX`] bytes: one line of bounded length however
+    /// many members failed (a wheel with 45 unreadable members once gave 12 KB).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        for (i, e) in self.0.iter().take(ERRORS_SHOWN).enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            write!(f, "{}", crate::output::Chain(e))?;
+            f.write_str(&crate::output::bounded(crate::output::Chain(e).to_string()))?;
+        }
+        if self.0.len() > ERRORS_SHOWN {
+            let more = self.0.len() - ERRORS_SHOWN;
+            write!(f, "; and {more} more error{}", crate::output::plural(more))?;
         }
         Ok(())
     }
@@ -591,6 +601,28 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn ok_an_inputs_errors_are_one_bounded_line() {
+        let url =
+            format!("https://files.example/{}/pandas-3.0.0-cp313-cp313-manylinux_2_28_x86_64.whl", "a".repeat(64));
+        let errors = InputErrors(
+            (0..45)
+                .map(|i| {
+                    let member = format!("pandas/_libs/{}{i}.so", "x".repeat(40));
+                    InputError::new(format!("{url}: {member}"), ReadError::TooLarge { size: 1 << 30, limit: 1 << 28 })
+                })
+                .collect(),
+        );
+        let line = errors.to_string();
+        assert!(line.len() < 3 * (crate::output::MESSAGE_MAX + 30), "{} bytes", line.len());
+        assert!(line.ends_with("; and 42 more errors"), "{line}");
+        assert_eq!(line.matches(&url).count(), 3);
+        assert!(!line.contains('\n'));
+        // One long cause is cut at a character boundary, saying how much was left out.
+        let long = crate::output::bounded("é".repeat(1000));
+        assert!(long.len() <= crate::output::MESSAGE_MAX + 30 && long.ends_with("… (1400 more bytes)"), "{long}");
     }
 
     #[test]

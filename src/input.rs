@@ -85,6 +85,8 @@ pub struct RemoteWheel {
     pub filename: String,
     /// The run's client, cache and counters.
     pub session: Arc<Session>,
+    /// Why the newest release of its project was passed over for this one's (`--newest-with-wheels`).
+    pub passed_over: Option<Arc<str>>,
 }
 
 impl Input {
@@ -254,6 +256,8 @@ pub struct Resolution {
     pub warnings: Vec<String>,
     /// The remote session, when some argument needed the network.
     pub session: Option<Arc<Session>>,
+    /// The index requirements were looked up on (credentials redacted), when some were.
+    pub index: Option<String>,
     /// The lock files among the arguments, each read once (their selected wheels are among `inputs`).
     pub locks: Vec<LockInput>,
 }
@@ -325,6 +329,7 @@ pub fn resolve(request: &Request) -> Result<Resolution, ResolveError> {
     if let Some(warning) = index.as_deref().and_then(remote::plain_http_warning) {
         out.warnings.push(warning);
     }
+    out.index = index.as_deref().map(remote::auth::redact);
     Ok(out)
 }
 
@@ -468,19 +473,31 @@ fn resolve_requirement(
         _ => None,
     };
     let chosen = parsed.and_then(|req| {
-        let files = index::project_files(&session.client, index, &req.name, session.cache.as_deref())?;
+        let files = index::project_files(&session.client, index, &req.name, session.pages())?;
         match installer {
-            None => index::choose(&req.name, &req, &files, filters).map(Ok),
+            None => Ok(match index::choose(&req.name, &req, &files, filters)? {
+                index::Chosen::Wheels { files, passed_over } => Ok((files, passed_over)),
+                index::Chosen::NoWheel(why) => Err(why),
+            }),
             Some((how, python, platform)) => {
                 Ok(match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
-                    index::Pick::Wheel(f) => Ok(vec![f]),
+                    index::Pick::Wheel(f) => Ok((vec![f], None)),
                     index::Pick::NoWheel(why) => Err(why),
                 })
             }
         }
     });
     match chosen {
-        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| remote::index_input(f, session, how.verify_sha256))),
+        Ok(Ok((files, passed_over))) => {
+            let passed_over: Option<Arc<str>> = passed_over.map(Arc::from);
+            inputs.extend(files.into_iter().map(|f| {
+                let mut input = remote::index_input(f, session, how.verify_sha256);
+                if let Source::Remote(w) = &mut input.source {
+                    w.passed_over.clone_from(&passed_over);
+                }
+                input
+            }));
+        }
         Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
         Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
     }

@@ -44,6 +44,22 @@ pub mod schema {
     pub const SARIF: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 }
 
+/// The longest one message may be, in bytes, before [`bounded`] cuts it.
+pub const MESSAGE_MAX: usize = 600;
+
+/// `text` as it is when at most [`MESSAGE_MAX`] bytes long, else cut there (at a
+/// character boundary) with `… (N more bytes)`: no message runs to kilobytes.
+pub fn bounded(text: String) -> String {
+    if text.len() <= MESSAGE_MAX {
+        return text;
+    }
+    let mut cut = MESSAGE_MAX;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)
+}
+
 /// `1 import`, `2 imports`.
 pub fn count_noun(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", plural(n))

@@ -91,6 +91,68 @@ pub struct Report {
     pub summary: Summary,
     /// One line per input that could not be read or is not a wheel.
     pub errors: Vec<String>,
+    /// The projects whose newest release has no wheel for the filters, and why (a finding, not an error).
+    #[serde(default)]
+    pub no_wheel: Vec<NoWheel>,
+    /// What the survey was made from: its inputs as given and the filters that chose remote wheels.
+    #[serde(default)]
+    pub made_from: MadeFrom,
+}
+
+/// A project whose newest release has no wheel for the filters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NoWheel {
+    /// The project as the input named it.
+    pub project: String,
+    /// Why, in one sentence: `no wheel for --platform manylinux_2_28_x86_64 in pywin32 311, the
+    /// newest release: its 3 wheels are for other platforms (windows amd64, windows arm64, windows x86)`.
+    pub why: String,
+}
+
+/// What a survey was made from: the inputs as given, and the filters that
+/// chose the wheels of the projects named (recorded so a report says what it
+/// answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MadeFrom {
+    /// The arguments as given (paths, URLs, requirements), then `-r FILE` for each requirements file.
+    pub inputs: Vec<String>,
+    /// `--platform`, when given.
+    pub platform: Option<String>,
+    /// `--python`, when given.
+    pub python: Option<String>,
+    /// `--releases N`: how many of each project's newest releases (when projects were looked up).
+    pub releases: Option<usize>,
+    /// The index projects were looked up on (credentials redacted), when some were.
+    pub index: Option<String>,
+    /// The shards the report covers (`2/3`), in order; empty when the survey was not sharded.
+    pub shards: Vec<String>,
+}
+
+impl MadeFrom {
+    /// Whether two runs chose their wheels alike (shards and inputs aside).
+    pub fn same_filters(&self, other: &MadeFrom) -> bool {
+        (&self.platform, &self.python, self.releases, &self.index)
+            == (&other.platform, &other.python, other.releases, &other.index)
+    }
+
+    /// The filters as command-line options: `--platform manylinux_2_28_x86_64`, `--shard 2/3`.
+    pub fn filters(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = &self.platform {
+            out.push(format!("--platform {p}"));
+        }
+        if let Some(p) = &self.python {
+            out.push(format!("--python {p}"));
+        }
+        if let Some(n) = self.releases.filter(|n| *n != 1) {
+            out.push(format!("--releases {n}"));
+        }
+        if let Some(i) = &self.index {
+            out.push(format!("--index-url {i}"));
+        }
+        out.extend(self.shards.iter().map(|s| format!("--shard {s}")));
+        out
+    }
 }
 
 /// One project release: every wheel of one (normalized name, version).
@@ -119,6 +181,10 @@ pub struct Release {
     pub merge_refused: Vec<MergeRefusal>,
     /// Facts worth knowing: wheels `merge` cannot read, outputs that outnumber their inputs.
     pub notes: Vec<String>,
+    /// Set when this is not the project's newest release: why the newest was passed over
+    /// (`--newest-with-wheels`: it has no wheel for the filters).
+    #[serde(default)]
+    pub passed_over: Option<String>,
 }
 
 /// A merge group `merge` refuses: its inputs stay, and count as they are.
@@ -234,6 +300,10 @@ pub struct Summary {
     pub free_threaded: usize,
     /// Projects whose newest release ships a wheel tagged `abi3t` (`abi3.abi3t` and the like).
     pub ships_abi3t: usize,
+    /// Projects whose newest release ships a wheel tagged for free-threaded CPython (`cp3XYt`
+    /// or `abi3t`), by file name alone: what trackers of free-threaded wheels count.
+    #[serde(default)]
+    pub ships_free_threaded: usize,
     /// Wheels their newest releases ship.
     pub wheels: usize,
     /// Wheels those releases would ship after `merge` with its defaults.
@@ -242,6 +312,9 @@ pub struct Summary {
     pub pep803_qualifies: usize,
     /// Projects whose newest release qualifies for the PEP 809 prototype.
     pub pep809_qualifies: usize,
+    /// Projects whose newest release has no wheel for the filters (not counted in `projects`).
+    #[serde(default)]
+    pub no_wheel: usize,
     /// The symbols blocking PEP 803 in the most projects, at most [`SUMMARY_TOP`].
     pub top_blockers: Vec<SymbolProjects>,
     /// The finding codes blocking PEP 803 in the most projects, at most [`SUMMARY_TOP`].
@@ -281,6 +354,7 @@ pub type Key = (String, String);
 pub struct Surveyed {
     pub projects: Vec<Release>,
     pub errors: Vec<InputErrors>,
+    pub no_wheel: Vec<NoWheel>,
 }
 
 /// The releases to survey, grouped by file name alone (nothing is opened), in
@@ -291,6 +365,8 @@ pub struct Releases {
     /// (normalized name, version) and its wheels, in input order.
     pub releases: Vec<(Key, Vec<Input>)>,
     pub errors: Vec<InputErrors>,
+    /// The projects whose newest release has no wheel for the filters.
+    pub no_wheel: Vec<NoWheel>,
     /// Per release, the wheels met twice (the same file name in two places), surveyed once.
     duplicates: BTreeMap<Key, Vec<String>>,
 }
@@ -302,6 +378,13 @@ impl Releases {
         let mut index: BTreeMap<Key, usize> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for input in inputs {
+            if let crate::input::Source::NoWheel { why } = &input.source {
+                let found = NoWheel { project: input.project(), why: why.clone() };
+                if !out.no_wheel.contains(&found) {
+                    out.no_wheel.push(found);
+                }
+                continue;
+            }
             if let Some(e) = input.error() {
                 out.errors.push(e.clone().into());
                 continue;
@@ -372,7 +455,7 @@ pub fn survey(
     let (projects, errors) = results.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut all_errors = releases.errors;
     all_errors.extend(errors);
-    Surveyed { projects, errors: all_errors }
+    Surveyed { projects, errors: all_errors, no_wheel: releases.no_wheel }
 }
 
 /// Survey each release of `releases` (the workers take them in order, so an
@@ -421,17 +504,28 @@ pub fn survey_each(
         if let Some(notes) = releases.duplicates.get(key) {
             r.notes.extend(notes.iter().cloned());
         }
+        r.passed_over = inputs.iter().find_map(|i| i.remote()?.passed_over.as_deref().map(str::to_string));
         hand_on(Ok(r));
     });
 }
 
 /// The report over release records and errors (from one run, or reduced from
 /// several): records sorted by name then version, errors sorted, the summary.
-pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
+pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>, mut no_wheel: Vec<NoWheel>) -> Report {
     projects.sort_by(|a, b| (&a.name, version_key(&a.version)).cmp(&(&b.name, version_key(&b.version))));
     errors.sort();
-    let summary = summarize(&projects);
-    Report { schema: crate::output::schema::SURVEY, projects, summary, errors }
+    no_wheel.sort();
+    no_wheel.dedup_by(|a, b| a.project == b.project);
+    let mut summary = summarize(&projects);
+    summary.no_wheel = no_wheel.len();
+    Report {
+        schema: crate::output::schema::SURVEY,
+        projects,
+        summary,
+        errors,
+        no_wheel,
+        made_from: MadeFrom::default(),
+    }
 }
 
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
@@ -500,6 +594,7 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
         notes,
         name,
         version,
+        passed_over: None,
     }
 }
 
@@ -733,11 +828,15 @@ pub fn summarize(releases: &[Release]) -> Summary {
         projects: newest.len(),
         releases: releases.len(),
         free_threaded: count(&|r| r.free_threaded),
-        ships_abi3t: count(&ships_abi3t),
+        ships_abi3t: count(&|r| ships_abi(r, &|a| *a == AbiTag::Abi3t)),
+        ships_free_threaded: count(&|r| {
+            ships_abi(r, &|a| matches!(a, AbiTag::Abi3t | AbiTag::CPython { free_threaded: true, .. }))
+        }),
         wheels: newest.values().map(|r| r.wheels).sum(),
         wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
         pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
         pep809_qualifies: count(&|r| r.pep809.qualifies == Some(true)),
+        no_wheel: 0,
         top_blockers: top(&symbols, SUMMARY_TOP)
             .into_iter()
             .map(|(symbol, projects)| SymbolProjects { symbol, projects })
@@ -749,12 +848,12 @@ pub fn summarize(releases: &[Release]) -> Summary {
     }
 }
 
-/// Whether some wheel of a release is tagged `abi3t`, by its file name.
-fn ships_abi3t(r: &Release) -> bool {
+/// Whether some wheel of a release has an ABI tag `wanted` accepts, by its file name.
+fn ships_abi(r: &Release, wanted: &dyn Fn(&AbiTag) -> bool) -> bool {
     r.platforms
         .iter()
         .flat_map(|p| &p.inputs)
-        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.contains(&AbiTag::Abi3t)))
+        .any(|f| f.parse::<WheelFilename>().is_ok_and(|w| w.tags.abi.iter().any(wanted)))
 }
 
 /// Interpreters as compact ranges: `3.10-3.16 3.13t-3.14t`; `none` when empty.
@@ -837,6 +936,7 @@ mod tests {
             platforms: Vec::new(),
             merge_refused: Vec::new(),
             notes: Vec::new(),
+            passed_over: None,
         };
         let releases = [release("2.0", 1), release("2.0rc1", 2), release("1.10", 3), release("junk", 4)];
         assert_eq!(summarize(&releases).wheels, 1, "2.0 is newer than 2.0rc1");
@@ -844,7 +944,7 @@ mod tests {
         assert_eq!(summarize(&releases).wheels, 2, "1.10 is newer than 1.9 and than what does not parse");
         let releases = [release("junk", 3)];
         assert_eq!(summarize(&releases).wheels, 3, "a release whose version does not parse still counts alone");
-        let sorted = report(vec![release("2.0", 1), release("junk", 2), release("2.0rc1", 3)], Vec::new());
+        let sorted = report(vec![release("2.0", 1), release("junk", 2), release("2.0rc1", 3)], Vec::new(), Vec::new());
         let order: Vec<&str> = sorted.projects.iter().map(|r| r.version.as_str()).collect();
         assert_eq!(order, ["junk", "2.0rc1", "2.0"]);
     }

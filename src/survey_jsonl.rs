@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Checker;
 use crate::input::Input;
-use crate::survey::{self, Release, Releases, Report};
+use crate::survey::{self, MadeFrom, NoWheel, Release, Releases, Report};
 use crate::tags::normalize_name;
 use crate::wheel::Limits;
 
@@ -35,6 +35,12 @@ pub struct Line {
     /// An input that could not be read.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// What the run was made from (the first line of each run).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub made_from: Option<MadeFrom>,
+    /// A project whose newest release has no wheel for the filters.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub no_wheel: Option<NoWheel>,
 }
 
 impl Line {
@@ -45,6 +51,8 @@ impl Line {
             pep803_symbols: Some(r.pep803.all_symbols.clone()),
             pep809_symbols: Some(r.pep809.all_symbols.clone()),
             error: None,
+            made_from: None,
+            no_wheel: None,
         }
     }
 
@@ -55,6 +63,32 @@ impl Line {
             pep803_symbols: None,
             pep809_symbols: None,
             error: Some(e.into()),
+            made_from: None,
+            no_wheel: None,
+        }
+    }
+
+    pub fn made_from(m: &MadeFrom) -> Line {
+        Line {
+            schema: crate::output::schema::SURVEY_LINE.into(),
+            release: None,
+            pep803_symbols: None,
+            pep809_symbols: None,
+            error: None,
+            made_from: Some(m.clone()),
+            no_wheel: None,
+        }
+    }
+
+    pub fn no_wheel(n: &NoWheel) -> Line {
+        Line {
+            schema: crate::output::schema::SURVEY_LINE.into(),
+            release: None,
+            pep803_symbols: None,
+            pep809_symbols: None,
+            error: None,
+            made_from: None,
+            no_wheel: Some(n.clone()),
         }
     }
 
@@ -73,6 +107,10 @@ pub struct Read {
     pub releases: Vec<Release>,
     pub errors: Vec<String>,
     pub skipped: usize,
+    /// The projects without a wheel for the filters.
+    pub no_wheel: Vec<NoWheel>,
+    /// What each run was made from, in the order met (repeats left out).
+    pub made_from: Vec<MadeFrom>,
 }
 
 /// Read JSONL texts; a release met twice (overlapping shards, a resumed run) counts once.
@@ -83,7 +121,13 @@ pub fn read(texts: &[String]) -> Read {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             match serde_json::from_str::<Line>(line) {
                 Ok(l) if l.schema == crate::output::schema::SURVEY_LINE => {
-                    if let Some(e) = &l.error {
+                    if let Some(n) = l.no_wheel {
+                        out.no_wheel.push(n);
+                    } else if let Some(m) = l.made_from {
+                        if !out.made_from.contains(&m) {
+                            out.made_from.push(m);
+                        }
+                    } else if let Some(e) = &l.error {
                         out.errors.push(e.clone());
                     } else if let Some(r) = l.into_release() {
                         if seen.insert((r.name.clone(), r.version.clone())) {
@@ -105,7 +149,35 @@ pub fn reduce(read: Read) -> Report {
     let mut errors = read.errors;
     errors.sort();
     errors.dedup();
-    survey::report(read.releases, errors)
+    let mut report = survey::report(read.releases, errors, read.no_wheel);
+    report.made_from = combine(read.made_from);
+    report
+}
+
+/// What several runs were made from as one: their inputs in the order met,
+/// the first one's filters, and the shards covered, sorted; none when they
+/// are every shard of one split (or some run was not sharded), since the
+/// report then covers every project.
+fn combine(all: Vec<MadeFrom>) -> MadeFrom {
+    let mut shards: Vec<Shard> = Vec::new();
+    let mut whole = false;
+    let mut out: Option<MadeFrom> = None;
+    for m in all {
+        whole |= m.shards.is_empty();
+        shards.extend(m.shards.iter().filter_map(|s| s.parse::<Shard>().ok()));
+        let first = out.get_or_insert_with(|| MadeFrom { inputs: Vec::new(), ..m.clone() });
+        for i in m.inputs {
+            if !first.inputs.contains(&i) {
+                first.inputs.push(i);
+            }
+        }
+    }
+    let mut out = out.unwrap_or_default();
+    shards.sort_by_key(|s| (s.n, s.k));
+    shards.dedup();
+    let every = shards.first().is_some_and(|s| shards.len() as u64 == s.n && shards.iter().all(|t| t.n == s.n));
+    out.shards = if whole || every { Vec::new() } else { shards.iter().map(ToString::to_string).collect() };
+    out
 }
 
 /// What a `--jsonl` run did besides printing.
@@ -126,6 +198,7 @@ pub struct Streamed {
 /// is written first, so appending to it stays valid.
 pub fn stream(
     inputs: &[Input],
+    made_from: &MadeFrom,
     checker: &Checker,
     limits: Limits,
     resume: Option<&str>,
@@ -161,7 +234,10 @@ pub fn stream(
             }
         }
     };
-    let mut go_on = true;
+    let mut go_on = emit(&Line::made_from(made_from));
+    for n in &releases.no_wheel {
+        go_on = go_on && emit(&Line::no_wheel(n));
+    }
     for e in &releases.errors {
         errors.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
         go_on = go_on && emit(&Line::error(&e.to_string()));
@@ -207,6 +283,12 @@ impl FromStr for Shard {
             return Err(err());
         }
         Ok(Shard { k, n })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.k, self.n)
     }
 }
 

@@ -26,3 +26,4 @@ mod terminal;
 mod trust;
 mod universal;
 mod verify;
+mod workflows;

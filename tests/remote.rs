@@ -52,7 +52,20 @@ fn ok_survey_from_the_index_equals_survey_of_the_same_wheels_on_disk() {
     let from_index = remote(&server, &args);
     assert_eq!(from_index.status.code(), Some(0), "{}", stderr(&from_index));
     let local = run(&["survey", "--json", "samples"]);
-    assert_eq!(stdout(&from_index), stdout(&local));
+    let (mut from_index, mut local): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&stdout(&from_index)).unwrap(), serde_json::from_str(&stdout(&local)).unwrap());
+    // The reports record what they were made from, and differ only there.
+    let made_from = from_index.as_object_mut().unwrap().remove("made_from").unwrap();
+    assert_eq!(made_from["inputs"], serde_json::json!(PROJECTS));
+    assert_eq!(made_from["platform"], serde_json::Value::Null);
+    assert_eq!(made_from["index"], server.index().as_str());
+    assert_eq!(made_from["releases"], 1);
+    let local_from = local.as_object_mut().unwrap().remove("made_from").unwrap();
+    assert_eq!(
+        local_from,
+        serde_json::json!({"inputs": ["samples"], "platform": null, "python": null, "releases": null, "index": null, "shards": []})
+    );
+    assert_eq!(from_index, local);
 }
 
 #[test]
@@ -144,9 +157,14 @@ fn err_unknown_project_and_no_wheel_for_the_filters_keep_the_others() {
     fails_with(&o, "no-such-project", "no such project on the index");
     assert!(stdout(&o).contains("orjson-3.11.4"), "the good input is still reported: {}", stdout(&o));
     let o = remote(&server, &["check", "orjson", "--platform", "macosx_14_0_arm64"]);
-    fails_with(&o, "orjson", "no wheel for the filters (--platform macosx_14_0_arm64)");
+    fails_with(
+        &o,
+        "orjson",
+        "no wheel for --platform macosx_14_0_arm64 in orjson 3.11.4, the newest release: \
+         its 1 wheel is for other platforms (linux x86_64)",
+    );
     let o = remote(&server, &["check", "orjson>=4"]);
-    fails_with(&o, "orjson", "no release with wheels matches '>=4'");
+    fails_with(&o, "orjson", "no release matches '>=4'");
 }
 
 type SetFault = Box<dyn Fn(&mut crate::server::Faults)>;
@@ -339,7 +357,9 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         let shard = format!("{k}/3");
         let o = run(&["survey", "--jsonl", "--shard", &shard, "samples"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        releases += stdout(&o).lines().count();
+        releases += stdout(&o).lines().filter(|l| l.contains("\"release\":")).count();
+        let header: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+        assert_eq!(header["made_from"]["shards"], serde_json::json!([shard]), "each run says what it covers");
         local.push(write(&dir, &format!("local-{k}.jsonl"), &o));
         let mut args = vec!["survey", "--jsonl", "--shard", &shard];
         args.extend(PROJECTS);
@@ -348,12 +368,22 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         remote_files.push(write(&dir, &format!("remote-{k}.jsonl"), &o));
     }
     assert_eq!(releases, PROJECTS.len(), "every release in exactly one shard");
-    for files in [local, remote_files] {
+    let without_origin = |o: &Output| {
+        let mut doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        doc.as_object_mut().unwrap().remove("made_from");
+        doc
+    };
+    for (files, same_inputs) in [(local, true), (remote_files, false)] {
         let mut args = vec!["survey", "--json", "--from-jsonl"];
         args.extend(files.iter().map(String::as_str));
         let reduced = run(&args);
         assert_eq!(reduced.status.code(), Some(0), "{}", stderr(&reduced));
-        assert_eq!(stdout(&reduced), stdout(&whole));
+        if same_inputs {
+            assert!(stdout(&reduced) == stdout(&whole), "the reduced shards are the unsharded report, byte for byte");
+        } else {
+            // Made from the projects on the index rather than the directory: equal but for that record.
+            assert!(without_origin(&reduced) == without_origin(&whole), "{}", stdout(&reduced));
+        }
     }
     let human = run(&[
         "survey",
@@ -363,6 +393,17 @@ fn ok_shards_reduced_equal_the_unsharded_report() {
         &dir.join("local-3.jsonl").to_string_lossy(),
     ]);
     assert_eq!(stdout(&human), stdout(&run(&["survey", "samples"])));
+    // Two shards of three are not the whole: the report says which it covers.
+    let partial = run(&[
+        "survey",
+        "--json",
+        "--from-jsonl",
+        &dir.join("local-1.jsonl").to_string_lossy(),
+        &dir.join("local-3.jsonl").to_string_lossy(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&partial)).unwrap();
+    assert_eq!(doc["made_from"]["shards"], serde_json::json!(["1/3", "3/3"]));
+    assert_eq!(doc["made_from"]["inputs"], serde_json::json!(["samples"]));
 }
 
 #[test]
@@ -371,9 +412,10 @@ fn ok_resume_skips_what_an_interrupted_run_wrote() {
     let full = run(&["survey", "--jsonl", "samples"]);
     let text = stdout(&full);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), PROJECTS.len());
+    assert_eq!(lines.len(), PROJECTS.len() + 1, "what the run was made from, then a line per release");
+    assert!(lines[0].contains("\"made_from\":{\"inputs\":[\"samples\"]"), "{}", lines[0]);
     // Two whole records and half of the third, as a killed run leaves them.
-    let partial = format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..lines[2].len() / 2]);
+    let partial = format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &lines[3][..lines[3].len() / 2]);
     let file = dir.join("run.jsonl");
     std::fs::write(&file, &partial).unwrap();
     let rest = run(&["survey", "--jsonl", "--resume", file.to_str().unwrap(), "samples"]);
@@ -381,8 +423,8 @@ fn ok_resume_skips_what_an_interrupted_run_wrote() {
     assert!(stderr(&rest).contains("2 releases already in the resumed file"), "{}", stderr(&rest));
     assert_eq!(
         stdout(&rest).lines().count(),
-        PROJECTS.len() - 2 + 1,
-        "a newline ends the cut line, then the 3 missing"
+        PROJECTS.len() - 2 + 2,
+        "a newline ends the cut line, then what the run was made from and the 3 missing"
     );
     std::fs::write(&file, format!("{partial}{}", stdout(&rest))).unwrap();
     let reduced = run(&["survey", "--json", "--from-jsonl", file.to_str().unwrap()]);
@@ -428,6 +470,95 @@ fn ok_index_pages_are_revalidated_and_a_304_reuses_the_stored_page() {
 }
 
 #[test]
+fn ok_a_page_fresh_by_max_age_is_not_asked_for_again_unless_refresh() {
+    let server = samples_server();
+    server.set(|f| f.max_age = Some(600));
+    let dir = crate::common::scratch("remote-index-pages-max-age");
+    let args = ["survey", "--json", "psutil", "orjson"];
+    let first = cached(&server, &dir, &args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(server.page_counts(), (2, 0));
+    server.clear_log();
+    let second = cached(&server, &dir, &[&args[..], &["--net-stats"]].concat());
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(server.page_counts(), (2, 0), "fresh pages are not asked for");
+    assert!(server.requests("/simple/").is_empty(), "{:?}", server.requests("/simple/"));
+    assert!(stderr(&second).contains("index: 2 pages, 0.0 MB (2 from the cache)"), "{}", stderr(&second));
+    // --refresh asks anyway: the stored pages are revalidated (a 304 each).
+    let refreshed = cached(&server, &dir, &[&args[..], &["--refresh"]].concat());
+    assert_eq!(stdout(&refreshed), stdout(&first));
+    assert_eq!(server.page_counts(), (2, 2));
+    // A page whose lifetime is spent is revalidated.
+    server.set(|f| f.max_age = Some(0));
+    let _ = cached(&server, &dir, &["survey", "--json", "psutil", "orjson", "--refresh"]);
+    assert_eq!(server.page_counts(), (2, 4));
+    let _ = cached(&server, &dir, &args);
+    assert_eq!(server.page_counts(), (2, 6), "max-age=0: asked every time");
+}
+
+#[test]
+fn ok_report_and_page_record_the_list_and_the_filters() {
+    let server = samples_server();
+    let dir = crate::common::scratch("remote-made-from");
+    let list = dir.join("projects.txt");
+    std::fs::write(&list, "psutil\norjson\n").unwrap();
+    let page = dir.join("page.html");
+    let o = remote(
+        &server,
+        &[
+            "survey",
+            "--json",
+            "-r",
+            list.to_str().unwrap(),
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let made_from = &doc["made_from"];
+    assert_eq!(made_from["inputs"], serde_json::json!([format!("-r {}", list.display())]));
+    assert_eq!(made_from["platform"], "manylinux_2_28_x86_64");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let lede = format!(
+        "of <code>-r {}</code> with <code>--platform manylinux_2_28_x86_64</code> and <code>--index-url {}</code>: 2 releases of 2 projects",
+        list.display(),
+        server.index()
+    );
+    assert!(html.contains(&lede), "{html}");
+}
+
+#[test]
+fn ok_each_host_is_looked_up_once_and_connections_are_reused() {
+    let server = samples_server();
+    server.set(|f| f.keep_alive = true);
+    // The server named by a host name, so that reaching it takes a look-up.
+    let index = format!("http://localhost:{}/simple/", server.authority().rsplit(':').next().unwrap());
+    let mut args = vec!["survey", "--json", "--no-cache", "--net-stats", "-j", "4", "--index-url", &index];
+    args.extend(PROJECTS);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let requests = server.requests("/").len();
+    let stats = stderr(&o);
+    assert!(stats.contains(&format!("; {requests} requests on ")), "{stats}");
+    assert!(stats.ends_with(", 1 DNS look-up\n"), "one host, looked up once: {stats}");
+    // At most one connection per worker (4) and the one the index pages came on, not one per request.
+    assert!(requests > 40, "{requests} requests");
+    assert!(server.connections() <= 5, "{} connections for {requests} requests", server.connections());
+    assert!(stats.contains(&format!(" on {} connection", server.connections())), "{stats}");
+}
+
+/// A stored page's header (without the second it was received) and body.
+fn without_received(stored: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let newline = stored.iter().position(|&b| b == b'\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_slice(&stored[..newline]).unwrap();
+    assert!(header.as_object_mut().unwrap().remove("received").is_some());
+    (header, stored[newline..].to_vec())
+}
+
+#[test]
 fn ok_a_corrupt_stored_page_is_replaced_and_a_changed_page_is_read_again() {
     let server = samples_server();
     let dir = crate::common::scratch("remote-index-pages-corrupt");
@@ -446,7 +577,11 @@ fn ok_a_corrupt_stored_page_is_replaced_and_a_changed_page_is_read_again() {
         assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
         assert_eq!(stdout(&again), stdout(&first));
         assert_eq!(server.page_counts(), (before.0 + 1, before.1), "the page is fetched whole, not revalidated");
-        assert_eq!(std::fs::read(&pages[0]).unwrap(), good, "the stored page is replaced");
+        assert_eq!(
+            without_received(&std::fs::read(&pages[0]).unwrap()),
+            without_received(&good),
+            "the stored page is replaced"
+        );
     }
     // A page that changed on the index (its ETag with it) is read whole again.
     server.set(|f| f.html = true);
@@ -657,4 +792,58 @@ fn ok_verify_with_python_and_platform_reads_the_wheel_an_installer_picks() {
         remote(&server, &["survey", "--json", "-r", req.to_str().unwrap(), "--python", "3.14t", "--platform", linux]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(json.to_string().contains("psutil"));
+}
+
+#[test]
+fn ok_a_project_without_a_wheel_for_the_platform_is_a_finding_with_its_reason() {
+    let server = samples_server();
+    let mut args = vec!["survey", "--json", "--platform", "manylinux_2_28_x86_64"];
+    args.extend(PROJECTS);
+    let o = remote(&server, &args);
+    assert_eq!(o.status.code(), Some(0), "a finding, not an error: {}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        doc["no_wheel"],
+        serde_json::json!([
+            {"project": "cryptography", "why": "no wheel for --platform manylinux_2_28_x86_64 in cryptography 50.0.2, \
+              the newest release: its manylinux x86_64 wheels need manylinux_2_34_x86_64 or newer"},
+            {"project": "numpy", "why": "no wheel for --platform manylinux_2_28_x86_64 in numpy 2.3.5, \
+              the newest release: its 1 wheel is for other platforms (windows amd64)"},
+        ])
+    );
+    assert_eq!((doc["summary"]["no_wheel"].as_u64(), doc["summary"]["projects"].as_u64()), (Some(2), Some(6)));
+    let text = remote(&server, &[&args[..1], &args[2..]].concat());
+    assert_eq!(text.status.code(), Some(0));
+    assert!(stdout(&text).contains("  no wheel for the filters           2 more projects\n"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("\nNo wheel for the filters:\n  cryptography: no wheel for"), "{}", stdout(&text));
+    // The same in JSONL, and reduced.
+    let lines = remote(&server, &[&["survey", "--jsonl"], &args[2..]].concat());
+    assert_eq!(lines.status.code(), Some(0));
+    assert_eq!(stdout(&lines).matches("\"no_wheel\":{\"project\"").count(), 2);
+}
+
+#[test]
+fn ok_the_newest_release_is_surveyed_and_going_back_is_asked_for_and_marked() {
+    let dir = crate::common::scratch("remote-newest");
+    let wheel = "psutil-7.1.2-cp313-cp313t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl";
+    std::fs::copy(root().join("samples").join(wheel), dir.join(wheel)).unwrap();
+    // A newer release with an sdist alone.
+    std::fs::write(dir.join("psutil-7.2.0.tar.gz"), b"not read").unwrap();
+    let server = Server::start(&dir);
+    let args = ["survey", "--json", "psutil", "--platform", "manylinux_2_28_x86_64"];
+    let o = remote(&server, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let why = "no wheel for --platform manylinux_2_28_x86_64 in psutil 7.2.0, the newest release: sdist only";
+    assert_eq!(doc["no_wheel"], serde_json::json!([{"project": "psutil", "why": why}]));
+    assert_eq!(doc["projects"], serde_json::json!([]));
+    let back = remote(&server, &[&args[..], &["--newest-with-wheels"]].concat());
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&back)).unwrap();
+    assert_eq!(doc["projects"][0]["version"], "7.1.2");
+    assert_eq!(doc["projects"][0]["passed_over"], why, "the older release is marked");
+    assert_eq!(doc["no_wheel"], serde_json::json!([]));
+    let text = remote(&server, &["survey", "psutil", "--platform", "manylinux_2_28_x86_64", "--newest-with-wheels"]);
+    assert!(stdout(&text).contains(&format!("    not the newest release: {why}\n")), "{}", stdout(&text));
 }

@@ -79,6 +79,11 @@ pub struct Faults {
     pub auth: Option<(String, String)>,
     /// Wheel files on this server's own address answer 302 to the same path on this base.
     pub redirect_files_to: Option<String>,
+    /// Keep connections open for further requests (HTTP/1.1 keep-alive); by default each
+    /// answer closes its connection.
+    pub keep_alive: bool,
+    /// Index pages carry `Cache-Control: max-age=N`.
+    pub max_age: Option<u64>,
 }
 
 /// The `Last-Modified` of every index page when [`Faults::last_modified`] is on.
@@ -92,6 +97,7 @@ pub struct Server {
     pub seen: Arc<Mutex<Vec<Seen>>>,
     served_429: Arc<AtomicUsize>,
     pages: Arc<PageCounts>,
+    connections: Arc<AtomicUsize>,
 }
 
 /// How index pages were answered.
@@ -113,7 +119,9 @@ impl Server {
         let served_429 = Arc::new(AtomicUsize::new(0));
         let pages = Arc::new(PageCounts::default());
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
         let state = State {
+            connections: connections.clone(),
             seen: seen.clone(),
             pages: pages.clone(),
             dir: dir.to_path_buf(),
@@ -125,13 +133,19 @@ impl Server {
         let state = Arc::new(state);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                state.connections.fetch_add(1, Ordering::SeqCst);
                 let state = state.clone();
                 std::thread::spawn(move || {
-                    let _ = handle(stream, &state);
+                    let _ = serve(stream, &state);
                 });
             }
         });
-        Server { base, faults, log, seen, served_429, pages }
+        Server { base, faults, log, seen, served_429, pages, connections }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn index(&self) -> String {
@@ -169,6 +183,7 @@ impl Server {
 }
 
 struct State {
+    connections: Arc<AtomicUsize>,
     seen: Arc<Mutex<Vec<Seen>>>,
     dir: PathBuf,
     base: String,
@@ -203,8 +218,28 @@ fn wheels(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
     out
 }
 
+std::thread_local! {
+    /// Whether the connection this thread serves is kept open after each answer.
+    static KEEP_ALIVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Serve one connection: one request, or (with [`Faults::keep_alive`]) every
+/// request the client sends on it until it closes.
+fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let keep = state.faults.lock().unwrap().keep_alive;
+        KEEP_ALIVE.with(|k| k.set(keep));
+        let mut stream = stream.try_clone()?;
+        if !handle(&mut stream, &mut reader, state)? || !keep {
+            return Ok(());
+        }
+    }
+}
+
 fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+    let connection = if KEEP_ALIVE.with(|k| k.get()) { "keep-alive" } else { "close" };
+    let mut head = format!("HTTP/1.1 {status}\r\nConnection: {connection}\r\n");
     let has_length = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -218,10 +253,22 @@ fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], bod
     stream.flush()
 }
 
-fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+/// Answer one request; `false` when the client sent none (it closed the connection).
+fn handle(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, state: &State) -> std::io::Result<bool> {
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(false);
+    }
+    answer(stream, reader, state, line).map(|()| true)
+}
+
+/// Answer the request whose first line is `line`.
+fn answer(
+    stream: &mut TcpStream,
+    reader: &mut BufReader<TcpStream>,
+    state: &State,
+    mut line: String,
+) -> std::io::Result<()> {
     let mut parts = line.split_whitespace();
     let mut method = parts.next().unwrap_or("").to_string();
     let mut path = parts.next().unwrap_or("").to_string();
@@ -272,7 +319,7 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"))
         );
         if authorization.as_deref() != Some(wanted.as_str()) {
-            return respond(&mut stream, "401 Unauthorized", &[("WWW-Authenticate", "Basic".into())], b"who are you");
+            return respond(stream, "401 Unauthorized", &[("WWW-Authenticate", "Basic".into())], b"who are you");
         }
     }
     if let Some(d) = faults.delay {
@@ -280,19 +327,19 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
     }
     if state.served_429.load(Ordering::SeqCst) < faults.too_many_first {
         state.served_429.fetch_add(1, Ordering::SeqCst);
-        return respond(&mut stream, "429 Too Many Requests", &[("Retry-After", "0".into())], b"slow down");
+        return respond(stream, "429 Too Many Requests", &[("Retry-After", "0".into())], b"slow down");
     }
     if path.starts_with("/loop") {
-        return respond(&mut stream, "302 Found", &[("Location", format!("{}/loop/again", state.base))], b"");
+        return respond(stream, "302 Found", &[("Location", format!("{}/loop/again", state.base))], b"");
     }
     let all = wheels(&state.dir);
     if let Some(project) = path.strip_prefix("/simple/").map(|p| p.trim_end_matches('/')) {
         let Some(files) = all.get(project) else {
-            return respond(&mut stream, "404 Not Found", &[], b"no such project");
+            return respond(stream, "404 Not Found", &[], b"no such project");
         };
         if faults.garbage_index {
             return respond(
-                &mut stream,
+                stream,
                 "200 OK",
                 &[("Content-Type", "application/vnd.pypi.simple.v1+json".into())],
                 b"<html>not json</html>",
@@ -303,7 +350,7 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 ("Content-Type", "application/vnd.pypi.simple.v1+json".to_string()),
                 ("Content-Encoding", "gzip".to_string()),
             ];
-            return respond(&mut stream, "200 OK", &headers, &gzip_zeros(size));
+            return respond(stream, "200 OK", &headers, &gzip_zeros(size));
         }
         let rows: Vec<(String, String, u64)> = files
             .iter()
@@ -332,7 +379,7 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 body.push_str(&format!("<a href=\"../../files/{name}#sha256={sha}\">{name}</a><br/>\n"));
             }
             body.push_str("</body></html>\n");
-            return page(&mut stream, state, &faults, conditions, "text/html", body.as_bytes());
+            return page(stream, state, &faults, conditions, "text/html", body.as_bytes());
         }
         let files: Vec<serde_json::Value> = rows
             .iter()
@@ -342,18 +389,18 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             .collect();
         let body = serde_json::json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
         let json = "application/vnd.pypi.simple.v1+json";
-        return page(&mut stream, state, &faults, conditions, json, body.to_string().as_bytes());
+        return page(stream, state, &faults, conditions, json, body.to_string().as_bytes());
     }
     if let Some(name) = path.strip_prefix("/files/") {
         let file = state.dir.join(name);
         if faults.files_404 || !file.is_file() || name.contains("..") {
-            return respond(&mut stream, "404 Not Found", &[], b"not here");
+            return respond(stream, "404 Not Found", &[], b"not here");
         }
         if faults.files_503 {
-            return respond(&mut stream, "503 Service Unavailable", &[], b"down");
+            return respond(stream, "503 Service Unavailable", &[], b"down");
         }
         if let (Some(to), true) = (&faults.redirect_files_to, own) {
-            return respond(&mut stream, "302 Found", &[("Location", format!("{to}/files/{name}"))], b"");
+            return respond(stream, "302 Found", &[("Location", format!("{to}/files/{name}"))], b"");
         }
         let data = std::fs::read(&file)?;
         let total = data.len() as u64;
@@ -368,11 +415,11 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
         });
         let (status, body, extra): (&str, Vec<u8>, Vec<(&str, String)>) = match (wanted, faults.range) {
             (Some(_), RangeMode::NotImplemented) => {
-                return respond(&mut stream, "501 Not Implemented", &[], b"no ranges here");
+                return respond(stream, "501 Not Implemented", &[], b"no ranges here");
             }
             (Some(_), RangeMode::Refuse) => {
                 return respond(
-                    &mut stream,
+                    stream,
                     "416 Range Not Satisfiable",
                     &[("Content-Range", format!("bytes */{total}"))],
                     b"",
@@ -388,7 +435,7 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             }
             (Some(_), RangeMode::Honour) => {
                 return respond(
-                    &mut stream,
+                    stream,
                     "416 Range Not Satisfiable",
                     &[("Content-Range", format!("bytes */{total}"))],
                     b"",
@@ -423,9 +470,9 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             let _ = stream.shutdown(std::net::Shutdown::Both);
             return Ok(());
         }
-        return respond(&mut stream, status, &extra, &body);
+        return respond(stream, status, &extra, &body);
     }
-    respond(&mut stream, "404 Not Found", &[], b"unknown path")
+    respond(stream, "404 Not Found", &[], b"unknown path")
 }
 
 /// An index page with its validators (an `ETag` from the body's sha256, and
@@ -445,6 +492,9 @@ fn page(
     }
     if faults.last_modified {
         headers.push(("Last-Modified", LAST_MODIFIED.to_string()));
+    }
+    if let Some(seconds) = faults.max_age {
+        headers.push(("Cache-Control", format!("max-age={seconds}, public")));
     }
     // RFC 9110: If-None-Match decides when present; If-Modified-Since only without it.
     let current = match (if_none_match, if_modified_since) {

@@ -509,3 +509,22 @@ fn ok_symbolic_links_are_followed_without_loops() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("gone-1.0-py3-none-any.whl"), "{err}");
 }
+
+#[test]
+fn ok_a_wheel_with_many_unreadable_members_gives_one_bounded_line() {
+    let dir = crate::common::scratch("survey-bounded-errors");
+    let mut members = crate::common::read_members(&crate::common::sample("orjson-3.11.4"));
+    // Twenty members over the limit, each named at length.
+    for i in 0..20 {
+        members.push((format!("orjson/{}{i}.so", "long-name-".repeat(10)), vec![0u8; 2 << 20]));
+    }
+    let wheel = dir.join("orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+    crate::common::write_wheel(&wheel, &members);
+    for args in [&["survey", "--max-member-mib", "1"][..], &["check", "--max-member-mib", "1"][..]] {
+        let o = crate::common::run(&[args, &[wheel.to_str().unwrap()]].concat());
+        let err = crate::common::stderr(&o);
+        let line = err.lines().find(|l| l.contains("more than the limit")).unwrap_or_else(|| panic!("{err}"));
+        assert!(line.ends_with("; and 17 more errors"), "{line}");
+        assert!(line.len() < 2_000, "{} bytes: {line}", line.len());
+    }
+}

@@ -148,6 +148,7 @@ fn assert_page_matches_report(html: &str, doc: &Value) {
         [
             "projects",
             "free_threaded",
+            "ships_free_threaded",
             "ships_abi3t",
             "pep803_qualifies",
             "pep809_qualifies",
@@ -250,6 +251,10 @@ fn ok_page_figures_are_the_json_figures() {
     let s = &doc["summary"];
     assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(8), Some(3)));
     assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 8 (38%)"));
+    // 5 ship a wheel tagged for free-threaded CPython: those 3 (abi3t), numpy and psutil (cp313t).
+    assert_eq!(s["ships_free_threaded"].as_u64(), Some(5));
+    // The subtitle names what the survey was made from.
+    assert!(html.contains("A survey by uniabi 0.1.0 of <code>samples</code>: 8 releases of 8 projects"), "{html}");
     // The bar of PyModule_Create2 gives the manifest's replacement.
     let row = html.split("data-symbol=\"PyModule_Create2\"").nth(1).unwrap().split("</li>").next().unwrap();
     assert!(row.contains("instead: PyModExport_&lt;name&gt; (PEP 793), or PyModule_FromSlotsAndSpec"), "{row}");
@@ -269,6 +274,18 @@ fn ok_page_figures_are_the_json_figures() {
         )));
     }
     assert!(html.contains("3 extension binaries, 3 blocked for PEP 803"));
+    // A long list of symbols is cut and counted; PEP 809's, when the same as PEP 803's, not repeated.
+    let numpy = doc["projects"].as_array().unwrap().iter().find(|r| r["name"] == "numpy").unwrap();
+    let umath = numpy["platforms"][0]["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["member"].as_str().unwrap().contains("_multiarray_umath"))
+        .unwrap();
+    let symbols = umath["pep803"]["symbols"].as_array().unwrap().len();
+    assert!(symbols > 8 && umath["pep809"]["symbols"] == umath["pep803"]["symbols"], "{symbols}");
+    assert!(html.contains(&format!(" and {} more (all in <code>--json</code>)", symbols - 8)));
+    assert!(html.contains("<br><span class=\"symbols\">the same symbols</span>"));
 
     // A wheelhouse with older releases, a pure project and an unreadable wheel (exit 2, listed).
     let dir = scratch("survey-html-wheelhouse");
@@ -560,4 +577,27 @@ fn ok_markup_scanner_sees_what_it_must_refuse() {
     assert_eq!(found[2].1, ["onload", "y"]);
     let caught = std::panic::catch_unwind(|| assert_no_injected_markup("<p onclick=\"x\"></p><script></script>"));
     assert!(caught.is_err());
+}
+
+#[test]
+fn ok_jsonl_and_html_in_one_run_give_the_page_of_the_whole_survey() {
+    let dir = scratch("survey-html-jsonl");
+    let direct = dir.join("direct.html");
+    let (code, _, err) = survey_at(Some(EPOCH), &["--html", &path_str(&direct), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    let direct = std::fs::read_to_string(&direct).unwrap();
+    let page = dir.join("page.html");
+    let (code, lines, err) = survey_at(Some(EPOCH), &["--jsonl", "--html", &path_str(&page), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.lines().filter(|l| l.contains("\"release\":")).count(), 8, "the lines are printed as ever");
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), direct, "the same page as a plain survey writes");
+    // Resumed: the page covers the releases of the resumed file too.
+    let file = dir.join("run.jsonl");
+    let first: Vec<&str> = lines.lines().take(4).collect();
+    std::fs::write(&file, first.join("\n") + "\n").unwrap();
+    let (code, rest, err) =
+        survey_at(Some(EPOCH), &["--jsonl", "--resume", &path_str(&file), "--html", &path_str(&page), "samples"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rest.lines().filter(|l| l.contains("\"release\":")).count(), 5);
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), direct);
 }

@@ -101,6 +101,10 @@ pub struct RemoteArgs {
     /// For a project, read the newest N releases that have matching wheels.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub releases: usize,
+    /// When a project's newest release has no wheel for the filters, read the newest release
+    /// that has some (marked as such) instead of reporting that it has none.
+    #[arg(long)]
+    pub newest_with_wheels: bool,
     /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones;
     /// for a lock, a target platform (repeatable).
     #[arg(long, value_name = "PLATFORM")]
@@ -120,6 +124,9 @@ pub struct RemoteArgs {
     /// Neither read nor write the cache (analyses and index pages).
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Ask the index again for every page, even one its `Cache-Control: max-age` says is still fresh.
+    #[arg(long)]
+    pub refresh: bool,
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
@@ -234,12 +241,14 @@ impl RemoteArgs {
                 platform: self.platform.first().cloned(),
                 python: self.python.first().copied(),
                 installer,
+                newest_with_wheels: self.newest_with_wheels,
             },
             client: crate::remote::http::ClientOptions {
                 timeout: std::time::Duration::from_secs(self.timeout.max(1)),
                 ..Default::default()
             },
             stats: self.net_stats,
+            refresh: self.refresh,
             verify_sha256: self.verify_sha256,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
         }

@@ -9,7 +9,7 @@ use crate::check::{AbiChoice, Checker};
 use crate::environment::{self, Judging, LockAnswer};
 use crate::input::Input;
 use crate::output::{self, count_noun};
-use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
+use crate::survey::{self, MadeFrom, MergeRefusal, Qualification, Release, Report};
 use crate::survey_jsonl as jsonl;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
@@ -26,8 +26,8 @@ pub struct Args {
     /// Print CSV: a header, then one row per release.
     #[arg(long)]
     pub csv: bool,
-    /// Also write the report as one self-contained HTML page to FILE.
-    #[arg(long, value_name = "FILE", conflicts_with = "jsonl")]
+    /// Also write the report as one self-contained HTML page to FILE (with --jsonl: when the run ends).
+    #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
     /// Print one JSON line per release as it completes (schema `uniabi/survey-line/1`), errors as lines too.
     #[arg(long, conflicts_with_all = ["json", "csv"])]
@@ -76,6 +76,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         if read.skipped > 0 {
             eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
+        if read.made_from.windows(2).any(|w| !w[0].same_filters(&w[1])) {
+            eprintln!("uniabi: note: the files were made with different filters; the report records the first's");
+        }
         let report = jsonl::reduce(read);
         return print(&args, &report, &specs, &[]);
     }
@@ -87,12 +90,14 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         None => args.input.resolve()?,
     };
+    let made_from = made_from(&args, &resolved);
     if args.jsonl {
-        let code = run_jsonl(&args, &resolved.inputs, &checker, &progress);
+        let code = run_jsonl(&args, &resolved.inputs, &made_from, &checker, &progress);
         resolved.finish();
         return code;
     }
-    let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    let mut report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    report.made_from = made_from;
     // The page of a lock read for targets shows its environment's grid.
     let environments: Vec<LockAnswer> = match &args.html {
         Some(_) => {
@@ -110,6 +115,25 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     print(&args, &report, &specs, &environments)
 }
 
+/// What the survey is made from: the arguments as given (URLs redacted), each
+/// `-r FILE`, and the filters that chose the projects' wheels.
+fn made_from(args: &Args, resolved: &crate::input::Resolution) -> MadeFrom {
+    let remote = &args.input.remote;
+    let mut inputs: Vec<String> =
+        args.input.paths.iter().map(|p| crate::remote::auth::redact(&p.display().to_string())).collect();
+    inputs.extend(remote.requirements.iter().map(|f| format!("-r {}", f.display())));
+    inputs.extend(args.input.lock.iter().map(|f| format!("--lock {}", f.display())));
+    let joined = |v: Vec<String>| (!v.is_empty()).then(|| v.join(", "));
+    MadeFrom {
+        inputs,
+        platform: joined(remote.platform.iter().map(|p| p.as_str().to_string()).collect()),
+        python: joined(remote.python.iter().map(ToString::to_string).collect()),
+        releases: resolved.index.as_ref().map(|_| remote.releases.max(1)),
+        index: resolved.index.clone(),
+        shards: args.shard.iter().map(ToString::to_string).collect(),
+    }
+}
+
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
 fn survey_report(
     inputs: &[Input],
@@ -118,7 +142,7 @@ fn survey_report(
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Report {
     let surveyed = survey::survey(inputs, checker, limits, progress);
-    survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
+    survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect(), surveyed.no_wheel)
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
@@ -131,16 +155,7 @@ fn print(
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
-    if let Some(path) = &args.html {
-        let origin = survey::html::Origin {
-            inputs: args.input.paths.iter().chain(&args.input.lock).map(|p| p.display().to_string()).collect(),
-            version: env!("CARGO_PKG_VERSION"),
-            manifests: specs.sources(),
-            date: survey::html::source_date(),
-        };
-        let page = survey::html::render(report, specs, &origin, environments);
-        survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
-    }
+    write_html(args, report, specs, environments)?;
     output::to_stdout(|out| {
         if args.json {
             output::json(out, report)
@@ -153,10 +168,50 @@ fn print(
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]).
+/// `--html FILE`: the report as one page, written whole or not at all.
+fn write_html(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    environments: &[LockAnswer],
+) -> Result<(), CmdError> {
+    let Some(path) = &args.html else { return Ok(()) };
+    let origin = survey::html::Origin {
+        version: env!("CARGO_PKG_VERSION"),
+        manifests: specs.sources(),
+        date: survey::html::source_date(),
+    };
+    let page = survey::html::render(report, specs, &origin, environments);
+    survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))
+}
+
+/// Standard output, and with `--html` a copy of what was written to it.
+struct Tee {
+    out: io::Stdout,
+    copy: Option<Vec<u8>>,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if let Some(copy) = &mut self.copy {
+            copy.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]);
+/// with `--html`, the page is then made from the lines, the resumed file's and this run's,
+/// as `--from-jsonl` would make it.
 fn run_jsonl(
     args: &Args,
     inputs: &[Input],
+    made_from: &MadeFrom,
     checker: &Checker,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<ExitCode, CmdError> {
@@ -168,8 +223,9 @@ fn run_jsonl(
         },
         None => None,
     };
-    let mut stdout = io::stdout();
-    let streamed = jsonl::stream(inputs, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
+    let mut tee = Tee { out: io::stdout(), copy: args.html.as_ref().map(|_| Vec::new()) };
+    let streamed =
+        jsonl::stream(inputs, made_from, checker, args.input.limits(), resume.as_deref(), &mut tee, progress)?;
     if streamed.resumed > 0 {
         eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
     }
@@ -178,6 +234,10 @@ fn run_jsonl(
     }
     for e in &streamed.errors {
         eprintln!("uniabi: error: {e}");
+    }
+    if let Some(copy) = tee.copy {
+        let texts = [resume.unwrap_or_default(), String::from_utf8_lossy(&copy).into_owned()];
+        write_html(args, &jsonl::reduce(jsonl::read(&texts)), checker.specs, &[])?;
     }
     Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
@@ -257,8 +317,18 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         for m in &r.merge_refused {
             writeln!(out, "    merge refuses {}: {}", refused_group(m), m.text)?;
         }
+        if let Some(why) = &r.passed_over {
+            writeln!(out, "    not the newest release: {why}")?;
+        }
         for n in &r.notes {
             writeln!(out, "    note: {n}")?;
+        }
+    }
+    if !report.no_wheel.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "No wheel for the filters:")?;
+        for n in &report.no_wheel {
+            writeln!(out, "  {}: {}", n.project, n.why)?;
         }
     }
     let s = &report.summary;
@@ -270,9 +340,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         count_noun(s.releases, "release")
     )?;
     writeln!(out, "  loadable on free-threaded CPython  {} of {}", s.free_threaded, s.projects)?;
+    writeln!(out, "  ship a free-threaded wheel         {} of {}", s.ships_free_threaded, s.projects)?;
+    writeln!(out, "  ship an abi3t wheel                {} of {}", s.ships_abi3t, s.projects)?;
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
     writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
     writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;
+    if s.no_wheel > 0 {
+        writeln!(out, "  no wheel for the filters           {}", count_noun(s.no_wheel, "more project"))?;
+    }
     let list = |items: Vec<String>| if items.is_empty() { "none".to_string() } else { items.join(", ") };
     writeln!(
         out,

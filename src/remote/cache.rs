@@ -1,7 +1,8 @@
 //! The analysis cache: per remote wheel, keyed by the sha256 the index (or the
 //! URL's `#sha256=`) claims, the result of reading it (small JSON), never the
-//! wheel. Beside it, index pages with their HTTP validators, so the next run
-//! asks the index only whether a page changed (a 304 reuses the stored page).
+//! wheel. Beside it, index pages with their HTTP validators and freshness: a
+//! page still fresh by its `Cache-Control: max-age` is used without asking
+//! (`--refresh` asks anyway), and a stale one is revalidated (a 304 reuses it).
 //!
 //! A claim is not proof: an index can list a false sha256, or two wheels under
 //! one. So an entry carries the [`Proof`] of the bytes it was computed from
@@ -167,11 +168,11 @@ fn write_atomically(path: &Path, parts: &[&[u8]]) {
 }
 
 /// Bumped when the layout of a stored index page changes.
-const PAGES: &str = "index-pages-v1";
+const PAGES: &str = "index-pages-v2";
 
 /// What precedes a stored page's body (one JSON line): where it came from, its
-/// validators, and the body's length and sha256, so a cut or altered entry is
-/// never taken for the page.
+/// validators and freshness, when it was received, and the body's length and
+/// sha256, so a cut or altered entry is never taken for the page.
 #[derive(Serialize, Deserialize)]
 struct PageHeader {
     uniabi: String,
@@ -181,8 +182,24 @@ struct PageHeader {
     final_url: String,
     content_type: String,
     validators: super::http::Validators,
+    freshness: super::http::Freshness,
+    /// When the page was received or last revalidated (seconds since the epoch).
+    received: u64,
     length: u64,
     sha256: String,
+}
+
+/// A page from the cache, and whether it may still be used without asking the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPage {
+    pub page: super::http::Page,
+    /// Its `Cache-Control` lifetime has not run out since it was received.
+    pub fresh: bool,
+}
+
+/// Seconds since the epoch, now.
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Where the stored page for `url` lives (keyed by the URL redacted: no secret in a key).
@@ -191,8 +208,8 @@ pub fn page_path(dir: &Path, url: &str) -> PathBuf {
     dir.join(PAGES).join(&key[..2]).join(format!("{key}.page"))
 }
 
-/// The stored page for `url`, if a sound entry with validators is there.
-pub fn load_page(dir: &Path, url: &str) -> Option<super::http::Page> {
+/// The stored page for `url`, if a sound entry is there, and whether it is still fresh.
+pub fn load_page(dir: &Path, url: &str) -> Option<StoredPage> {
     let data = std::fs::read(page_path(dir, url)).ok()?;
     let newline = data.iter().position(|&b| b == b'\n')?;
     let header: PageHeader = serde_json::from_slice(&data[..newline]).ok()?;
@@ -201,18 +218,34 @@ pub fn load_page(dir: &Path, url: &str) -> Option<super::http::Page> {
         && header.url == redact(url)
         && header.length == body.len() as u64
         && header.sha256 == hex(&Sha256::digest(body))
-        && header.validators.any();
-    sound.then(|| super::http::Page {
-        url: header.final_url,
-        content_type: header.content_type,
-        body: body.to_vec(),
-        validators: header.validators,
+        && worth_keeping(&header.validators, &header.freshness);
+    // A page received "in the future" (a clock set back) is not trusted to be fresh.
+    let age = now().checked_sub(header.received);
+    let fresh = age.is_some_and(|age| age < header.freshness.lifetime);
+    sound.then(|| StoredPage {
+        page: super::http::Page {
+            url: header.final_url,
+            content_type: header.content_type,
+            body: body.to_vec(),
+            validators: header.validators,
+            freshness: header.freshness,
+        },
+        fresh,
     })
 }
 
-/// Store a page fetched from `url` (only one with validators: nothing else could be revalidated).
+/// Whether a page can be of use later: it can be revalidated, or stays fresh a while; never a `no-store` one.
+fn worth_keeping(validators: &super::http::Validators, freshness: &super::http::Freshness) -> bool {
+    !freshness.no_store && (validators.any() || freshness.lifetime > 0)
+}
+
+/// Store a page fetched (or revalidated) from `url` just now; one that can
+/// neither be revalidated nor stays fresh is not stored, and a `no-store` one
+/// removes what was stored.
 pub fn store_page(dir: &Path, url: &str, page: &super::http::Page) {
-    if !page.validators.any() {
+    let path = page_path(dir, url);
+    if !worth_keeping(&page.validators, &page.freshness) {
+        let _ = std::fs::remove_file(&path);
         return;
     }
     let header = PageHeader {
@@ -222,12 +255,14 @@ pub fn store_page(dir: &Path, url: &str, page: &super::http::Page) {
         final_url: redact(&page.url),
         content_type: page.content_type.clone(),
         validators: page.validators.clone(),
+        freshness: page.freshness,
+        received: now(),
         length: page.body.len() as u64,
         sha256: hex(&Sha256::digest(&page.body)),
     };
     let Ok(mut line) = serde_json::to_vec(&header) else { return };
     line.push(b'\n');
-    write_atomically(&page_path(dir, url), &[&line, &page.body]);
+    write_atomically(&path, &[&line, &page.body]);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -289,7 +324,7 @@ mod tests {
 
     #[test]
     fn ok_pages_round_trip_and_a_cut_or_altered_page_is_ignored() {
-        use super::super::http::{Page, Validators};
+        use super::super::http::{Freshness, Page, Validators};
         let d = dir("pages");
         let url = "https://pypi.org/simple/psutil/";
         let page = Page {
@@ -297,9 +332,10 @@ mod tests {
             content_type: "application/vnd.pypi.simple.v1+json".into(),
             body: b"{\"files\": []}".to_vec(),
             validators: Validators { etag: Some("\"abc\"".into()), last_modified: None },
+            freshness: Freshness::default(),
         };
         store_page(&d, url, &page);
-        assert_eq!(load_page(&d, url), Some(page.clone()));
+        assert_eq!(load_page(&d, url), Some(StoredPage { page: page.clone(), fresh: false }));
         assert_eq!(load_page(&d, "https://pypi.org/simple/numpy/"), None);
         let path = page_path(&d, url);
         let good = std::fs::read(&path).unwrap();
@@ -309,10 +345,19 @@ mod tests {
         *altered.last_mut().unwrap() = b']';
         std::fs::write(&path, &altered).unwrap();
         assert_eq!(load_page(&d, url), None, "a body that is not the one stored");
-        let bare = Page { validators: Validators::default(), ..page };
+        let bare = Page { validators: Validators::default(), ..page.clone() };
         let _ = std::fs::remove_dir_all(&d);
         store_page(&d, url, &bare);
-        assert!(!path.exists(), "a page without validators is not stored");
+        assert!(!path.exists(), "a page without validators or a lifetime is not stored");
+        let lasting = Page { freshness: Freshness { lifetime: 600, no_store: false }, ..bare };
+        store_page(&d, url, &lasting);
+        assert_eq!(load_page(&d, url), Some(StoredPage { page: lasting.clone(), fresh: true }), "fresh for 600 s");
+        let spent = Page { freshness: Freshness { lifetime: 0, no_store: false }, ..page.clone() };
+        store_page(&d, url, &spent);
+        assert_eq!(load_page(&d, url).map(|p| p.fresh), Some(false), "revalidated each time");
+        let no_store = Page { freshness: Freshness { lifetime: 600, no_store: true }, ..page };
+        store_page(&d, url, &no_store);
+        assert!(!path.exists(), "no-store removes what was kept");
         let _ = std::fs::remove_dir_all(&d);
     }
 

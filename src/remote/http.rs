@@ -16,9 +16,14 @@
 //! A gzip body is inflated here, counted as it is read: past the body limit,
 //! or inflating more than [`MAX_GZIP_RATIO`] to one, it is refused.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
 
 use super::auth::{self, redact};
 
@@ -178,26 +183,55 @@ pub struct Stats {
     pub requests: AtomicU64,
     /// Range requests for wheel members (not the central directory).
     pub member_requests: AtomicU64,
-    /// Body bytes received.
+    /// Body bytes received for wheel files (ranges, whole downloads, cache proofs).
     pub bytes: AtomicU64,
-    /// Remote wheels opened.
+    /// Remote wheels opened or proven from the cache.
     pub wheels: AtomicU64,
     /// Their total size: what downloading them whole would have cost.
     pub wheel_bytes: AtomicU64,
+    /// Of those wheels, the ones whose reading came from the cache (its proof held).
+    pub cached: AtomicU64,
+    /// Index pages received whole (200).
+    pub pages: AtomicU64,
+    /// Their body bytes, as received (compressed, when the server compresses them).
+    pub page_bytes: AtomicU64,
+    /// Index pages the cache answered: still fresh (`Cache-Control: max-age`), no request
+    /// made, or revalidated by a 304.
+    pub pages_cached: AtomicU64,
+    /// Host names looked up (each host once a run: see [`OnceResolver`]).
+    pub lookups: AtomicU64,
+    /// Connections opened (each is kept and reused: see [`Client`]).
+    pub connections: AtomicU64,
 }
 
 impl Stats {
-    /// `fetched 1.2 MB in 45 requests for 30 wheels of 120.0 MB (1.0 %)`.
+    /// `wheels: fetched 1.2 MB of 120.0 MB (1.0 %) for 30 wheels (12 from the cache); index:
+    /// 30 pages, 5.1 MB (2 from the cache); 75 requests on 9 connections, 2 DNS look-ups`.
+    /// Wheel bytes are counted against the wheels' sizes and index pages apart.
     pub fn line(&self) -> String {
-        let (bytes, requests) = (self.bytes.load(Ordering::Relaxed), self.requests.load(Ordering::Relaxed));
-        let (wheels, total) = (self.wheels.load(Ordering::Relaxed), self.wheel_bytes.load(Ordering::Relaxed));
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let (bytes, total, wheels) = (get(&self.bytes), get(&self.wheel_bytes), get(&self.wheels));
         let share = if total > 0 { format!(" ({:.1} %)", bytes as f64 * 100.0 / total as f64) } else { String::new() };
+        let cached = match get(&self.cached) {
+            0 => String::new(),
+            n => format!(" ({n} from the cache)"),
+        };
+        let pages = get(&self.pages) + get(&self.pages_cached);
+        let pages_cached = match get(&self.pages_cached) {
+            0 => String::new(),
+            n => format!(" ({n} from the cache)"),
+        };
+        let noun = |n: u64, word: &str| format!("{n} {word}{}", crate::output::plural(n));
         format!(
-            "fetched {} in {requests} request{} for {wheels} wheel{} of {}{share}",
+            "wheels: fetched {} of {}{share} for {}{cached}; index: {}, {}{pages_cached}; {} on {}, {}",
             mb(bytes),
-            crate::output::plural(requests),
-            crate::output::plural(wheels),
-            mb(total)
+            mb(total),
+            noun(wheels, "wheel"),
+            noun(pages, "page"),
+            mb(get(&self.page_bytes)),
+            noun(get(&self.requests), "request"),
+            noun(get(&self.connections), "connection"),
+            noun(get(&self.lookups), "DNS look-up"),
         )
     }
 }
@@ -227,6 +261,47 @@ pub struct Page {
     pub body: Vec<u8>,
     /// The validators the server gave, to ask next time whether the page changed.
     pub validators: Validators,
+    /// How long the page may be used without asking again (`Cache-Control`, `Age`).
+    pub freshness: Freshness,
+}
+
+/// What `Cache-Control` (and `Age`) say of how long a response stays fresh,
+/// read as pip's and uv's HTTP caches read them (RFC 9111): `max-age=N` less
+/// the `Age` it already had; `no-cache` or `must-revalidate` with no lifetime
+/// left means ask every time; `no-store` means keep nothing. Without
+/// `Cache-Control` a page is never fresh (only revalidated, when it has validators).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Freshness {
+    /// Seconds the response stays fresh after it was received (0: revalidate every time).
+    pub lifetime: u64,
+    /// `no-store`: the response must not be kept at all.
+    #[serde(default)]
+    pub no_store: bool,
+}
+
+impl Freshness {
+    /// The freshness of a response with these `Cache-Control` and `Age` header values.
+    pub fn of(cache_control: Option<&str>, age: Option<&str>) -> Freshness {
+        let mut max_age: Option<u64> = None;
+        let (mut no_store, mut no_cache) = (false, false);
+        for directive in cache_control.unwrap_or("").split(',') {
+            let (name, value) = directive.split_once('=').unwrap_or((directive, ""));
+            match name.trim().to_ascii_lowercase().as_str() {
+                "max-age" => max_age = value.trim().trim_matches('"').parse().ok().or(Some(0)),
+                "no-store" => no_store = true,
+                "no-cache" => no_cache = true,
+                _ => {}
+            }
+        }
+        let age: u64 = age.and_then(|a| a.trim().parse().ok()).unwrap_or(0);
+        let lifetime = if no_cache || no_store { 0 } else { max_age.unwrap_or(0).saturating_sub(age) };
+        Freshness { lifetime, no_store }
+    }
+
+    fn from_response(resp: &ureq::http::Response<ureq::Body>) -> Freshness {
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+        Freshness::of(header("cache-control"), header("age"))
+    }
 }
 
 /// HTTP validators of a page: `ETag` and `Last-Modified`.
@@ -264,17 +339,77 @@ impl Validators {
 pub enum PageReply {
     /// 200: the page, new or changed.
     Fresh(Page),
-    /// 304: the page the validators came from is still current.
-    NotModified,
+    /// 304: the page the validators came from is still current, and fresh this long now.
+    NotModified(Freshness),
 }
 
-/// A blocking HTTP client shared by every worker thread.
+/// A blocking HTTP client shared by every worker thread: one `ureq` agent, so
+/// one connection pool, that keeps up to [`IDLE_PER_HOST`] idle connections per
+/// host for reuse (ureq's default keeps 3, so 8 workers kept opening new ones),
+/// and looks each host name up once a run ([`OnceResolver`]: ureq resolves the
+/// name before every request, pooled connection or not).
 pub struct Client {
     agent: ureq::Agent,
     options: ClientOptions,
-    pub stats: Stats,
+    pub stats: Arc<Stats>,
     /// The run's credentials (URLs' userinfo, `UV_INDEX_<NAME>_*`, netrc).
     pub credentials: auth::Store,
+}
+
+/// Idle connections kept per host: more than the most workers (`--jobs` is at
+/// most 64), so no worker's connection is closed for want of room.
+pub const IDLE_PER_HOST: usize = 64;
+
+/// A resolver that looks each host (and port) up once a run and then answers
+/// from memory. ureq resolves before every request, even one that then goes
+/// over a pooled connection, and with 8 workers a busy resolver drops queries
+/// (glibc then waits 5 s each). Look-ups of one host wait for the first; a
+/// failed look-up is not kept, so a retry asks again.
+#[derive(Debug)]
+struct OnceResolver {
+    hosts: Mutex<HashMap<String, Arc<Mutex<Option<ResolvedSocketAddrs>>>>>,
+    stats: Arc<Stats>,
+}
+
+impl Resolver for OnceResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = match (uri.scheme(), uri.authority()) {
+            (Some(scheme), Some(authority)) => DefaultResolver::host_and_port(scheme, authority),
+            _ => None,
+        };
+        // Whatever cannot be keyed is the default resolver's to refuse.
+        let Some(key) = key else { return DefaultResolver::default().resolve(uri, config, timeout) };
+        let slot = Arc::clone(self.hosts.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default());
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(addrs) = slot.as_ref() {
+            return Ok(addrs.clone());
+        }
+        self.stats.lookups.fetch_add(1, Ordering::Relaxed);
+        let addrs = DefaultResolver::default().resolve(uri, config, timeout)?;
+        *slot = Some(addrs.clone());
+        Ok(addrs)
+    }
+}
+
+/// The last link of the connector chain: counts the connections opened
+/// (ureq asks the connectors only when no pooled connection is free).
+#[derive(Debug)]
+struct CountConnections(Arc<Stats>);
+
+impl<In: Transport> Connector<In> for CountConnections {
+    type Out = In;
+
+    fn connect(&self, _: &ConnectionDetails, chained: Option<In>) -> Result<Option<In>, ureq::Error> {
+        if chained.is_some() {
+            self.0.connections.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(chained)
+    }
 }
 
 /// The methods the client sends.
@@ -292,19 +427,25 @@ impl Client {
 
     pub fn with_credentials(options: ClientOptions, credentials: auth::Store) -> Client {
         let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
             // Redirects are followed by `send`, which decides what each hop may carry.
             .max_redirects(0)
+            .timeout_resolve(Some(options.timeout))
             .timeout_connect(Some(options.timeout))
             .timeout_recv_response(Some(options.timeout))
             .timeout_per_read(Some(options.timeout))
+            .max_idle_connections(2 * IDLE_PER_HOST)
+            .max_idle_connections_per_host(IDLE_PER_HOST)
             .tls_config(tls)
             .proxy(ureq::Proxy::try_from_env())
-            .build()
-            .into();
-        Client { agent, options, stats: Stats::default(), credentials }
+            .build();
+        let stats = Arc::new(Stats::default());
+        let connector = DefaultConnector::new().chain(CountConnections(Arc::clone(&stats)));
+        let resolver = OnceResolver { hosts: Mutex::default(), stats: Arc::clone(&stats) };
+        let agent = ureq::Agent::with_parts(config, connector, resolver);
+        Client { agent, options, stats, credentials }
     }
 
     /// A deadline for a request that starts now and is expected to bring
@@ -418,7 +559,7 @@ impl Client {
         let (resp, final_url) = self.send(Method::Get, url, &headers, &deadline)?;
         let status = resp.status().as_u16();
         if status == 304 && known.any() {
-            return Ok(PageReply::NotModified);
+            return Ok(PageReply::NotModified(Freshness::from_response(&resp)));
         }
         if status != 200 {
             return Err(HttpError::Status { url: redact(url), status });
@@ -426,10 +567,12 @@ impl Client {
         let content_type =
             resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let validators = Validators::of(&resp);
+        let freshness = Freshness::from_response(&resp);
         let announced = content_length(&resp);
         let mut body = Vec::new();
-        self.read_body(url, resp, &mut body, announced, limit, &deadline)?;
-        Ok(PageReply::Fresh(Page { url: final_url, content_type, body, validators }))
+        self.read_body(url, resp, &mut body, announced, limit, &deadline, &self.stats.page_bytes)?;
+        self.stats.pages.fetch_add(1, Ordering::Relaxed);
+        Ok(PageReply::Fresh(Page { url: final_url, content_type, body, validators, freshness }))
     }
 
     /// The size of a file, by HEAD; `None` when the server does not say.
@@ -470,13 +613,13 @@ impl Client {
                     )));
                 }
                 let mut body = Vec::with_capacity((end - start) as usize);
-                self.read_body(url, resp, &mut body, Some(end - start), end - start, &deadline)?;
+                self.read_body(url, resp, &mut body, Some(end - start), end - start, &deadline, &self.stats.bytes)?;
                 Ok(RangeReply::Partial(body))
             }
             200 => {
                 let mut body = Vec::new();
                 let deadline = Deadline { expected: Some(total), ..deadline };
-                self.read_body(url, resp, &mut body, Some(total), total, &deadline)?;
+                self.read_body(url, resp, &mut body, Some(total), total, &deadline, &self.stats.bytes)?;
                 Ok(RangeReply::Whole(body))
             }
             416 | 501 => Ok(RangeReply::Refused),
@@ -501,11 +644,12 @@ impl Client {
             return Err(HttpError::Status { url: redact(url), status });
         }
         let announced = expected.or(content_length(&resp));
-        self.read_body(url, resp, sink, announced, limit, &deadline)
+        self.read_body(url, resp, sink, announced, limit, &deadline, &self.stats.bytes)
     }
 
     /// Read a body to its end: exactly `announced` bytes (as sent) when that is
     /// known, at most `limit` (as inflated, for a gzip body), by the deadline.
+    #[allow(clippy::too_many_arguments)]
     fn read_body(
         &self,
         url: &str,
@@ -514,6 +658,7 @@ impl Client {
         announced: Option<u64>,
         limit: u64,
         deadline: &Deadline,
+        counter: &AtomicU64,
     ) -> Result<(), HttpError> {
         let encoding = resp
             .headers()
@@ -527,13 +672,20 @@ impl Client {
             "" | "identity" => {
                 let mut body = raw;
                 let cap = announced.unwrap_or(limit).min(limit).saturating_add(1);
-                self.copy(url, &mut body, sink, cap, announced, deadline, None)?;
+                self.copy(url, &mut body, sink, (cap, announced), deadline, None, counter)?;
                 (body.count, None)
             }
             "gzip" | "x-gzip" => {
                 let mut body = flate2::read::MultiGzDecoder::new(raw);
-                let inflated =
-                    self.copy(url, &mut body, sink, limit.saturating_add(1), announced, deadline, Some(limit))?;
+                let inflated = self.copy(
+                    url,
+                    &mut body,
+                    sink,
+                    (limit.saturating_add(1), announced),
+                    deadline,
+                    Some(limit),
+                    counter,
+                )?;
                 (body.get_ref().count, Some(inflated))
             }
             other => {
@@ -561,10 +713,10 @@ impl Client {
         url: &str,
         body: &mut R,
         sink: &mut dyn Write,
-        cap: u64,
-        announced: Option<u64>,
+        (cap, announced): (u64, Option<u64>),
         deadline: &Deadline,
         gzip_limit: Option<u64>,
+        counter: &AtomicU64,
     ) -> Result<u64, HttpError> {
         let mut buf = [0u8; 64 * 1024];
         let mut copied = 0u64;
@@ -581,7 +733,7 @@ impl Client {
                 }
             };
             copied += n as u64;
-            self.stats.bytes.fetch_add(body.sent() - before, Ordering::Relaxed);
+            counter.fetch_add(body.sent() - before, Ordering::Relaxed);
             if let Some(limit) = gzip_limit {
                 let gzip = |detail: String| HttpError::Gzip { url: redact(url), detail };
                 if copied > limit {
@@ -655,6 +807,18 @@ mod tests {
     #[test]
     fn ok_user_agent_names_uniabi_and_version() {
         assert_eq!(USER_AGENT, format!("uniabi/{}", env!("CARGO_PKG_VERSION")));
+    }
+
+    #[test]
+    fn ok_freshness_follows_cache_control_and_age() {
+        let f = |cc: Option<&str>, age: Option<&str>| Freshness::of(cc, age);
+        assert_eq!(f(Some("max-age=600, public"), None), Freshness { lifetime: 600, no_store: false });
+        assert_eq!(f(Some("public, MAX-AGE=\"600\""), Some("100")), Freshness { lifetime: 500, no_store: false });
+        assert_eq!(f(Some("max-age=60"), Some("600")).lifetime, 0, "older than its lifetime");
+        assert_eq!(f(Some("max-age=600, no-cache"), None).lifetime, 0);
+        assert_eq!(f(Some("no-store, max-age=600"), None), Freshness { lifetime: 0, no_store: true });
+        assert_eq!(f(None, Some("5")), Freshness::default(), "no Cache-Control: never fresh");
+        assert_eq!(f(Some("max-age=soon"), None).lifetime, 0);
     }
 
     #[test]

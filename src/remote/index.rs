@@ -128,36 +128,57 @@ pub fn index_url(flag: Option<&str>) -> String {
     if url.ends_with('/') { url } else { format!("{url}/") }
 }
 
+/// Where index pages are kept between runs, and whether stored pages are
+/// revalidated even while fresh (`--refresh`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageCache<'a> {
+    pub dir: &'a Path,
+    pub refresh: bool,
+}
+
 /// Fetch a project's files from the index at `index` (ending in `/`). With a
-/// cache directory, a page stored there with its validators is revalidated
-/// (`If-None-Match` / `If-Modified-Since`) and reused on a 304; a new page is stored.
+/// cache, a page stored there that is still fresh by its `Cache-Control`
+/// (as pip and uv honour it) is used without a request unless `refresh`; a
+/// stale one is revalidated (`If-None-Match` / `If-Modified-Since`) and reused
+/// on a 304; a new page is stored.
 pub fn project_files(
     client: &Client,
     index: &str,
     project: &str,
-    cache: Option<&Path>,
+    cache: Option<PageCache>,
 ) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let stored = cache.and_then(|dir| super::cache::load_page(dir, &url));
-    let known = stored.as_ref().map(|p| p.validators.clone()).unwrap_or_default();
-    let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
-        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
-        source => IndexError::Fetch { project: project.to_string(), source },
-    })?;
-    let page = match (reply, stored) {
-        (PageReply::NotModified, Some(page)) => page,
-        (PageReply::Fresh(page), _) => {
-            if let Some(dir) = cache {
-                super::cache::store_page(dir, &url, &page);
+    let stored = cache.and_then(|c| super::cache::load_page(c.dir, &url));
+    let counted = |page| {
+        client.stats.pages_cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        page
+    };
+    let page = match stored {
+        Some(s) if s.fresh && !cache.is_some_and(|c| c.refresh) => counted(s.page),
+        stored => {
+            let known = stored.as_ref().map(|s| s.page.validators.clone()).unwrap_or_default();
+            let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
+                HttpError::Status { status: 404 | 410, url } => {
+                    IndexError::NoProject { project: project.to_string(), url }
+                }
+                source => IndexError::Fetch { project: project.to_string(), source },
+            })?;
+            let page = match (reply, stored) {
+                (PageReply::NotModified(freshness), Some(s)) => counted(super::http::Page { freshness, ..s.page }),
+                (PageReply::Fresh(page), _) => page,
+                (PageReply::NotModified(_), None) => {
+                    let detail = "HTTP 304 to an unconditional request".to_string();
+                    return Err(IndexError::Fetch {
+                        project: project.to_string(),
+                        source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
+                    });
+                }
+            };
+            // Stored again after a 304 too: it is fresh from now, for as long as the 304 says.
+            if let Some(c) = cache {
+                super::cache::store_page(c.dir, &url, &page);
             }
             page
-        }
-        (PageReply::NotModified, None) => {
-            let detail = "HTTP 304 to an unconditional request".to_string();
-            return Err(IndexError::Fetch {
-                project: project.to_string(),
-                source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
-            });
         }
     };
     let page_error =
@@ -260,6 +281,9 @@ pub struct Filters {
     /// With `platform` and `python` both given: per requirement, only the one
     /// wheel an installer there picks ([`choose_installed`]).
     pub installer: Option<Installer>,
+    /// When the newest release has no wheel for the filters, go back to the newest
+    /// that has some (`--newest-with-wheels`; the choice is marked) rather than report it.
+    pub newest_with_wheels: bool,
 }
 
 /// How an installer picks (`verify --python X --platform Y`).
@@ -419,55 +443,165 @@ fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> 
     })
 }
 
-/// The wheels of the chosen releases, newest release first, each release's wheels by file name.
-pub fn choose(
-    project: &str,
-    req: &Requirement,
-    files: &[IndexFile],
-    filters: &Filters,
-) -> Result<Vec<IndexFile>, IndexError> {
-    let mut by_version: Vec<(Version, Vec<&IndexFile>)> = Vec::new();
-    let mut any_wheel = false;
-    let mut any_match = false;
+/// What [`choose`] takes of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chosen {
+    /// The wheels of the chosen releases, newest release first, each release's wheels by
+    /// file name; `passed_over` says why the newest release was passed over for an older one
+    /// (only with [`Filters::newest_with_wheels`]).
+    Wheels { files: Vec<IndexFile>, passed_over: Option<String> },
+    /// The newest release has no wheel for the filters: why, in one sentence.
+    NoWheel(String),
+}
+
+/// The wheels to read of a project: those of its newest release (by default),
+/// or of its `--releases N` newest, that pass the filters. When the newest has
+/// none, that is the answer ([`Chosen::NoWheel`], saying why: sdist only,
+/// wheels for other platforms, a newer C library or macOS, other
+/// interpreters), unless [`Filters::newest_with_wheels`] asks to go back to the
+/// newest release that has some, which is then marked.
+pub fn choose(project: &str, req: &Requirement, files: &[IndexFile], filters: &Filters) -> Result<Chosen, IndexError> {
+    struct Release<'a> {
+        version: Version,
+        wheels: Vec<(&'a IndexFile, WheelFilename)>,
+        sdist: bool,
+    }
+    let mut releases: Vec<Release> = Vec::new();
+    let mut any = false;
     for f in files.iter().filter(|f| !f.yanked) {
-        let Ok(name) = f.filename.parse::<WheelFilename>() else { continue };
-        if normalize_name(&name.name) != normalize_name(project) {
+        let (name, version, wheel) = match f.filename.parse::<WheelFilename>() {
+            Ok(w) => (w.name.clone(), w.version.clone(), Some(w)),
+            Err(_) => match sdist_name_version(&f.filename) {
+                Some((n, v)) => (n, v, None),
+                None => continue,
+            },
+        };
+        let Ok(version) = Version::from_str(&version) else { continue };
+        if normalize_name(&name) != normalize_name(project) {
             continue;
         }
-        let Ok(version) = Version::from_str(&name.version) else { continue };
-        any_wheel = true;
-        if !req.specifiers.contains(&version) {
+        any = true;
+        if !req.specifiers.contains(&version)
+            || (version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()))
+        {
             continue;
         }
-        if version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()) {
-            continue;
-        }
-        any_match = true;
-        if !wheel_fits(&name, filters) {
-            continue;
-        }
-        match by_version.iter_mut().find(|(v, _)| *v == version) {
-            Some((_, list)) => list.push(f),
-            None => by_version.push((version, vec![f])),
+        let at = match releases.iter().position(|r| r.version == version) {
+            Some(i) => i,
+            None => {
+                releases.push(Release { version, wheels: Vec::new(), sdist: false });
+                releases.len() - 1
+            }
+        };
+        match wheel {
+            Some(w) => releases[at].wheels.push((f, w)),
+            None => releases[at].sdist = true,
         }
     }
     let no_wheel = |detail: String| IndexError::NoWheel { project: project.to_string(), detail };
-    if !any_wheel {
-        return Err(no_wheel("the index lists no wheels for this project".into()));
+    if !any {
+        return Err(no_wheel("the index lists no wheels or sdists for this project".into()));
     }
-    if !any_match {
-        return Err(no_wheel(format!("no release with wheels matches '{}'", req.specifiers)));
+    if releases.is_empty() {
+        return Err(no_wheel(format!("no release matches '{}'", req.specifiers)));
     }
-    if by_version.is_empty() {
-        return Err(no_wheel(format!("no wheel for the filters ({})", describe(filters))));
-    }
-    by_version.sort_by(|a, b| b.0.cmp(&a.0));
-    let mut out = Vec::new();
-    for (_, mut list) in by_version.into_iter().take(filters.releases.max(1)) {
+    releases.sort_by(|a, b| b.version.cmp(&a.version));
+    let fitting = |r: &Release| -> Vec<IndexFile> {
+        let mut list: Vec<IndexFile> =
+            r.wheels.iter().filter(|(_, w)| wheel_fits(w, filters)).map(|(f, _)| (*f).clone()).collect();
         list.sort_by(|a, b| a.filename.cmp(&b.filename));
-        out.extend(list.into_iter().cloned());
+        list
+    };
+    let newest = &releases[0];
+    let passed_over = if fitting(newest).is_empty() {
+        let filters_text = describe(filters);
+        let for_what = if filters_text.is_empty() { String::new() } else { format!(" for {filters_text}") };
+        let names: Vec<&WheelFilename> = newest.wheels.iter().map(|(_, w)| w).collect();
+        let why = format!(
+            "no wheel{for_what} in {project} {}, the newest release: {}",
+            newest.version,
+            why_none(&names, newest.sdist, filters)
+        );
+        if !filters.newest_with_wheels {
+            return Ok(Chosen::NoWheel(why));
+        }
+        Some(why)
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    // The newest `--releases N` that have wheels for the filters (the newest among them, unless passed over).
+    for list in releases.iter().map(fitting).filter(|l| !l.is_empty()).take(filters.releases.max(1)) {
+        out.extend(list);
     }
-    Ok(out)
+    match passed_over {
+        Some(why) if out.is_empty() => Ok(Chosen::NoWheel(format!("{why}; nor has any older release"))),
+        passed_over => Ok(Chosen::Wheels { files: out, passed_over }),
+    }
+}
+
+/// Why a release's wheels `wheels` give none for the filters, in a few words.
+fn why_none(wheels: &[&WheelFilename], sdist: bool, filters: &Filters) -> String {
+    let sdist_too = if sdist { " (and an sdist)" } else { "" };
+    if wheels.is_empty() {
+        return if sdist { "sdist only".to_string() } else { "no wheel".to_string() };
+    }
+    let on_platform = |w: &&&WheelFilename| {
+        filters
+            .platform
+            .as_ref()
+            .is_none_or(|host| w.tags.platform.iter().any(|p| p.is_any() || platform_accepts(host, p)))
+    };
+    let here: Vec<&&WheelFilename> = wheels.iter().filter(on_platform).collect();
+    if !here.is_empty() {
+        // The platform fits: the interpreter does not.
+        let mut tags: Vec<String> =
+            here.iter().map(|w| format!("{}-{}", join_tags(&w.tags.python), join_tags(&w.tags.abi))).collect();
+        tags.sort();
+        tags.dedup();
+        return format!("its wheels for this platform are for other interpreters ({}){sdist_too}", bounded_list(&tags));
+    }
+    if let Some(host) = &filters.platform
+        && let Some(h) = platform_parts(host.as_str())
+    {
+        let mut newer: Vec<(u32, u32, String)> = wheels
+            .iter()
+            .flat_map(|w| &w.tags.platform)
+            .filter_map(|p| {
+                let t = platform_parts(p.as_str())?;
+                (t.family == h.family && t.arch == h.arch && t.version > h.version)
+                    .then(|| (t.version.0, t.version.1, p.as_str().to_string()))
+            })
+            .collect();
+        newer.sort();
+        if let Some((.., oldest)) = newer.first() {
+            return format!("its {} {} wheels need {oldest} or newer{sdist_too}", h.family, h.arch);
+        }
+    }
+    let mut families: Vec<String> = wheels.iter().map(|w| crate::survey::platform_family(&w.tags.platform)).collect();
+    families.sort();
+    families.dedup();
+    format!(
+        "its {} {} for other platforms ({}){sdist_too}",
+        crate::output::count_noun(wheels.len(), "wheel"),
+        if wheels.len() == 1 { "is" } else { "are" },
+        bounded_list(&families)
+    )
+}
+
+/// Tags joined with `.` as in a file name.
+fn join_tags<T: std::fmt::Display>(tags: &[T]) -> String {
+    tags.iter().map(ToString::to_string).collect::<Vec<_>>().join(".")
+}
+
+/// `a, b, c` — at most six items, then `and N more`.
+fn bounded_list(items: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let mut text = items.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
 }
 
 fn describe(filters: &Filters) -> String {
@@ -589,37 +723,56 @@ mod tests {
     }
 
     #[test]
-    fn ok_choose_newest_release_with_matching_wheels() {
+    fn ok_choose_the_newest_release_or_say_why_it_has_no_wheel() {
         let files = vec![
             file("p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"),
             file("p-2.0-cp313-cp313-win_amd64.whl"),
             file("p-2.0rc1-cp313-cp313-manylinux_2_17_x86_64.whl"),
             file("p-1.0.tar.gz"),
         ];
-        let req: Requirement = "p".parse().unwrap();
-        let linux = Filters {
-            releases: 1,
-            platform: Some("manylinux_2_28_x86_64".parse().unwrap()),
-            python: None,
-            installer: None,
+        let names = |c: Chosen| match c {
+            Chosen::Wheels { files, passed_over } => (files.into_iter().map(|f| f.filename).collect(), passed_over),
+            Chosen::NoWheel(why) => (Vec::new(), Some(why)),
         };
-        let got = choose("p", &req, &files, &linux).unwrap();
+        let req: Requirement = "p".parse().unwrap();
+        let linux =
+            Filters { releases: 1, platform: Some("manylinux_2_28_x86_64".parse().unwrap()), ..Default::default() };
+        let why = "no wheel for --platform manylinux_2_28_x86_64 in p 2.0, the newest release: \
+                   its 1 wheel is for other platforms (windows amd64)";
+        assert_eq!(names(choose("p", &req, &files, &linux).unwrap()), (Vec::new(), Some(why.to_string())));
+        // Going back is asked for, and marked.
+        let back = Filters { newest_with_wheels: true, ..linux.clone() };
         assert_eq!(
-            got.iter().map(|f| f.filename.as_str()).collect::<Vec<_>>(),
-            ["p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"]
+            names(choose("p", &req, &files, &back).unwrap()),
+            (vec!["p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl".to_string()], Some(why.to_string()))
         );
         let all = Filters { releases: 5, ..Default::default() };
-        assert_eq!(choose("p", &req, &files, &all).unwrap().len(), 2);
+        let (got, passed_over) = names(choose("p", &req, &files, &all).unwrap());
+        assert_eq!((got.len(), passed_over), (2, None));
         let e = choose("p", &"p>=3".parse().unwrap(), &files, &all).unwrap_err();
-        assert_eq!(e.to_string(), "no release with wheels matches '>=3'");
-        let mac = Filters {
-            releases: 1,
-            platform: Some("macosx_14_0_arm64".parse().unwrap()),
-            python: None,
-            installer: None,
-        };
-        let e = choose("p", &req, &files, &mac).unwrap_err();
-        assert_eq!(e.to_string(), "no wheel for the filters (--platform macosx_14_0_arm64)");
+        assert_eq!(e.to_string(), "no release matches '>=3'");
+        // A newer C library, other interpreters, an sdist alone: each said as it is.
+        let old_glibc = Filters { platform: Some("manylinux_2_17_x86_64".parse().unwrap()), ..linux.clone() };
+        let files = vec![file("q-3.0-cp313-cp313-manylinux_2_34_x86_64.whl"), file("q-3.0.tar.gz")];
+        let (_, why) = names(choose("q", &"q".parse().unwrap(), &files, &old_glibc).unwrap());
+        assert_eq!(
+            why.unwrap(),
+            "no wheel for --platform manylinux_2_17_x86_64 in q 3.0, the newest release: \
+                                  its manylinux x86_64 wheels need manylinux_2_34_x86_64 or newer (and an sdist)"
+        );
+        let py314 = Filters { python: Some("3.14".parse().unwrap()), ..old_glibc.clone() };
+        let (_, why) = names(choose("q", &"q".parse().unwrap(), &files[..1], &py314).unwrap());
+        assert!(why.unwrap().ends_with("its manylinux x86_64 wheels need manylinux_2_34_x86_64 or newer"));
+        let files = vec![file("r-1.0-cp39-cp39-manylinux_2_17_x86_64.whl"), file("r-2.0.tar.gz")];
+        let (_, why) = names(choose("r", &"r".parse().unwrap(), &files, &linux).unwrap());
+        assert_eq!(
+            why.unwrap(),
+            "no wheel for --platform manylinux_2_28_x86_64 in r 2.0, the newest release: sdist only"
+        );
+        let files = vec![file("r-2.0-cp313-cp313-manylinux_2_17_x86_64.whl")];
+        let free_threaded = Filters { python: Some("3.13t".parse().unwrap()), ..linux };
+        let (_, why) = names(choose("r", &"r".parse().unwrap(), &files, &free_threaded).unwrap());
+        assert!(why.unwrap().ends_with("its wheels for this platform are for other interpreters (cp313-cp313)"));
     }
 
     #[test]

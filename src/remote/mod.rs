@@ -39,6 +39,8 @@ pub struct Options {
     pub client: ClientOptions,
     /// The analysis cache directory; `None` for `--no-cache`.
     pub cache: Option<PathBuf>,
+    /// Revalidate stored index pages even while their `Cache-Control` says they are fresh (`--refresh`).
+    pub refresh: bool,
     /// Print what was fetched when the run ends (`--net-stats`).
     pub stats: bool,
     /// Download every remote wheel whole and check its sha256 (`--verify-sha256`).
@@ -51,6 +53,8 @@ pub struct Session {
     pub client: Arc<Client>,
     /// The cache directory; `None` for `--no-cache`.
     pub cache: Option<PathBuf>,
+    /// `--refresh`: stored index pages are revalidated even while fresh.
+    refresh: bool,
     stats: bool,
     progress: indicatif::ProgressBar,
 }
@@ -65,7 +69,18 @@ impl Session {
     /// A session for these options (no request is made yet).
     pub fn new(options: &Options) -> Session {
         let client = Arc::new(Client::new(options.client.clone()));
-        Session { progress: progress(Arc::clone(&client)), client, cache: options.cache.clone(), stats: options.stats }
+        Session {
+            progress: progress(Arc::clone(&client)),
+            client,
+            cache: options.cache.clone(),
+            refresh: options.refresh,
+            stats: options.stats,
+        }
+    }
+
+    /// Where index pages are kept between runs (none with `--no-cache`).
+    pub fn pages(&self) -> Option<index::PageCache<'_>> {
+        self.cache.as_deref().map(|dir| index::PageCache { dir, refresh: self.refresh })
     }
 
     /// End the run's remote work: clear the progress line and, with
@@ -167,7 +182,13 @@ pub fn load_cached<T: serde::de::DeserializeOwned>(dir: &Path, wheel: &RemoteWhe
     if wheel.file.whole {
         return None;
     }
-    cache::load(&wheel.session.client, dir, &wheel.file, kind)
+    let client = &wheel.session.client;
+    let value = cache::load(client, dir, &wheel.file, kind)?;
+    // A wheel answered from the cache still counts among the wheels read, at its size.
+    client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    client.stats.cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    client.stats.wheel_bytes.fetch_add(wheel.file.size.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    Some(value)
 }
 
 /// Store the reading of a remote wheel with the fingerprint of the bytes it was read from.
@@ -197,7 +218,7 @@ pub fn url_input(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> crat
     let file = RemoteFile { url, size: None, sha256, claim: Claim::Url, whole };
     crate::input::Input {
         display,
-        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session) }),
+        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session), passed_over: None }),
     }
 }
 
@@ -208,7 +229,12 @@ pub fn index_input(f: index::IndexFile, session: &Arc<Session>, verify_sha256: b
     let file = RemoteFile { url, size: f.size, sha256: f.sha256, claim: Claim::Index, whole: verify_sha256 };
     crate::input::Input {
         display,
-        source: Source::Remote(RemoteWheel { file, filename: f.filename, session: Arc::clone(session) }),
+        source: Source::Remote(RemoteWheel {
+            file,
+            filename: f.filename,
+            session: Arc::clone(session),
+            passed_over: None,
+        }),
     }
 }
 
@@ -230,6 +256,7 @@ pub fn lock_input(
             file: remote,
             filename: file.filename.clone(),
             session: Arc::clone(session),
+            passed_over: None,
         }),
     }
 }

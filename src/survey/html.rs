@@ -38,8 +38,6 @@ use crate::tags::{WheelFilename, interpreters};
 /// What a page was made from, beside the report itself.
 #[derive(Debug, Clone)]
 pub struct Origin<'a> {
-    /// The inputs as given on the command line.
-    pub inputs: Vec<String>,
     /// The uniabi version: `0.1.0`.
     pub version: &'a str,
     /// The manifests the survey judged with.
@@ -160,7 +158,7 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin, environ
     writeln!(h, "<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>", Esc(&title))?;
     writeln!(h, "<header>\n<h1>Which wheels serve free-threaded CPython, and what blocks one universal wheel</h1>")?;
     write!(h, "<p class=\"lede\">A survey by uniabi {} of ", Esc(origin.version))?;
-    list_inline(h, &origin.inputs)?;
+    made_from(h, &report.made_from)?;
     writeln!(
         h,
         ": {} of {}, read from the binaries inside the wheels. \
@@ -183,6 +181,7 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin, environ
     releases_table(h, report)?;
     readiness(h, report)?;
     details(h, report)?;
+    no_wheel(h, report)?;
     errors(h, report)?;
     writeln!(h, "</main>")?;
     origin_section(h, report, origin)?;
@@ -194,6 +193,21 @@ fn script_hash() -> String {
     use base64::Engine;
     use sha2::Digest;
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(format!("\n{SCRIPT}").as_bytes()))
+}
+
+/// The inputs (`a, b and c`) and the filters (`with --platform X`), or `its inputs` when none are recorded.
+fn made_from(h: &mut String, m: &crate::survey::MadeFrom) -> fmt::Result {
+    if m.inputs.is_empty() {
+        h.push_str("its inputs");
+    } else {
+        list_inline(h, &m.inputs)?;
+    }
+    let filters = m.filters();
+    if !filters.is_empty() {
+        h.push_str(" with ");
+        list_inline(h, &filters)?;
+    }
+    Ok(())
 }
 
 /// `a`, `a and b`, `a, b and c`, each in `<code>`.
@@ -245,6 +259,14 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         n,
         "cp3XYt, abi3t or pure wheels that load there",
     )?;
+    figure(
+        h,
+        "ships_free_threaded",
+        "Shipping a free-threaded wheel",
+        s.ships_free_threaded,
+        n,
+        "a wheel tagged cp3XYt or abi3t, by file name",
+    )?;
     figure(h, "ships_abi3t", "Shipping <code>abi3.abi3t</code>", s.ships_abi3t, n, "a wheel tagged abi3t (PEP 803)")?;
     figure(
         h,
@@ -262,6 +284,10 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         n,
         "one <code>cp315-abi2026</code> wheel per platform (prototype)",
     )?;
+    if s.no_wheel > 0 {
+        let note = "newest release without a wheel for the filters (<a href=\"#no-wheel\">which</a>)";
+        figure(h, "no_wheel", "No wheel for the filters", s.no_wheel, None, note)?;
+    }
     writeln!(h, "<div class=\"figure\">\n<dt>Wheels now → after merge</dt>")?;
     write!(
         h,
@@ -621,6 +647,9 @@ fn details(h: &mut String, report: &Report) -> fmt::Result {
             if r.free_threaded { format!("yes ({})", Esc(&r.free_threaded_via.join(", "))) } else { "no".to_string() },
             if r.pure { " Pure Python: no extension modules." } else { "" }
         )?;
+        if let Some(why) = &r.passed_over {
+            writeln!(h, "<p class=\"passed-over\"><strong>Not the newest release</strong>: {}.</p>", Esc(why))?;
+        }
         codes_line(h, "Blocking PEP 803", &r.pep803)?;
         codes_line(h, "Blocking PEP 809*", &r.pep809)?;
         for p in &r.platforms {
@@ -704,14 +733,19 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
             write!(h, "<br><span class=\"small\">in {}</span>", Esc(&b.wheel))?;
         }
         write!(h, "</td><td><code>{}</code></td>", Esc(&b.module))?;
-        blocking_cell(h, &b.pep803)?;
-        blocking_cell(h, &b.pep809)?;
+        blocking_cell(h, &b.pep803, None)?;
+        blocking_cell(h, &b.pep809, Some(&b.pep803))?;
         writeln!(h, "</tr>")?;
     }
     writeln!(h, "</tbody>\n</table>\n</div>\n</details>")
 }
 
-fn blocking_cell(h: &mut String, b: &Blocking) -> fmt::Result {
+/// How many blocking symbols a binary's cell lists; the rest are counted (every one is in `--json`).
+const SYMBOLS_SHOWN: usize = 8;
+
+/// One binary's blocking codes and symbols under one proposal; symbols the
+/// `previous` cell (PEP 803's, beside PEP 809's) already lists are not repeated.
+fn blocking_cell(h: &mut String, b: &Blocking, previous: Option<&Blocking>) -> fmt::Result {
     if b.codes.is_empty() {
         return write!(h, "<td class=\"yes\">qualifies</td>");
     }
@@ -722,18 +756,39 @@ fn blocking_cell(h: &mut String, b: &Blocking) -> fmt::Result {
         }
         write!(h, "<code>{}</code>", Esc(c))?;
     }
-    if !b.symbols.is_empty() {
+    if previous.is_some_and(|p| !b.symbols.is_empty() && p.symbols == b.symbols) {
+        h.push_str("<br><span class=\"symbols\">the same symbols</span>");
+    } else if !b.symbols.is_empty() {
         h.push_str("<br><span class=\"symbols\">");
-        for (i, s) in b.symbols.iter().enumerate() {
+        for (i, s) in b.symbols.iter().take(SYMBOLS_SHOWN).enumerate() {
             if i > 0 {
                 h.push_str(", ");
             }
             write!(h, "<code>{}</code>", Esc(s))?;
         }
+        if b.symbols.len() > SYMBOLS_SHOWN {
+            write!(h, " and {} more (all in <code>--json</code>)", b.symbols.len() - SYMBOLS_SHOWN)?;
+        }
         h.push_str("</span>");
     }
     h.push_str("</td>");
     Ok(())
+}
+
+/// The projects whose newest release has no wheel for the filters, if any.
+fn no_wheel(h: &mut String, report: &Report) -> fmt::Result {
+    if report.no_wheel.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        h,
+        "<section id=\"no-wheel\" aria-labelledby=\"no-wheel-h\">\n<h2 id=\"no-wheel-h\">No wheel for the filters ({})</h2>\n<ul>",
+        report.no_wheel.len()
+    )?;
+    for n in &report.no_wheel {
+        writeln!(h, "<li><strong>{}</strong>: {}</li>", Esc(&n.project), Esc(&n.why))?;
+    }
+    writeln!(h, "</ul>\n</section>")
 }
 
 /// The inputs that could not be read, if any.
@@ -756,7 +811,7 @@ fn errors(h: &mut String, report: &Report) -> fmt::Result {
 fn origin_section(h: &mut String, report: &Report, origin: &Origin) -> fmt::Result {
     writeln!(h, "<footer id=\"origin\">\n<h2>Made from</h2>\n<dl class=\"origin\">")?;
     write!(h, "<dt>Inputs</dt><dd>")?;
-    list_inline(h, &origin.inputs)?;
+    made_from(h, &report.made_from)?;
     writeln!(h, "</dd>")?;
     writeln!(h, "<dt>Tool</dt><dd>uniabi {} (report schema <code>{}</code>)</dd>", Esc(origin.version), report.schema)?;
     writeln!(h, "<dt>Manifests</dt><dd><ul>")?;
@@ -801,6 +856,7 @@ mod tests {
             pep809: Qualification::default(),
             notes: Vec::new(),
             merge_refused: Vec::new(),
+            passed_over: None,
         };
         assert_eq!(anchor(0, &r), "r1-_a_href_x_-1.0_");
     }
