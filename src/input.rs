@@ -116,6 +116,15 @@ impl Input {
         }
     }
 
+    /// How text output names it: a remote wheel by its file name, anything else
+    /// as [`Input::display`] (JSON and SARIF keep `display`: a remote wheel's full URL).
+    pub fn label(&self) -> String {
+        match &self.source {
+            Source::Remote(w) | Source::Fetched { wheel: w, .. } => w.filename.clone(),
+            _ => self.display.clone(),
+        }
+    }
+
     /// The project an input belongs to, as its wheel file name (or requirement) spells it.
     pub fn project(&self) -> String {
         match self.filename().parse::<crate::tags::WheelFilename>() {
@@ -161,6 +170,36 @@ pub struct Resolution {
     pub warnings: Vec<String>,
     /// The remote session, when some argument needed the network.
     pub session: Option<Arc<Session>>,
+    /// Each requirement resolved to wheels on the index, in argument order.
+    pub projects: Vec<ResolvedProject>,
+}
+
+/// A requirement resolved on the index: the release (or releases) chosen,
+/// where from, and how many of its wheels are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedProject {
+    /// The project as the requirement names it.
+    pub name: String,
+    /// The chosen releases' versions, in the order chosen (newest first).
+    pub versions: Vec<String>,
+    /// `the default index`, or the index URL without credentials.
+    pub index: String,
+    /// The wheels chosen.
+    pub wheels: usize,
+}
+
+impl std::fmt::Display for ResolvedProject {
+    /// `psutil 7.2.2 (from the default index): 20 wheels`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} (from {}): {}",
+            self.name,
+            self.versions.join(", "),
+            self.index,
+            crate::output::count_noun(self.wheels, "wheel")
+        )
+    }
 }
 
 impl Resolution {
@@ -169,12 +208,11 @@ impl Resolution {
         self.inputs.iter().any(|i| i.remote().is_some())
     }
 
-    /// End the run's remote work (clear the progress line; with `--net-stats`,
-    /// print what was fetched) before results are printed.
-    pub fn finish(&self) {
-        if let Some(s) = &self.session {
-            s.finish();
-        }
+    /// End the run's reading before results are printed: clear the progress
+    /// line, and with `--net-stats` say what was fetched.
+    pub fn finish(&self) -> Option<String> {
+        crate::progress::clear();
+        self.session.as_ref().and_then(|s| s.stats_line())
     }
 }
 
@@ -190,6 +228,7 @@ pub fn resolve(request: &Request) -> Resolution {
     filters.releases = filters.releases.max(1);
     // The index, its credentials taken off into the session, once some requirement needs it.
     let mut index: Option<String> = None;
+    let index_name = remote::index_name(options.index_url.as_deref());
     for arg in &request.args {
         let path = Path::new(arg);
         if path.exists() || std::fs::symlink_metadata(path).is_ok() {
@@ -206,8 +245,13 @@ pub fn resolve(request: &Request) -> Resolution {
                 parsed => {
                     let session = session(&mut out, options);
                     let index = index.get_or_insert_with(|| remote::index_for(&session, options.index_url.as_deref()));
-                    let how = How { filters: &filters, session: &session, verify_sha256: options.verify_sha256 };
-                    resolve_requirement(arg, parsed, index, &how, &mut out.inputs);
+                    let how = How {
+                        filters: &filters,
+                        session: &session,
+                        verify_sha256: options.verify_sha256,
+                        index_name: &index_name,
+                    };
+                    resolve_requirement(arg, parsed, index, &how, &mut out);
                 }
             }
         } else {
@@ -231,21 +275,24 @@ struct How<'a> {
     filters: &'a index::Filters,
     session: &'a Arc<Session>,
     verify_sha256: bool,
+    /// How the project line names the index.
+    index_name: &'a str,
 }
 
-/// A requirement's inputs: the chosen wheels, or why there are none.
+/// A requirement's inputs (the chosen wheels, or why there are none), and its project line.
 fn resolve_requirement(
     arg: &str,
     parsed: Result<Requirement, IndexError>,
     index: &str,
     how: &How,
-    inputs: &mut Vec<Input>,
+    out: &mut Resolution,
 ) {
     let (filters, session) = (how.filters, how.session);
     let installer = match (&filters.installer, filters.python, &filters.platform) {
         (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
         _ => None,
     };
+    let name = parsed.as_ref().map(|r| r.name.clone()).unwrap_or_else(|_| arg.to_string());
     let chosen = parsed.and_then(|req| {
         let files = index::project_files(&session.client, index, &req.name, session.cache.as_deref())?;
         match installer {
@@ -259,9 +306,27 @@ fn resolve_requirement(
         }
     });
     match chosen {
-        Ok(Ok(files)) => inputs.extend(files.into_iter().map(|f| remote::index_input(f, session, how.verify_sha256))),
-        Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
-        Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
+        Ok(Ok(files)) => {
+            let mut versions: Vec<String> = Vec::new();
+            for f in &files {
+                if let Ok(parsed) = f.filename.parse::<crate::tags::WheelFilename>()
+                    && !versions.contains(&parsed.version)
+                {
+                    versions.push(parsed.version);
+                }
+            }
+            let wheels = files.len();
+            out.projects.push(ResolvedProject { name, versions, index: how.index_name.to_string(), wheels });
+            out.inputs.extend(files.into_iter().map(|f| remote::index_input(f, session, how.verify_sha256)));
+        }
+        Ok(Err(why)) => out.inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
+        // A bare name that is no path either: say both, or a mistyped directory reads as a project.
+        Err(e @ (IndexError::NoProject { .. } | IndexError::Fetch { .. } | IndexError::Page { .. }))
+            if could_be_project(arg) =>
+        {
+            out.inputs.push(Input::failed(InputError::new(arg, ReadError::NoPathNorProject(Arc::new(e)))))
+        }
+        Err(e) => out.inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
     }
 }
 

@@ -115,7 +115,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("uniabi: error: {}", cmd::chain(&e));
+            cmd::messages::error(cmd::chain(&e));
             cmd::exit(cmd::EXIT_ERROR)
         }
     }

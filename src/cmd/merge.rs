@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // named by their URL in the report; the copies go when the run ends.
     let resolved = args.remote.resolve(&args.paths, &|_| true, None)?;
     let copies = crate::remote::download_whole(&resolved.inputs);
-    resolved.finish();
+    super::finish(&resolved);
     if !copies.errors.is_empty() {
         let errors = copies.errors.iter().map(|(input, e)| format!("{}: {}", input.display, super::chain(e))).collect();
         return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);

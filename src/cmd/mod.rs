@@ -10,6 +10,7 @@ pub mod completions;
 pub mod help;
 pub mod inspect;
 pub mod merge;
+pub mod messages;
 pub mod retag;
 pub mod schema;
 pub mod settings;
@@ -192,7 +193,16 @@ impl RemoteArgs {
         for file in &self.requirements {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
-            args.extend(crate::remote::index::requirement_lines(&text));
+            let (requirements, skipped) = crate::remote::index::requirement_lines(&text);
+            if !skipped.is_empty() {
+                let shown: Vec<String> = skipped.iter().map(|l| without_credentials(l)).collect();
+                messages::note(format_args!(
+                    "{}: skipped {}: only the projects a line names are read (not options, editable installs or paths)",
+                    file.display(),
+                    shown.join(", ")
+                ));
+            }
+            args.extend(requirements);
         }
         Ok(args)
     }
@@ -210,13 +220,78 @@ impl RemoteArgs {
         let resolved = crate::input::resolve(&request);
         self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
-            eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
+            messages::note(format_args!("'{name}' is read as the local path, not the project of that name"));
         }
         for warning in &resolved.warnings {
-            eprintln!("uniabi: warning: {warning}");
+            messages::warning(warning);
         }
         Ok(resolved)
     }
+}
+
+/// A requirements-file line as a message shows it: any URL without its credentials.
+fn without_credentials(line: &str) -> String {
+    let token = |t: &str| match t.split_once("://") {
+        Some(_) => match t.split_once('=') {
+            Some((option, url)) if option.starts_with('-') => format!("{option}={}", crate::remote::auth::redact(url)),
+            _ => crate::remote::auth::redact(t),
+        },
+        None => t.to_string(),
+    };
+    line.split_whitespace().map(token).collect::<Vec<_>>().join(" ")
+}
+
+/// Read every input on the worker pool, reducing each with `f` as it is read
+/// ([`crate::analysis::analyse_map`]), the progress line counting them; then end
+/// the reading ([`finish`]). Results keep input order.
+pub fn analyse<R: Send>(
+    resolved: &Resolution,
+    limits: crate::wheel::Limits,
+    scope: crate::analysis::Scope,
+    f: impl Fn(crate::analysis::Analysed) -> R + Sync,
+) -> Vec<R> {
+    crate::progress::start(resolved.inputs.len());
+    let out = crate::analysis::analyse_map(&resolved.inputs, limits, scope, |a| {
+        let r = f(a);
+        crate::progress::advance();
+        r
+    });
+    finish(resolved);
+    out
+}
+
+/// End the reading before results are printed: the progress line goes, and
+/// with `--net-stats` a line says what was fetched.
+pub fn finish(resolved: &Resolution) {
+    if let Some(line) = resolved.finish() {
+        messages::info(line);
+    }
+}
+
+/// How text output names each input of a run: as given, a remote wheel by its
+/// file name (JSON and SARIF keep the full URL, without credentials).
+#[derive(Debug, Default)]
+pub struct Names(std::collections::BTreeMap<String, String>);
+
+impl Names {
+    /// The names of these inputs.
+    pub fn of<'a>(inputs: impl IntoIterator<Item = &'a crate::input::Input>) -> Names {
+        Names(inputs.into_iter().filter(|i| i.remote().is_some()).map(|i| (i.display.clone(), i.label())).collect())
+    }
+
+    /// The name of the input a report row calls `display`.
+    pub fn get<'a>(&'a self, display: &'a str) -> &'a str {
+        self.0.get(display).map_or(display, String::as_str)
+    }
+}
+
+/// The head of a text report: one line per project resolved on the index,
+/// `psutil 7.2.2 (from the default index): 20 wheels`.
+pub fn write_projects(out: &mut dyn std::io::Write, projects: &[crate::input::ResolvedProject]) -> std::io::Result<()> {
+    for p in projects {
+        writeln!(out, "{p}")?;
+    }
+    Ok(())
 }
 
 /// The `--specs DIR` option every judging subcommand shares.

@@ -1,18 +1,15 @@
 //! `uniabi survey PATH... [--json | --csv] [--html FILE]`: one row per project release over
 //! directories of wheels, then a summary over each project's newest release.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, messages};
 use crate::check::{AbiChoice, Checker};
 use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
 use crate::survey_jsonl as jsonl;
-
-/// More inputs than this, on a terminal, show a progress line on stderr.
-const PROGRESS_ABOVE: usize = 20;
 
 /// Arguments of `uniabi survey`.
 #[derive(Debug, clap::Args)]
@@ -52,17 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         survey::html::check_target(path).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let interactive = io::stderr().is_terminal();
-    let progress = |done: usize, total: usize, input: &str| {
-        if interactive && total > PROGRESS_ABOVE {
-            let name = input.rsplit(['/', '\\']).next().unwrap_or(input);
-            let name: String = name.chars().take(60).collect();
-            eprint!("\r\x1b[2K[{done}/{total}] {name}");
-            if done == total {
-                eprint!("\r\x1b[2K");
-            }
-        }
-    };
+    let progress = |done: usize, total: usize, _: &str| crate::progress::count(done, total);
     if !args.from_jsonl.is_empty() {
         let mut texts = Vec::new();
         for f in &args.from_jsonl {
@@ -73,10 +60,10 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         let read = jsonl::read(&texts);
         if read.skipped > 0 {
-            eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
+            messages::note(format_args!("{} that did not parse skipped", count_noun(read.skipped, "line")));
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs);
+        return print(&args, &report, &specs, &[]);
     }
     let resolved = match args.shard {
         Some(shard) => {
@@ -88,12 +75,12 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     };
     if args.jsonl {
         let code = run_jsonl(&args, &resolved.inputs, &checker, &progress);
-        resolved.finish();
+        super::finish(&resolved);
         return code;
     }
     let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
-    resolved.finish();
-    print(&args, &report, &specs)
+    super::finish(&resolved);
+    print(&args, &report, &specs, &resolved.projects)
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
@@ -107,10 +94,16 @@ fn survey_report(
     survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
 }
 
-/// Print a report in the chosen form; exit 2 when an input was unreadable.
-fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<ExitCode, CmdError> {
+/// Print a report in the chosen form (the text headed by the projects resolved
+/// on the index); exit 2 when an input was unreadable.
+fn print(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    projects: &[crate::input::ResolvedProject],
+) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
-        eprintln!("uniabi: error: {e}");
+        messages::error(e);
     }
     if let Some(path) = &args.html {
         let origin = survey::html::Origin {
@@ -128,6 +121,7 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
         } else if args.csv {
             print_csv(out, report)
         } else {
+            super::write_projects(out, projects)?;
             print_human(out, report)
         }
     })?;
@@ -149,16 +143,17 @@ fn run_jsonl(
         },
         None => None,
     };
-    let mut stdout = io::stdout();
+    // Each line reaches stdout with the progress line off the screen.
+    let mut stdout = crate::progress::Suspended::new(io::stdout());
     let streamed = jsonl::stream(inputs, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
     if streamed.resumed > 0 {
-        eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
+        messages::note(format_args!("{} already in the resumed file", count_noun(streamed.resumed, "release")));
     }
     if streamed.closed {
         return Ok(super::exit(EXIT_OK));
     }
     for e in &streamed.errors {
-        eprintln!("uniabi: error: {e}");
+        messages::error(e);
     }
     Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis;
 use crate::output;
 use crate::verify::{WheelVerification, verify_input};
@@ -47,8 +47,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let how =
         only.map(|_| crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) });
     let resolved = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
+    let names = Names::of(&resolved.inputs);
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
+        super::analyse(&resolved, args.input.limits(), analysis::Scope::Importable, |a| {
             let mut v = verify_input(&a, &specs, &table, args.pep809);
             if let (Some(python), Some(found)) = (only, v.verification.as_mut()) {
                 found.resolutions.retain(|r| r.interpreter == python);
@@ -56,14 +57,19 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
             v
         });
-    resolved.finish();
     for i in &inputs {
         if let Some(e) = &i.error {
-            eprintln!("uniabi: error: {e}");
+            messages::error(e);
         }
     }
     let report = Report { schema: output::schema::VERIFY, inputs };
-    output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
+    output::to_stdout(|out| {
+        if args.json {
+            return output::json(out, &report);
+        }
+        super::write_projects(out, &resolved.projects)?;
+        print_human(out, &report, &names)
+    })?;
     let level = if report.inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
     } else if report.inputs.iter().any(|i| !i.ok) {
@@ -74,19 +80,29 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     Ok(super::exit(level))
 }
 
-/// Human output: per wheel, per interpreter, what each module loads.
-pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// Human output: per wheel, per interpreter, what each module loads; the
+/// counts last. Inputs are named as `names` says.
+pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names) -> io::Result<()> {
+    let (mut ok, mut fail, mut unreadable) = (0, 0, 0);
     for input in &report.inputs {
+        let name = names.get(&input.path);
         if let Some(why) = &input.no_wheel {
-            writeln!(out, "{}: {}: {why}", input.path, crate::color::verdict("FAILS"))?;
+            fail += 1;
+            writeln!(out, "{name}: {}: {why}", crate::color::verdict("FAILS"))?;
             continue;
         }
         let Some(v) = &input.verification else {
-            writeln!(out, "{}: {}", input.path, crate::color::verdict("unreadable"))?;
+            unreadable += 1;
+            writeln!(out, "{name}: {} (the error is on stderr)", crate::color::verdict("unreadable"))?;
             continue;
         };
+        if input.ok {
+            ok += 1;
+        } else {
+            fail += 1;
+        }
         let verdict = crate::color::verdict(if input.ok { "ok" } else { "FAILS" });
-        writeln!(out, "{}: {verdict}; tags admit {}", input.path, output::interpreter_list(&v.admitted))?;
+        writeln!(out, "{name}: {verdict}; tags admit {}", output::interpreter_list(&v.admitted))?;
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {
@@ -102,5 +118,5 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(report.inputs.len(), "input"))
 }

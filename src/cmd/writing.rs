@@ -59,7 +59,7 @@ pub fn finish_with_errors(
     errors: Vec<String>,
 ) -> Result<ExitCode, CmdError> {
     for e in &errors {
-        eprintln!("uniabi: error: {e}");
+        super::messages::error(e);
     }
     if json {
         let report = Report { errors, ..Report::new(schema, dry_run) };
@@ -82,19 +82,19 @@ pub fn finish(
     let finished = merge::finish(&mut report, inputs, force, ctx);
     for r in &report.refused {
         for line in refusal_lines(r) {
-            eprintln!("uniabi: error: {line}");
+            super::messages::error(line);
         }
     }
     if !finished.swept.is_empty() {
-        eprintln!(
-            "uniabi: note: removed {} an interrupted earlier run left in {}: {}",
+        super::messages::note(format_args!(
+            "removed {} an interrupted earlier run left in {}: {}",
             output::count_noun(finished.swept.len(), "stale temporary file"),
             ctx.outdir.display(),
             finished.swept.join(", ")
-        );
+        ));
     }
     for e in &report.errors {
-        eprintln!("uniabi: error: {e} (nothing written)");
+        super::messages::error(format_args!("{e} (nothing written)"));
     }
     print(&report, json)?;
     let level = if !finished.write_errors.is_empty() {
