@@ -27,6 +27,106 @@ fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Run `uniabi ARGS` with stdout and stderr on one pseudo-terminal: (exit code, what it got).
+fn on_terminal_both(args: &[&str]) -> (Option<i32>, String) {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_uniabi")).chain(args.iter().copied()).collect::<Vec<_>>().join(" ");
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(root())
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The lines a terminal shows after `raw` is written to it: carriage returns,
+/// erase-line (`ESC[K`, `ESC[2K`) and cursor-up (`ESC[nA`) obeyed, other escapes dropped.
+fn screen(raw: &str) -> Vec<String> {
+    let mut rows: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                row += 1;
+                col = 0;
+                if rows.len() <= row {
+                    rows.push(Vec::new());
+                }
+            }
+            '\u{1b}' => {
+                if chars.peek() != Some(&'[') {
+                    chars.next();
+                    continue;
+                }
+                chars.next();
+                let mut param = String::new();
+                let end = loop {
+                    match chars.next() {
+                        Some(d) if d.is_ascii_alphabetic() || d == '~' => break d,
+                        Some(d) => param.push(d),
+                        None => break ' ',
+                    }
+                };
+                match end {
+                    'K' if param == "2" => rows[row].clear(),
+                    'K' => rows[row].truncate(col),
+                    'A' => row = row.saturating_sub(param.parse().unwrap_or(1)),
+                    _ => {}
+                }
+            }
+            c => {
+                let line = &mut rows[row];
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|r| r.into_iter().collect::<String>().trim_end().to_string())
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+#[test]
+fn ok_screen_obeys_returns_and_erasures() {
+    assert_eq!(screen("abc\r\u{1b}[2Kx\r\ndone\r\n"), ["x", "done"]);
+    // A line written over the progress line without clearing it keeps the line's tail.
+    assert_eq!(screen("1/7 wheels  2 MB\rpsutil: pass\r\n"), ["psutil: pass2 MB"]);
+}
+
+/// A remote run on a terminal: the progress line (wheels done of the total) is
+/// drawn while wheels are read, and gone from every line the user is left with;
+/// each wheel is named by its file name under one line for the project.
+#[test]
+fn ok_progress_line_is_cleared_before_results_and_counts_wheels() {
+    let server = crate::server::Server::start(&root().join("samples"));
+    server.set(|f| f.delay = Some(std::time::Duration::from_millis(120)));
+    let index = server.index();
+    let (code, raw) = on_terminal_both(&["check", "psutil", "--index-url", &index, "--timeout", "10", "--no-cache"]);
+    assert_eq!(code, Some(0), "{raw}");
+    assert!(raw.contains("/7 wheels"), "no wheel count was drawn: {raw:?}");
+    let lines = screen(&raw);
+    assert_eq!(lines[0], format!("psutil 7.1.2 (from {index}): 7 wheels"), "{lines:#?}");
+    let results = &lines[1..];
+    let verdicts = results.iter().filter(|l| l.starts_with("psutil-7.1.2-") && l.contains(".whl: ")).count();
+    assert_eq!(verdicts, 7, "{lines:#?}");
+    for line in &lines {
+        assert!(!line.contains(" wheels  ") && !line.contains("fetched"), "the progress line was left on: {line:?}");
+    }
+    assert!(!results.iter().any(|l| l.contains("http://")), "a wheel named by its URL: {lines:#?}");
+    assert_eq!(lines.last().unwrap(), "7 inputs: 7 pass, 0 fail, 0 unreadable", "{lines:#?}");
+}
+
 /// Run `uniabi ARGS` with stdout on a pipe.
 fn on_pipe(args: &[&str], env: &[(&str, &str)]) -> String {
     let mut c = uniabi();
