@@ -658,3 +658,15 @@ fn ok_verify_with_python_and_platform_reads_the_wheel_an_installer_picks() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(json.to_string().contains("psutil"));
 }
+
+/// A mistyped directory (`merged2`) could be a project too: the one line says
+/// there is neither a path nor a project of that name, and the other inputs are reported.
+#[test]
+fn err_name_that_is_no_path_nor_project_says_both() {
+    let server = samples_server();
+    let o = remote(&server, &["check", "merged2", "samples/psutil-7.1.2-cp37-abi3-win_amd64.whl"]);
+    fails_with(&o, "merged2", "merged2: no file or directory of that name, and no such project on the index (");
+    let err = stderr(&o);
+    assert_eq!(err.matches("no such project").count(), 1, "{err}");
+    assert!(stdout(&o).contains("psutil-7.1.2-cp37-abi3-win_amd64.whl: pass"), "{}", stdout(&o));
+}
