@@ -69,17 +69,18 @@ enum Command {
     #[command(after_help = help::COMPARE)]
     Compare(cmd::compare::Args),
     /// Merge per-version wheels into one wheel per project, version and platform (fat, pep803 or pep809).
-    #[command(after_help = help::MERGE)]
+    #[command(after_help = help::MERGE, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/merge/1`).")))]
     Merge(cmd::merge::Args),
     /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
-    #[command(after_help = help::SPLIT)]
+    #[command(after_help = help::SPLIT, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/split/1`).")))]
     Split(cmd::split::Args),
     /// Rewrite a wheel's tags (file name, WHEEL, RECORD), only if its binaries pass check under the new claims.
+    #[command(after_help = help::RETAG, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/retag/1`).")))]
     Retag(cmd::retag::Args),
     /// Survey a wheelhouse: per project release, what it serves, free-threaded support, PEP 803/809 blockers, wheels now and after merge.
     #[command(after_help = help::SURVEY)]
     Survey(cmd::survey::Args),
-    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, compare, merge, split, survey, specs).
+    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, compare, merge, split, retag, survey, specs).
     #[command(after_help = help::SCHEMA)]
     Schema(cmd::schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).

@@ -28,7 +28,8 @@ pub struct Args {
     pub input: InputArgs,
     /// The ABI to judge against: auto (each input's own tags), abi3, abi3t, abi2026, cp3XY or cp3XYt
     /// [default: [tool.uniabi] abi, else auto].
-    #[arg(long, value_name = "ABI")]
+    #[arg(long, value_name = "ABI", hide_possible_values = true,
+          value_parser = super::Offered::new(super::abi_values, super::parse_str::<AbiChoice>))]
     pub abi: Option<AbiChoice>,
     /// Leave out findings with this code (repeatable; replaces [tool.uniabi] ignore).
     #[arg(long, value_name = "CODE", value_parser = crate::config::parse_code)]

@@ -103,7 +103,8 @@ pub struct RemoteArgs {
     pub platform: Option<crate::tags::PlatformTag>,
     /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
     /// `verify` with --platform too: only the one wheel an installer there picks.
-    #[arg(long, value_name = "3.XY[t]")]
+    #[arg(long, value_name = "3.XY[t]", hide_possible_values = true,
+          value_parser = Offered::new(python_values, parse_str::<crate::tags::Interpreter>))]
     pub python: Option<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
@@ -321,4 +322,63 @@ impl SpecsArgs {
 /// The reading limits for a `--max-member-mib` value (saturating, never wrapping).
 pub fn limits_for_mib(mib: u64) -> crate::wheel::Limits {
     crate::wheel::Limits { max_member_size: mib.saturating_mul(1 << 20), ..crate::wheel::Limits::DEFAULT }
+}
+
+/// A value parser for an open set of values (`--abi cp316`, `--python 3.15t`):
+/// a value parses by `T`'s `FromStr`, and the known values are offered to shell
+/// completion. The help text already says what the option takes, so the arg
+/// hides the list there (`hide_possible_values`).
+#[derive(Clone)]
+pub struct Offered<T> {
+    values: fn() -> &'static [String],
+    parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Offered<T> {
+    /// Offer `values`; parse with `parse`.
+    pub fn new(values: fn() -> &'static [String], parse: fn(&str) -> Result<T, String>) -> Self {
+        Offered { values, parse }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Offered<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let parse = self.parse;
+        clap::builder::StringValueParser::new().try_map(move |s| parse(&s)).parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.values)().iter().map(|v| clap::builder::PossibleValue::new(v.as_str()))))
+    }
+}
+
+/// `--abi`'s values: `auto`, the stable ABIs, then `cp3XY` and `cp3XYt` of every known interpreter.
+pub fn abi_values() -> &'static [String] {
+    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| {
+        let mut v: Vec<String> = ["auto", "abi3", "abi3t", "abi2026"].map(String::from).to_vec();
+        v.extend(crate::tags::interpreters().iter().map(|i| format!("cp{}", i.to_string().replace('.', ""))));
+        v
+    })
+}
+
+/// `--python`'s values: every known interpreter (`3.10` … `3.16t`).
+pub fn python_values() -> &'static [String] {
+    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| crate::tags::interpreters().iter().map(ToString::to_string).collect())
+}
+
+/// Parse with `T`'s `FromStr`, the error as its message.
+pub fn parse_str<T: std::str::FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| e.to_string())
 }

@@ -23,7 +23,7 @@ pub struct OutputArgs {
     /// Replace existing output files (never an input).
     #[arg(long)]
     pub force: bool,
-    /// Print one JSON document (schema `uniabi/merge/1`, `uniabi/split/1` or `uniabi/retag/1`).
+    /// Print one JSON document (each command names its schema: `uniabi/merge/1`, `uniabi/split/1`, `uniabi/retag/1`).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
