@@ -96,7 +96,15 @@ fn main() -> ExitCode {
     if let Err(e) = uniabi::cleanup::install() {
         eprintln!("uniabi: warning: cannot catch SIGINT/SIGTERM, so an interrupted run may leave temporary files: {e}");
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error, in uniabi's one style: `uniabi: error: …`.
+            eprint!("uniabi: {}", e.render());
+            return cmd::exit(cmd::EXIT_ERROR);
+        }
+        Err(e) => e.exit(),
+    };
     color::init(cli.color);
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),

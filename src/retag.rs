@@ -319,6 +319,9 @@ impl Plan {
             return Ok(self.outcome(self.judgement.clone(), specs, table, false));
         }
         let outdir = self.output.parent().map(Path::to_path_buf).unwrap_or_default();
+        if let Some(e) = outdir.ancestors().find_map(crate::merge::not_a_directory) {
+            return Err(RetagError::Outdir { path: outdir, source: e });
+        }
         let created = if !outdir.as_os_str().is_empty() && !outdir.exists() {
             let create = || std::fs::create_dir_all(&outdir);
             let tracked = crate::cleanup::track(crate::cleanup::Kind::CreatedDir, create, |()| outdir.clone());

@@ -780,3 +780,22 @@ fn ok_split_of_a_single_tag_wheel_and_json() {
     assert_eq!(wheels.len(), 1);
     assert!(payload(&wheels[0]) == payload(&sample(FT313)));
 }
+
+/// `-o` naming a file (or a path through one) is said plainly, before any temporary is tried.
+#[test]
+fn err_outdir_that_is_a_file() {
+    let dir = scratch("outdir-file");
+    let file = dir.join("taken");
+    std::fs::write(&file, b"x").unwrap();
+    let wheel = rel(&sample("abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1"));
+    for outdir in [file.clone(), file.join("sub")] {
+        let out = run(&["split", "-o", outdir.to_str().unwrap(), &wheel]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{} is a file, not a directory", file.display())), "{err}");
+        assert!(!err.contains("uniabi-tmp") && !err.contains("os error"), "{err}");
+    }
+    let out = run(&["retag", "--tags", "cp313-abi3", "-o", file.to_str().unwrap(), &wheel]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&format!("{} is a file, not a directory", file.display())), "{}", stderr(&out));
+}

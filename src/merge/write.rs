@@ -104,12 +104,23 @@ pub fn write_all(
     }
 }
 
+/// The error for `-o` naming (or passing through) something that exists and is
+/// not a directory: said plainly, before any temporary file is tried in it.
+pub fn not_a_directory(path: &Path) -> Option<io::Error> {
+    let meta = std::fs::metadata(path).ok()?;
+    (!meta.is_dir())
+        .then(|| io::Error::new(io::ErrorKind::NotADirectory, format!("{} is a file, not a directory", path.display())))
+}
+
 /// Create `dir` and its missing parents, each tracked so that an interrupted
 /// run removes it again; returns them deepest first.
 fn create_dir(dir: &Path) -> io::Result<Vec<(PathBuf, Tracked)>> {
     let mut missing = Vec::new();
     let mut next = Some(dir);
     while let Some(d) = next {
+        if let Some(e) = not_a_directory(d) {
+            return Err(e);
+        }
         if d.as_os_str().is_empty() || d.exists() {
             break;
         }
