@@ -550,7 +550,7 @@ fn details(h: &mut String, report: &Report) -> fmt::Result {
         codes_line(h, "Blocking PEP 803", &r.pep803)?;
         codes_line(h, "Blocking PEP 809*", &r.pep809)?;
         for p in &r.platforms {
-            platform_details(h, p)?;
+            platform_details(h, p, &r.merge_refused)?;
         }
         if !r.notes.is_empty() {
             writeln!(h, "<ul class=\"notes\">")?;
@@ -578,7 +578,7 @@ fn codes_line(h: &mut String, label: &str, q: &Qualification) -> fmt::Result {
     writeln!(h, "</p>")
 }
 
-fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
+fn platform_details(h: &mut String, p: &Platform, refused: &[crate::survey::MergeRefusal]) -> fmt::Result {
     writeln!(h, "<h4>{}</h4>", Esc(&p.platform))?;
     write!(
         h,
@@ -591,6 +591,15 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
         write!(h, " <strong>Does not load on {}.</strong>", Esc(&compact(&p.broken)))?;
     }
     writeln!(h, " Loads free-threaded on {}.</p>", Esc(&compact(&p.free_threaded)))?;
+    // Why merge keeps wheels apart, as the text, CSV and JSON say.
+    for m in refused.iter().filter(|m| m.platform == p.platform) {
+        writeln!(
+            h,
+            "<p class=\"refused\">Merge refuses {}: {}</p>",
+            count_noun(m.inputs.len(), "wheel"),
+            Esc(&m.text)
+        )?;
+    }
     writeln!(h, "<ul class=\"wheels\">")?;
     for w in &p.inputs {
         write!(h, "<li><code class=\"file\">{}</code>", Esc(w))?;
