@@ -511,3 +511,21 @@ fn ok_symbolic_links_are_followed_without_loops() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("gone-1.0-py3-none-any.whl"), "{err}");
 }
+
+/// A project without extension modules cannot qualify for PEP 803 or 809: the summary counts
+/// the qualifying projects among those with extension modules.
+#[test]
+fn ok_qualify_counts_are_among_projects_with_extension_modules() {
+    let (code, out, err) = survey(&["--json", "samples"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let releases = doc["projects"].as_array().unwrap();
+    let native = releases.iter().filter(|r| r["pure"] == false).count();
+    assert!(native < releases.len(), "the samples hold a pure release");
+    assert_eq!(doc["summary"]["with_extensions"], native);
+    let (_, text, _) = survey(&["samples"]);
+    assert!(
+        text.contains(&format!("  qualify for PEP 803                3 of {native} with extension modules\n")),
+        "{text}"
+    );
+}

@@ -247,8 +247,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     )?;
     writeln!(out, "  loadable on free-threaded CPython  {} of {}", s.free_threaded, s.projects)?;
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
-    writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
-    writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;
+    // Only a project with extension modules can qualify: a pure one is not counted against it.
+    let of = if s.with_extensions == s.projects {
+        s.projects.to_string()
+    } else {
+        format!("{} with extension modules", s.with_extensions)
+    };
+    writeln!(out, "  qualify for PEP 803                {} of {of}", s.pep803_qualifies)?;
+    writeln!(out, "  qualify for PEP 809*               {} of {of}", s.pep809_qualifies)?;
     let list = |items: Vec<String>| if items.is_empty() { "none".to_string() } else { items.join(", ") };
     writeln!(
         out,

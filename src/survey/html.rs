@@ -224,6 +224,8 @@ fn figure(h: &mut String, field: &str, label: &str, value: usize, of: Option<usi
 fn figures(h: &mut String, report: &Report) -> fmt::Result {
     let s = &report.summary;
     let n = Some(s.projects);
+    // PEP 803 and 809 can only apply to projects with extension modules.
+    let native = Some(s.with_extensions);
     writeln!(h, "<section id=\"figures\" aria-labelledby=\"figures-h\">\n<h2 id=\"figures-h\">Figures</h2>")?;
     writeln!(h, "<dl class=\"figures\">")?;
     figure(h, "projects", "Projects", s.projects, None, &format!("{} surveyed", count_noun(s.releases, "release")))?;
@@ -241,7 +243,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         "pep803_qualifies",
         "Qualify for PEP 803",
         s.pep803_qualifies,
-        n,
+        native,
         "one <code>cp315-abi3.abi3t</code> wheel per platform",
     )?;
     figure(
@@ -249,7 +251,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         "pep809_qualifies",
         "Qualify for PEP 809*",
         s.pep809_qualifies,
-        n,
+        native,
         "one <code>cp315-abi2026</code> wheel per platform (prototype)",
     )?;
     writeln!(h, "<div class=\"figure\">\n<dt>Wheels now → after merge</dt>")?;
