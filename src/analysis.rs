@@ -83,6 +83,9 @@ pub enum ReadError {
     /// The file name is not a wheel name.
     #[error(transparent)]
     Filename(#[from] TagError),
+    /// A lock lists a file without saying where it is.
+    #[error("the lock records no location for this file")]
+    Unlocated,
     /// WHEEL has a `Tag:` line that does not parse.
     #[error("WHEEL has a Tag: line '{line}' that is not a wheel tag")]
     TagLine { line: String },
@@ -425,7 +428,7 @@ fn analyse_verified_uncached(
     let mut out =
         Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
     let record = wheel
-        .verify_record_reading(
+        .hash_record_reading(
             |member| selected(&member.name),
             // The members parsed are inflated whole; every other one is hashed as it streams.
             |member| scope.includes(&member.name),
@@ -454,6 +457,9 @@ pub fn open_wheel(
 ) -> Result<Wheel, crate::wheel::WheelError> {
     match (&input.source, input.local_path()) {
         (Source::Remote(wheel), _) => crate::remote::open_wheel(wheel, limits, wanted, record),
+        (Source::Locked { path, filename, size, sha256 }, _) => {
+            crate::input::open_locked(path, filename, *size, sha256.as_deref(), limits)
+        }
         (_, Some(path)) => Wheel::open(path, limits),
         (_, None) => Err(WheelError::Io(io::Error::other("not a wheel input"))),
     }

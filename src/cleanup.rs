@@ -85,6 +85,61 @@ pub fn track<T>(
     Ok((value, Tracked { entry }))
 }
 
+/// The directories a run created for its outputs, tracked until the outputs
+/// are in place ([`CreatedDirs::keep`]) or removed again ([`CreatedDirs::remove`]).
+#[derive(Debug, Default)]
+pub struct CreatedDirs {
+    /// Deepest first.
+    dirs: Vec<(PathBuf, Tracked)>,
+}
+
+/// The error for an output directory (`-o`) that is, or passes through, a file:
+/// said plainly, before any temporary file is tried in it.
+pub fn not_a_directory(path: &Path) -> Option<io::Error> {
+    let meta = std::fs::metadata(path).ok()?;
+    (!meta.is_dir())
+        .then(|| io::Error::new(io::ErrorKind::NotADirectory, format!("{} is a file, not a directory", path.display())))
+}
+
+impl CreatedDirs {
+    /// Create `dir` and its missing parents, each tracked.
+    pub fn create(dir: &Path) -> io::Result<CreatedDirs> {
+        let mut missing = Vec::new();
+        let mut next = Some(dir);
+        while let Some(d) = next {
+            if let Some(e) = not_a_directory(d) {
+                return Err(e);
+            }
+            if d.as_os_str().is_empty() || d.exists() {
+                break;
+            }
+            missing.push(d.to_path_buf());
+            next = d.parent();
+        }
+        let mut created = CreatedDirs::default();
+        for d in missing.into_iter().rev() {
+            let (_, tracked) = track(Kind::CreatedDir, || std::fs::create_dir(&d), |()| d.clone())?;
+            created.dirs.insert(0, (d, tracked));
+        }
+        Ok(created)
+    }
+
+    /// Whether this created any directory.
+    pub fn any(&self) -> bool {
+        !self.dirs.is_empty()
+    }
+
+    /// The outputs are in place: the directories are theirs now.
+    pub fn keep(self) {}
+
+    /// Nothing was written: remove the directories again (those still empty).
+    pub fn remove(self) {
+        for (dir, _) in &self.dirs {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// Run `f` with the signal handler kept waiting: what `f` does (renaming a set
 /// of outputs into place) is not cut in the middle.
 pub fn hold<R>(f: impl FnOnce() -> R) -> R {

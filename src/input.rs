@@ -5,22 +5,34 @@
 //! or more [`Input`]s here, and each input carries what it is to every later
 //! stage: a file on disk ([`Source::Local`]), a wheel on a server with what the
 //! index (or the URL) says of it ([`Source::Remote`]), a remote wheel already
-//! downloaded whole ([`Source::Fetched`]), an argument that could not become
-//! an input ([`Source::Failed`]), or a requirement no wheel fits
+//! downloaded whole ([`Source::Fetched`]), a wheel on disk that a lock file
+//! names with its size and sha256 ([`Source::Locked`]), an argument that could
+//! not become an input ([`Source::Failed`]), or a requirement no wheel fits
 //! ([`Source::NoWheel`]). Nothing later asks a table what a path was.
+//!
+//! A lock file (`pylock.toml`, `pylock.<name>.toml`, `uv.lock`, or any file
+//! given with `--lock`) is read once into a [`LockInput`]: the lock, each
+//! target's [`Selection`], and an input for every wheel it lists (by URL: a
+//! remote wheel whose sha256 is the lock's claim; by path: [`Source::Locked`]).
+//! The wheels selected for the targets (every listed wheel when no target is
+//! given) join the inputs in the lock's place, so every command reads them as
+//! any other input.
 //!
 //! Resolution keeps argument order; a directory expands to the wheels and
 //! shared objects under it in name order. A local path always wins over a
 //! project of the same name.
 
 use std::collections::BTreeSet;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::{InputError, ReadError};
+use crate::lock::{Location, Lock, LockError, LockFormat, LockedWheel, Selection, Target, TargetError, WheelAt};
 use crate::naming;
-use crate::remote::index::{self, IndexError, Requirement};
+use crate::remote::index::{self, IndexError, Installer, Requirement};
 use crate::remote::{self, RemoteFile, Session};
+use crate::wheel::{Limits, Wheel, WheelError};
 
 /// One input: how reports name it, and what it is.
 #[derive(Debug, Clone)]
@@ -40,6 +52,16 @@ pub enum Source {
     Remote(RemoteWheel),
     /// A remote wheel downloaded whole to a private copy (its sha256 checked where known).
     Fetched { wheel: RemoteWheel, copy: PathBuf },
+    /// A wheel on disk that a lock file names, with what the lock says of it:
+    /// read only through [`open_locked`], which checks the bytes it reads
+    /// against the lock's size and sha256.
+    Locked {
+        path: PathBuf,
+        /// The file name the lock gives it (installers select by it).
+        filename: String,
+        size: Option<u64>,
+        sha256: Option<String>,
+    },
     /// An argument that could not become an input: a missing path, a directory
     /// without wheels, a requirement that could not be resolved.
     Failed(InputError),
@@ -82,12 +104,13 @@ impl Input {
     pub fn kind(&self) -> Option<InputKind> {
         match &self.source {
             Source::Local { kind, .. } => Some(*kind),
-            Source::Remote(_) | Source::Fetched { .. } => Some(InputKind::Wheel),
+            Source::Remote(_) | Source::Fetched { .. } | Source::Locked { .. } => Some(InputKind::Wheel),
             Source::Failed(_) | Source::NoWheel { .. } => None,
         }
     }
 
-    /// The file whose bytes are read: a local path or a downloaded copy.
+    /// The file whose bytes are read: a local path or a downloaded copy
+    /// (not a [`Source::Locked`] wheel, which is read through [`open_locked`] only).
     pub fn local_path(&self) -> Option<&Path> {
         match &self.source {
             Source::Local { path, .. } => Some(path),
@@ -112,6 +135,7 @@ impl Input {
                 path.file_name().map_or_else(|| self.display.clone(), |f| f.to_string_lossy().into_owned())
             }
             Source::Remote(w) | Source::Fetched { wheel: w, .. } => w.filename.clone(),
+            Source::Locked { filename, .. } => filename.clone(),
             Source::Failed(_) | Source::NoWheel { .. } => self.display.clone(),
         }
     }
@@ -137,6 +161,9 @@ impl Input {
     pub fn size_hint(&self) -> u64 {
         match &self.source {
             Source::Remote(w) => w.file.size.unwrap_or(0),
+            Source::Locked { path, size, .. } => {
+                size.or_else(|| std::fs::metadata(path).ok().map(|m| m.len())).unwrap_or(0)
+            }
             _ => self.local_path().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len()),
         }
     }
@@ -158,6 +185,72 @@ pub struct Request<'a> {
     pub remote: remote::Options,
     /// Requirements whose project this refuses are left out before any index look-up (`survey --shard`).
     pub keep: &'a dyn Fn(&str) -> bool,
+    /// How lock files are read; `None`: a file named like a lock is an ordinary path (`merge`).
+    pub locks: Option<&'a Locks>,
+}
+
+/// Lock files among the inputs, and the targets they are read for.
+#[derive(Debug, Clone, Default)]
+pub struct Locks {
+    /// `--lock FILE`s, read whatever their name ([`crate::lock::read_given`]);
+    /// arguments named like a lock are read too.
+    pub files: Vec<PathBuf>,
+    /// The targets each lock's wheels are selected for; none: every wheel it lists is read.
+    pub targets: Vec<Target>,
+    /// How the installer picks (`verify --pep809`).
+    pub installer: Installer,
+    /// Keep the lock's wheels out of [`Resolution::inputs`] (`verify` judges
+    /// them per target through [`Resolution::locks`] instead).
+    pub apart: bool,
+}
+
+/// A lock file among the inputs, read once.
+#[derive(Debug)]
+pub struct LockInput {
+    /// The lock file as given.
+    pub display: String,
+    pub lock: Lock,
+    /// What an installer does on each target, in the order of [`Locks::targets`].
+    pub selections: Vec<Selection>,
+    /// `wheels[p][w]` is the input that reads `lock.packages[p].wheels[w]`.
+    pub wheels: Vec<Vec<Input>>,
+}
+
+impl LockInput {
+    /// The input that reads the wheel at `at`.
+    pub fn input(&self, at: WheelAt) -> Option<&Input> {
+        self.wheels.get(at.package)?.get(at.wheel)
+    }
+
+    /// The wheels the targets pick (every listed wheel when there is no
+    /// target), in the lock's order, each once.
+    pub fn read(&self) -> Vec<WheelAt> {
+        let all = self
+            .wheels
+            .iter()
+            .enumerate()
+            .flat_map(|(package, ws)| (0..ws.len()).map(move |wheel| WheelAt { package, wheel }));
+        if self.selections.is_empty() {
+            return all.collect();
+        }
+        let picked: BTreeSet<WheelAt> = self
+            .selections
+            .iter()
+            .flat_map(Selection::picked)
+            .map(|(package, wheel)| WheelAt { package, wheel })
+            .collect();
+        picked.into_iter().collect()
+    }
+}
+
+/// Why the inputs could not be resolved: a lock that cannot be read, or a
+/// target it cannot be evaluated for.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
 }
 
 /// The inputs, in argument order, and what resolution noticed.
@@ -170,6 +263,8 @@ pub struct Resolution {
     pub warnings: Vec<String>,
     /// The remote session, when some argument needed the network.
     pub session: Option<Arc<Session>>,
+    /// The lock files among the arguments, each read once (their selected wheels are among `inputs`).
+    pub locks: Vec<LockInput>,
     /// Each requirement resolved to wheels on the index, in argument order.
     pub projects: Vec<ResolvedProject>,
 }
@@ -216,12 +311,17 @@ impl Resolution {
     }
 }
 
-/// Resolve every argument into inputs: a local path as it is (a directory
+/// Resolve every argument into inputs: a lock file as the wheels its
+/// targets pick (see [`LockInput`]), a local path as it is (a directory
 /// expanded), a wheel URL as itself, a requirement as the wheels chosen on the
 /// index (or the one an installer picks, with [`index::Filters::installer`]).
-pub fn resolve(request: &Request) -> Resolution {
+/// Every lock is read before anything else: one that cannot be read fails
+/// the whole resolution.
+pub fn resolve(request: &Request) -> Result<Resolution, ResolveError> {
     let mut out = Resolution::default();
     let options = &request.remote;
+    let locks = read_locks(request)?;
+    let mut locks = locks.into_iter().peekable();
     let index_wanted =
         options.index_url.is_some() || options.filters.platform.is_some() || options.filters.python.is_some();
     let mut filters = options.filters.clone();
@@ -229,9 +329,13 @@ pub fn resolve(request: &Request) -> Resolution {
     // The index, its credentials taken off into the session, once some requirement needs it.
     let mut index: Option<String> = None;
     let index_name = remote::index_name(options.index_url.as_deref());
-    for arg in &request.args {
+    for (i, arg) in request.args.iter().enumerate() {
         let path = Path::new(arg);
-        if path.exists() || std::fs::symlink_metadata(path).is_ok() {
+        if locks.peek().is_some_and(|(at, _)| *at == Some(i)) {
+            if let Some((_, lock)) = locks.next() {
+                add_lock(&mut out, arg, lock, request)?;
+            }
+        } else if path.exists() || std::fs::symlink_metadata(path).is_ok() {
             if index_wanted && could_be_project(arg) {
                 out.local_wins.push(arg.clone());
             }
@@ -259,10 +363,127 @@ pub fn resolve(request: &Request) -> Resolution {
             out.inputs.extend(expand(arg, path));
         }
     }
+    for ((_, lock), file) in locks.zip(request.locks.map(|l| l.files.as_slice()).unwrap_or_default()) {
+        add_lock(&mut out, &file.display().to_string(), lock, request)?;
+    }
     if let Some(warning) = index.as_deref().and_then(remote::plain_http_warning) {
         out.warnings.push(warning);
     }
-    out
+    Ok(out)
+}
+
+/// Every lock of the request, read: those among the arguments (by their name)
+/// with the argument's index, then the `--lock` files.
+fn read_locks(request: &Request) -> Result<Vec<(Option<usize>, Lock)>, LockError> {
+    let Some(locks) = request.locks else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (i, arg) in request.args.iter().enumerate() {
+        if LockFormat::from_file_name(Path::new(arg)).is_some() {
+            out.push((Some(i), crate::lock::read(Path::new(arg))?));
+        }
+    }
+    for file in &locks.files {
+        out.push((None, crate::lock::read_given(file)?));
+    }
+    Ok(out)
+}
+
+/// Select a lock's wheels for the request's targets, make an input of every
+/// wheel it lists, and add those selected to the inputs.
+fn add_lock(out: &mut Resolution, display: &str, lock: Lock, request: &Request) -> Result<(), ResolveError> {
+    let no_locks = Locks::default();
+    let locks = request.locks.unwrap_or(&no_locks);
+    let selections =
+        locks.targets.iter().map(|t| crate::lock::select(&lock, t, locks.installer)).collect::<Result<Vec<_>, _>>()?;
+    let mut made: Option<Arc<Session>> = None;
+    let mut session_once = || Arc::clone(made.get_or_insert_with(|| session(out, &request.remote)));
+    let verify_sha256 = request.remote.verify_sha256;
+    let wheels: Vec<Vec<Input>> = lock
+        .packages
+        .iter()
+        .map(|p| p.wheels.iter().map(|w| locked_input(w, &mut session_once, verify_sha256)).collect())
+        .collect();
+    let locked = LockInput { display: display.to_string(), lock, selections, wheels };
+    if !locks.apart {
+        out.inputs.extend(locked.read().into_iter().filter_map(|at| locked.input(at).cloned()));
+    }
+    out.locks.push(locked);
+    Ok(())
+}
+
+/// The input of a wheel a lock lists: by URL, a remote wheel whose sha256 is
+/// the lock's claim (a `file:` URL is a path); by path, [`Source::Locked`].
+fn locked_input(wheel: &LockedWheel, session: &mut dyn FnMut() -> Arc<Session>, verify_sha256: bool) -> Input {
+    let file = &wheel.file;
+    let on_disk = |path: PathBuf| Input {
+        display: path.display().to_string(),
+        source: Source::Locked { path, filename: file.filename.clone(), size: file.size, sha256: file.sha256.clone() },
+    };
+    match &file.location {
+        Some(Location::Path(path)) => on_disk(path.clone()),
+        Some(Location::Url(url)) => match file_url_path(url) {
+            Some(path) => on_disk(path),
+            None => remote::lock_input(url, file, &session(), verify_sha256),
+        },
+        None => Input::failed(InputError::new(file.filename.clone(), ReadError::Unlocated)),
+    }
+}
+
+/// The local path of a `file:` URL (`file:///srv/wheels/a.whl`,
+/// `file://localhost/…`), `%XX` decoded; `None` for any other URL.
+pub fn file_url_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("file://")?;
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let path = rest.split(['?', '#']).next()?;
+    if !path.starts_with('/') {
+        return None;
+    }
+    let decoded = remote::download::percent_decode(path)?;
+    // `file:///C:/wheels/a.whl` on Windows.
+    let windows = decoded.len() > 2 && decoded.as_bytes()[2] == b':' && cfg!(windows);
+    Some(PathBuf::from(if windows { &decoded[1..] } else { &decoded[..] }))
+}
+
+/// Open a [`Source::Locked`] wheel: the file at `path` is copied once into a
+/// private unnamed temporary file while its sha256 is computed, the copy's
+/// size and sha256 are checked against the lock's, and the wheel is read from
+/// that copy — so the bytes analysed are the bytes checked, whatever happens
+/// to the file meanwhile. With no sha256 to check, the file is read in place
+/// (its size, if the lock records one, checked on the open file).
+pub fn open_locked(
+    path: &Path,
+    filename: &str,
+    size: Option<u64>,
+    sha256: Option<&str>,
+    limits: Limits,
+) -> Result<Wheel, WheelError> {
+    let named = Path::new(filename);
+    let mut file =
+        std::fs::File::open(path).map_err(|source| WheelError::LockedOpen { path: path.to_path_buf(), source })?;
+    let Some(expected) = sha256 else {
+        let actual = file.metadata().map_err(WheelError::Io)?.len();
+        if let Some(expected) = size.filter(|s| *s != actual) {
+            return Err(WheelError::LockedSize { actual, expected });
+        }
+        return Wheel::from_file(named, file, limits);
+    };
+    let copy = tempfile::tempfile_in(std::env::temp_dir()).map_err(WheelError::Io)?;
+    let mut sink = remote::download::Hashing::new(io::BufWriter::new(copy));
+    // One byte past the lock's size is enough to know the file is not that size.
+    let most = size.map_or(u64::MAX, |s| s.saturating_add(1));
+    let actual_size = io::copy(&mut (&mut file).take(most), &mut sink).map_err(WheelError::Io)?;
+    sink.flush().map_err(WheelError::Io)?;
+    let (inner, actual) = sink.finish();
+    if let Some(expected) = size.filter(|s| *s != actual_size) {
+        let actual = file.metadata().map_or(actual_size, |m| m.len());
+        return Err(WheelError::LockedSize { actual, expected });
+    }
+    if !actual.eq_ignore_ascii_case(expected) {
+        return Err(WheelError::LockedSha256 { actual, expected: expected.to_string() });
+    }
+    let mut copy = inner.into_inner().map_err(|e| WheelError::Io(e.into_error()))?;
+    io::Seek::rewind(&mut copy).map_err(WheelError::Io)?;
+    Wheel::from_file(named, copy, limits)
 }
 
 /// The run's remote session, made on first need.
@@ -468,13 +689,46 @@ mod tests {
             args: vec![dir.join("x.abi3.so").display().to_string(), missing.clone()],
             remote: remote::Options::default(),
             keep: &|_| true,
+            locks: None,
         };
-        let resolved = resolve(&request);
+        let resolved = resolve(&request).unwrap();
         assert!(resolved.session.is_none(), "no argument needed the network");
         assert_eq!(resolved.inputs[0].kind(), Some(InputKind::File));
         let e = resolved.inputs[1].error().expect("a missing path is an error");
         assert_eq!(e.input, missing);
         assert!(matches!(*e.source, ReadError::Open(_)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ok_file_urls_are_paths_and_other_urls_are_not() {
+        assert_eq!(
+            file_url_path("file:///srv/w%20h/a-1-py3-none-any.whl"),
+            Some(PathBuf::from("/srv/w h/a-1-py3-none-any.whl"))
+        );
+        assert_eq!(file_url_path("file://localhost/srv/a.whl#sha256=00"), Some(PathBuf::from("/srv/a.whl")));
+        assert_eq!(file_url_path("file://host/srv/a.whl"), None, "another host is not this machine's path");
+        assert_eq!(file_url_path("https://files.example/a.whl"), None);
+        assert_eq!(file_url_path("file:///bad%zz"), None);
+    }
+
+    #[test]
+    fn ok_a_locked_file_is_read_from_the_bytes_checked() {
+        use sha2::Digest;
+        let dir = temp("locked");
+        let path = dir.join("a-1.0-py3-none-any.whl");
+        let bytes = b"not a zip";
+        std::fs::write(&path, bytes).unwrap();
+        let sha: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let name = "a-1.0-py3-none-any.whl";
+        let open = |size, sha256: Option<&str>| {
+            open_locked(&path, name, size, sha256, Limits::DEFAULT).map(|_| ()).unwrap_err()
+        };
+        // Size and sha256 hold: the copy is read, and it is not a zip.
+        assert!(matches!(open(Some(9), Some(&sha)), WheelError::NotAZip(_)), "{:?}", open(Some(9), Some(&sha)));
+        assert_eq!(open(Some(8), Some(&sha)).to_string(), "9 bytes, but the lock's size is 8");
+        assert_eq!(open(Some(10), None).to_string(), "9 bytes, but the lock's size is 10");
+        assert_eq!(open(None, Some("00")).to_string(), format!("sha256 is {sha}, but the lock's sha256 is 00"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod color;
 pub mod compare;
 pub mod config;
+pub mod environment;
 pub mod input;
 pub mod lock;
 pub mod merge;

@@ -80,7 +80,7 @@ enum Command {
     /// Survey a wheelhouse: per project release, what it serves, free-threaded support, PEP 803/809 blockers, wheels now and after merge.
     #[command(after_help = help::SURVEY)]
     Survey(cmd::survey::Args),
-    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, compare, merge, split, retag, survey, specs).
+    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, lock, compare, merge, split, retag, survey, specs).
     #[command(after_help = help::SCHEMA)]
     Schema(cmd::schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).

@@ -268,6 +268,9 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// True when the output was moved into place.
     pub written: bool,
+    /// Stale temporary files of an interrupted earlier run, removed from the output directory.
+    #[serde(skip)]
+    pub swept: Vec<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }
@@ -288,6 +291,7 @@ impl Plan {
             verdict_before: before.verdict,
             verdict: if judgement.passes() { Verdict::Pass } else { Verdict::Fail },
             written,
+            swept: Vec::new(),
             judgement,
         }
     }
@@ -319,22 +323,19 @@ impl Plan {
             return Ok(self.outcome(self.judgement.clone(), specs, table, false));
         }
         let outdir = self.output.parent().map(Path::to_path_buf).unwrap_or_default();
-        if let Some(e) = outdir.ancestors().find_map(crate::merge::not_a_directory) {
-            return Err(RetagError::Outdir { path: outdir, source: e });
+        let swept = crate::cleanup::sweep(&outdir, crate::cleanup::started());
+        let created = crate::cleanup::CreatedDirs::create(&outdir)
+            .map_err(|source| RetagError::Outdir { path: outdir.clone(), source })?;
+        match self.write_proven(force) {
+            Ok(()) => created.keep(),
+            Err(e) => {
+                created.remove();
+                return Err(e);
+            }
         }
-        let created = if !outdir.as_os_str().is_empty() && !outdir.exists() {
-            let create = || std::fs::create_dir_all(&outdir);
-            let tracked = crate::cleanup::track(crate::cleanup::Kind::CreatedDir, create, |()| outdir.clone());
-            Some(tracked.map_err(|source| RetagError::Outdir { path: outdir.clone(), source })?.1)
-        } else {
-            None
-        };
-        let written = self.write_proven(force);
-        if created.is_some() && written.is_err() {
-            let _ = std::fs::remove_dir(&outdir);
-        }
-        written?;
-        Ok(self.outcome(self.judgement.clone(), specs, table, true))
+        let mut outcome = self.outcome(self.judgement.clone(), specs, table, true);
+        outcome.swept = swept;
+        Ok(outcome)
     }
 
     /// Copy every member but WHEEL, RECORD and dropped signatures, write the

@@ -95,6 +95,15 @@ pub enum WheelError {
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
     #[error("cannot fetch")]
     Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A file a lock names cannot be opened (it is gone, say).
+    #[error("cannot open {}, which the lock names", path.display())]
+    LockedOpen { path: std::path::PathBuf, source: io::Error },
+    /// A file a lock names does not have the lock's size.
+    #[error("{actual} bytes, but the lock's size is {expected}")]
+    LockedSize { actual: u64, expected: u64 },
+    /// A file a lock names does not have the lock's sha256.
+    #[error("sha256 is {actual}, but the lock's sha256 is {expected}")]
+    LockedSha256 { actual: String, expected: String },
 }
 
 /// One file member of a wheel, as the central directory describes it.
@@ -210,6 +219,12 @@ impl Wheel {
     /// Open a wheel and read its central directory and `WHEEL` file.
     pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
         let file = File::open(path).map_err(WheelError::Io)?;
+        Wheel::from_file(path, file, limits)
+    }
+
+    /// Open a wheel from a file already open (a private copy); `path` names
+    /// it (its file name is the wheel's). Checks local headers as [`Wheel::open`].
+    pub fn from_file(path: &Path, file: File, limits: Limits) -> Result<Wheel, WheelError> {
         Wheel::read_from(path, Box::new(BufReader::new(file)), limits, true)
     }
 
@@ -363,29 +378,29 @@ impl Wheel {
     /// size match its inflated bytes, and every row must name a member.
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
     /// Every member is hashed as it streams, never held whole.
-    pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_visiting(|_| false, |_, _| {})
+    pub fn hash_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
+        self.hash_record_visiting(|_| false, |_, _| {})
     }
 
-    /// [`Wheel::verify_record`], handing the inflated bytes of the members
+    /// [`Wheel::hash_record`], handing the inflated bytes of the members
     /// `keep` selects to `visit` as it goes, so a caller that also needs them
     /// (to parse binaries) inflates every member once. A kept member is held
     /// whole, under a [`Permit`](crate::budget::Permit) of the shared
     /// [`Budget`], until `visit` returns; the others are hashed as they stream.
-    pub fn verify_record_visiting(
+    pub fn hash_record_visiting(
         &mut self,
         keep: impl Fn(&Member) -> bool,
         visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_reading(|_| true, keep, visit)
+        self.hash_record_reading(|_| true, keep, visit)
     }
 
-    /// [`Wheel::verify_record_visiting`] inflating only the members `read`
+    /// [`Wheel::hash_record_visiting`] inflating only the members `read`
     /// selects; the others must have a sha256 row in RECORD whose size (when
     /// given) matches the central directory, and that row is taken as it is.
     /// For a remote wheel read by ranges, where the other members' bytes were
     /// never fetched.
-    pub fn verify_record_reading(
+    pub fn hash_record_reading(
         &mut self,
         read: impl Fn(&Member) -> bool,
         keep: impl Fn(&Member) -> bool,
@@ -695,9 +710,9 @@ mod tests {
             assert_eq!(wheel.hash_member(&member).unwrap(), (whole, data.len() as u64), "{}", member.name);
         }
         let mut visited = Vec::new();
-        let streamed = wheel.verify_record().unwrap();
+        let streamed = wheel.hash_record().unwrap();
         let kept = wheel
-            .verify_record_visiting(
+            .hash_record_visiting(
                 |m| m.name.ends_with(".so"),
                 |m, data| visited.push((m.name.clone(), crate::record::hash(data))),
             )

@@ -14,7 +14,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
@@ -36,7 +36,7 @@ pub enum WriteError {
     /// Reading an input member failed.
     #[error(transparent)]
     Input(#[from] WheelError),
-    /// Writing the output failed.
+    /// Writing the output failed (named by its final path, not its temporary file).
     #[error("cannot write {}", path.display())]
     Io { path: PathBuf, source: io::Error },
     /// The zip writer failed.
@@ -67,14 +67,70 @@ fn zip_datetime(t: jiff::civil::DateTime) -> Option<DateTime> {
     .ok()
 }
 
+/// The temporary file under an output's zip writer. After its first failed
+/// write or seek it discards whatever comes (the output is abandoned, and its
+/// file removed), so a zip writer dropped unfinished has nothing to report.
+struct Sink {
+    file: BufWriter<std::fs::File>,
+    failed: bool,
+}
+
+impl Sink {
+    fn guard<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        self.failed |= result.is_err();
+        result
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        let result = self.file.write(buf);
+        self.guard(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.file.flush();
+        self.guard(result)
+    }
+}
+
+impl io::Seek for Sink {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        if self.failed {
+            return Ok(0);
+        }
+        let result = self.file.seek(to);
+        self.guard(result)
+    }
+}
+
+/// The operating system's error under the wrappers that name a temporary file
+/// (`tempfile`'s path errors): messages name the output, once.
+fn bare(e: io::Error) -> io::Error {
+    let os = e.raw_os_error().or_else(|| {
+        let inner = e.get_ref()?.source()?.downcast_ref::<io::Error>()?;
+        inner.raw_os_error()
+    });
+    match os {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => e,
+    }
+}
+
 /// A wheel being written to a temporary file in its output directory.
 pub struct OutputWheel {
     final_path: PathBuf,
-    /// The temporary file's path, for messages.
-    tmp_path: PathBuf,
     force: bool,
-    /// The archive being written; the temporary file is removed when it is dropped unfinished.
-    writer: Option<ZipWriter<BufWriter<NamedTempFile>>>,
+    /// The archive being written, into the temporary file.
+    writer: Option<ZipWriter<Sink>>,
+    /// Removes the temporary file when dropped unfinished.
+    temp: TempPath,
     tracked: crate::cleanup::Tracked,
     record: Record,
     timestamp: DateTime,
@@ -82,7 +138,10 @@ pub struct OutputWheel {
 
 /// A complete output in its temporary file, not yet in place.
 pub struct Staged {
-    file: NamedTempFile,
+    /// Open (and locked) until the output is in place.
+    file: std::fs::File,
+    /// Removes the temporary file when dropped, unless it was persisted.
+    temp: TempPath,
     final_path: PathBuf,
     force: bool,
     _tracked: crate::cleanup::Tracked,
@@ -114,25 +173,36 @@ impl OutputWheel {
         // The mode of any new file (read and write for all, less the umask), not a temporary file's 0600.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let (file, tracked) =
+        let (named, tracked) =
             crate::cleanup::track(crate::cleanup::Kind::File, || builder.tempfile_in(dir), |f| f.path().to_path_buf())
-                .map_err(|source| WriteError::Io { path: dir.to_path_buf(), source })?;
+                .map_err(|source| WriteError::Io { path: final_path.to_path_buf(), source: bare(source) })?;
+        // Written through the plain file, so that errors are the system's, not wrapped
+        // in the temporary file's name; the path half removes the file unless persisted.
+        let (file, temp) = named.into_parts();
         // Held while the file is in use, so that another run's sweep leaves it alone
         // (advisory: a file system without locks only loses that protection).
-        let _ = file.as_file().try_lock();
+        let _ = file.try_lock();
         Ok(OutputWheel {
             final_path: final_path.to_path_buf(),
-            tmp_path: file.path().to_path_buf(),
             force,
-            writer: Some(ZipWriter::new(BufWriter::new(file))),
+            writer: Some(ZipWriter::new(Sink { file: BufWriter::new(file), failed: false })),
+            temp,
             tracked,
             record: Record::default(),
             timestamp: fixed_timestamp(),
         })
     }
 
+    /// Writing failed: name the output (never its temporary file), and the system's error once.
     fn zip_err(&self, source: zip::result::ZipError) -> WriteError {
-        WriteError::Zip { path: self.tmp_path.clone(), source }
+        match source {
+            zip::result::ZipError::Io(e) => self.io_err(e),
+            source => WriteError::Zip { path: self.final_path.clone(), source },
+        }
+    }
+
+    fn io_err(&self, e: io::Error) -> WriteError {
+        WriteError::Io { path: self.final_path.clone(), source: bare(e) }
     }
 
     fn claim(&mut self, name: &str, entry: RecordEntry) -> Result<(), WriteError> {
@@ -179,7 +249,8 @@ impl OutputWheel {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(());
         };
-        writer.write_all(data).map_err(|source| WriteError::Io { path: self.tmp_path.clone(), source })
+        let written = writer.write_all(data);
+        written.map_err(|e| self.io_err(e))
     }
 
     /// Write `<dist_info>/RECORD` last, close the archive, and move it into place
@@ -201,25 +272,24 @@ impl OutputWheel {
         let text = self.record.to_csv(&record_name);
         self.write_file(&record_name, text.as_bytes())?;
         let Some(writer) = self.writer.take() else {
-            return Err(WriteError::Io { path: self.tmp_path.clone(), source: io::Error::other("already finished") });
+            return Err(self.io_err(io::Error::other("already finished")));
         };
-        let io_err = |source| WriteError::Io { path: self.tmp_path.clone(), source };
-        let buffered = writer.finish().map_err(|e| self.zip_err(e))?;
-        let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
-        file.as_file().sync_all().map_err(io_err)?;
-        Ok(Staged { file, final_path: self.final_path, force: self.force, _tracked: self.tracked })
+        let sink = writer.finish().map_err(|e| self.zip_err(e))?;
+        let file = sink.file.into_inner().map_err(|e| self.io_err(e.into_error()))?;
+        file.sync_all().map_err(|e| self.io_err(e))?;
+        Ok(Staged { file, temp: self.temp, final_path: self.final_path, force: self.force, _tracked: self.tracked })
     }
 }
 
 impl Staged {
     /// The temporary file.
     pub fn path(&self) -> &Path {
-        self.file.path()
+        &self.temp
     }
 
     /// Its size in bytes.
     pub fn size(&self) -> u64 {
-        self.file.as_file().metadata().map_or(0, |m| m.len())
+        self.file.metadata().map_or(0, |m| m.len())
     }
 
     /// Read the staged bytes back and prove they are the planned wheel: the
@@ -245,7 +315,7 @@ impl Staged {
             return Err(fail(format!("lacks the planned binary {missing}"), None));
         }
         wheel
-            .verify_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
+            .hash_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
             .map_err(|e| fail("has a binary that does not match its RECORD".into(), Some(e)))?;
         Ok(())
     }
@@ -262,7 +332,7 @@ pub fn commit(staged: Vec<Staged>) -> Result<Vec<PathBuf>, WriteError> {
             let existed = s.final_path.exists();
             let final_path = s.final_path.clone();
             let persisted =
-                if s.force { s.file.persist(&s.final_path) } else { s.file.persist_noclobber(&s.final_path) };
+                if s.force { s.temp.persist(&s.final_path) } else { s.temp.persist_noclobber(&s.final_path) };
             match persisted {
                 Ok(_) => done.push((final_path, existed)),
                 Err(e) => {
@@ -343,6 +413,23 @@ mod tests {
         assert_eq!(err.to_string(), format!("{} already exists (pass --force to replace it)", path.display()));
         assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
         assert_eq!(listing(&dir), ["p-1.0-py3-none-any.whl"], "the temporary file is removed");
+    }
+
+    #[test]
+    fn err_a_commit_that_cannot_finish_writes_none_of_its_outputs() {
+        let dir = scratch("commit");
+        let stage = |name: &str| {
+            let mut w = OutputWheel::create(&dir.join(name), false, &[]).unwrap();
+            w.add_file("p-1.0.dist-info/WHEEL", b"Tag: py3-none-any\n").unwrap();
+            w.stage("p-1.0.dist-info").unwrap()
+        };
+        let (a, b) = (stage("p-1.0-py3-none-any.whl"), stage("p-1.0-1-py3-none-any.whl"));
+        // The second name is taken after staging: the first output must not stay alone.
+        std::fs::write(dir.join("p-1.0-1-py3-none-any.whl"), b"someone else's").unwrap();
+        let err = commit(vec![a, b]).unwrap_err();
+        assert!(matches!(err, WriteError::Exists { .. }), "{err}");
+        assert_eq!(listing(&dir), ["p-1.0-1-py3-none-any.whl"], "none written, no temporary file left");
+        assert_eq!(std::fs::read(dir.join("p-1.0-1-py3-none-any.whl")).unwrap(), b"someone else's");
     }
 
     #[test]

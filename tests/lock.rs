@@ -4,24 +4,35 @@
 
 use std::path::{Path, PathBuf};
 
-use uniabi::lock::{Abi3tReadiness, AnalysisJudge, Choice, Lock, State, Target, TargetReport, assess, read, select};
+use uniabi::environment::{Judging, answer};
+use uniabi::input::{Locks, Request, resolve};
+use uniabi::lock::{Abi3tReadiness, Choice, Lock, State, Target, TargetReport, read, select};
 use uniabi::remote::index::Installer;
 use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
 use uniabi::wheel::Limits;
 
-use crate::common::{root, sample};
+use crate::common::{golden, root, run, sample, scratch, stderr, stdout};
+use crate::server::Server;
 
 fn target(t: &str) -> Target {
     let (python, platform) = t.split_once(" on ").unwrap();
     Target::new(python.parse().unwrap(), platform.parse().unwrap())
 }
 
-fn report(lock: &Lock, t: &str) -> TargetReport {
+/// The lock at `lock` judged for target `t` as `verify --lock` does: resolved
+/// into typed inputs, each picked wheel read through its input.
+fn report(lock: &Path, t: &str) -> TargetReport {
     let specs = Specs::embedded().unwrap();
     let table = SuffixTable::embedded().unwrap();
-    let judge = AnalysisJudge { specs: &specs, table: &table, limits: Limits::DEFAULT, pep809: false };
-    assess(lock, &target(t), Installer::default(), &judge).unwrap()
+    let locks = Locks { files: vec![lock.to_path_buf()], targets: vec![target(t)], apart: true, ..Locks::default() };
+    let request = Request { args: Vec::new(), remote: Default::default(), keep: &|_| true, locks: Some(&locks) };
+    let resolved = resolve(&request).unwrap();
+    assert!(resolved.inputs.is_empty(), "the lock's wheels are kept apart");
+    let judging = Judging { specs: &specs, table: &table, limits: Limits::DEFAULT, pep809: false };
+    let mut a = answer(&resolved.locks[0], &judging);
+    assert_eq!(a.targets.len(), 1);
+    a.targets.remove(0)
 }
 
 /// `package: state (wheel) why` per row.
@@ -35,9 +46,9 @@ fn rows(r: &TargetReport) -> Vec<String> {
         .collect()
 }
 
-fn sample_locks() -> [Lock; 2] {
+fn sample_locks() -> [PathBuf; 2] {
     let dir = root().join("samples/locks");
-    [read(&dir.join("pylock.toml")).unwrap(), read(&dir.join("uv.lock")).unwrap()]
+    [dir.join("pylock.toml"), dir.join("uv.lock")]
 }
 
 #[test]
@@ -48,7 +59,7 @@ fn ok_sample_locks_on_free_threaded_315_linux() {
             r.verdict,
             "3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)",
             "{}",
-            lock.path.display()
+            lock.display()
         );
         assert!(!r.ok);
         assert_eq!(
@@ -150,7 +161,7 @@ fn ok_a_retagged_wheel_is_picked_and_fails_to_load() {
     let real = sample("psutil-7.1.2-cp36-abi3-manylinux2010");
     let lying = "psutil-7.1.2-cp315-abi3t-manylinux_2_28_x86_64.whl";
     std::fs::copy(&real, dir.join(lying)).unwrap();
-    let lock = read(&write_pylock(&dir, &[("psutil", lying, &sha256(&real))])).unwrap();
+    let lock = write_pylock(&dir, &[("psutil", lying, &sha256(&real))]);
     let r = report(&lock, "3.15t on manylinux_2_28_x86_64");
     assert_eq!(r.rows[0].state, State::Fails);
     assert!(
@@ -183,21 +194,17 @@ fn err_a_gone_or_altered_local_file_is_an_error_for_that_package_only() {
             ("psutil", gone, "00"),
         ],
     );
-    let lock = read(&lock_path).unwrap();
-    let r = report(&lock, "3.13 on manylinux_2_28_x86_64");
+    let r = report(&lock_path, "3.13 on manylinux_2_28_x86_64");
     assert_eq!(r.rows[0].state, State::Loads, "the others are still judged");
-    assert_eq!(r.rows[1].state, State::Error);
-    assert_eq!(
-        r.rows[1].why,
-        format!("{} has sha256 {}; the lock says 00ff", dir.join(names(&orjson)).display(), sha256(&orjson))
-    );
-    assert_eq!(r.rows[2].state, State::Error);
+    assert_eq!(r.rows[1].state, State::Unreadable);
+    assert_eq!(r.rows[1].why, format!("sha256 is {}, but the lock's sha256 is 00ff", sha256(&orjson)));
+    assert_eq!(r.rows[2].state, State::Unreadable);
     assert!(
-        r.rows[2].why.starts_with(&format!("cannot open the locked file {}: ", dir.join(gone).display())),
+        r.rows[2].why.starts_with(&format!("cannot open {}, which the lock names: ", dir.join(gone).display())),
         "{}",
         r.rows[2].why
     );
-    assert!(r.verdict.contains("blocked by orjson (error: "), "{}", r.verdict);
+    assert!(r.verdict.contains("blocked by orjson (unreadable: sha256 is "), "{}", r.verdict);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -206,10 +213,10 @@ fn choices(lock: &Lock, targets: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for t in targets {
         let s = select(lock, &target(t), Installer::default()).unwrap();
-        if let Some(why) = s.outside {
+        if let Some(why) = &s.outside {
             out.push(format!("{t}: outside: {why}"));
         }
-        for (p, c) in &s.choices {
+        for (_, p, c) in s.of(lock) {
             let what = match c {
                 Choice::Wheel(i) => p.wheels[*i].file.filename.clone(),
                 other => format!("{other:?}"),
@@ -274,4 +281,236 @@ fn ok_a_real_uv_lock_selects_what_uvs_own_pylock_export_selects() {
         "CPython installs all 17 everywhere covered; the rest are sdist-only: {others:#?}"
     );
     assert!(others.iter().all(|l| l.contains("SdistOnly(\"sdist only: needs a compiler on ")), "{others:#?}");
+}
+
+// The commands: `verify` with a lock prints per target the table, the verdict
+// line and what would help; `check`, `inspect` and `survey` read the picked wheels.
+
+const LINUX_315T: [&str; 4] = ["--python", "3.15t", "--platform", "manylinux_2_28_x86_64"];
+
+#[test]
+fn ok_verify_of_a_lock_prints_each_target_and_fails_where_one_is_blocked() {
+    for lock in ["samples/locks/pylock.toml", "samples/locks/uv.lock"] {
+        let by_name = run(&[&["verify", lock][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+        let by_flag = run(&[&["verify", "--lock", lock][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+        assert_eq!(by_name.status.code(), Some(1), "{}", stderr(&by_name));
+        assert_eq!(stdout(&by_name), stdout(&by_flag), "a lock named as one is the same as --lock");
+        let name = Path::new(lock).file_name().unwrap().to_string_lossy().replace('.', "-");
+        golden(&format!("lock/verify-{name}.txt"), &stdout(&by_name));
+    }
+    // Every package loads on 3.13 there: exit 0.
+    let out = run(&["verify", "samples/locks/pylock.toml", "--python", "3.13", "--platform", "manylinux_2_28_x86_64"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("3.13 on manylinux_2_28_x86_64: all 3 packages load\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn ok_verify_of_a_lock_as_json() {
+    let out = run(&[&["verify", "--json", "--lock", "samples/locks/uv.lock"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "uniabi/lock/1");
+    let lock = &doc["locks"][0];
+    assert_eq!(
+        (lock["format"].as_str(), lock["packages"].as_u64(), lock["ok"].as_bool()),
+        (Some("uv-lock"), Some(5), Some(false))
+    );
+    let t = &lock["targets"][0];
+    assert_eq!(
+        t["verdict"],
+        "3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)"
+    );
+    let states: Vec<&str> = t["rows"].as_array().unwrap().iter().map(|r| r["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["loads", "not-installed", "no-wheel", "no-wheel", "not-installed"]);
+    assert_eq!(t["help"]["ships_abi3t"], serde_json::json!(["abi3-abi3t-universal 0.2"]));
+    assert_eq!(t["help"]["blocked_builds"][1]["readiness"]["readiness"], "blocked");
+}
+
+#[test]
+fn err_an_unreadable_lock_is_one_line_and_exit_2() {
+    let dir = scratch("lock-unreadable");
+    let bad = dir.join("pylock.toml");
+    std::fs::write(&bad, "lock-version = \"1.0\"\n[[packages]\n").unwrap();
+    let out = run(&[&["verify", bad.to_str().unwrap()][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("uniabi: error: {} is not valid TOML (line 2): unclosed array table, expected `]`\n", bad.display())
+    );
+    let out = run(&[&["check", "--lock", "no/such/uv.lock"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("uniabi: error: cannot read the lock file no/such/uv.lock: "), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    // Several --python/--platform values are a lock's targets; a project takes one of each (no index asked).
+    let several = ["--python", "3.15t", "--python", "3.14t", "--platform", "manylinux_2_28_x86_64"];
+    let out = run(&[&["verify", "psutil"][..], &several].concat());
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(2),
+            "uniabi: error: --python and --platform are repeatable for a lock's targets only: give one of each, or a lock (--lock FILE)\n"
+        )
+    );
+    let out = run(&[&["check", "samples/locks/uv.lock", "psutil"][..], &several].concat());
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(2),
+            "uniabi: error: several --python or --platform values select a lock's targets; a project takes one of each: run it separately\n"
+        )
+    );
+    let out = run(&["verify", "samples/locks/uv.lock"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "uniabi: error: verify of a lock judges it on targets: give --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)\n"
+    );
+    let out = run(&["verify", "samples/locks/uv.lock", "--python", "3.15t"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "uniabi: error: a lock's targets need both --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)\n"
+    );
+}
+
+#[test]
+fn ok_check_reads_the_wheels_each_target_picks() {
+    let out =
+        run(&[&["check", "--json", "samples/locks/pylock.toml"][..], &LINUX_315T, &["--python", "3.14t"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<String> = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| Path::new(i["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+            "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        ],
+        "3.15t picks the abi3t wheel, 3.14t the same one and psutil's cp314t"
+    );
+    // Without a target, every wheel the lock lists.
+    let out = run(&["inspect", "--json", "--lock", "samples/locks/uv.lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["inputs"].as_array().unwrap().len(), 13, "the 13 wheels uv.lock lists");
+}
+
+/// `samples/locks/pylock.toml` with every wheel by URL on `server`.
+fn pylock_by_url(server: &Server, dir: &Path, sha: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("samples/locks/pylock.toml")).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = match line.split_once("{ path = \"../") {
+            Some((head, rest)) => {
+                let (name, tail) = rest.split_once('"').unwrap();
+                let tail = match sha(name) {
+                    Some(s) => {
+                        let (before, _) = tail.split_once("sha256 = \"").unwrap();
+                        format!("{before}sha256 = \"{s}\" }} }},")
+                    }
+                    None => tail.to_string(),
+                };
+                format!("{head}{{ url = \"{}/files/{name}\"{tail}", server.base)
+            }
+            None => line.to_string(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let path = dir.join("pylock.toml");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn ok_a_lock_of_url_wheels_is_read_by_ranges_from_the_server() {
+    let server = Server::start(&root().join("samples"));
+    let dir = scratch("lock-url");
+    let lock = pylock_by_url(&server, &dir, |_| None);
+    assert!(!std::fs::read_to_string(&lock).unwrap().contains("path ="));
+    let lock = lock.to_str().unwrap();
+    let targets = [&LINUX_315T[..], &["--python", "3.14t", "--platform", "macosx_11_0_arm64"]].concat();
+    let remote = run(&[&["verify", lock, "--no-cache"][..], &targets].concat());
+    let local = run(&[&["verify", "samples/locks/pylock.toml"][..], &targets].concat());
+    assert_eq!(remote.status.code(), Some(1), "{}", stderr(&remote));
+    let body = |o: &std::process::Output| stdout(o).split_once('\n').unwrap().1.to_string();
+    assert_eq!(body(&remote), body(&local), "the same answer by URL as from disk");
+    // Only the picked wheels, and only by ranges (the lock's hash is the claim a whole read checks).
+    let files = server.requests("/files/");
+    let mut fetched: Vec<&str> = files.iter().map(|(p, _)| p.strip_prefix("/files/").unwrap()).collect();
+    fetched.sort();
+    fetched.dedup();
+    assert_eq!(
+        fetched,
+        [
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-macosx_10_15_universal2.whl",
+            "abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
+            "orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "psutil-7.1.2-cp314-cp314t-macosx_11_0_arm64.whl",
+            "psutil-7.1.2-cp314-cp314t-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+            "psutil-7.1.2-cp36-abi3-macosx_11_0_arm64.whl",
+            "psutil-7.1.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64.whl",
+        ],
+        "the wheels the 4 targets (3.15t, 3.14t on each platform) pick, and the builds what-would-help judges"
+    );
+    assert!(files.iter().all(|(_, range)| range.is_some()), "{files:?}");
+}
+
+#[test]
+fn err_a_url_wheel_read_whole_must_have_the_locks_sha256() {
+    let server = Server::start(&root().join("samples"));
+    let dir = scratch("lock-url-sha");
+    let wrong = "0".repeat(64);
+    let lock = pylock_by_url(&server, &dir, |name| name.starts_with("abi3_abi3t_universal").then(|| wrong.clone()));
+    let out = run(&[&["verify", lock.to_str().unwrap(), "--no-cache", "--verify-sha256"][..], &LINUX_315T].concat());
+    assert_eq!(out.status.code(), Some(2), "a wheel that is not the lock's file is an error");
+    let text = stdout(&out);
+    let row = text.lines().find(|l| l.trim_start().starts_with("abi3-abi3t-universal")).unwrap();
+    assert!(row.contains(" unreadable "), "{row}");
+    let real = sha256(&sample("abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1"));
+    assert!(row.ends_with(&format!(": cannot fetch: sha256 is {real}, but the lock's sha256 is {wrong}")), "{row}");
+    assert!(text.contains("blocked by abi3-abi3t-universal (unreadable: "), "{text}");
+    // Every file was read whole.
+    assert!(server.requests("/files/").iter().all(|(_, range)| range.is_none()));
+}
+
+#[test]
+fn ok_the_survey_page_of_a_lock_shows_its_environment_grid() {
+    let dir = scratch("lock-survey-page");
+    let page = dir.join("page.html");
+    let args = ["survey", "samples/locks/uv.lock", "--python", "3.15t", "--python", "3.14t"];
+    let out = run(&[&args[..], &["--platform", "manylinux_2_28_x86_64", "--html", page.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let start = html.find("<section id=\"environments\"").expect("an environments section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    // Per package row, the state in each target's column (3.15t, then 3.14t).
+    let cells: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("<tr><th scope=\"row\">"))
+        .map(|l| {
+            let name = &l[20..l.find("</th>").unwrap()];
+            let states: Vec<&str> = l.split("data-state=\"").skip(1).map(|c| c.split('"').next().unwrap()).collect();
+            format!("{name}: {}", states.join(" | "))
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "abi3-abi3t-universal 0.2: loads | loads",
+            "numpy 2.3.5: not installed | not installed",
+            "orjson 3.11.4: no wheel | no wheel",
+            "psutil 7.1.2: no wheel | loads",
+            "rpds-py 2026.9.1: not installed | not installed",
+        ]
+    );
+    assert!(section.contains(
+        "<li>3.15t on manylinux_2_28_x86_64: 1 of 3 packages load; blocked by orjson (no wheel), psutil (no wheel)</li>"
+    ));
+    assert!(html.contains("<a href=\"#environments\">Environments</a>"));
 }

@@ -8,6 +8,7 @@ mod compare;
 mod config;
 mod hostile;
 mod inspect;
+mod interrupt;
 mod json_schema;
 mod judgement;
 mod lock;

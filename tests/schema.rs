@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::common::*;
 use crate::json_schema;
 
-const NAMES: [&str; 10] =
-    ["inspect", "check", "tags", "verify", "compare", "merge", "split", "survey", "specs", "retag"];
+const NAMES: [&str; 11] =
+    ["inspect", "check", "tags", "verify", "lock", "compare", "merge", "split", "survey", "specs", "retag"];
 
 /// The committed schemas, by document name (`uniabi/check/1`).
 fn committed() -> BTreeMap<String, serde_json::Value> {
@@ -111,6 +111,20 @@ fn ok_every_kind_of_document_is_valid() {
         ),
         json_of(&[&["verify", "--json"][..], &samples].concat()),
         json_of(&[&["verify", "--json", "--pep809"][..], &samples].concat()),
+        json_of(&[
+            "verify",
+            "--json",
+            "--lock",
+            "samples/locks/uv.lock",
+            "--python",
+            "3.15t",
+            "--python",
+            "3.14t",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--platform",
+            "macosx_11_0_arm64",
+        ]),
         json_of(&[&["compare", "--json"][..], &samples].concat()),
         json_of(&[&["merge", "--json", "--dry-run", "-o", out][..], &samples].concat()),
         json_of(&[
@@ -160,6 +174,6 @@ fn err_unknown_schema_name() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, compare, merge, split, survey, specs, retag\n"
+        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, lock, compare, merge, split, survey, specs, retag\n"
     );
 }

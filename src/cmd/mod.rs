@@ -79,6 +79,10 @@ pub struct InputArgs {
     /// URLs, or projects on the index (`psutil`, `numpy==2.3.5`, `numpy>=2`). A local path wins.
     #[arg(value_name = "PATH|URL|PROJECT")]
     pub paths: Vec<std::path::PathBuf>,
+    /// Read the wheels of a lock file (PEP 751 pylock.toml, uv.lock; an argument with such a name is
+    /// one too): those an installer picks on each --python × --platform target, every listed one without.
+    #[arg(long, value_name = "FILE")]
+    pub lock: Vec<std::path::PathBuf>,
     /// Refuse any archive member or file that inflates past this many MiB.
     #[arg(long, value_name = "MIB", help_heading = "Common options", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
@@ -98,14 +102,16 @@ pub struct RemoteArgs {
     /// For a project, read the newest N releases that have matching wheels.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub releases: usize,
-    /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
+    /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones;
+    /// for a lock, a target platform (repeatable).
     #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<crate::tags::PlatformTag>,
+    pub platform: Vec<crate::tags::PlatformTag>,
     /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
-    /// `verify` with --platform too: only the one wheel an installer there picks.
+    /// `verify` with --platform too: only the one wheel an installer there picks. For a lock, a target
+    /// interpreter (repeatable).
     #[arg(long, value_name = "3.XY[t]", hide_possible_values = true,
           value_parser = Offered::new(python_values, parse_str::<crate::tags::Interpreter>))]
-    pub python: Option<crate::tags::Interpreter>,
+    pub python: Vec<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
@@ -153,7 +159,63 @@ impl InputArgs {
     /// [`InputArgs::resolve`], leaving out before any index look-up the
     /// requirements whose project `keep` refuses (`survey --shard`).
     pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Resolution, CmdError> {
-        self.remote.resolve(&self.paths, keep, None)
+        self.resolve_with(keep, None)
+    }
+
+    /// [`InputArgs::resolve_keeping`], each project the one wheel `installer`
+    /// picks on `--python`/`--platform` (`verify`), and a lock's wheels
+    /// selected as `installer` would.
+    pub fn resolve_with(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+    ) -> Result<Resolution, CmdError> {
+        self.resolve_locks(keep, installer, false)
+    }
+
+    /// [`InputArgs::resolve_with`]; with `apart`, a lock's wheels stay out of
+    /// the inputs (`verify` judges them per target).
+    pub fn resolve_locks(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+        apart: bool,
+    ) -> Result<Resolution, CmdError> {
+        let locks = crate::input::Locks {
+            files: self.lock.clone(),
+            targets: self.targets()?,
+            installer: installer.unwrap_or_default(),
+            apart,
+        };
+        self.remote.resolve_locks(&self.paths, keep, installer, Some(&locks))
+    }
+
+    /// Whether a lock is among the inputs (`--lock`, or an argument named like one).
+    pub fn has_lock(&self) -> bool {
+        !self.lock.is_empty() || self.paths.iter().any(|p| crate::lock::LockFormat::from_file_name(p).is_some())
+    }
+
+    /// The lock targets: every `--platform` with every `--python` (platform by
+    /// platform), each checked to have a marker environment; none without a lock.
+    pub fn targets(&self) -> Result<Vec<crate::lock::Target>, CmdError> {
+        let (pythons, platforms) = (&self.remote.python, &self.remote.platform);
+        if !self.has_lock() {
+            return Ok(Vec::new());
+        }
+        if pythons.is_empty() != platforms.is_empty() {
+            return Err(CmdError::new(
+                "a lock's targets need both --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)",
+            ));
+        }
+        let mut targets = Vec::new();
+        for platform in platforms {
+            for python in pythons {
+                let target = crate::lock::Target::new(*python, platform.clone());
+                target.markers().map_err(|e| CmdError::with_source("--platform names no lock target", e))?;
+                targets.push(target);
+            }
+        }
+        Ok(targets)
     }
 
     /// The reading limits these options ask for.
@@ -171,8 +233,8 @@ impl RemoteArgs {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
                 releases: self.releases,
-                platform: self.platform.clone(),
-                python: self.python,
+                platform: self.platform.first().cloned(),
+                python: self.python.first().copied(),
                 installer,
             },
             client: crate::remote::http::ClientOptions {
@@ -187,8 +249,15 @@ impl RemoteArgs {
 
     /// The arguments, then the requirement lines of the `-r` files.
     pub fn arguments(&self, paths: &[std::path::PathBuf]) -> Result<Vec<String>, CmdError> {
-        if paths.is_empty() && self.requirements.is_empty() {
-            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
+        self.arguments_or_lock(paths, false)
+    }
+
+    /// [`RemoteArgs::arguments`]; with `lock`, no argument is needed (a `--lock` file is the input).
+    fn arguments_or_lock(&self, paths: &[std::path::PathBuf], lock: bool) -> Result<Vec<String>, CmdError> {
+        if paths.is_empty() && self.requirements.is_empty() && !lock {
+            return Err(CmdError::new(
+                "no inputs: give wheels, directories, wheel URLs, projects, -r FILE or --lock FILE",
+            ));
         }
         let mut args: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
         for file in &self.requirements {
@@ -217,8 +286,34 @@ impl RemoteArgs {
         keep: &dyn Fn(&str) -> bool,
         installer: Option<crate::remote::index::Installer>,
     ) -> Result<Resolution, CmdError> {
-        let request = crate::input::Request { args: self.arguments(paths)?, remote: self.options(installer), keep };
-        let resolved = crate::input::resolve(&request);
+        self.resolve_locks(paths, keep, installer, None)
+    }
+
+    /// [`RemoteArgs::resolve`], reading lock files as `locks` says (`None`: a
+    /// file named like a lock is an ordinary path).
+    pub fn resolve_locks(
+        &self,
+        paths: &[std::path::PathBuf],
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+        locks: Option<&crate::input::Locks>,
+    ) -> Result<Resolution, CmdError> {
+        let several = self.python.len() > 1 || self.platform.len() > 1;
+        let lock_given = locks.is_some_and(|l| !l.files.is_empty())
+            || (locks.is_some() && paths.iter().any(|p| crate::lock::LockFormat::from_file_name(p).is_some()));
+        if several && !lock_given {
+            return Err(CmdError::new(
+                "--python and --platform are repeatable for a lock's targets only: give one of each, or a lock (--lock FILE)",
+            ));
+        }
+        let args = self.arguments_or_lock(paths, locks.is_some_and(|l| !l.files.is_empty()))?;
+        if several && (!self.requirements.is_empty() || args.iter().any(|a| is_project(a))) {
+            return Err(CmdError::new(
+                "several --python or --platform values select a lock's targets; a project takes one of each: run it separately",
+            ));
+        }
+        let request = crate::input::Request { args, remote: self.options(installer), keep, locks };
+        let resolved = crate::input::resolve(&request).map_err(|e| CmdError::new(chain(&e)))?;
         self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
             messages::note(format_args!("'{name}' is read as the local path, not the project of that name"));
@@ -293,6 +388,16 @@ pub fn write_projects(out: &mut dyn std::io::Write, projects: &[crate::input::Re
         writeln!(out, "{p}")?;
     }
     Ok(())
+}
+
+/// An argument resolution would look up on the index: not a path, a URL or a lock.
+fn is_project(arg: &str) -> bool {
+    let path = std::path::Path::new(arg);
+    !path.exists()
+        && crate::lock::LockFormat::from_file_name(path).is_none()
+        && !arg.starts_with("https://")
+        && !arg.starts_with("http://")
+        && crate::remote::index::looks_like_requirement(arg)
 }
 
 /// The `--specs DIR` option every judging subcommand shares.

@@ -49,6 +49,14 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     } else {
         plan.write(&specs, &table, args.out.force).map_err(fail)?
     };
+    if !outcome.swept.is_empty() {
+        eprintln!(
+            "uniabi: note: removed {} an interrupted earlier run left beside {}: {}",
+            output::count_noun(outcome.swept.len(), "stale temporary file"),
+            outcome.output,
+            outcome.swept.join(", ")
+        );
+    }
     let report = Report { schema: output::schema::RETAG, dry_run: args.out.dry_run, outcome };
     output::to_stdout(|out| {
         if args.out.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, messages};
 use crate::check::{AbiChoice, Checker};
+use crate::environment::{self, Judging, LockAnswer};
 use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
@@ -63,7 +64,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             messages::note(format_args!("{} that did not parse skipped", count_noun(read.skipped, "line")));
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs, &[]);
+        return print(&args, &report, &specs, (&[], &[]));
     }
     let resolved = match args.shard {
         Some(shard) => {
@@ -79,8 +80,21 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         return code;
     }
     let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    // The page of a lock read for targets shows its environment's grid.
+    let environments: Vec<LockAnswer> = match &args.html {
+        Some(_) => {
+            let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: false };
+            resolved
+                .locks
+                .iter()
+                .filter(|l| !l.selections.is_empty())
+                .map(|l| environment::answer(l, &judging))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     super::finish(&resolved);
-    print(&args, &report, &specs, &resolved.projects)
+    print(&args, &report, &specs, (&environments, &resolved.projects))
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
@@ -100,19 +114,19 @@ fn print(
     args: &Args,
     report: &Report,
     specs: &crate::specs::Specs,
-    projects: &[crate::input::ResolvedProject],
+    (environments, projects): (&[LockAnswer], &[crate::input::ResolvedProject]),
 ) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         messages::error(e);
     }
     if let Some(path) = &args.html {
         let origin = survey::html::Origin {
-            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
+            inputs: args.input.paths.iter().chain(&args.input.lock).map(|p| p.display().to_string()).collect(),
             version: env!("CARGO_PKG_VERSION"),
             manifests: specs.sources(),
             date: survey::html::source_date(),
         };
-        let page = survey::html::render(report, specs, &origin);
+        let page = survey::html::render(report, specs, &origin, environments);
         survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis;
+use crate::environment::{self, Judging, LockAnswer};
 use crate::output;
 use crate::verify::{WheelVerification, verify_input};
 
@@ -33,9 +34,24 @@ pub struct Report {
     pub inputs: Vec<WheelVerification>,
 }
 
-/// The one interpreter an installer pick is for (`--python` with `--platform`), if asked.
+/// The `--json` document of a `verify` with a lock (`--lock FILE`, or an
+/// argument named like a lock file).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LockReport {
+    pub schema: &'static str,
+    /// Each lock's answer, per target.
+    pub locks: Vec<LockAnswer>,
+    /// The other inputs, verified as without a lock.
+    pub inputs: Vec<WheelVerification>,
+}
+
+/// The one interpreter an installer pick is for (one `--python` with one `--platform`), if asked.
 fn installer(args: &Args) -> Option<crate::tags::Interpreter> {
-    args.input.remote.platform.as_ref().and(args.input.remote.python)
+    let remote = &args.input.remote;
+    match (remote.python.as_slice(), remote.platform.len()) {
+        ([python], 1) => Some(*python),
+        _ => None,
+    }
 }
 
 /// Run `uniabi verify`.
@@ -44,9 +60,15 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // With --python and --platform, a project is the one wheel an installer
     // there picks, judged for that interpreter.
     let only = installer(&args);
-    let how =
-        only.map(|_| crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) });
-    let resolved = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
+    let pick = crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) };
+    let lock = args.input.has_lock();
+    if lock && args.input.remote.python.is_empty() && args.input.remote.platform.is_empty() {
+        return Err(CmdError::new(
+            "verify of a lock judges it on targets: give --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)",
+        ));
+    }
+    let how = (only.is_some() || lock).then_some(pick);
+    let resolved = args.input.resolve_locks(&|_| true, how, true)?;
     let names = Names::of(&resolved.inputs);
     let inputs: Vec<WheelVerification> =
         super::analyse(&resolved, args.input.limits(), analysis::Scope::Importable, |a| {
@@ -57,12 +79,29 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
             v
         });
+    let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: args.pep809 };
+    let locks: Vec<LockAnswer> = resolved.locks.iter().map(|l| environment::answer(l, &judging)).collect();
     for i in &inputs {
         if let Some(e) = &i.error {
             messages::error(e);
         }
     }
+    let unreadable = locks.iter().any(LockAnswer::unreadable);
+    let failing = locks.iter().any(|l| !l.ok);
     let report = Report { schema: output::schema::VERIFY, inputs };
+    if lock {
+        let report = LockReport { schema: output::schema::LOCK, locks, inputs: report.inputs };
+        output::to_stdout(|out| {
+            if args.json {
+                return output::json(out, &report);
+            }
+            for answer in &report.locks {
+                environment::print_human(out, answer)?;
+            }
+            print_inputs(out, &report.inputs, &names)
+        })?;
+        return Ok(super::exit(level(&report.inputs, unreadable, failing)));
+    }
     output::to_stdout(|out| {
         if args.json {
             return output::json(out, &report);
@@ -70,21 +109,29 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         super::write_projects(out, &resolved.projects)?;
         print_human(out, &report, &names)
     })?;
-    let level = if report.inputs.iter().any(|i| i.error.is_some()) {
+    Ok(super::exit(level(&report.inputs, false, false)))
+}
+
+/// The exit level: an unreadable input (or lock wheel) is 2, a failing one (or lock target) 1.
+fn level(inputs: &[WheelVerification], unreadable: bool, failing: bool) -> u8 {
+    if unreadable || inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
-    } else if report.inputs.iter().any(|i| !i.ok) {
+    } else if failing || inputs.iter().any(|i| !i.ok) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    };
-    Ok(super::exit(level))
+    }
 }
 
 /// Human output: per wheel, per interpreter, what each module loads; the
 /// counts last. Inputs are named as `names` says.
 pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names) -> io::Result<()> {
+    print_inputs(out, &report.inputs, names)
+}
+
+fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names) -> io::Result<()> {
     let (mut ok, mut fail, mut unreadable) = (0, 0, 0);
-    for input in &report.inputs {
+    for input in inputs {
         let name = names.get(&input.path);
         if let Some(why) = &input.no_wheel {
             fail += 1;
@@ -118,5 +165,5 @@ pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names) -> io::R
             }
         }
     }
-    writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(report.inputs.len(), "input"))
+    writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(inputs.len(), "input"))
 }

@@ -3,20 +3,28 @@
 
 use serde::Serialize;
 
-use crate::remote::index::{Installer, platform_accepts};
+use crate::remote::index::platform_accepts;
 use crate::tags::AbiTag;
 
 use super::model::{Location, Lock, LockedPackage, LockedWheel};
-use super::select::{Choice, select};
-use super::target::{Target, TargetError};
+use super::select::{Choice, Selection};
+use super::target::Target;
+
+/// Where a wheel is in its lock: `lock.packages[package].wheels[wheel]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WheelAt {
+    pub package: usize,
+    pub wheel: usize,
+}
 
 /// Whether a picked wheel loads on a target: the hook through which the
-/// caller judges wheels ([`super::AnalysisJudge`] reads local ones).
+/// caller judges wheels (the commands read them through their typed inputs,
+/// [`crate::environment`]).
 pub trait Judge: Sync {
-    /// Whether `wheel`, which an installer on `target` picks for `package`, loads there.
-    fn loads(&self, package: &LockedPackage, wheel: &LockedWheel, target: &Target) -> Judgement;
+    /// Whether `wheel` (at `at` in the lock), which an installer on `target` picks, loads there.
+    fn loads(&self, at: WheelAt, wheel: &LockedWheel, target: &Target) -> Judgement;
     /// Whether `wheel`'s extension binaries would qualify for abi3t as they are.
-    fn abi3t(&self, package: &LockedPackage, wheel: &LockedWheel) -> Abi3tReadiness;
+    fn abi3t(&self, at: WheelAt, wheel: &LockedWheel) -> Abi3tReadiness;
 }
 
 /// What a [`Judge`] says of a picked wheel.
@@ -26,7 +34,8 @@ pub enum Judgement {
     Loads(String),
     /// A module does not load. Why, for the user.
     Fails(String),
-    /// The wheel could not be read or checked (a local file that is gone, a hash mismatch). Why.
+    /// The wheel could not be read, or its bytes are not the lock's (a local
+    /// file that is gone, a size or sha256 that is not the lock's). Why.
     Unreadable(String),
 }
 
@@ -58,13 +67,15 @@ pub enum State {
     Source,
     /// Its marker does not hold: not installed there.
     NotInstalled,
-    /// The installer stops on it, or its wheel could not be read.
+    /// The installer stops on it (two entries hold, its `requires-python`).
     Error,
+    /// Its picked wheel could not be read, or is not the file the lock names.
+    Unreadable,
 }
 
 impl State {
-    /// How the verdict line names it.
-    fn label(self) -> &'static str {
+    /// How the verdict line and the table name it.
+    pub fn label(self) -> &'static str {
         match self {
             State::Loads => "loads",
             State::Fails => "fails",
@@ -73,12 +84,13 @@ impl State {
             State::Source => "built from source",
             State::NotInstalled => "not installed",
             State::Error => "error",
+            State::Unreadable => "unreadable",
         }
     }
 
     /// Whether it keeps the environment from working there.
     pub fn blocks(self) -> bool {
-        matches!(self, State::Fails | State::NoWheel | State::SdistOnly | State::Error)
+        matches!(self, State::Fails | State::NoWheel | State::SdistOnly | State::Error | State::Unreadable)
     }
 }
 
@@ -141,56 +153,52 @@ pub struct TargetReport {
     pub ok: bool,
 }
 
-/// Select and judge every package of `lock` for `target` (judging wheels in parallel).
-pub fn assess(
-    lock: &Lock,
-    target: &Target,
-    installer: Installer,
-    judge: &dyn Judge,
-) -> Result<TargetReport, TargetError> {
-    let selection = select(lock, target, installer)?;
-    let rows: Vec<Row> = crate::pool::parallel_map(&selection.choices, |(p, choice)| row(p, choice, target, judge));
-    let blocked: Vec<&LockedPackage> = selection
-        .choices
+/// Judge what `selection` (made from `lock` by [`super::select`]) picks
+/// (wheels judged in parallel), then sum the target up.
+pub fn assess(lock: &Lock, selection: &Selection, judge: &dyn Judge) -> TargetReport {
+    let target = &selection.target;
+    let packages: Vec<(usize, &LockedPackage, &Choice)> = selection.of(lock).collect();
+    let rows: Vec<Row> = crate::pool::parallel_map(&packages, |&(i, p, choice)| row(i, p, choice, target, judge));
+    let blocked: Vec<(usize, &LockedPackage)> = packages
         .iter()
         .zip(&rows)
         .filter(|(_, r)| matches!(r.state, State::Fails | State::NoWheel | State::SdistOnly))
-        .map(|((p, _), _)| *p)
+        .map(|(&(i, p, _), _)| (i, p))
         .collect();
-    let blocked_builds = crate::pool::parallel_map(&blocked, |p| {
-        let wheel = newest_binary(p, target)?;
-        Some(PackageRow { package: p.label(), wheel: wheel.file.filename.clone(), readiness: judge.abi3t(p, wheel) })
+    let blocked_builds = crate::pool::parallel_map(&blocked, |&(i, p)| {
+        let (w, wheel) = newest_binary(p, target)?;
+        let at = WheelAt { package: i, wheel: w };
+        Some(PackageRow { package: p.label(), wheel: wheel.file.filename.clone(), readiness: judge.abi3t(at, wheel) })
     })
     .into_iter()
     .flatten()
     .collect();
-    let ships_abi3t = selection
-        .choices
+    let ships_abi3t = packages
         .iter()
-        .filter(|(_, c)| *c != Choice::NotInstalled)
-        .filter(|(p, _)| {
+        .filter(|(_, _, c)| **c != Choice::NotInstalled)
+        .filter(|(_, p, _)| {
             p.wheels.iter().filter_map(|w| w.name.as_ref()).any(|n| {
                 n.tags.abi.contains(&AbiTag::Abi3t)
                     && n.tags.platform.iter().any(|t| t.is_any() || platform_accepts(&target.platform, t))
             })
         })
-        .map(|(p, _)| p.label())
+        .map(|(_, p, _)| p.label())
         .collect();
     let verdict = verdict_line(target, selection.outside.as_deref(), &rows);
     let ok = selection.outside.is_none() && !rows.iter().any(|r| r.state.blocks());
-    Ok(TargetReport {
+    TargetReport {
         target: target.to_string(),
         python: target.python.to_string(),
         platform: target.platform.to_string(),
-        outside: selection.outside,
+        outside: selection.outside.clone(),
         rows,
         verdict,
         help: Help { ships_abi3t, blocked_builds },
         ok,
-    })
+    }
 }
 
-fn row(p: &LockedPackage, choice: &Choice, target: &Target, judge: &dyn Judge) -> Row {
+fn row(i: usize, p: &LockedPackage, choice: &Choice, target: &Target, judge: &dyn Judge) -> Row {
     let (state, why, wheel) = match choice {
         Choice::NotInstalled => {
             (State::NotInstalled, format!("not installed: its marker ({}) does not hold", p.marker), None)
@@ -199,23 +207,23 @@ fn row(p: &LockedPackage, choice: &Choice, target: &Target, judge: &dyn Judge) -
         Choice::NoWheel(why) => (State::NoWheel, why.clone(), None),
         Choice::Source(why) => (State::Source, why.clone(), None),
         Choice::Error(why) => (State::Error, why.clone(), None),
-        Choice::Wheel(i) => {
-            let w = &p.wheels[*i];
-            let (state, why) = match judge.loads(p, w, target) {
+        Choice::Wheel(w) => {
+            let wheel = &p.wheels[*w];
+            let (state, why) = match judge.loads(WheelAt { package: i, wheel: *w }, wheel, target) {
                 Judgement::Loads(why) => (State::Loads, why),
                 Judgement::Fails(why) => (State::Fails, why),
-                Judgement::Unreadable(why) => (State::Error, why),
+                Judgement::Unreadable(why) => (State::Unreadable, why),
             };
-            let location = match &w.file.location {
-                Some(Location::Url(u)) => u.clone(),
+            let location = match &wheel.file.location {
+                Some(Location::Url(u)) => crate::remote::auth::redact(u),
                 Some(Location::Path(path)) => path.display().to_string(),
                 None => String::new(),
             };
             let picked = PickedWheel {
-                filename: w.file.filename.clone(),
+                filename: wheel.file.filename.clone(),
                 location,
-                size: w.file.size,
-                sha256: w.file.sha256.clone(),
+                size: wheel.file.size,
+                sha256: wheel.file.sha256.clone(),
             };
             (state, why, Some(picked))
         }
@@ -226,10 +234,11 @@ fn row(p: &LockedPackage, choice: &Choice, target: &Target, judge: &dyn Judge) -
 /// The wheel for the target's platform whose binaries say most about an abi3t
 /// build: a stable-ABI build (the nearest to abi3t) before a version-specific
 /// one, then the newest CPython it names.
-fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<&'a LockedWheel> {
+fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<(usize, &'a LockedWheel)> {
     p.wheels
         .iter()
-        .filter_map(|w| {
+        .enumerate()
+        .filter_map(|(i, w)| {
             let n = w.name.as_ref()?;
             let here = n.tags.platform.iter().any(|t| !t.is_any() && platform_accepts(&target.platform, t));
             let version = n
@@ -242,7 +251,7 @@ fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<&'a Locked
                 })
                 .max()?;
             let stable = n.tags.abi.iter().any(AbiTag::is_stable);
-            here.then_some(((stable, version, std::cmp::Reverse(&w.file.filename)), w))
+            here.then_some(((stable, version, std::cmp::Reverse(&w.file.filename)), (i, w)))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, w)| w)
@@ -270,7 +279,9 @@ pub fn verdict_line(target: &Target, outside: Option<&str>, rows: &[Row]) -> Str
         .iter()
         .filter(|r| r.state.blocks())
         .map(|r| match r.state {
-            State::Fails | State::Error => format!("{} ({}: {})", r.package, r.state.label(), short(&r.why)),
+            State::Fails | State::Error | State::Unreadable => {
+                format!("{} ({}: {})", r.package, r.state.label(), short(&r.why))
+            }
             state => format!("{} ({})", r.package, state.label()),
         })
         .collect();

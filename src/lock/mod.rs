@@ -9,15 +9,15 @@
 //! each package's marker there and picks the one wheel an installer would
 //! (the ranking `verify` uses, [`crate::remote::index::installer_rank`]), or
 //! says why there is none; [`assess`] hands each picked wheel to a [`Judge`]
-//! (in the library, [`AnalysisJudge`]: uniabi's analysis and import resolution
-//! of a local wheel) and sums the target up in a verdict and what would help.
+//! (the commands' is [`crate::environment`]'s: each wheel read once through
+//! its typed input, then import resolution for the target) and sums the
+//! target up in a verdict and what would help.
 //!
 //! Markers are parsed and evaluated by `pep508_rs`; markers of PEP 751's
 //! `extras` / `dependency_groups` form are not supported by it and are
 //! reported as a lock that cannot be read.
 
 mod assess;
-mod judge;
 mod model;
 mod pylock;
 mod select;
@@ -29,9 +29,9 @@ use std::path::{Path, PathBuf};
 use pep440_rs::VersionSpecifiers;
 
 pub use assess::{
-    Abi3tReadiness, Help, Judge, Judgement, PackageRow, PickedWheel, Row, State, TargetReport, assess, verdict_line,
+    Abi3tReadiness, Help, Judge, Judgement, PackageRow, PickedWheel, Row, State, TargetReport, WheelAt, assess,
+    verdict_line,
 };
-pub use judge::AnalysisJudge;
 pub use model::{Location, Lock, LockFormat, LockedFile, LockedPackage, LockedWheel, Marker, SourceTree, normalize};
 pub use select::{Choice, Selection, select};
 pub use target::{Target, TargetError};
@@ -43,12 +43,13 @@ pub enum LockError {
     /// The file could not be read.
     #[error("cannot read the lock file {}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    /// The name is neither `uv.lock` nor `pylock.toml` / `pylock.<name>.toml`.
+    /// The name is neither `uv.lock` nor `pylock.toml` / `pylock.<name>.toml`
+    /// (and, for `--lock`, the text has neither `lock-version` nor `version`).
     #[error("{} is not named like a lock file: expected uv.lock, pylock.toml or pylock.<name>.toml", path.display())]
     Name { path: PathBuf },
     /// The text is not TOML.
-    #[error("{} is not valid TOML", path.display())]
-    Toml { path: PathBuf, source: toml::de::Error },
+    #[error("{} is not valid TOML{}: {message}", path.display(), line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Toml { path: PathBuf, line: Option<usize>, message: String },
     /// A format version this reader does not know.
     #[error("{}: {} is not supported (this reads {supported})", path.display(), found_text(path, found))]
     Version { path: PathBuf, found: String, supported: String },
@@ -74,6 +75,34 @@ fn found_text(path: &Path, found: &str) -> String {
 pub fn read(path: &Path) -> Result<Lock, LockError> {
     let format = LockFormat::from_file_name(path).ok_or_else(|| LockError::Name { path: path.into() })?;
     let text = std::fs::read_to_string(path).map_err(|source| LockError::Read { path: path.into(), source })?;
+    parse(path, &text, format)
+}
+
+impl LockError {
+    /// A TOML error in one line: the file, the line, and what is wrong there.
+    fn toml(path: &Path, text: &str, e: &toml::de::Error) -> LockError {
+        let line = e.span().map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
+        LockError::Toml { path: path.into(), line, message: e.message().trim().replace('\n', " ") }
+    }
+}
+
+/// Read a lock file named on the command line as one (`--lock FILE`): its
+/// name says its format, and a file named otherwise (`app.uv.lock`) is taken
+/// as a pylock if it has a `lock-version`, else as a uv.lock if it has a
+/// `version` (uv.lock's format version).
+pub fn read_given(path: &Path) -> Result<Lock, LockError> {
+    if LockFormat::from_file_name(path).is_some() {
+        return read(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| LockError::Read { path: path.into(), source })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| LockError::toml(path, &text, &e))?;
+    let format = if table.contains_key("lock-version") {
+        LockFormat::Pylock
+    } else if table.contains_key("version") {
+        LockFormat::UvLock
+    } else {
+        return Err(LockError::Name { path: path.into() });
+    };
     parse(path, &text, format)
 }
 
@@ -131,6 +160,22 @@ mod tests {
             e.to_string(),
             "Cargo.lock is not named like a lock file: expected uv.lock, pylock.toml or pylock.<name>.toml"
         );
+    }
+
+    #[test]
+    fn ok_a_lock_given_by_flag_is_read_whatever_its_name() {
+        let dir = std::env::temp_dir().join(format!("uniabi-lock-given-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pylock = dir.join("app.toml");
+        std::fs::write(&pylock, "lock-version = '1.0'\npackages = []\n").unwrap();
+        assert_eq!(read_given(&pylock).unwrap().format, LockFormat::Pylock);
+        let uv = dir.join("app.uv.lock");
+        std::fs::write(&uv, "version = 1\nrequires-python = '>=3.13'\n").unwrap();
+        assert_eq!(read_given(&uv).unwrap().format, LockFormat::UvLock);
+        let other = dir.join("Cargo.lock");
+        std::fs::write(&other, "[[package]]\nname = 'x'\n").unwrap();
+        assert!(matches!(read_given(&other), Err(LockError::Name { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

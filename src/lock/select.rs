@@ -27,15 +27,31 @@ pub enum Choice {
     Error(String),
 }
 
-/// One target's choices, in the lock's package order.
-#[derive(Debug, Clone)]
-pub struct Selection<'a> {
+/// One target's choices, one per package of the lock, in its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
     pub target: Target,
     /// Why the lock as a whole does not cover the target (its
     /// `requires-python`, or none of its environments hold), if so: an
     /// installer stops before any package, and `choices` is empty.
     pub outside: Option<String>,
-    pub choices: Vec<(&'a LockedPackage, Choice)>,
+    /// `choices[i]` is what happens to `lock.packages[i]`.
+    pub choices: Vec<Choice>,
+}
+
+impl Selection {
+    /// Each package of `lock` (the lock this selection was made from) with its choice.
+    pub fn of<'a>(&'a self, lock: &'a Lock) -> impl Iterator<Item = (usize, &'a LockedPackage, &'a Choice)> + 'a {
+        lock.packages.iter().zip(&self.choices).enumerate().map(|(i, (p, c))| (i, p, c))
+    }
+
+    /// The wheels picked, as (package, wheel) indices into the lock.
+    pub fn picked(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.choices.iter().enumerate().filter_map(|(p, c)| match c {
+            Choice::Wheel(w) => Some((p, *w)),
+            _ => None,
+        })
+    }
 }
 
 /// Evaluate every package's marker for `target` and pick what an installer
@@ -43,7 +59,7 @@ pub struct Selection<'a> {
 /// ([`installer_rank`]: the interpreter's (python, ABI) pairs best first, each
 /// over the platform's tags, newest C library or macOS first, `any` last;
 /// ties by file name).
-pub fn select<'a>(lock: &'a Lock, target: &Target, installer: Installer) -> Result<Selection<'a>, TargetError> {
+pub fn select(lock: &Lock, target: &Target, installer: Installer) -> Result<Selection, TargetError> {
     let env = target.markers()?;
     let v = target.python.version;
     let full = pep440_rs::Version::new([u64::from(v.major), u64::from(v.minor), 0]);
@@ -66,7 +82,7 @@ pub fn select<'a>(lock: &'a Lock, target: &Target, installer: Installer) -> Resu
         .zip(&holds)
         .map(|(p, &here)| {
             if !here {
-                return (p, Choice::NotInstalled);
+                return Choice::NotInstalled;
             }
             let twins: Vec<&LockedPackage> =
                 lock.packages.iter().zip(&holds).filter(|(q, h)| **h && q.name == p.name).map(|(q, _)| q).collect();
@@ -78,14 +94,14 @@ pub fn select<'a>(lock: &'a Lock, target: &Target, installer: Installer) -> Resu
                     p.name,
                     versions.join(", ")
                 );
-                return (p, Choice::Error(why));
+                return Choice::Error(why);
             }
             if let Some(spec) = &p.requires_python
                 && !spec.contains(&full)
             {
-                return (p, Choice::Error(format!("it requires Python {spec}; an installer stops")));
+                return Choice::Error(format!("it requires Python {spec}; an installer stops"));
             }
-            (p, choose(p, target, installer))
+            choose(p, target, installer)
         })
         .collect();
     Ok(Selection { target: target.clone(), outside: None, choices })
@@ -222,9 +238,8 @@ vcs = { type = "git", url = "https://g/gitdep.git", commit-id = "abc" }
         let target = Target::new(python.parse().unwrap(), platform.parse().unwrap());
         let s = select(&lock, &target, Installer::default()).unwrap();
         assert_eq!(s.outside, None);
-        s.choices
-            .iter()
-            .map(|(p, c)| match c {
+        s.of(&lock)
+            .map(|(_, p, c)| match c {
                 Choice::Wheel(i) => format!("{}: {}", p.name, p.wheels[*i].file.filename),
                 other => format!("{}: {other:?}", p.name),
             })
@@ -286,7 +301,7 @@ vcs = { type = "git", url = "https://g/gitdep.git", commit-id = "abc" }
         let lock = parse(Path::new("pylock.toml"), text, LockFormat::Pylock).unwrap();
         let target = Target::new("3.15t".parse().unwrap(), "win_amd64".parse().unwrap());
         let s = select(&lock, &target, Installer::default()).unwrap();
-        assert_eq!(s.choices[0].1, Choice::Error("2 entries of a hold here (1, 2); an installer stops".into()));
-        assert_eq!(s.choices[2].1, Choice::Error("it requires Python >=3.16; an installer stops".into()));
+        assert_eq!(s.choices[0], Choice::Error("2 entries of a hold here (1, 2); an installer stops".into()));
+        assert_eq!(s.choices[2], Choice::Error("it requires Python >=3.16; an installer stops".into()));
     }
 }

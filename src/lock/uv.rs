@@ -121,7 +121,7 @@ struct Node {
 
 /// Parse the text of a `uv.lock` read from `path`.
 pub(super) fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
-    let table: toml::Table = toml::from_str(text).map_err(|source| LockError::Toml { path: path.into(), source })?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| LockError::toml(path, text, &e))?;
     match table.get("version") {
         Some(toml::Value::Integer(VERSION)) => {}
         Some(other) => {

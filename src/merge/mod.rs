@@ -55,7 +55,7 @@ pub use output::{MergePlan, OutputPlan, Refusal, Unchanged, WriteOutcome};
 pub use plan::plan_merge;
 pub use report::{Finished, Report, finish};
 pub use split::plan_split;
-pub use write::{OutputError, WriteAllError, Written, check_outputs, not_a_directory, write_all};
+pub use write::{OutputError, WriteAllError, Written, check_outputs, write_all};
 
 use crate::check::Checker;
 use crate::wheel::Limits;

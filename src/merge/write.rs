@@ -13,7 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::{Context, MergeInput, OutputPlan, WriteOutcome};
-use crate::cleanup::{self, Kind, Tracked};
+use crate::cleanup;
 use crate::wheel::{Wheel, WheelError};
 use crate::wheel_metadata::WheelMetadata;
 use crate::wheel_writer::{OutputWheel, Staged, WriteError, commit};
@@ -79,8 +79,8 @@ pub fn write_all(
         return Err(errors.into_iter().map(WriteAllError::from).collect());
     }
     let swept = cleanup::sweep(&ctx.outdir, cleanup::started());
-    let created =
-        create_dir(&ctx.outdir).map_err(|source| vec![WriteAllError::Outdir { path: ctx.outdir.clone(), source }])?;
+    let created = cleanup::CreatedDirs::create(&ctx.outdir)
+        .map_err(|source| vec![WriteAllError::Outdir { path: ctx.outdir.clone(), source }])?;
     let staged = outputs.iter().map(|o| stage(o, inputs, force, ctx)).collect::<Result<Vec<Staged>, WriteError>>();
     let result = staged.and_then(|staged| {
         let sizes: Vec<u64> = staged.iter().map(Staged::size).collect();
@@ -91,49 +91,14 @@ pub fn write_all(
             for (o, size) in outputs.iter_mut().zip(sizes) {
                 o.written = Some(WriteOutcome { size, verified: true });
             }
-            // The directories stay, holding the outputs: no longer the run's to remove.
-            drop(created);
+            created.keep();
             Ok(Written { swept })
         }
         Err(e) => {
-            for (dir, _) in created {
-                let _ = std::fs::remove_dir(dir);
-            }
+            created.remove();
             Err(vec![e.into()])
         }
     }
-}
-
-/// The error for `-o` naming (or passing through) something that exists and is
-/// not a directory: said plainly, before any temporary file is tried in it.
-pub fn not_a_directory(path: &Path) -> Option<io::Error> {
-    let meta = std::fs::metadata(path).ok()?;
-    (!meta.is_dir())
-        .then(|| io::Error::new(io::ErrorKind::NotADirectory, format!("{} is a file, not a directory", path.display())))
-}
-
-/// Create `dir` and its missing parents, each tracked so that an interrupted
-/// run removes it again; returns them deepest first.
-fn create_dir(dir: &Path) -> io::Result<Vec<(PathBuf, Tracked)>> {
-    let mut missing = Vec::new();
-    let mut next = Some(dir);
-    while let Some(d) = next {
-        if let Some(e) = not_a_directory(d) {
-            return Err(e);
-        }
-        if d.as_os_str().is_empty() || d.exists() {
-            break;
-        }
-        missing.push(d.to_path_buf());
-        next = d.parent();
-    }
-    let mut created = Vec::new();
-    for d in missing.into_iter().rev() {
-        let (_, tracked) = cleanup::track(Kind::CreatedDir, || std::fs::create_dir(&d), |()| d.clone())?;
-        created.push((d, tracked));
-    }
-    created.reverse();
-    Ok(created)
 }
 
 /// Write one planned wheel to its temporary file and prove what was written.

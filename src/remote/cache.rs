@@ -152,12 +152,14 @@ fn write_atomically(path: &Path, parts: &[&[u8]]) {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        for part in parts {
-            f.write_all(part)?;
-        }
-        f.flush()
-    });
+    // Tracked while it exists, so that an interrupted run leaves no half entry behind.
+    let Ok((file, _tracked)) =
+        crate::cleanup::track(crate::cleanup::Kind::File, || std::fs::File::create(&tmp), |_| tmp.clone())
+    else {
+        return;
+    };
+    let mut file = file;
+    let written = parts.iter().try_for_each(|part| file.write_all(part)).and_then(|()| file.flush());
     if written.is_ok() && std::fs::rename(&tmp, path).is_ok() {
         return;
     }

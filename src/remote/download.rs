@@ -53,7 +53,8 @@ pub fn wheel_name(url: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// `%XX` decoded, if every escape is two hex digits and the result is UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -71,9 +72,20 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// A writer that hashes what passes through it.
-struct Hashing<W> {
+pub(crate) struct Hashing<W> {
     inner: W,
     hash: Sha256,
+}
+
+impl<W> Hashing<W> {
+    pub(crate) fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, hash: Sha256::new() }
+    }
+
+    /// The writer, and the lowercase hex sha256 of everything written.
+    pub(crate) fn finish(self) -> (W, String) {
+        (self.inner, super::range::hex(&self.hash.finalize()))
+    }
 }
 
 impl<W: Write> Write for Hashing<W> {
@@ -125,13 +137,13 @@ fn fetch_into(
     path: &Path,
 ) -> Result<std::fs::File, DownloadError> {
     let io_error = |source| DownloadError::Io { path: path.to_path_buf(), source };
-    let mut sink = Hashing { inner: io::BufWriter::new(out), hash: Sha256::new() };
+    let mut sink = Hashing::new(io::BufWriter::new(out));
     let limit = file.size.unwrap_or(UNKNOWN_SIZE_LIMIT);
     client.download(&file.url, file.size, limit, &mut sink, None).map_err(DownloadError::Http)?;
     sink.flush().map_err(io_error)?;
-    let actual = super::range::hex(&sink.hash.finalize());
+    let (inner, actual) = sink.finish();
     super::range::check_claim(file, &actual).map_err(DownloadError::Claim)?;
-    sink.inner.into_inner().map_err(|e| io_error(e.into_error()))
+    inner.into_inner().map_err(|e| io_error(e.into_error()))
 }
 
 #[cfg(test)]

@@ -185,6 +185,28 @@ pub fn index_input(f: index::IndexFile, session: &Arc<Session>, verify_sha256: b
     }
 }
 
+/// A remote wheel a lock file lists, with the lock's size and sha256 (the
+/// lock is the claim a whole read is checked against).
+pub fn lock_input(
+    url: &str,
+    file: &crate::lock::LockedFile,
+    session: &Arc<Session>,
+    verify_sha256: bool,
+) -> crate::input::Input {
+    let url = session.client.credentials.adopt(url);
+    let display = auth::redact(&url);
+    let remote =
+        RemoteFile { url, size: file.size, sha256: file.sha256.clone(), claim: Claim::Lock, whole: verify_sha256 };
+    crate::input::Input {
+        display,
+        source: Source::Remote(RemoteWheel {
+            file: remote,
+            filename: file.filename.clone(),
+            session: Arc::clone(session),
+        }),
+    }
+}
+
 /// The index URL to ask (`--index-url`, `UV_INDEX_URL`, `PIP_INDEX_URL`, PyPI),
 /// its credentials kept by the session, without its userinfo.
 pub fn index_for(session: &Session, flag: Option<&str>) -> String {

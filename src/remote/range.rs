@@ -80,6 +80,8 @@ pub enum Claim {
     Index,
     /// The `#sha256=` of a wheel URL given on the command line.
     Url,
+    /// The lock file that names the wheel (pylock `hashes`, uv.lock `hash`).
+    Lock,
 }
 
 impl fmt::Display for Claim {
@@ -87,6 +89,7 @@ impl fmt::Display for Claim {
         f.write_str(match self {
             Claim::Index => "the index's sha256",
             Claim::Url => "the URL's #sha256",
+            Claim::Lock => "the lock's sha256",
         })
     }
 }
