@@ -165,5 +165,9 @@ fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names
             }
         }
     }
+    // A lock's tables count its own targets; wheels given beside it are counted here.
+    if inputs.is_empty() {
+        return Ok(());
+    }
     writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(inputs.len(), "input"))
 }
