@@ -52,6 +52,10 @@ pub enum ReadError {
     /// A project or URL that could not be resolved on the index.
     #[error(transparent)]
     Index(Arc<IndexError>),
+    /// A bare name that is neither a local path nor a project the index gave:
+    /// a mistyped directory must not read as an index look-up alone.
+    #[error("no file or directory of that name, and {0}")]
+    NoPathNorProject(#[source] Arc<IndexError>),
     /// The wheel could not be read, or a member disagrees with its RECORD.
     #[error(transparent)]
     Wheel(#[from] WheelError),

@@ -93,12 +93,23 @@ pub struct CreatedDirs {
     dirs: Vec<(PathBuf, Tracked)>,
 }
 
+/// The error for an output directory (`-o`) that is, or passes through, a file:
+/// said plainly, before any temporary file is tried in it.
+pub fn not_a_directory(path: &Path) -> Option<io::Error> {
+    let meta = std::fs::metadata(path).ok()?;
+    (!meta.is_dir())
+        .then(|| io::Error::new(io::ErrorKind::NotADirectory, format!("{} is a file, not a directory", path.display())))
+}
+
 impl CreatedDirs {
     /// Create `dir` and its missing parents, each tracked.
     pub fn create(dir: &Path) -> io::Result<CreatedDirs> {
         let mut missing = Vec::new();
         let mut next = Some(dir);
         while let Some(d) = next {
+            if let Some(e) = not_a_directory(d) {
+                return Err(e);
+            }
             if d.as_os_str().is_empty() || d.exists() {
                 break;
             }

@@ -142,6 +142,15 @@ impl Input {
         }
     }
 
+    /// How text output names it: a remote wheel by its file name, anything else
+    /// as [`Input::display`] (JSON and SARIF keep `display`: a remote wheel's full URL).
+    pub fn label(&self) -> String {
+        match &self.source {
+            Source::Remote(w) | Source::Fetched { wheel: w, .. } => w.filename.clone(),
+            _ => self.display.clone(),
+        }
+    }
+
     /// The project an input belongs to, as its wheel file name (or requirement) spells it.
     pub fn project(&self) -> String {
         match self.filename().parse::<crate::tags::WheelFilename>() {
@@ -260,6 +269,36 @@ pub struct Resolution {
     pub index: Option<String>,
     /// The lock files among the arguments, each read once (their selected wheels are among `inputs`).
     pub locks: Vec<LockInput>,
+    /// Each requirement resolved to wheels on the index, in argument order.
+    pub projects: Vec<ResolvedProject>,
+}
+
+/// A requirement resolved on the index: the release (or releases) chosen,
+/// where from, and how many of its wheels are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedProject {
+    /// The project as the requirement names it.
+    pub name: String,
+    /// The chosen releases' versions, in the order chosen (newest first).
+    pub versions: Vec<String>,
+    /// `the default index`, or the index URL without credentials.
+    pub index: String,
+    /// The wheels chosen.
+    pub wheels: usize,
+}
+
+impl std::fmt::Display for ResolvedProject {
+    /// `psutil 7.2.2 (from the default index): 20 wheels`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} (from {}): {}",
+            self.name,
+            self.versions.join(", "),
+            self.index,
+            crate::output::count_noun(self.wheels, "wheel")
+        )
+    }
 }
 
 impl Resolution {
@@ -268,12 +307,11 @@ impl Resolution {
         self.inputs.iter().any(|i| i.remote().is_some())
     }
 
-    /// End the run's remote work (clear the progress line; with `--net-stats`,
-    /// print what was fetched) before results are printed.
-    pub fn finish(&self) {
-        if let Some(s) = &self.session {
-            s.finish();
-        }
+    /// End the run's reading before results are printed: clear the progress
+    /// line, and with `--net-stats` say what was fetched.
+    pub fn finish(&self) -> Option<String> {
+        crate::progress::clear();
+        self.session.as_ref().and_then(|s| s.stats_line())
     }
 }
 
@@ -294,6 +332,7 @@ pub fn resolve(request: &Request) -> Result<Resolution, ResolveError> {
     filters.releases = filters.releases.max(1);
     // The index, its credentials taken off into the session, once some requirement needs it.
     let mut index: Option<String> = None;
+    let index_name = remote::index_name(options.index_url.as_deref());
     for (i, arg) in request.args.iter().enumerate() {
         let path = Path::new(arg);
         if locks.peek().is_some_and(|(at, _)| *at == Some(i)) {
@@ -314,8 +353,13 @@ pub fn resolve(request: &Request) -> Result<Resolution, ResolveError> {
                 parsed => {
                     let session = session(&mut out, options);
                     let index = index.get_or_insert_with(|| remote::index_for(&session, options.index_url.as_deref()));
-                    let how = How { filters: &filters, session: &session, verify_sha256: options.verify_sha256 };
-                    resolve_requirement(arg, parsed, index, &how, &mut out.inputs);
+                    let how = How {
+                        filters: &filters,
+                        session: &session,
+                        verify_sha256: options.verify_sha256,
+                        index_name: &index_name,
+                    };
+                    resolve_requirement(arg, parsed, index, &how, &mut out);
                 }
             }
         } else {
@@ -457,21 +501,24 @@ struct How<'a> {
     filters: &'a index::Filters,
     session: &'a Arc<Session>,
     verify_sha256: bool,
+    /// How the project line names the index.
+    index_name: &'a str,
 }
 
-/// A requirement's inputs: the chosen wheels, or why there are none.
+/// A requirement's inputs (the chosen wheels, or why there are none), and its project line.
 fn resolve_requirement(
     arg: &str,
     parsed: Result<Requirement, IndexError>,
     index: &str,
     how: &How,
-    inputs: &mut Vec<Input>,
+    out: &mut Resolution,
 ) {
     let (filters, session) = (how.filters, how.session);
     let installer = match (&filters.installer, filters.python, &filters.platform) {
         (Some(how), Some(python), Some(platform)) => Some((*how, python, platform)),
         _ => None,
     };
+    let name = parsed.as_ref().map(|r| r.name.clone()).unwrap_or_else(|_| arg.to_string());
     let chosen = parsed.and_then(|req| {
         let files = index::project_files(&session.client, index, &req.name, session.pages())?;
         match installer {
@@ -489,8 +536,18 @@ fn resolve_requirement(
     });
     match chosen {
         Ok(Ok((files, passed_over))) => {
+            let mut versions: Vec<String> = Vec::new();
+            for f in &files {
+                if let Ok(parsed) = f.filename.parse::<crate::tags::WheelFilename>()
+                    && !versions.contains(&parsed.version)
+                {
+                    versions.push(parsed.version);
+                }
+            }
+            let wheels = files.len();
+            out.projects.push(ResolvedProject { name, versions, index: how.index_name.to_string(), wheels });
             let passed_over: Option<Arc<str>> = passed_over.map(Arc::from);
-            inputs.extend(files.into_iter().map(|f| {
+            out.inputs.extend(files.into_iter().map(|f| {
                 let mut input = remote::index_input(f, session, how.verify_sha256);
                 if let Source::Remote(w) = &mut input.source {
                     w.passed_over.clone_from(&passed_over);
@@ -498,8 +555,14 @@ fn resolve_requirement(
                 input
             }));
         }
-        Ok(Err(why)) => inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
-        Err(e) => inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
+        Ok(Err(why)) => out.inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
+        // A bare name that is no path either: say both, or a mistyped directory reads as a project.
+        Err(e @ (IndexError::NoProject { .. } | IndexError::Fetch { .. } | IndexError::Page { .. }))
+            if could_be_project(arg) =>
+        {
+            out.inputs.push(Input::failed(InputError::new(arg, ReadError::NoPathNorProject(Arc::new(e)))))
+        }
+        Err(e) => out.inputs.push(Input::failed(InputError::new(arg, ReadError::Index(Arc::new(e))))),
     }
 }
 
@@ -677,7 +740,7 @@ mod tests {
             open_locked(&path, name, size, sha256, Limits::DEFAULT).map(|_| ()).unwrap_err()
         };
         // Size and sha256 hold: the copy is read, and it is not a zip.
-        assert!(matches!(open(Some(9), Some(&sha)), WheelError::NotAZip(_)), "{:?}", open(Some(9), Some(&sha)));
+        assert!(matches!(open(Some(9), Some(&sha)), WheelError::NoDirectory), "{:?}", open(Some(9), Some(&sha)));
         assert_eq!(open(Some(8), Some(&sha)).to_string(), "9 bytes, but the lock's size is 8");
         assert_eq!(open(Some(10), None).to_string(), "9 bytes, but the lock's size is 10");
         assert_eq!(open(None, Some("00")).to_string(), format!("sha256 is {sha}, but the lock's sha256 is 00"));

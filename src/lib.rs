@@ -20,6 +20,7 @@ pub mod merge;
 pub mod naming;
 pub mod output;
 pub mod pool;
+pub mod progress;
 pub mod record;
 pub mod remote;
 pub mod retag;

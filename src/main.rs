@@ -69,17 +69,18 @@ enum Command {
     #[command(after_help = help::COMPARE)]
     Compare(cmd::compare::Args),
     /// Merge per-version wheels into one wheel per project, version and platform (fat, pep803 or pep809).
-    #[command(after_help = help::MERGE)]
+    #[command(after_help = help::MERGE, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/merge/1`).")))]
     Merge(cmd::merge::Args),
     /// Split a merged wheel into one wheel per Python and ABI tag, for installers that cannot read compressed tags.
-    #[command(after_help = help::SPLIT)]
+    #[command(after_help = help::SPLIT, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/split/1`).")))]
     Split(cmd::split::Args),
     /// Rewrite a wheel's tags (file name, WHEEL, RECORD), only if its binaries pass check under the new claims.
+    #[command(after_help = help::RETAG, mut_arg("json", |a| a.help("Print one JSON document (schema `uniabi/retag/1`).")))]
     Retag(cmd::retag::Args),
     /// Survey a wheelhouse: per project release, what it serves, free-threaded support, PEP 803/809 blockers, wheels now and after merge.
     #[command(after_help = help::SURVEY)]
     Survey(cmd::survey::Args),
-    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, compare, merge, split, survey, specs).
+    /// Print the JSON Schema of a --json document (inspect, check, tags, verify, lock, compare, merge, split, retag, survey, specs).
     #[command(after_help = help::SCHEMA)]
     Schema(cmd::schema::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -95,7 +96,15 @@ fn main() -> ExitCode {
     if let Err(e) = uniabi::cleanup::install() {
         eprintln!("uniabi: warning: cannot catch SIGINT/SIGTERM, so an interrupted run may leave temporary files: {e}");
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error, in uniabi's one style: `uniabi: error: …`.
+            eprint!("uniabi: {}", e.render());
+            return cmd::exit(cmd::EXIT_ERROR);
+        }
+        Err(e) => e.exit(),
+    };
     color::init(cli.color);
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
@@ -115,7 +124,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("uniabi: error: {}", cmd::chain(&e));
+            cmd::messages::error(cmd::chain(&e));
             cmd::exit(cmd::EXIT_ERROR)
         }
     }

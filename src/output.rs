@@ -4,10 +4,12 @@
 
 use std::io::{self, Write};
 
-/// Run `f` against a locked, buffered stdout and flush it.
+/// Run `f` against a locked, buffered stdout and flush it, the progress line
+/// cleared first (a report never shares a line with it).
 ///
 /// A broken pipe is not an error: the reader has all it wanted.
 pub fn to_stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    crate::progress::clear();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match f(&mut out).and_then(|()| out.flush()) {
@@ -107,17 +109,23 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Displays an error followed by each of its causes, on one line: `a: b: c`.
+/// A cause the text already ends with (an error that prints its source in its
+/// own message, as `zip`'s `i/o error: …` does) is not repeated.
 pub struct Chain<'a>(pub &'a dyn std::error::Error);
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut text = self.0.to_string();
         let mut cur = self.0.source();
         while let Some(c) = cur {
-            write!(f, ": {c}")?;
+            let cause = c.to_string();
+            if !text.ends_with(&cause) {
+                text.push_str(": ");
+                text.push_str(&cause);
+            }
             cur = c.source();
         }
-        Ok(())
+        f.write_str(&text)
     }
 }
 
@@ -153,6 +161,20 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a (1), b (2)"), "\"a (1), b (2)\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn ok_chain_says_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("i/o error: {0}")]
+        struct Repeats(#[source] std::io::Error);
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot write out.whl")]
+        struct Outer(#[source] Repeats);
+        let e = Outer(Repeats(std::io::Error::other("disk full")));
+        assert_eq!(chain(&e), "cannot write out.whl: i/o error: disk full");
+        let plain = std::io::Error::new(std::io::ErrorKind::NotFound, Outer(Repeats(std::io::Error::other("x"))));
+        assert_eq!(chain(&plain), "cannot write out.whl: i/o error: x");
     }
 
     #[test]

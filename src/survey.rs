@@ -308,6 +308,10 @@ pub struct Summary {
     pub wheels: usize,
     /// Wheels those releases would ship after `merge` with its defaults.
     pub wheels_after_merge: usize,
+    /// Projects whose newest release has extension modules (the only ones PEP 803 and
+    /// PEP 809 can apply to: the figures below count among these).
+    #[serde(default)]
+    pub with_extensions: usize,
     /// Projects whose newest release qualifies for PEP 803.
     pub pep803_qualifies: usize,
     /// Projects whose newest release qualifies for the PEP 809 prototype.
@@ -834,6 +838,7 @@ pub fn summarize(releases: &[Release]) -> Summary {
         }),
         wheels: newest.values().map(|r| r.wheels).sum(),
         wheels_after_merge: newest.values().map(|r| r.wheels_after_merge).sum(),
+        with_extensions: count(&|r| !r.pure),
         pep803_qualifies: count(&|r| r.pep803.qualifies == Some(true)),
         pep809_qualifies: count(&|r| r.pep809.qualifies == Some(true)),
         no_wheel: 0,

@@ -56,6 +56,9 @@ pub enum WheelError {
     /// The file is not a readable zip archive.
     #[error("not a zip archive")]
     NotAZip(#[source] ZipError),
+    /// The file has no zip central directory at its end.
+    #[error("truncated, or not a zip archive")]
+    NoDirectory,
     /// A member's name could escape or confuse an extraction.
     #[error("invalid wheel: member '{}' {reason}", member.escape_debug())]
     UnsafeMember { member: String, reason: &'static str },
@@ -240,6 +243,8 @@ impl Wheel {
     ) -> Result<Wheel, WheelError> {
         let mut archive = ZipArchive::new(reader).map_err(|e| match e {
             ZipError::Io(io) => WheelError::Io(io),
+            // No end-of-central-directory record: the archive's tail is missing, or it never was one.
+            ZipError::InvalidArchive(m) if m.contains("EOCD") => WheelError::NoDirectory,
             other => WheelError::NotAZip(other),
         })?;
         if archive.len() > limits.max_members {

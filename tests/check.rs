@@ -387,3 +387,31 @@ fn err_a_zip_that_is_not_a_wheel() {
         stderr(&out)
     );
 }
+
+/// Figures and words: a truncated wheel says so in words a user knows, stdout points at
+/// stderr for the cause, the counts close the text and are in the JSON, and clap's usage
+/// errors read like uniabi's own.
+#[test]
+fn err_truncated_wheel_and_the_counts() {
+    let dir = scratch_for("truncated");
+    let good = sample(PSUTIL_LINUX_ABI3);
+    let bytes = std::fs::read(&good).unwrap();
+    let cut = dir.join(good.file_name().unwrap());
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (cut, good) = (cut.to_string_lossy().into_owned(), rel(&good));
+    let out = run(&["check", &cut, &good]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out), format!("uniabi: error: {cut}: truncated, or not a zip archive\n"));
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("{cut}: unreadable (the error is on stderr)\n")), "{text}");
+    assert!(text.ends_with("2 inputs: 1 pass, 0 fail, 1 unreadable\n"), "{text}");
+    let (_, doc) = check_json(&[&cut, &good]);
+    assert_eq!(doc["summary"], serde_json::json!({"inputs": 2, "pass": 1, "fail": 0, "unreadable": 1}));
+
+    let verify = run(&["verify", &cut, &good]);
+    assert!(stdout(&verify).ends_with("2 inputs: 1 ok, 0 fail, 1 unreadable\n"), "{}", stdout(&verify));
+
+    let usage = run(&["check", "--abi", "abi4", &good]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(stderr(&usage).starts_with("uniabi: error: invalid value 'abi4' for '--abi <ABI>'"), "{}", stderr(&usage));
+}

@@ -3,9 +3,9 @@
 
 use crate::common::*;
 
-/// Run `compare` (human, then `--json`) over the samples whose file names start with `prefix`,
-/// asserting exit 0: (the paths given, human output, JSON output, JSON document).
-fn compare_samples(prefix: &str) -> (Vec<String>, String, String, serde_json::Value) {
+/// Run `compare` (the summary, `--verbose`, then `--json`) over the samples whose file names
+/// start with `prefix`, asserting exit 0: the paths given, the three outputs and the JSON document.
+fn compare_samples(prefix: &str) -> (Vec<String>, [String; 3], serde_json::Value) {
     let paths: Vec<String> = sample_wheels()
         .iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
@@ -15,12 +15,15 @@ fn compare_samples(prefix: &str) -> (Vec<String>, String, String, serde_json::Va
     args.extend(paths.iter().map(String::as_str));
     let human = run(&args);
     assert_eq!(human.status.code(), Some(0), "{}", stderr(&human));
-    args.insert(1, "--json");
+    args.insert(1, "--verbose");
+    let verbose = run(&args);
+    assert_eq!(verbose.status.code(), Some(0), "{}", stderr(&verbose));
+    args[1] = "--json";
     let json = run(&args);
     assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["schema"], "uniabi/compare/1");
-    (paths, stdout(&human), stdout(&json), doc)
+    (paths, [stdout(&human), stdout(&verbose), stdout(&json)], doc)
 }
 
 /// The group whose platform field is `platform`.
@@ -41,9 +44,10 @@ const PSUTIL_LINUX: &str = "manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux
 
 #[test]
 fn ok_psutil_samples_golden() {
-    let (paths, human, json, doc) = compare_samples("psutil-");
+    let (paths, [summary, human, json], doc) = compare_samples("psutil-");
     assert_eq!(paths.len(), 7);
     golden("compare/psutil.txt", &human);
+    golden("compare/psutil-summary.txt", &summary);
     golden("compare/psutil.json", &json);
 
     let platforms: Vec<&str> =
@@ -77,13 +81,19 @@ fn ok_psutil_samples_golden() {
     assert!(human.contains("        symbols: PyModule_Create2\n"));
     assert!(human.contains("        links: python3.dll\n"));
     assert!(human.ends_with("3 groups from 7 wheels: PEP 803 qualifies for 0, PEP 809 for 0; 0 inputs unreadable\n"));
+    // The summary fits a screen: each group's wheels and one verdict line per proposal, no symbols.
+    assert!(summary.lines().count() <= 24, "{summary}");
+    assert!(!summary.contains("PyModule_Create2"), "{summary}");
+    assert!(summary.contains("  PEP 803         does not qualify: 3 binaries blocked by check --abi abi3t ("));
+    assert!(summary.ends_with("3 groups from 7 wheels: PEP 803 qualifies for 0, PEP 809 for 0; 0 inputs unreadable\n"));
 }
 
 #[test]
 fn ok_universal_demo_golden() {
-    let (paths, human, json, doc) = compare_samples("abi3_abi3t_universal-");
+    let (paths, [summary, human, json], doc) = compare_samples("abi3_abi3t_universal-");
     assert_eq!(paths.len(), 4);
     golden("compare/universal-demo.txt", &human);
+    golden("compare/universal-demo-summary.txt", &summary);
     golden("compare/universal-demo.json", &json);
 
     assert_eq!(doc["groups"].as_array().unwrap().len(), 3);

@@ -150,6 +150,9 @@ fn err_abi3_and_free_threaded_metadata_differs_with_a_diff() {
     let err = stderr(&o);
     assert!(err.contains("psutil-7.1.2.dist-info/METADATA differs between"), "{err}");
     let text = stdout(&o);
+    assert!(text.contains("(--verbose shows the diff)") && !text.contains("-Metadata-Version"), "{text}");
+    let o = run(&["merge", "--verbose", "-o", &s(&out), &inputs[0], &inputs[1], &inputs[2]]);
+    let text = stdout(&o);
     assert!(text.contains("-Metadata-Version: 2.4") && text.contains("+Metadata-Version: 2.1"), "{text}");
     assert!(wheels_in(&out).is_empty());
 }
@@ -595,15 +598,26 @@ fn ok_dry_run_writes_nothing_golden() {
     let out = root().join("target/test-scratch/merge-dry-run");
     let _ = std::fs::remove_dir_all(&out);
     let out_rel = "target/test-scratch/merge-dry-run";
-    let o = run(&["merge", "--dry-run", "-o", out_rel, &rel(&sample(FT313)), &rel(&sample(FT314))]);
+    let (ft313, ft314) = (rel(&sample(FT313)), rel(&sample(FT314)));
+    let o = run(&["merge", "--dry-run", "--verbose", "-o", out_rel, &ft313, &ft314]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!out.exists(), "dry run created the output directory");
     golden("merge/dry-run-psutil-manylinux-free-threaded.txt", &stdout(&o));
+    let o = run(&["merge", "--dry-run", "-o", out_rel, &ft313, &ft314]);
+    golden("merge/dry-run-psutil-manylinux-free-threaded-summary.txt", &stdout(&o));
     // The whole samples directory: grouping, unchanged single wheels, refused groups with their conflicts.
-    let o = run(&["merge", "--dry-run", "-o", out_rel, "samples"]);
+    let o = run(&["merge", "--dry-run", "--verbose", "-o", out_rel, "samples"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists());
     golden("merge/dry-run-samples.txt", &stdout(&o));
+    // By default, a screen: conflicts named without their diffs.
+    let o = run(&["merge", "--dry-run", "-o", out_rel, "samples"]);
+    assert_eq!(o.status.code(), Some(1));
+    let summary = stdout(&o);
+    golden("merge/dry-run-samples-summary.txt", &summary);
+    assert!(summary.lines().count() <= 70, "{summary}");
+    assert!(!summary.contains("\n              @@ "), "a diff in the summary: {summary}");
+    assert_eq!(summary.matches("(--verbose shows the diff)").count(), 3, "{summary}");
 }
 
 #[test]
@@ -655,7 +669,7 @@ fn ok_merge_then_split_round_trip() {
         assert_eq!(o.status.code(), Some(0), "{combo:?}: {}", stderr(&o));
         if combo.len() == 1 {
             // A fat wheel of one input is that input: left unchanged, nothing written.
-            assert!(stdout(&o).contains(": unchanged\n"), "{}", stdout(&o));
+            assert!(stdout(&o).contains(": unchanged: one input"), "{}", stdout(&o));
             assert!(!merged_dir.exists());
             continue;
         }
@@ -779,4 +793,41 @@ fn ok_split_of_a_single_tag_wheel_and_json() {
     let wheels = wheels_in(&out);
     assert_eq!(wheels.len(), 1);
     assert!(payload(&wheels[0]) == payload(&sample(FT313)));
+}
+
+/// `-o` naming a file (or a path through one) is said plainly, before any temporary is tried.
+#[test]
+fn err_outdir_that_is_a_file() {
+    let dir = scratch("outdir-file");
+    let file = dir.join("taken");
+    std::fs::write(&file, b"x").unwrap();
+    let wheel = rel(&sample("abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1"));
+    for outdir in [file.clone(), file.join("sub")] {
+        let out = run(&["split", "-o", outdir.to_str().unwrap(), &wheel]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{} is a file, not a directory", file.display())), "{err}");
+        assert!(!err.contains("uniabi-tmp") && !err.contains("os error"), "{err}");
+    }
+    let out = run(&["retag", "--tags", "cp313-abi3", "-o", file.to_str().unwrap(), &wheel]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&format!("{} is a file, not a directory", file.display())), "{}", stderr(&out));
+}
+
+/// A split's text names each dropped binary once, without repeating the one input on every line.
+#[test]
+fn ok_split_dropped_lines_are_short() {
+    let dir = scratch("split-dropped-short");
+    let o = run(&["merge", "--scheme", "fat", "-o", &s(&dir), &rel(&sample(FT313)), &rel(&sample(FT314))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged = wheels_in(&dir);
+    let o = run(&["split", "--dry-run", "-o", &s(&dir.join("split")), &s(&merged[0])]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let dropped: Vec<&str> = text.lines().filter(|l| l.starts_with("  dropped   ")).collect();
+    assert_eq!(dropped.len(), 2, "{text}");
+    for line in dropped {
+        assert!(!line.contains("(from ") && line.contains(".so: not loaded by the interpreters"), "{line}");
+    }
+    assert!(text.lines().count() <= 30, "{text}");
 }

@@ -847,3 +847,36 @@ fn ok_the_newest_release_is_surveyed_and_going_back_is_asked_for_and_marked() {
     let text = remote(&server, &["survey", "psutil", "--platform", "manylinux_2_28_x86_64", "--newest-with-wheels"]);
     assert!(stdout(&text).contains(&format!("    not the newest release: {why}\n")), "{}", stdout(&text));
 }
+
+/// A mistyped directory (`merged2`) could be a project too: the one line says
+/// there is neither a path nor a project of that name, and the other inputs are reported.
+#[test]
+fn err_name_that_is_no_path_nor_project_says_both() {
+    let server = samples_server();
+    let o = remote(&server, &["check", "merged2", "samples/psutil-7.1.2-cp37-abi3-win_amd64.whl"]);
+    fails_with(&o, "merged2", "merged2: no file or directory of that name, and no such project on the index (");
+    let err = stderr(&o);
+    assert_eq!(err.matches("no such project").count(), 1, "{err}");
+    assert!(stdout(&o).contains("psutil-7.1.2-cp37-abi3-win_amd64.whl: pass"), "{}", stdout(&o));
+}
+
+/// `-r FILE` reads the projects its lines name and says which option lines it skipped
+/// (an editable install of the project itself, an index URL without its credentials).
+#[test]
+fn ok_requirements_file_names_the_lines_it_skips() {
+    let server = samples_server();
+    let dir = crate::common::scratch("requirements-skipped");
+    let file = dir.join("requirements.txt");
+    std::fs::write(
+        &file,
+        "-e .\n--extra-index-url https://user:secret@example.invalid/simple\npsutil==7.1.2  # pinned\n",
+    )
+    .unwrap();
+    let o = remote(&server, &["check", "-r", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let note = err.lines().find(|l| l.starts_with("uniabi: note: ")).unwrap_or_else(|| panic!("no note: {err}"));
+    assert!(note.contains("skipped -e ., --extra-index-url https://"), "{note}");
+    assert!(!err.contains("secret"), "{err}");
+    assert!(stdout(&o).ends_with("7 inputs: 7 pass, 0 fail, 0 unreadable\n"), "{}", stdout(&o));
+}

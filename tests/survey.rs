@@ -98,31 +98,33 @@ fn ok_samples_golden() {
         .iter()
         .map(|m| (m["platform"].as_str().unwrap().to_string(), m["text"].as_str().unwrap().to_string()))
         .collect();
-    let text = |n: usize| format!("METADATA differs: `--metadata-from` would merge {n} -> 1");
+    let text =
+        |builds: &str, n: usize| format!("METADATA differs between {builds}: `--metadata-from` would merge {n} -> 1");
     assert_eq!(
         refused,
         [
-            ("linux x86_64".to_string(), text(3)),
-            ("macos arm64".to_string(), text(2)),
-            ("windows amd64".to_string(), text(2))
+            ("linux x86_64".to_string(), text("cp313-cp313t and cp36-abi3", 3)),
+            ("macos arm64".to_string(), text("cp314-cp314t and cp36-abi3", 2)),
+            ("windows amd64".to_string(), text("cp313-cp313t and cp37-abi3", 2))
         ]
     );
     let linux_refusal = &psutil["merge_refused"][0];
-    assert_eq!(linux_refusal["reason"], "METADATA differs");
+    assert_eq!(linux_refusal["reason"], "METADATA differs between cp313-cp313t and cp36-abi3");
     assert_eq!(linux_refusal["metadata_from"], format!("psutil-7.1.2-cp313-cp313t-{LINUX}.whl"));
     assert_eq!(linux_refusal["with_metadata_from"], 1);
     assert!(
         human.contains(
-            "    merge refuses linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1\n"
+            "    merge refuses linux x86_64 (3 wheels): METADATA differs between cp313-cp313t and cp36-abi3: \
+             `--metadata-from` would merge 3 -> 1\n"
         ),
         "{human}"
     );
     assert!(
         csv.lines().any(|l| l.starts_with("psutil,")
             && l.ends_with(
-                ",linux x86_64 (3 wheels): METADATA differs: `--metadata-from` would merge 3 -> 1; \
-         macos arm64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1; \
-         windows amd64 (2 wheels): METADATA differs: `--metadata-from` would merge 2 -> 1"
+                ",linux x86_64 (3 wheels): METADATA differs between cp313-cp313t and cp36-abi3: `--metadata-from` would merge 3 -> 1; \
+         macos arm64 (2 wheels): METADATA differs between cp314-cp314t and cp36-abi3: `--metadata-from` would merge 2 -> 1; \
+         windows amd64 (2 wheels): METADATA differs between cp313-cp313t and cp37-abi3: `--metadata-from` would merge 2 -> 1"
             )),
         "{csv}"
     );
@@ -455,7 +457,7 @@ fn ok_survey_figure_is_merges_plan_on_a_wheelhouse() {
     assert_eq!(psutil["wheels_after_merge"], 3);
     let texts: Vec<&str> =
         psutil["merge_refused"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["METADATA differs: `--metadata-from` would merge 2 -> 1"]);
+    assert_eq!(texts, ["METADATA differs between cp313-cp313t and cp37-abi3: `--metadata-from` would merge 2 -> 1"]);
     assert_eq!(release(&doc, "abi3_abi3t_universal", "0.2")["wheels_after_merge"], 2);
     assert_eq!(release(&doc, "psutil", "7.1.1")["wheels_after_merge"], 1);
     // Newest releases: psutil 7.1.2 5 -> 3, the demo 2 -> 2, cryptography and purely 1 -> 1.
@@ -527,4 +529,22 @@ fn ok_a_wheel_with_many_unreadable_members_gives_one_bounded_line() {
         assert!(line.ends_with("; and 17 more errors"), "{line}");
         assert!(line.len() < 2_000, "{} bytes: {line}", line.len());
     }
+}
+
+/// A project without extension modules cannot qualify for PEP 803 or 809: the summary counts
+/// the qualifying projects among those with extension modules.
+#[test]
+fn ok_qualify_counts_are_among_projects_with_extension_modules() {
+    let (code, out, err) = survey(&["--json", "samples"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let releases = doc["projects"].as_array().unwrap();
+    let native = releases.iter().filter(|r| r["pure"] == false).count();
+    assert!(native < releases.len(), "the samples hold a pure release");
+    assert_eq!(doc["summary"]["with_extensions"], native);
+    let (_, text, _) = survey(&["samples"]);
+    assert!(
+        text.contains(&format!("  qualify for PEP 803                3 of {native} with extension modules\n")),
+        "{text}"
+    );
 }

@@ -217,6 +217,13 @@ fn ok_samples_html_golden_and_stable() {
     assert_eq!(err, "");
     let html = std::fs::read_to_string(&page).unwrap();
     golden("survey/samples.html", &html);
+    // The page says what the text, CSV and JSON say: each merge refusal, under its platform.
+    assert_eq!(html.matches("<p class=\"refused\">Merge refuses ").count(), 4, "{html}");
+    assert!(html.contains(
+        "<h4>windows amd64</h4>\n<p>2 wheels → 2 after merge. Serves 3.13-3.16 3.13t-3.16t. Loads free-threaded on \
+         3.13t-3.16t.</p>\n<p class=\"refused\">Merge refuses 2 wheels: two different binaries share the name \
+         abi3_abi3t_universal.pyd</p>"
+    ));
     assert!(html.contains("<dt>Date</dt><dd><time datetime=\"2025-11-26\">2025-11-26</time></dd>"));
     // Nothing but the page in the directory: the temporary file was renamed.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis;
 use crate::check::{self, AbiChoice, Checker, Code, InputCheck, Severity, Verdict};
 use crate::check::{Suppressed, Suppressions};
@@ -28,7 +28,8 @@ pub struct Args {
     pub input: InputArgs,
     /// The ABI to judge against: auto (each input's own tags), abi3, abi3t, abi2026, cp3XY or cp3XYt
     /// [default: [tool.uniabi] abi, else auto].
-    #[arg(long, value_name = "ABI")]
+    #[arg(long, value_name = "ABI", hide_possible_values = true,
+          value_parser = super::Offered::new(super::abi_values, super::parse_str::<AbiChoice>))]
     pub abi: Option<AbiChoice>,
     /// Leave out findings with this code (repeatable; replaces [tool.uniabi] ignore).
     #[arg(long, value_name = "CODE", value_parser = crate::config::parse_code)]
@@ -59,6 +60,37 @@ pub struct Report {
     /// Findings (or symbols of findings) left out by `--ignore`, `--allow` or `[tool.uniabi]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Suppressed>,
+    /// How many inputs passed, failed and could not be read.
+    pub summary: Summary,
+}
+
+/// The inputs counted by verdict (the last line of the text output).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub inputs: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unreadable: usize,
+}
+
+impl Summary {
+    /// Count `inputs` by verdict.
+    pub fn of(inputs: &[InputCheck]) -> Summary {
+        let count = |v: Verdict| inputs.iter().filter(|i| i.verdict == v).count();
+        Summary {
+            inputs: inputs.len(),
+            pass: count(Verdict::Pass),
+            fail: count(Verdict::Fail),
+            unreadable: count(Verdict::Error),
+        }
+    }
+}
+
+impl Report {
+    /// The report of these checked inputs.
+    pub fn new(inputs: Vec<InputCheck>, suppressed: Vec<Suppressed>) -> Report {
+        Report { schema: output::schema::CHECK, summary: Summary::of(&inputs), inputs, suppressed }
+    }
 }
 
 /// Run `uniabi check`.
@@ -72,28 +104,29 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi };
     let resolved = args.input.resolve()?;
+    let names = Names::of(&resolved.inputs);
     let mut inputs: Vec<InputCheck> =
-        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
-            checker.check(&a)
-        });
-    resolved.finish();
+        super::analyse(&resolved, args.input.limits(), analysis::Scope::Importable, |a| checker.check(&a));
     check::relate(&mut inputs);
     let suppressed: Vec<Suppressed> = inputs.iter_mut().flat_map(|i| suppressions.apply(i)).collect();
     for i in &inputs {
         if let Some(e) = &i.error {
-            eprintln!("uniabi: error: {e}");
+            messages::error(e);
         }
     }
-    let report = Report { schema: output::schema::CHECK, inputs, suppressed };
+    let report = Report::new(inputs, suppressed);
     let format = if args.json { OutputFormat::Json } else { args.format };
     output::to_stdout(|out| match format {
-        OutputFormat::Human => print_human(out, &report, args.verbose),
+        OutputFormat::Human => {
+            super::write_projects(out, &resolved.projects)?;
+            print_human(out, &report, &names, args.verbose)
+        }
         OutputFormat::Json => output::json(out, &report),
         OutputFormat::Sarif => output::json(out, &sarif(&report)),
     })?;
-    let level = if report.inputs.iter().any(|i| i.verdict == Verdict::Error) {
+    let level = if report.summary.unreadable > 0 {
         EXIT_ERROR
-    } else if report.inputs.iter().any(|i| i.verdict == Verdict::Fail) {
+    } else if report.summary.fail > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -101,26 +134,23 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     Ok(super::exit(level))
 }
 
-/// Human output: one line per input with its verdict, then its findings.
-pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
-    let mut counts = [0usize; 3];
+/// Human output: one line per input with its verdict, then its findings; the
+/// counts last. Inputs are named as `names` says (a remote wheel by its file name).
+pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose: bool) -> io::Result<()> {
     for input in &report.inputs {
+        let name = names.get(&input.path);
         let claims = if input.claims.is_empty() { "nothing".to_string() } else { input.claims.join(", ") };
-        match &input.asked {
-            Some(asked) => writeln!(
+        match (&input.asked, input.verdict) {
+            // Said on stderr, with its cause.
+            (_, Verdict::Error) => writeln!(out, "{name}: {} (the error is on stderr)", color::verdict("unreadable"))?,
+            (Some(asked), _) => writeln!(
                 out,
-                "{}: {} (judged as {asked}, asked; {} claims {claims})",
-                input.path,
+                "{name}: {} (judged as {asked}, asked; {} claims {claims})",
                 color::check_verdict(input.verdict),
                 if input.path.ends_with(".whl") { "the wheel" } else { "the file" }
             )?,
-            None => writeln!(out, "{}: {} (claims {claims})", input.path, color::check_verdict(input.verdict))?,
+            (None, _) => writeln!(out, "{name}: {} (claims {claims})", color::check_verdict(input.verdict))?,
         }
-        counts[match input.verdict {
-            Verdict::Pass => 0,
-            Verdict::Fail => 1,
-            Verdict::Error => 2,
-        }] += 1;
         for f in input.findings.iter().filter(|f| verbose || f.severity != Severity::Info) {
             let member = f.member.as_deref().map(|m| format!(" {m}:")).unwrap_or_default();
             writeln!(out, "  {} {}:{member} {}", color::severity(f.severity), f.code, f.message)?;
@@ -134,14 +164,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             writeln!(out, "  left out {}:{member}{symbols} ({})", s.code, s.reason)?;
         }
     }
+    let s = &report.summary;
     writeln!(
         out,
-        "{} input{}: {} pass, {} fail, {} unreadable",
-        report.inputs.len(),
-        crate::output::plural(report.inputs.len()),
-        counts[0],
-        counts[1],
-        counts[2]
+        "{}: {} pass, {} fail, {} unreadable",
+        crate::output::count_noun(s.inputs, "input"),
+        s.pass,
+        s.fail,
+        s.unreadable
     )
 }
 

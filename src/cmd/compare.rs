@@ -5,11 +5,12 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis;
 use crate::check::{AbiChoice, Checker};
 use crate::compare::{self, Group, Proposed, Report, Today};
 use crate::output::{self, count_noun};
+use crate::survey::compact;
 use crate::universal::Proposal;
 
 /// Arguments of `uniabi compare`.
@@ -22,6 +23,10 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub specs: super::SpecsArgs,
+    /// Show each proposal in full: `Tag:` lines, extension files, macros, every blocked
+    /// binary and its symbols, and the diffs of the two WHEEL files and member lists.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Run `uniabi compare`: exit 0 when every input was read (whether or not the
@@ -31,20 +36,32 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let limits = args.input.limits();
     let resolved = args.input.resolve()?;
-    let analysed = analysis::analyse_all(&resolved.inputs, limits);
-    resolved.finish();
+    let names = Names::of(&resolved.inputs);
+    let analysed = super::analyse(&resolved, limits, analysis::Scope::All, |a| a);
     let report = compare::compare(&analysed, &checker);
     for e in &report.errors {
-        eprintln!("uniabi: error: {e}");
+        messages::error(e);
     }
-    output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
+    output::to_stdout(|out| {
+        if args.json {
+            return output::json(out, &report);
+        }
+        super::write_projects(out, &resolved.projects)?;
+        print_human(out, &report, &names, args.verbose)
+    })?;
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// Human output: per group, today, PEP 803, PEP 809, then the two diffs; a summary line last.
-pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// Human output: per group, what its wheels serve today and whether each
+/// proposal's universal wheel qualifies, a few lines each (`verbose`: every
+/// detail, then the two diffs); a summary line last.
+pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose: bool) -> io::Result<()> {
     for group in &report.groups {
-        print_group(out, group)?;
+        if verbose {
+            print_group(out, group, names)?;
+        } else {
+            print_summary(out, group)?;
+        }
         writeln!(out)?;
     }
     let wheels: usize = report.groups.iter().map(|g| g.today.wheel_count).sum();
@@ -66,17 +83,68 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     )
 }
 
-fn print_group(out: &mut dyn Write, g: &Group) -> io::Result<()> {
+fn title(out: &mut dyn Write, g: &Group) -> io::Result<()> {
     let build = g.build.as_deref().map(|b| format!(" (build {b})")).unwrap_or_default();
-    writeln!(out, "{} {}{build} for {}", g.name, g.version, g.platform)?;
-    print_today(out, &g.today)?;
-    print_proposed(out, "PEP 803 (abi3t, final)", &g.pep803)?;
-    print_proposed(out, "PEP 809 (abi2026, draft; this prototype's reading)", &g.pep809)?;
+    writeln!(out, "{} {}{build} for {}", g.name, g.version, g.platform)
+}
+
+/// A group in a few lines: each wheel and what it serves, then each proposal's verdict.
+fn print_summary(out: &mut dyn Write, g: &Group) -> io::Result<()> {
+    title(out, g)?;
+    let t = &g.today;
+    writeln!(
+        out,
+        "  {:<16}{} {} {}",
+        "today",
+        count_noun(t.wheel_count, "wheel"),
+        if t.wheel_count == 1 { "serves" } else { "serve" },
+        compact(&t.serves)
+    )?;
+    for w in &t.wheels {
+        writeln!(out, "  {:<16}  {}: {}", "", w.filename, compact(&w.serves))?;
+    }
+    for (label, p) in [("PEP 803", &g.pep803), ("PEP 809 (draft)", &g.pep809)] {
+        writeln!(out, "  {label:<16}{}", verdict_line(p))?;
+    }
+    Ok(())
+}
+
+/// One proposal in one line: the wheel it would write and what it serves, or what blocks it.
+fn verdict_line(p: &Proposed) -> String {
+    let plan = &p.plan;
+    if plan.qualifies {
+        let lost = if plan.uncovered.is_empty() {
+            String::new()
+        } else {
+            format!("; not {} (today's wheels serve them)", compact(&plan.uncovered))
+        };
+        return format!("qualifies: {} would serve {}{lost}", plan.wheel, compact(&plan.serves));
+    }
+    if plan.modules.is_empty() {
+        return "does not qualify: no extension modules".to_string();
+    }
+    let mut codes: Vec<&str> = plan.blockers.iter().flat_map(|b| b.codes.iter().map(String::as_str)).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let codes = if codes.is_empty() { "wrong binary format for the platform".to_string() } else { codes.join(", ") };
+    let n = plan.blockers.len();
+    format!(
+        "does not qualify: {n} binar{} blocked by check --abi {} ({codes}; --verbose names the symbols)",
+        if n == 1 { "y" } else { "ies" },
+        plan.proposal.abi()
+    )
+}
+
+fn print_group(out: &mut dyn Write, g: &Group, names: &Names) -> io::Result<()> {
+    title(out, g)?;
+    print_today(out, &g.today, names)?;
+    print_proposed(out, "PEP 803 (abi3t, final)", &g.pep803, names)?;
+    print_proposed(out, "PEP 809 (abi2026, draft; this prototype's reading)", &g.pep809, names)?;
     print_diff(out, "WHEEL file", &g.wheel_file_diff)?;
     print_diff(out, "Members", &g.members_diff)
 }
 
-fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
+fn print_today(out: &mut dyn Write, t: &Today, names: &Names) -> io::Result<()> {
     writeln!(
         out,
         "  Today: {} {} {}: {}",
@@ -86,7 +154,7 @@ fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
         output::interpreter_list(&t.serves)
     )?;
     for w in &t.wheels {
-        writeln!(out, "    {}", w.input)?;
+        writeln!(out, "    {}", names.get(&w.input))?;
         for tag in &w.tags {
             writeln!(out, "      Tag: {tag}")?;
         }
@@ -96,7 +164,7 @@ fn print_today(out: &mut dyn Write, t: &Today) -> io::Result<()> {
     Ok(())
 }
 
-fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<()> {
+fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed, names: &Names) -> io::Result<()> {
     let plan = &p.plan;
     let abi = plan.proposal.abi();
     let verdict = if plan.qualifies {
@@ -114,7 +182,7 @@ fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<
     writeln!(out, "    Extensions:")?;
     for m in &plan.modules {
         let from = match (&m.source, &m.source_wheel) {
-            (Some(member), Some(wheel)) => format!("from {member} in {wheel}"),
+            (Some(member), Some(wheel)) => format!("from {member} in {}", names.get(wheel)),
             _ => "no qualifying binary".to_string(),
         };
         writeln!(out, "      {}: {from}", m.member.display())?;
@@ -132,7 +200,7 @@ fn print_proposed(out: &mut dyn Write, title: &str, p: &Proposed) -> io::Result<
     if !plan.blockers.is_empty() {
         writeln!(out, "    Blockers:")?;
         for b in &plan.blockers {
-            writeln!(out, "      {} in {}", b.member, b.wheel)?;
+            writeln!(out, "      {} in {}", b.member, names.get(&b.wheel))?;
             let codes =
                 if b.codes.is_empty() { "wrong binary format for the platform".into() } else { b.codes.join(", ") };
             writeln!(out, "        codes: {codes}")?;

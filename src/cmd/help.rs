@@ -27,7 +27,7 @@ pub const SPECS: &str = after_help!(
 );
 pub const TAGS: &str = after_help!(
     "  uniabi tags cp315-abi3.abi3t-manylinux_2_34_x86_64\n  uniabi tags --json dist/*.whl\n",
-    "Exit codes: 0 every input parsed; 2 an input did not parse."
+    "Exit codes: 0 every input parsed and no tag is harmfully dead; 1 an input has a harmful dead tag (the only tag for its ABI: that build never installs); 2 an input did not parse."
 );
 pub const COMPARE: &str = after_help!(
     "  uniabi compare dist/*.whl\n  uniabi compare --json wheelhouse/ > compare.json\n",
@@ -40,6 +40,10 @@ pub const MERGE: &str = after_help!(
 pub const SPLIT: &str = after_help!(
     "  uniabi split -o split/ mypkg-1.0-cp313-abi3.abi3t-manylinux_2_34_x86_64.whl\n",
     "Exit codes: 0 every output written and verified; 1 an output failed verify; 2 the input could not be read or an output written."
+);
+pub const RETAG: &str = after_help!(
+    "  uniabi retag --dry-run --tags cp315-abi3.abi3t -o retagged/ dist/mypkg-1.0-cp315-abi3-manylinux_2_34_x86_64.whl\n  uniabi retag --tags cp315-abi3.abi3t-manylinux_2_34_x86_64 -o retagged/ --json mypkg.whl\n",
+    "Exit codes: 0 the wheel was written (or would be, with --dry-run) and passes check and verify under its new tags; 1 a binary fails check, or an import fails verify, under the new tags (nothing written); 2 the wheel could not be read or written, or the tags did not parse."
 );
 pub const SURVEY: &str = after_help!(
     "  uniabi survey wheelhouse/\n  uniabi survey --csv wheelhouse/ > survey.csv\n",

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis::{self, Analysed, AnalysedBinary, Role, WheelInfo};
 use crate::binary::{AbiInfo, Format, Slice};
 use crate::naming::SuffixAbi;
@@ -144,29 +144,30 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Each input is reduced to its report in the worker that read it, so memory holds
     // the inputs in flight, not every binary's full symbol tables.
     let resolved = args.input.resolve()?;
-    let inputs =
-        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
-    resolved.finish();
+    let names = Names::of(&resolved.inputs);
+    let inputs = super::analyse(&resolved, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
     let report = Report { schema: output::schema::INSPECT, inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {
-            eprintln!("uniabi: error: {e}");
+            messages::error(e);
         }
     }
-    output::to_stdout(
-        |out| {
-            if args.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }
-        },
-    )?;
+    output::to_stdout(|out| {
+        if args.json {
+            return output::json(out, &report);
+        }
+        super::write_projects(out, &resolved.projects)?;
+        print_human(out, &report, &names, args.verbose)
+    })?;
     let failed = report.inputs.iter().any(|i| i.error.is_some());
     Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
 }
 
-/// The human printer: wheel → binary → slice, with counts.
-pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
+/// The human printer: wheel → binary → slice, with counts; inputs named as `names` says.
+pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose: bool) -> io::Result<()> {
     let (mut wheels, mut binaries, mut slices, mut errors) = (0, 0, 0, 0);
     for input in &report.inputs {
-        writeln!(out, "{}", input.path)?;
+        writeln!(out, "{}", names.get(&input.path))?;
         if let Some(w) = &input.wheel {
             wheels += 1;
             let build = w.build.as_deref().map(|b| format!(" build {b}")).unwrap_or_default();
@@ -184,7 +185,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         }
         if input.error.is_some() {
             errors += 1;
-            writeln!(out, "  unreadable: see the error above")?;
+            writeln!(out, "  unreadable (the error is on stderr)")?;
         }
     }
     writeln!(

@@ -29,6 +29,10 @@ pub struct Args {
     pub metadata_from: Option<String>,
     #[command(flatten)]
     pub config: super::settings::ConfigArgs,
+    /// Show everything: each Tag: line, each member dropped, each conflict's diff, each
+    /// blocked binary's symbols, and (with --dry-run) every member kept.
+    #[arg(long, short)]
+    pub verbose: bool,
     #[command(flatten)]
     pub out: OutputArgs,
     #[command(flatten)]
@@ -77,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // named by their URL in the report; the copies go when the run ends.
     let resolved = args.remote.resolve(&args.paths, &|_| true, None)?;
     let copies = crate::remote::download_whole(&resolved.inputs);
-    resolved.finish();
+    super::finish(&resolved);
     if !copies.errors.is_empty() {
         let errors = copies.errors.iter().map(|(input, e)| format!("{}: {}", input.display, super::chain(e))).collect();
         return finish_with_errors(output::schema::MERGE, args.out.json, args.out.dry_run, errors);
@@ -100,5 +104,5 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         notes: plan.notes,
         ..Report::new(output::schema::MERGE, args.out.dry_run)
     };
-    finish(report, &inputs, args.out.force, args.out.json, &ctx)
+    finish(report, &inputs, args.out.force, (args.out.json, args.verbose), &ctx)
 }

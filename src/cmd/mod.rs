@@ -10,6 +10,7 @@ pub mod completions;
 pub mod help;
 pub mod inspect;
 pub mod merge;
+pub mod messages;
 pub mod retag;
 pub mod schema;
 pub mod settings;
@@ -112,7 +113,8 @@ pub struct RemoteArgs {
     /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
     /// `verify` with --platform too: only the one wheel an installer there picks. For a lock, a target
     /// interpreter (repeatable).
-    #[arg(long, value_name = "3.XY[t]")]
+    #[arg(long, value_name = "3.XY[t]", hide_possible_values = true,
+          value_parser = Offered::new(python_values, parse_str::<crate::tags::Interpreter>))]
     pub python: Vec<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
@@ -270,7 +272,16 @@ impl RemoteArgs {
         for file in &self.requirements {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
-            args.extend(crate::remote::index::requirement_lines(&text));
+            let (requirements, skipped) = crate::remote::index::requirement_lines(&text);
+            if !skipped.is_empty() {
+                let shown: Vec<String> = skipped.iter().map(|l| without_credentials(l)).collect();
+                messages::note(format_args!(
+                    "{}: skipped {}: only the projects a line names are read (not options, editable installs or paths)",
+                    file.display(),
+                    shown.join(", ")
+                ));
+            }
+            args.extend(requirements);
         }
         Ok(args)
     }
@@ -314,13 +325,78 @@ impl RemoteArgs {
         let resolved = crate::input::resolve(&request).map_err(|e| CmdError::new(chain(&e)))?;
         self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
-            eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
+            messages::note(format_args!("'{name}' is read as the local path, not the project of that name"));
         }
         for warning in &resolved.warnings {
-            eprintln!("uniabi: warning: {warning}");
+            messages::warning(warning);
         }
         Ok(resolved)
     }
+}
+
+/// A requirements-file line as a message shows it: any URL without its credentials.
+fn without_credentials(line: &str) -> String {
+    let token = |t: &str| match t.split_once("://") {
+        Some(_) => match t.split_once('=') {
+            Some((option, url)) if option.starts_with('-') => format!("{option}={}", crate::remote::auth::redact(url)),
+            _ => crate::remote::auth::redact(t),
+        },
+        None => t.to_string(),
+    };
+    line.split_whitespace().map(token).collect::<Vec<_>>().join(" ")
+}
+
+/// Read every input on the worker pool, reducing each with `f` as it is read
+/// ([`crate::analysis::analyse_map`]), the progress line counting them; then end
+/// the reading ([`finish`]). Results keep input order.
+pub fn analyse<R: Send>(
+    resolved: &Resolution,
+    limits: crate::wheel::Limits,
+    scope: crate::analysis::Scope,
+    f: impl Fn(crate::analysis::Analysed) -> R + Sync,
+) -> Vec<R> {
+    crate::progress::start(resolved.inputs.len());
+    let out = crate::analysis::analyse_map(&resolved.inputs, limits, scope, |a| {
+        let r = f(a);
+        crate::progress::advance();
+        r
+    });
+    finish(resolved);
+    out
+}
+
+/// End the reading before results are printed: the progress line goes, and
+/// with `--net-stats` a line says what was fetched.
+pub fn finish(resolved: &Resolution) {
+    if let Some(line) = resolved.finish() {
+        messages::info(line);
+    }
+}
+
+/// How text output names each input of a run: as given, a remote wheel by its
+/// file name (JSON and SARIF keep the full URL, without credentials).
+#[derive(Debug, Default)]
+pub struct Names(std::collections::BTreeMap<String, String>);
+
+impl Names {
+    /// The names of these inputs.
+    pub fn of<'a>(inputs: impl IntoIterator<Item = &'a crate::input::Input>) -> Names {
+        Names(inputs.into_iter().filter(|i| i.remote().is_some()).map(|i| (i.display.clone(), i.label())).collect())
+    }
+
+    /// The name of the input a report row calls `display`.
+    pub fn get<'a>(&'a self, display: &'a str) -> &'a str {
+        self.0.get(display).map_or(display, String::as_str)
+    }
+}
+
+/// The head of a text report: one line per project resolved on the index,
+/// `psutil 7.2.2 (from the default index): 20 wheels`.
+pub fn write_projects(out: &mut dyn std::io::Write, projects: &[crate::input::ResolvedProject]) -> std::io::Result<()> {
+    for p in projects {
+        writeln!(out, "{p}")?;
+    }
+    Ok(())
 }
 
 /// An argument resolution would look up on the index: not a path, a URL or a lock.
@@ -360,4 +436,63 @@ impl SpecsArgs {
 /// The reading limits for a `--max-member-mib` value (saturating, never wrapping).
 pub fn limits_for_mib(mib: u64) -> crate::wheel::Limits {
     crate::wheel::Limits { max_member_size: mib.saturating_mul(1 << 20), ..crate::wheel::Limits::DEFAULT }
+}
+
+/// A value parser for an open set of values (`--abi cp316`, `--python 3.15t`):
+/// a value parses by `T`'s `FromStr`, and the known values are offered to shell
+/// completion. The help text already says what the option takes, so the arg
+/// hides the list there (`hide_possible_values`).
+#[derive(Clone)]
+pub struct Offered<T> {
+    values: fn() -> &'static [String],
+    parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Offered<T> {
+    /// Offer `values`; parse with `parse`.
+    pub fn new(values: fn() -> &'static [String], parse: fn(&str) -> Result<T, String>) -> Self {
+        Offered { values, parse }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Offered<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let parse = self.parse;
+        clap::builder::StringValueParser::new().try_map(move |s| parse(&s)).parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new((self.values)().iter().map(|v| clap::builder::PossibleValue::new(v.as_str()))))
+    }
+}
+
+/// `--abi`'s values: `auto`, the stable ABIs, then `cp3XY` and `cp3XYt` of every known interpreter.
+pub fn abi_values() -> &'static [String] {
+    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| {
+        let mut v: Vec<String> = ["auto", "abi3", "abi3t", "abi2026"].map(String::from).to_vec();
+        v.extend(crate::tags::interpreters().iter().map(|i| format!("cp{}", i.to_string().replace('.', ""))));
+        v
+    })
+}
+
+/// `--python`'s values: every known interpreter (`3.10` … `3.16t`).
+pub fn python_values() -> &'static [String] {
+    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| crate::tags::interpreters().iter().map(ToString::to_string).collect())
+}
+
+/// Parse with `T`'s `FromStr`, the error as its message.
+pub fn parse_str<T: std::str::FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| e.to_string())
 }

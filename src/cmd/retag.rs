@@ -99,12 +99,8 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         if j.verify.ok() { "ok" } else { "FAILS" }
     )?;
     if o.verdict != Verdict::Pass || verbose {
-        let checked = super::check::Report {
-            schema: output::schema::CHECK,
-            inputs: vec![j.check.clone()],
-            suppressed: Vec::new(),
-        };
-        super::check::print_human(out, &checked, verbose)?;
+        let checked = super::check::Report::new(vec![j.check.clone()], Vec::new());
+        super::check::print_human(out, &checked, &super::Names::default(), verbose)?;
     }
     if j.check.verdict == Verdict::Pass {
         for r in j.verify.failures() {

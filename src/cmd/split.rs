@@ -16,6 +16,10 @@ pub struct Args {
     /// The wheel to split.
     #[arg(value_name = "WHEEL")]
     pub wheel: PathBuf,
+    /// Show everything: each Tag: line, each member dropped, each conflict's diff, each
+    /// blocked binary's symbols, and (with --dry-run) every member kept.
+    #[arg(long, short)]
+    pub verbose: bool,
     #[command(flatten)]
     pub out: OutputArgs,
     #[command(flatten)]
@@ -46,5 +50,5 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         Err(r) => report.refused.push(*r),
     }
-    finish(report, &inputs, args.out.force, args.out.json, &ctx)
+    finish(report, &inputs, args.out.force, (args.out.json, args.verbose), &ctx)
 }

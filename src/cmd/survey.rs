@@ -1,19 +1,16 @@
 //! `uniabi survey PATH... [--json | --csv] [--html FILE]`: one row per project release over
 //! directories of wheels, then a summary over each project's newest release.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, messages};
 use crate::check::{AbiChoice, Checker};
 use crate::environment::{self, Judging, LockAnswer};
 use crate::input::Input;
 use crate::output::{self, count_noun};
 use crate::survey::{self, MadeFrom, MergeRefusal, Qualification, Release, Report};
 use crate::survey_jsonl as jsonl;
-
-/// More inputs than this, on a terminal, show a progress line on stderr.
-const PROGRESS_ABOVE: usize = 20;
 
 /// Arguments of `uniabi survey`.
 #[derive(Debug, clap::Args)]
@@ -53,17 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         survey::html::check_target(path).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let interactive = io::stderr().is_terminal();
-    let progress = |done: usize, total: usize, input: &str| {
-        if interactive && total > PROGRESS_ABOVE {
-            let name = input.rsplit(['/', '\\']).next().unwrap_or(input);
-            let name: String = name.chars().take(60).collect();
-            eprint!("\r\x1b[2K[{done}/{total}] {name}");
-            if done == total {
-                eprint!("\r\x1b[2K");
-            }
-        }
-    };
+    let progress = |done: usize, total: usize, _: &str| crate::progress::count(done, total);
     if !args.from_jsonl.is_empty() {
         let mut texts = Vec::new();
         for f in &args.from_jsonl {
@@ -74,13 +61,13 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         let read = jsonl::read(&texts);
         if read.skipped > 0 {
-            eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
+            messages::note(format_args!("{} that did not parse skipped", count_noun(read.skipped, "line")));
         }
         if read.made_from.windows(2).any(|w| !w[0].same_filters(&w[1])) {
-            eprintln!("uniabi: note: the files were made with different filters; the report records the first's");
+            messages::note(format_args!("the files were made with different filters; the report records the first's"));
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs, &[]);
+        return print(&args, &report, &specs, (&[], &[]));
     }
     let resolved = match args.shard {
         Some(shard) => {
@@ -93,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let made_from = made_from(&args, &resolved);
     if args.jsonl {
         let code = run_jsonl(&args, &resolved.inputs, &made_from, &checker, &progress);
-        resolved.finish();
+        super::finish(&resolved);
         return code;
     }
     let mut report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
@@ -111,8 +98,8 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         None => Vec::new(),
     };
-    resolved.finish();
-    print(&args, &report, &specs, &environments)
+    super::finish(&resolved);
+    print(&args, &report, &specs, (&environments, &resolved.projects))
 }
 
 /// What the survey is made from: the arguments as given (URLs redacted), each
@@ -145,15 +132,16 @@ fn survey_report(
     survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect(), surveyed.no_wheel)
 }
 
-/// Print a report in the chosen form; exit 2 when an input was unreadable.
+/// Print a report in the chosen form (the text headed by the projects resolved
+/// on the index); exit 2 when an input was unreadable.
 fn print(
     args: &Args,
     report: &Report,
     specs: &crate::specs::Specs,
-    environments: &[LockAnswer],
+    (environments, projects): (&[LockAnswer], &[crate::input::ResolvedProject]),
 ) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
-        eprintln!("uniabi: error: {e}");
+        messages::error(e);
     }
     write_html(args, report, specs, environments)?;
     output::to_stdout(|out| {
@@ -162,6 +150,7 @@ fn print(
         } else if args.csv {
             print_csv(out, report)
         } else {
+            super::write_projects(out, projects)?;
             print_human(out, report)
         }
     })?;
@@ -187,7 +176,7 @@ fn write_html(
 
 /// Standard output, and with `--html` a copy of what was written to it.
 struct Tee {
-    out: io::Stdout,
+    out: crate::progress::Suspended<io::Stdout>,
     copy: Option<Vec<u8>>,
 }
 
@@ -223,17 +212,19 @@ fn run_jsonl(
         },
         None => None,
     };
-    let mut tee = Tee { out: io::stdout(), copy: args.html.as_ref().map(|_| Vec::new()) };
+    // Each line reaches stdout with the progress line off the screen.
+    let out = crate::progress::Suspended::new(io::stdout());
+    let mut tee = Tee { out, copy: args.html.as_ref().map(|_| Vec::new()) };
     let streamed =
         jsonl::stream(inputs, made_from, checker, args.input.limits(), resume.as_deref(), &mut tee, progress)?;
     if streamed.resumed > 0 {
-        eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
+        messages::note(format_args!("{} already in the resumed file", count_noun(streamed.resumed, "release")));
     }
     if streamed.closed {
         return Ok(super::exit(EXIT_OK));
     }
     for e in &streamed.errors {
-        eprintln!("uniabi: error: {e}");
+        messages::error(e);
     }
     if let Some(copy) = tee.copy {
         let texts = [resume.unwrap_or_default(), String::from_utf8_lossy(&copy).into_owned()];
@@ -343,8 +334,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out, "  ship a free-threaded wheel         {} of {}", s.ships_free_threaded, s.projects)?;
     writeln!(out, "  ship an abi3t wheel                {} of {}", s.ships_abi3t, s.projects)?;
     writeln!(out, "  wheels                             {} now, {} after merge", s.wheels, s.wheels_after_merge)?;
-    writeln!(out, "  qualify for PEP 803                {} of {}", s.pep803_qualifies, s.projects)?;
-    writeln!(out, "  qualify for PEP 809*               {} of {}", s.pep809_qualifies, s.projects)?;
+    // Only a project with extension modules can qualify: a pure one is not counted against it.
+    let of = if s.with_extensions == s.projects {
+        s.projects.to_string()
+    } else {
+        format!("{} with extension modules", s.with_extensions)
+    };
+    writeln!(out, "  qualify for PEP 803                {} of {of}", s.pep803_qualifies)?;
+    writeln!(out, "  qualify for PEP 809*               {} of {of}", s.pep809_qualifies)?;
     if s.no_wheel > 0 {
         writeln!(out, "  no wheel for the filters           {}", count_noun(s.no_wheel, "more project"))?;
     }

@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             Ok(r) => inputs.push(r),
             Err(e) => {
                 let message = cmd::chain(&e);
-                eprintln!("uniabi: error: {message}");
+                cmd::messages::error(&message);
                 level = cmd::EXIT_ERROR;
                 inputs.push(InputReport {
                     input: input.clone(),

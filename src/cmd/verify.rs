@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
+use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs, Names, messages};
 use crate::analysis;
 use crate::environment::{self, Judging, LockAnswer};
 use crate::output;
@@ -69,8 +69,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     }
     let how = (only.is_some() || lock).then_some(pick);
     let resolved = args.input.resolve_locks(&|_| true, how, true)?;
+    let names = Names::of(&resolved.inputs);
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
+        super::analyse(&resolved, args.input.limits(), analysis::Scope::Importable, |a| {
             let mut v = verify_input(&a, &specs, &table, args.pep809);
             if let (Some(python), Some(found)) = (only, v.verification.as_mut()) {
                 found.resolutions.retain(|r| r.interpreter == python);
@@ -80,10 +81,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         });
     let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: args.pep809 };
     let locks: Vec<LockAnswer> = resolved.locks.iter().map(|l| environment::answer(l, &judging)).collect();
-    resolved.finish();
     for i in &inputs {
         if let Some(e) = &i.error {
-            eprintln!("uniabi: error: {e}");
+            messages::error(e);
         }
     }
     let unreadable = locks.iter().any(LockAnswer::unreadable);
@@ -98,11 +98,17 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             for answer in &report.locks {
                 environment::print_human(out, answer)?;
             }
-            print_inputs(out, &report.inputs)
+            print_inputs(out, &report.inputs, &names)
         })?;
         return Ok(super::exit(level(&report.inputs, unreadable, failing)));
     }
-    output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
+    output::to_stdout(|out| {
+        if args.json {
+            return output::json(out, &report);
+        }
+        super::write_projects(out, &resolved.projects)?;
+        print_human(out, &report, &names)
+    })?;
     Ok(super::exit(level(&report.inputs, false, false)))
 }
 
@@ -117,23 +123,33 @@ fn level(inputs: &[WheelVerification], unreadable: bool, failing: bool) -> u8 {
     }
 }
 
-/// Human output: per wheel, per interpreter, what each module loads.
-pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    print_inputs(out, &report.inputs)
+/// Human output: per wheel, per interpreter, what each module loads; the
+/// counts last. Inputs are named as `names` says.
+pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names) -> io::Result<()> {
+    print_inputs(out, &report.inputs, names)
 }
 
-fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification]) -> io::Result<()> {
+fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names) -> io::Result<()> {
+    let (mut ok, mut fail, mut unreadable) = (0, 0, 0);
     for input in inputs {
+        let name = names.get(&input.path);
         if let Some(why) = &input.no_wheel {
-            writeln!(out, "{}: {}: {why}", input.path, crate::color::verdict("FAILS"))?;
+            fail += 1;
+            writeln!(out, "{name}: {}: {why}", crate::color::verdict("FAILS"))?;
             continue;
         }
         let Some(v) = &input.verification else {
-            writeln!(out, "{}: {}", input.path, crate::color::verdict("unreadable"))?;
+            unreadable += 1;
+            writeln!(out, "{name}: {} (the error is on stderr)", crate::color::verdict("unreadable"))?;
             continue;
         };
+        if input.ok {
+            ok += 1;
+        } else {
+            fail += 1;
+        }
         let verdict = crate::color::verdict(if input.ok { "ok" } else { "FAILS" });
-        writeln!(out, "{}: {verdict}; tags admit {}", input.path, output::interpreter_list(&v.admitted))?;
+        writeln!(out, "{name}: {verdict}; tags admit {}", output::interpreter_list(&v.admitted))?;
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {
@@ -149,5 +165,9 @@ fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification]) -> io::Result
             }
         }
     }
-    Ok(())
+    // A lock's tables count its own targets; wheels given beside it are counted here.
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(inputs.len(), "input"))
 }

@@ -23,7 +23,7 @@ pub struct OutputArgs {
     /// Replace existing output files (never an input).
     #[arg(long)]
     pub force: bool,
-    /// Print one JSON document (schema `uniabi/merge/1`, `uniabi/split/1` or `uniabi/retag/1`).
+    /// Print one JSON document (each command names its schema: `uniabi/merge/1`, `uniabi/split/1`, `uniabi/retag/1`).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -59,7 +59,7 @@ pub fn finish_with_errors(
     errors: Vec<String>,
 ) -> Result<ExitCode, CmdError> {
     for e in &errors {
-        eprintln!("uniabi: error: {e}");
+        super::messages::error(e);
     }
     if json {
         let report = Report { errors, ..Report::new(schema, dry_run) };
@@ -76,27 +76,27 @@ pub fn finish(
     mut report: Report,
     inputs: &[MergeInput],
     force: bool,
-    json: bool,
+    (json, verbose): (bool, bool),
     ctx: &Context,
 ) -> Result<ExitCode, CmdError> {
     let finished = merge::finish(&mut report, inputs, force, ctx);
     for r in &report.refused {
         for line in refusal_lines(r) {
-            eprintln!("uniabi: error: {line}");
+            super::messages::error(line);
         }
     }
     if !finished.swept.is_empty() {
-        eprintln!(
-            "uniabi: note: removed {} an interrupted earlier run left in {}: {}",
+        super::messages::note(format_args!(
+            "removed {} an interrupted earlier run left in {}: {}",
             output::count_noun(finished.swept.len(), "stale temporary file"),
             ctx.outdir.display(),
             finished.swept.join(", ")
-        );
+        ));
     }
     for e in &report.errors {
-        eprintln!("uniabi: error: {e} (nothing written)");
+        super::messages::error(format_args!("{e} (nothing written)"));
     }
-    print(&report, json)?;
+    print(&report, json, verbose)?;
     let level = if !finished.write_errors.is_empty() {
         EXIT_ERROR
     } else if !report.refused.is_empty() {
@@ -108,8 +108,8 @@ pub fn finish(
 }
 
 /// Print the report in the chosen format.
-pub fn print(report: &Report, json: bool) -> Result<(), CmdError> {
-    output::to_stdout(|out| if json { output::json(out, report) } else { print_human(out, report) })?;
+pub fn print(report: &Report, json: bool, verbose: bool) -> Result<(), CmdError> {
+    output::to_stdout(|out| if json { output::json(out, report) } else { print_human(out, report, verbose) })?;
     Ok(())
 }
 
@@ -149,15 +149,24 @@ fn rows(out: &mut dyn Write, label: &str, items: &[String]) -> io::Result<()> {
     Ok(())
 }
 
+/// More `Tag:` lines or dropped members than this are counted, not listed, unless `--verbose`.
+const LISTED: usize = 4;
+
 /// Human output: per output wheel its scheme, path, inputs, tags, members kept
-/// and dropped, uncovered interpreters and verify result; then refusals.
-pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// and dropped, uncovered interpreters and verify result; then refusals. Sized
+/// to a screen: long tag lists and drops are counted, conflicts' diffs and
+/// blockers' symbols left out; `verbose` shows them all.
+pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
     for o in &report.outputs {
         let proto = o.prototype.map(|p| format!(" ({p})")).unwrap_or_default();
         writeln!(out, "{}: {}{proto}", o.group, o.scheme)?;
         writeln!(out, "  {:<10}{}", "output", o.path)?;
         rows(out, "inputs", &o.inputs)?;
-        rows(out, "tags", &o.tags)?;
+        if verbose || o.tags.len() <= LISTED {
+            rows(out, "tags", &o.tags)?;
+        } else {
+            writeln!(out, "  {:<10}{} Tag: lines (--verbose lists them)", "tags", o.tags.len())?;
+        }
         writeln!(out, "  {:<10}{}", "admits", crate::output::interpreter_list(&o.admitted))?;
         let binaries: Vec<String> = o
             .binaries()
@@ -179,13 +188,20 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             if binaries.len() == 1 { "y" } else { "ies" },
             o.dropped.len()
         )?;
-        if report.dry_run {
+        if report.dry_run && verbose {
             for m in o.members.iter().filter(|m| !m.extension) {
                 writeln!(out, "  {:<10}  {}", "", m.name)?;
             }
         }
-        let dropped: Vec<String> =
-            o.dropped.iter().map(|d| format!("{} (from {}): {}", d.member, file_name(&d.input), d.reason)).collect();
+        let dropped: Vec<String> = if verbose || o.dropped.len() <= LISTED {
+            // One input (a split): its name is on the inputs row already.
+            let from = |d: &merge::Dropped| {
+                if o.inputs.len() == 1 { String::new() } else { format!(" (from {})", file_name(&d.input)) }
+            };
+            o.dropped.iter().map(|d| format!("{}{}: {}", d.member, from(d), d.reason)).collect()
+        } else {
+            dropped_counts(&o.dropped)
+        };
         if !dropped.is_empty() {
             rows(out, "dropped", &dropped)?;
         }
@@ -204,6 +220,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         }
     }
     for u in &report.unchanged {
+        if !verbose {
+            writeln!(out, "{}: unchanged: {}", u.group, u.reason)?;
+            continue;
+        }
         writeln!(out, "{}: unchanged", u.group)?;
         writeln!(out, "  {:<10}{}", "input", u.input)?;
         writeln!(out, "  {:<10}{}", "reason", u.reason)?;
@@ -215,6 +235,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         for c in &r.conflicts {
             writeln!(out, "  {:<10}{}: {}", "conflict", c.member, c.reason)?;
             match &c.diff {
+                Some(_) if !verbose => writeln!(out, "  {:<10}  (--verbose shows the diff)", "")?,
                 Some(d) => {
                     for line in d.lines() {
                         writeln!(out, "  {:<10}  {line}", "")?;
@@ -229,7 +250,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         }
         for b in &r.blockers {
             writeln!(out, "  {:<10}{} {}: {}", "blocked", file_name(&b.wheel), b.member, b.codes.join(", "))?;
-            if !b.symbols.is_empty() {
+            if verbose && !b.symbols.is_empty() {
                 writeln!(out, "  {:<10}  {}", "", b.symbols.join(", "))?;
             }
         }
@@ -270,6 +291,24 @@ pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
         line.push_str(&format!("; {errors} error{}", s(errors)));
     }
     line
+}
+
+/// Dropped members counted per input and reason: `12 members of mypkg-1.0-cp313-cp313-linux_x86_64.whl: REASON`.
+fn dropped_counts(dropped: &[merge::Dropped]) -> Vec<String> {
+    let mut counts: Vec<((&str, &str), usize)> = Vec::new();
+    for d in dropped {
+        let key = (file_name(&d.input), d.reason.as_str());
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    let mut lines: Vec<String> = counts
+        .into_iter()
+        .map(|((input, reason), n)| format!("{} of {input}: {reason}", crate::output::count_noun(n, "member")))
+        .collect();
+    lines.push("(--verbose names each)".to_string());
+    lines
 }
 
 fn merge_list(items: &[String]) -> String {

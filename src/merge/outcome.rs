@@ -173,25 +173,97 @@ pub(crate) fn short_reason(r: &Refusal, dist_infos: &[&str]) -> String {
         return r.reason.clone();
     }
     let mut parts = Vec::new();
-    let dist: Vec<&str> = r.conflicts.iter().filter_map(|c| dist_info_member(&c.member, dist_infos)).collect();
+    let (dist, rest): (Vec<&Conflict>, Vec<&Conflict>) =
+        r.conflicts.iter().partition(|c| dist_info_member(&c.member, dist_infos).is_some());
     if !dist.is_empty() {
-        parts.push(format!("{} {}", listed(&dist), if dist.len() == 1 { "differs" } else { "differ" }));
+        parts.extend(once_each(
+            &dist,
+            |c| dist_info_member(&c.member, dist_infos).unwrap_or(&c.member),
+            ("differs", "differ"),
+        ));
     }
-    let (binaries, others): (Vec<&Conflict>, Vec<&Conflict>) = r
-        .conflicts
-        .iter()
-        .filter(|c| dist_info_member(&c.member, dist_infos).is_none())
-        .partition(|c| c.diff.is_none() && c.reason.starts_with("two different extension binaries"));
+    let (binaries, others): (Vec<&Conflict>, Vec<&Conflict>) =
+        rest.into_iter().partition(|c| c.diff.is_none() && c.reason.starts_with("two different extension binaries"));
     if !binaries.is_empty() {
-        let names: Vec<&str> = binaries.iter().map(|c| crate::naming::base_name(&c.member)).collect();
+        let names: Vec<&str> = once(binaries.iter().map(|c| crate::naming::base_name(&c.member)));
         parts.push(format!("two different binaries share the name {}", listed(&names)));
     }
     if !others.is_empty() {
-        let names: Vec<&str> = others.iter().map(|c| c.member.as_str()).collect();
-        let verb = if names.len() == 1 { "differs" } else { "differ" };
-        parts.push(format!("{} {verb} between the inputs", listed(&names)));
+        parts.extend(once_each(&others, |c| c.member.as_str(), ("differs", "differ")));
     }
     parts.join("; ")
+}
+
+/// Each member named once, grouped by the builds it differs between (a member
+/// differing across three inputs is one conflict per pair):
+/// `METADATA, RECORD differ between cp313-cp313t and cp314-cp314t`.
+fn once_each<'a>(
+    conflicts: &[&'a Conflict],
+    name: impl Fn(&'a Conflict) -> &'a str,
+    verbs: (&str, &str),
+) -> Vec<String> {
+    // Each member's builds, in order of first appearance.
+    let mut members: Vec<(&str, Vec<String>)> = Vec::new();
+    for c in conflicts {
+        let n = name(c);
+        let slot = match members.iter().position(|(m, _)| *m == n) {
+            Some(i) => &mut members[i].1,
+            None => {
+                members.push((n, Vec::new()));
+                &mut members.last_mut().expect("just pushed").1
+            }
+        };
+        for b in c.inputs.iter().map(|i| build_of(i)) {
+            if !slot.contains(&b) {
+                slot.push(b);
+            }
+        }
+    }
+    // Members that differ between the same builds share a sentence.
+    let mut by_builds: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    for (member, builds) in members {
+        match by_builds.iter_mut().find(|(b, _)| *b == builds) {
+            Some((_, names)) => names.push(member),
+            None => by_builds.push((builds, vec![member])),
+        }
+    }
+    by_builds
+        .into_iter()
+        .map(|(builds, names)| {
+            let verb = if names.len() == 1 { verbs.0 } else { verbs.1 };
+            format!("{} {verb} between {}", listed(&names), and_list(&builds))
+        })
+        .collect()
+}
+
+/// The names in first-appearance order, each once.
+fn once<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// An input's build, as its file name's python and ABI tags say (`cp313-cp313t`); else its file name.
+fn build_of(input: &str) -> String {
+    let name = crate::naming::base_name(input);
+    let parts: Vec<&str> = name.strip_suffix(".whl").unwrap_or(name).split('-').collect();
+    match parts.len() {
+        n if n >= 5 => format!("{}-{}", parts[n - 3], parts[n - 2]),
+        _ => name.to_string(),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// At most three names, then how many more.
@@ -229,9 +301,12 @@ mod tests {
     #[test]
     fn ok_short_reason_names_dist_info_files_binaries_and_other_members() {
         let d = ["p-1.0.dist-info"];
-        assert_eq!(short_reason(&refusal(&[("p-1.0.dist-info/METADATA", "differs", true)]), &d), "METADATA differs");
+        assert_eq!(
+            short_reason(&refusal(&[("p-1.0.dist-info/METADATA", "differs", true)]), &d),
+            "METADATA differs between a.whl and b.whl"
+        );
         let two = refusal(&[("p-1.0.dist-info/METADATA", "", true), ("p-1.0.dist-info/entry_points.txt", "", true)]);
-        assert_eq!(short_reason(&two, &d), "METADATA, entry_points.txt differ");
+        assert_eq!(short_reason(&two, &d), "METADATA, entry_points.txt differ between a.whl and b.whl");
         let mixed = refusal(&[
             ("p/_ext.pyd", "two different extension binaries share the name _ext.pyd: …", false),
             ("p/data.bin", "p/data.bin differs between a.whl and b.whl (binary)", false),
@@ -239,7 +314,18 @@ mod tests {
         ]);
         assert_eq!(
             short_reason(&mixed, &d),
-            "METADATA differs; two different binaries share the name _ext.pyd; p/data.bin differs between the inputs"
+            "METADATA differs between a.whl and b.whl; two different binaries share the name _ext.pyd; \
+             p/data.bin differs between a.whl and b.whl"
+        );
+        // One member differing across three builds is one conflict per pair: named once, with the builds.
+        let mut three = refusal(&[("np/__config__.py", "", true), ("np/__config__.py", "", true)]);
+        three.conflicts[0].inputs =
+            vec!["d/np-2.0-cp311-cp311-linux_x86_64.whl".into(), "np-2.0-cp312-cp312-linux_x86_64.whl".into()];
+        three.conflicts[1].inputs =
+            vec!["np-2.0-cp311-cp311-linux_x86_64.whl".into(), "np-2.0-1-cp313-cp313t-linux_x86_64.whl".into()];
+        assert_eq!(
+            short_reason(&three, &d),
+            "np/__config__.py differs between cp311-cp311, cp312-cp312 and cp313-cp313t"
         );
         assert_eq!(short_reason(&refusal(&[]), &d), "planner's reason");
         // A member of another project's .dist-info, or one merely named like it, is no .dist-info file.

@@ -80,14 +80,20 @@ pub fn looks_like_requirement(arg: &str) -> bool {
     !arg.contains(['/', '\\']) && !arg.ends_with(".whl") && arg.parse::<Requirement>().is_ok()
 }
 
-/// The lines of a requirements file: comments, blank lines, options (`-r`, `--index-url`) and URLs left out.
-pub fn requirement_lines(text: &str) -> Vec<String> {
-    text.lines()
+/// The requirement lines of a requirements file (comments and blank lines
+/// left out), and the option lines it skips (`-e .`, `-r other.txt`,
+/// `--index-url …`): only projects named on a line are read.
+pub fn requirement_lines(text: &str) -> (Vec<String>, Vec<String>) {
+    let lines = text
+        .lines()
         .map(|l| l.split(" #").next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-'))
-        .map(str::to_string)
-        .collect()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let (options, requirements): (Vec<&str>, Vec<&str>) = lines.partition(|l| l.starts_with('-'));
+    (requirements.into_iter().map(str::to_string).collect(), options.into_iter().map(str::to_string).collect())
 }
+
+/// The index asked when neither `--index-url` nor the environment names one: PyPI.
+pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
 
 /// One file of a project, as the index lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +130,7 @@ pub fn index_url(flag: Option<&str>) -> String {
         .map(str::to_string)
         .or_else(|| std::env::var("UV_INDEX_URL").ok().filter(|s| !s.is_empty()))
         .or_else(|| std::env::var("PIP_INDEX_URL").ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "https://pypi.org/simple/".to_string());
+        .unwrap_or_else(|| DEFAULT_INDEX.to_string());
     if url.ends_with('/') { url } else { format!("{url}/") }
 }
 
@@ -693,6 +699,14 @@ mod tests {
         assert!(!r.specifiers.contains(&Version::from_str("3.0").unwrap()));
         assert!(looks_like_requirement("psutil==7.1.2"));
         assert!(!looks_like_requirement("samples/x.whl"));
+    }
+
+    #[test]
+    fn ok_requirement_lines_keep_projects_and_name_skipped_options() {
+        let text = "# pinned\npsutil==7.1.2  # why\n\n-e .\n--index-url https://x/simple\nnumpy>=2\n";
+        let (requirements, skipped) = requirement_lines(text);
+        assert_eq!(requirements, ["psutil==7.1.2", "numpy>=2"]);
+        assert_eq!(skipped, ["-e .", "--index-url https://x/simple"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! package index (PEP 691 JSON, PEP 503 HTML), read by ranges.
 //!
 //! [`crate::input::resolve`] turns URLs and requirements into remote inputs,
-//! each holding the run's [`Session`] (client, cache, progress) and what the
+//! each holding the run's [`Session`] (client, cache, counters) and what the
 //! index says of the wheel (size, sha256); [`open_wheel`] then gives
 //! [`crate::analysis`] a [`Wheel`] over a sparse remote reader, so local and
 //! remote wheels go through the same analysis. [`download_whole`] fetches
@@ -47,8 +47,9 @@ pub struct Options {
     pub verify_sha256: bool,
 }
 
-/// The remote half of one run: the HTTP client (its counters), the cache
-/// directory and the progress line. Every remote input holds it.
+/// The remote half of one run: the HTTP client (its counters) and the cache
+/// directory. Every remote input holds it. What it fetched shows on the run's
+/// progress line ([`crate::progress::detail`]).
 pub struct Session {
     pub client: Arc<Client>,
     /// The cache directory; `None` for `--no-cache`.
@@ -56,7 +57,6 @@ pub struct Session {
     /// `--refresh`: stored index pages are revalidated even while fresh.
     refresh: bool,
     stats: bool,
-    progress: indicatif::ProgressBar,
 }
 
 impl std::fmt::Debug for Session {
@@ -69,13 +69,11 @@ impl Session {
     /// A session for these options (no request is made yet).
     pub fn new(options: &Options) -> Session {
         let client = Arc::new(Client::new(options.client.clone()));
-        Session {
-            progress: progress(Arc::clone(&client)),
-            client,
-            cache: options.cache.clone(),
-            refresh: options.refresh,
-            stats: options.stats,
-        }
+        let counted = Arc::clone(&client);
+        crate::progress::detail(move || {
+            format!("{} fetched", http::mb(counted.stats.bytes.load(std::sync::atomic::Ordering::Relaxed)))
+        });
+        Session { client, cache: options.cache.clone(), refresh: options.refresh, stats: options.stats }
     }
 
     /// Where index pages are kept between runs (none with `--no-cache`).
@@ -83,42 +81,11 @@ impl Session {
         self.cache.as_deref().map(|dir| index::PageCache { dir, refresh: self.refresh })
     }
 
-    /// End the run's remote work: clear the progress line and, with
-    /// `--net-stats`, print what was fetched.
-    pub fn finish(&self) {
-        if self.progress.is_finished() {
-            return;
-        }
-        self.progress.finish_and_clear();
-        if self.stats {
-            eprintln!("uniabi: {}", self.client.stats.line());
-        }
+    /// With `--net-stats`, what the run fetched: `fetched 1.2 MB in 45 requests
+    /// for 30 wheels of 120.0 MB (1.0 %)`.
+    pub fn stats_line(&self) -> Option<String> {
+        self.stats.then(|| self.client.stats.line())
     }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.progress.finish_and_clear();
-    }
-}
-
-/// A progress line on a terminal (nothing on a pipe): wheels opened, bytes
-/// fetched against the wheels' size, redrawn by a ticker thread.
-fn progress(client: Arc<Client>) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let shown = bar.clone();
-    std::thread::spawn(move || {
-        while !shown.is_finished() {
-            shown.set_message(client.stats.line());
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-    });
-    bar
 }
 
 /// Open a remote wheel, fetching its central directory and the members
@@ -267,6 +234,12 @@ pub fn index_for(session: &Session, flag: Option<&str>) -> String {
     session.client.credentials.adopt(&index::index_url(flag))
 }
 
+/// How a project line names the index: `the default index` (PyPI), else its URL without credentials.
+pub fn index_name(flag: Option<&str>) -> String {
+    let url = index::index_url(flag);
+    if url == index::DEFAULT_INDEX { "the default index".to_string() } else { auth::redact(&url) }
+}
+
 /// The warning for an index reached over plain http from elsewhere than this
 /// machine: its pages, and the sha256 they list, can be altered on the way.
 pub fn plain_http_warning(index: &str) -> Option<String> {
@@ -321,11 +294,13 @@ pub fn download_whole(inputs: &[Input]) -> WholeCopies {
         }
     };
     // One subdirectory per wheel: two URLs may end in the same file name.
+    crate::progress::start(remote.len());
     let results = crate::pool::parallel_map(&remote, |(i, wheel)| {
         let sub = dir.0.path().join(i.to_string());
         let got = std::fs::create_dir(&sub)
             .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
             .and_then(|()| download::download(&wheel.session.client, &wheel.file, &sub));
+        crate::progress::advance();
         (*i, got)
     });
     for (i, got) in results {

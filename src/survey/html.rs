@@ -248,6 +248,8 @@ fn figure(h: &mut String, field: &str, label: &str, value: usize, of: Option<usi
 fn figures(h: &mut String, report: &Report) -> fmt::Result {
     let s = &report.summary;
     let n = Some(s.projects);
+    // PEP 803 and 809 can only apply to projects with extension modules.
+    let native = Some(s.with_extensions);
     writeln!(h, "<section id=\"figures\" aria-labelledby=\"figures-h\">\n<h2 id=\"figures-h\">Figures</h2>")?;
     writeln!(h, "<dl class=\"figures\">")?;
     figure(h, "projects", "Projects", s.projects, None, &format!("{} surveyed", count_noun(s.releases, "release")))?;
@@ -273,7 +275,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         "pep803_qualifies",
         "Qualify for PEP 803",
         s.pep803_qualifies,
-        n,
+        native,
         "one <code>cp315-abi3.abi3t</code> wheel per platform",
     )?;
     figure(
@@ -281,7 +283,7 @@ fn figures(h: &mut String, report: &Report) -> fmt::Result {
         "pep809_qualifies",
         "Qualify for PEP 809*",
         s.pep809_qualifies,
-        n,
+        native,
         "one <code>cp315-abi2026</code> wheel per platform (prototype)",
     )?;
     if s.no_wheel > 0 {
@@ -653,7 +655,7 @@ fn details(h: &mut String, report: &Report) -> fmt::Result {
         codes_line(h, "Blocking PEP 803", &r.pep803)?;
         codes_line(h, "Blocking PEP 809*", &r.pep809)?;
         for p in &r.platforms {
-            platform_details(h, p)?;
+            platform_details(h, p, &r.merge_refused)?;
         }
         if !r.notes.is_empty() {
             writeln!(h, "<ul class=\"notes\">")?;
@@ -681,7 +683,7 @@ fn codes_line(h: &mut String, label: &str, q: &Qualification) -> fmt::Result {
     writeln!(h, "</p>")
 }
 
-fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
+fn platform_details(h: &mut String, p: &Platform, refused: &[crate::survey::MergeRefusal]) -> fmt::Result {
     writeln!(h, "<h4>{}</h4>", Esc(&p.platform))?;
     write!(
         h,
@@ -694,6 +696,15 @@ fn platform_details(h: &mut String, p: &Platform) -> fmt::Result {
         write!(h, " <strong>Does not load on {}.</strong>", Esc(&compact(&p.broken)))?;
     }
     writeln!(h, " Loads free-threaded on {}.</p>", Esc(&compact(&p.free_threaded)))?;
+    // Why merge keeps wheels apart, as the text, CSV and JSON say.
+    for m in refused.iter().filter(|m| m.platform == p.platform) {
+        writeln!(
+            h,
+            "<p class=\"refused\">Merge refuses {}: {}</p>",
+            count_noun(m.inputs.len(), "wheel"),
+            Esc(&m.text)
+        )?;
+    }
     writeln!(h, "<ul class=\"wheels\">")?;
     for w in &p.inputs {
         write!(h, "<li><code class=\"file\">{}</code>", Esc(w))?;
