@@ -16,7 +16,7 @@ use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming;
 use crate::specs::Specs;
 use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
-use crate::tags::{Interpreter, PlatformTag, Tag, TagSet, interpreters};
+use crate::tags::{Interpreter, Tag, TagSet, interpreters};
 use crate::version::PyVersion;
 
 /// The first CPython whose import system looks up `PyModExport_` hooks and reads
@@ -86,28 +86,15 @@ fn modules(binaries: &[AnalysedBinary]) -> BTreeMap<String, Vec<&AnalysedBinary>
     out
 }
 
-/// The architectures a platform tag requires of every binary, in slice naming.
-fn required_arches(platform: &PlatformTag) -> Vec<&'static str> {
-    match platform.arch() {
-        Some("x86_64" | "amd64") => vec!["x86_64"],
-        Some("aarch64" | "arm64") => vec!["aarch64"],
-        Some("universal2") => vec!["x86_64", "aarch64"],
-        Some("i686" | "x86" | "i386") => vec!["x86"],
-        Some("ppc64le") => vec!["ppc64le"],
-        Some("s390x") => vec!["s390x"],
-        Some("riscv64") => vec!["riscv64"],
-        _ => Vec::new(),
-    }
-}
-
-/// The suffix platforms a tag set names, each with the architectures it requires.
-fn platforms(set: &TagSet) -> Vec<(SuffixPlatform, Vec<&'static str>)> {
+/// The suffix platforms a tag set names, each with the architectures it requires
+/// ([`PlatformTag::binary_arches`]).
+fn platforms(set: &TagSet, table: &SuffixTable) -> Vec<(SuffixPlatform, Vec<&'static str>)> {
     let mut out: Vec<(SuffixPlatform, Vec<&'static str>)> = Vec::new();
     for tag in &set.platform {
-        let Some(sp) = SuffixPlatform::from_platform_tag(tag.as_str()) else {
+        let Some(sp) = table.platform(tag) else {
             continue;
         };
-        let arches = required_arches(tag);
+        let arches = tag.binary_arches();
         match out.iter_mut().find(|(p, _)| *p == sp) {
             Some((_, have)) => {
                 for a in arches {
@@ -142,7 +129,7 @@ pub fn verify(
         .collect();
     let mods = modules(binaries);
     let mut resolutions = Vec::new();
-    for (platform, arches) in platforms(set) {
+    for (platform, arches) in platforms(set, table) {
         for (interp, matched) in &admitted {
             let suffixes = table.suffixes(interp.version, interp.free_threaded, &platform, pep809);
             for (module, files) in &mods {
