@@ -16,7 +16,7 @@ use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming;
 use crate::specs::Specs;
 use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
-use crate::tags::{Interpreter, Tag, TagSet, interpreters};
+use crate::tags::{Interpreter, Tag, TagSet, interpreters, is_other_implementation};
 use crate::version::PyVersion;
 
 /// The first CPython whose import system looks up `PyModExport_` hooks and reads
@@ -61,12 +61,84 @@ pub struct Verification {
     pub admitted: Vec<String>,
     /// One row per (platform, admitted interpreter, module).
     pub resolutions: Vec<Resolution>,
+    /// Why the wheel's extension modules were resolved for no interpreter at all
+    /// (then it is never `ok`); `None` when they were, or when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub unresolved: Option<Unresolved>,
+}
+
+/// Why a wheel with extension modules was resolved for no interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Every tag is another implementation's (PyPy, GraalPy): not judged, as `check` does not.
+    OtherImplementation,
+    /// No installer accepts its tags today, but the PEP 809 prototype's would (`abi2026`):
+    /// judged with `--pep809`, as `check` judges it.
+    Prototype,
+    /// No CPython installer accepts any of its tags.
+    NoInterpreter,
+    /// The tags admit interpreters, but on platforms whose extension suffixes uniabi does not know.
+    UnknownPlatform(Vec<String>),
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unresolved::OtherImplementation => {
+                f.write_str("not CPython: its tags are another implementation's, which uniabi does not judge")
+            }
+            Unresolved::Prototype => f.write_str(
+                "no installer accepts abi2026 today: it is the PEP 809 prototype's, which `--pep809` resolves",
+            ),
+            Unresolved::NoInterpreter => {
+                f.write_str("no CPython installer accepts its tags, so no interpreter loads it")
+            }
+            Unresolved::UnknownPlatform(tags) => write!(
+                f,
+                "uniabi knows no extension suffixes for {}, so it cannot tell which file import loads there",
+                tags.join(", ")
+            ),
+        }
+    }
+}
+
+impl Serialize for Unresolved {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Verification {
-    /// True when every admitted interpreter loads every module.
+    /// True when the modules were resolved and every admitted interpreter loads every one
+    /// (a wheel without extension modules is ok: nothing to load).
     pub fn ok(&self) -> bool {
+        self.unresolved.is_none() && self.no_failures()
+    }
+
+    /// True when no resolution fails (also when nothing was resolved; see [`Verification::unresolved`]).
+    pub fn no_failures(&self) -> bool {
         self.resolutions.iter().all(|r| r.loads)
+    }
+
+    /// The verdict in one word, as reports print it: `ok`, `FAILS`, `not judged`
+    /// (another implementation's tags, or the PEP 809 prototype's) or `NOT VERIFIED` (nothing resolved).
+    pub fn verdict(&self) -> &'static str {
+        match &self.unresolved {
+            _ if self.ok() => "ok",
+            _ if !self.no_failures() => "FAILS",
+            Some(Unresolved::OtherImplementation | Unresolved::Prototype) => "not judged",
+            Some(_) => "NOT VERIFIED",
+            None => "FAILS",
+        }
+    }
+
+    /// Whether a run may pass this wheel: it is ok, or it is another implementation's
+    /// or the PEP 809 prototype's, which plain resolution does not judge (as `check` passes them).
+    pub fn passes(&self) -> bool {
+        self.ok()
+            || (matches!(self.unresolved, Some(Unresolved::OtherImplementation | Unresolved::Prototype))
+                && self.no_failures())
     }
 
     /// The failing rows.
@@ -169,7 +241,22 @@ pub fn verify(
             }
         }
     }
-    Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions }
+    let unresolved = (resolutions.is_empty() && !mods.is_empty()).then(|| {
+        let tags = set.expand();
+        if admitted.is_empty() && !tags.is_empty() && tags.iter().all(is_other_implementation) {
+            Unresolved::OtherImplementation
+        } else if admitted.is_empty()
+            && !pep809
+            && interpreters().iter().any(|i| i.installs_pep809(set, specs.abi2026().min_version))
+        {
+            Unresolved::Prototype
+        } else if admitted.is_empty() {
+            Unresolved::NoInterpreter
+        } else {
+            Unresolved::UnknownPlatform(set.platform.iter().map(|p| p.to_string()).collect())
+        }
+    });
+    Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions, unresolved }
 }
 
 /// Why `b`, picked by `suffix`, cannot load on `interp`; `None` if it can.

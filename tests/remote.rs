@@ -9,10 +9,11 @@ use crate::common::{root, run, stderr, stdout};
 use crate::server::{RangeMode, Server};
 
 /// Every project in `samples/`.
-const PROJECTS: [&str; 8] = [
+const PROJECTS: [&str; 9] = [
     "abi3_abi3t_universal",
     "argon2_cffi_bindings",
     "cryptography",
+    "markupsafe",
     "numpy",
     "orjson",
     "psutil",

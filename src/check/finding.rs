@@ -96,6 +96,8 @@ codes! {
         "tags of another implementation (PyPy `pp311-pypy311_pp73`, GraalPy): not judged";
     UnusedBinary = "unused-binary", "warning",
         "an extension module no interpreter the tags admit picks: dead weight";
+    UnknownPlatform = "unknown-platform", "warning",
+        "the tags admit interpreters only on platforms whose extension suffixes uniabi does not know: which file `import` loads is not judged";
     Abi3tBelow315 = "abi3t-below-315", "warning",
         "abi3t claimed below cp315: installers accept it, CPython defines abi3t only from 3.15";
     NoFreeThreaded = "no-free-threaded", "warning",

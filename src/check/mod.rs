@@ -36,7 +36,7 @@ use crate::analysis::{Analysed, AnalysedBinary, Role, WheelInfo};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{PythonTag, Tag, TagSet, WheelFilename, is_other_implementation};
-use crate::verify::{self, Resolution, Verification};
+use crate::verify::{self, Resolution, Unresolved, Verification};
 use crate::version::PyVersion;
 
 /// The outcome for one input.
@@ -196,6 +196,18 @@ impl Checker<'_> {
                 pickers.entry(file.as_str()).or_default().push(r);
             }
         }
+        if let Some(Unresolved::UnknownPlatform(platforms)) = &v.unresolved {
+            findings.push(Finding::wheel(
+                Code::UnknownPlatform,
+                Severity::Warning,
+                format!(
+                    "the tags admit {} only on {}, whose extension suffixes uniabi does not know: which file `import` loads there is not judged",
+                    crate::output::interpreter_list(&v.admitted),
+                    platforms.join(", ")
+                ),
+            ));
+        }
+        let unknown_platform = matches!(v.unresolved, Some(Unresolved::UnknownPlatform(_)));
         for b in a.binaries.iter().filter(|b| b.role == Role::Extension) {
             match pickers.get(b.member.as_str()) {
                 Some(rs) => {
@@ -203,7 +215,7 @@ impl Checker<'_> {
                     let claims = Claims::from_tags(rs.iter().map(|r| &r.tag));
                     self.check_binary(b, &claims, findings);
                 }
-                None if foreign => {}
+                None if foreign || unknown_platform => {}
                 None => findings.push(Finding::member(
                     Code::UnusedBinary,
                     Severity::Warning,

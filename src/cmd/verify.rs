@@ -33,7 +33,8 @@ pub struct Args {
 pub struct WheelVerification {
     pub path: String,
     pub error: Option<String>,
-    /// True when every admitted interpreter loads every module.
+    /// True when its extension modules were resolved and every admitted interpreter loads
+    /// every one (never when they were resolved for no interpreter: see `unresolved`).
     pub ok: bool,
     /// For a project with `--python` and `--platform`: why an installer there finds no wheel
     /// (then `path` is the requirement and `ok` is false).
@@ -107,7 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
     let level = if report.inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
-    } else if report.inputs.iter().any(|i| !i.ok) {
+    } else if report.inputs.iter().any(|i| !i.ok && !i.verification.as_ref().is_some_and(Verification::passes)) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -126,8 +127,11 @@ pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(out, "{}: {}", input.path, crate::color::verdict("unreadable"))?;
             continue;
         };
-        let verdict = crate::color::verdict(if input.ok { "ok" } else { "FAILS" });
+        let verdict = crate::color::verdict(if input.ok { "ok" } else { v.verdict() });
         writeln!(out, "{}: {verdict}; tags admit {}", input.path, output::interpreter_list(&v.admitted))?;
+        if let Some(why) = &v.unresolved {
+            writeln!(out, "  no extension module resolved for any interpreter: {why}")?;
+        }
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {

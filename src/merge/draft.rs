@@ -141,7 +141,7 @@ impl<'g, 'a> Draft<'g, 'a> {
             uncovered,
             uncovered_inputs,
             notes: Vec::new(),
-            verified: verification.ok(),
+            verified: verification.no_failures(),
             input_size: group.inputs.iter().map(|i| i.size).sum(),
             written: None,
             file,

@@ -143,7 +143,7 @@ pub(crate) fn plan_fat(group: &Group, metadata_from: Option<&str>, ctx: &Context
     union.dedup();
     let set = TagSet::compress(&union);
     let v = verify::verify(&set, &draft.binaries(), ctx.checker.specs, ctx.checker.table, false);
-    if !v.ok() {
+    if !v.no_failures() {
         let mut r = draft.refuse(format!(
             "the smallest file name covering the inputs' tags, {set}, admits interpreters that would not load every module"
         ));
@@ -232,7 +232,7 @@ pub(crate) fn plan_universal(
         }
     };
     let v = verify::verify(&set, &draft.binaries(), ctx.checker.specs, ctx.checker.table, pep809);
-    if !v.ok() {
+    if !v.no_failures() {
         let mut r = draft.refuse(format!("{} would not load on every interpreter it admits", up.wheel));
         r.failures = failures(&v);
         return Err(Box::new(r));
