@@ -785,7 +785,10 @@ mod tests {
         assert!(matches!(sources[1], ReadError::ZipNotWheel), "{sources:?}");
         assert!(matches!(sources[2], ReadError::Open(_)), "{sources:?}");
         let lines: Vec<String> = all.iter().map(|a| a.error().unwrap().to_string()).collect();
-        assert_eq!(lines[0], format!("{}: not an ELF, Mach-O or PE file (unknown magic bytes)", text.display()));
+        assert_eq!(
+            lines[0],
+            format!("{}: not an ELF, Mach-O, PE or WebAssembly file (unknown magic bytes)", text.display())
+        );
         assert!(lines[1].starts_with(&format!("{}: a zip archive, but not a wheel", zip.display())), "{}", lines[1]);
         assert!(lines[2].starts_with(&format!("{}: cannot open: ", missing.display())), "{}", lines[2]);
         std::fs::remove_dir_all(&dir).unwrap();

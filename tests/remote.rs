@@ -9,11 +9,12 @@ use crate::common::{root, run, stderr, stdout};
 use crate::server::{RangeMode, Server};
 
 /// Every project in `samples/`.
-const PROJECTS: [&str; 9] = [
+const PROJECTS: [&str; 10] = [
     "abi3_abi3t_universal",
     "argon2_cffi_bindings",
     "cryptography",
     "markupsafe",
+    "msgpack",
     "numpy",
     "orjson",
     "psutil",

@@ -58,6 +58,7 @@ fn ok_samples_golden() {
             "argon2_cffi_bindings",
             "cryptography",
             "markupsafe",
+            "msgpack",
             "numpy",
             "orjson",
             "psutil",
@@ -151,18 +152,24 @@ fn ok_samples_golden() {
         assert_eq!((strings(&p["serves"]), strings(&p["broken"])), (vec!["3.13".to_string()], vec![]), "{p}");
     }
 
-    // Summary over 9 projects (one release each): free-threaded are the demo, argon2,
-    // cryptography, numpy and psutil (5; markupsafe's cp313 wheels, orjson, pycryptodomex's
-    // abi3-only wheel and the PyPy wheel are not); wheels 4 + 3 + 1 + 3 + 1 + 1 + 7 + 1 + 1 =
-    // 22; after merge 21: argon2's three become two, merge with its defaults refuses psutil's
-    // three groups (METADATA) and the demo's Windows pair (one binary name), and leaves every
-    // group of one wheel unchanged.
+    // msgpack's Pyodide wheel: a WebAssembly module that 3.13 loads under Emscripten.
+    let msgpack = release(&doc, "msgpack", "1.2.4");
+    let wasm = platform(msgpack, "emscripten wasm32");
+    assert_eq!((strings(&wasm["serves"]), strings(&wasm["broken"])), (vec!["3.13".to_string()], vec![]));
+    assert_eq!(msgpack["pep803"]["qualifies"], false, "a version-specific Cython build");
+
+    // Summary over 10 projects (one release each): free-threaded are the demo, argon2,
+    // cryptography, numpy and psutil (5; markupsafe's and msgpack's cp313 wheels, orjson,
+    // pycryptodomex's abi3-only wheel and the PyPy wheel are not); wheels 4 + 3 + 1 + 3 + 1 +
+    // 1 + 1 + 7 + 1 + 1 = 23; after merge 22: argon2's three become two, merge with its
+    // defaults refuses psutil's three groups (METADATA) and the demo's Windows pair (one binary
+    // name), and leaves every group of one wheel unchanged.
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(9), Some(5)));
-    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(22), Some(21)));
-    assert!(human.contains("  wheels                             22 now, 21 after merge\n"), "{human}");
+    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(10), Some(5)));
+    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(23), Some(22)));
+    assert!(human.contains("  wheels                             23 now, 22 after merge\n"), "{human}");
     assert!(csv.starts_with("name,version,wheels,wheels_after_merge,free_threaded,"));
-    assert_eq!(csv.lines().count(), 10);
+    assert_eq!(csv.lines().count(), 11);
 }
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`
