@@ -316,6 +316,35 @@ pub struct Analysed {
     pub binaries: Vec<AnalysedBinary>,
     /// Problems that made (part of) the input unreadable, each naming what failed.
     pub errors: Vec<InputError>,
+    /// Vendored libraries that do not parse: warnings on those members; the rest is read.
+    pub unreadable_libraries: Vec<UnreadableLibrary>,
+}
+
+/// A member that is a vendored library, not a file `import` could load
+/// (`shapely.libs/geos_c-….dll`, `pkg/.dylibs/libomp.dylib`, `pkg.libs/libz.so.1`),
+/// and that does not parse as a shared object. A library's imports matter to no
+/// verdict that its failure could change the way a module's would, so it is said
+/// as a warning on the member and the input is read on. (A member `import` could
+/// load that does not parse still makes the input unreadable.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UnreadableLibrary {
+    pub member: String,
+    /// Why it could not be read: `malformed pe file: …`.
+    pub problem: String,
+}
+
+impl UnreadableLibrary {
+    /// `member` as a library that failed to parse, if it is one (see [`UnreadableLibrary`]).
+    fn of(member: &str, error: &binary::BinaryError) -> Option<UnreadableLibrary> {
+        (!Scope::Importable.includes(member))
+            .then(|| UnreadableLibrary { member: member.to_string(), problem: error.to_string() })
+    }
+}
+
+impl fmt::Display for UnreadableLibrary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a vendored library that could not be read ({})", self.member, self.problem)
+    }
 }
 
 impl Analysed {
@@ -427,7 +456,13 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
 }
 
 fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
-    let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
+    let mut out = Analysed {
+        input: input.clone(),
+        wheel: None,
+        binaries: Vec::new(),
+        errors: Vec::new(),
+        unreadable_libraries: Vec::new(),
+    };
     let fail = |e: ReadError| InputError::new(input.display.clone(), e);
     match input.kind {
         InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
@@ -441,7 +476,10 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
                             Ok(b) => out.binaries.push(b),
-                            Err(source) => out.errors.push(fail(ReadError::Member { member: member.name, source })),
+                            Err(source) => match UnreadableLibrary::of(&member.name, &source) {
+                                Some(library) => out.unreadable_libraries.push(library),
+                                None => out.errors.push(fail(ReadError::Member { member: member.name, source })),
+                            },
                         },
                         Err(e) => out.errors.push(fail(e.into())),
                     }
@@ -499,8 +537,13 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
     // read; the others' RECORD rows are taken as they are.
     let selected = |name: &str| !remote || Scope::Importable.includes(name);
     let mut wheel = open_wheel(input, limits, &selected, true).map_err(fail)?;
-    let mut out =
-        Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
+    let mut out = Analysed {
+        input: input.clone(),
+        wheel: Some(wheel_info(&wheel)),
+        binaries: Vec::new(),
+        errors: Vec::new(),
+        unreadable_libraries: Vec::new(),
+    };
     let record = wheel
         .verify_record_reading(
             |member| selected(&member.name),
@@ -508,10 +551,13 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
             |member| scope.includes(&member.name),
             |member, data| match analyse_bytes(&member.name, data) {
                 Ok(b) => out.binaries.push(b),
-                Err(source) => out.errors.push(InputError::new(
-                    input.display.clone(),
-                    ReadError::Member { member: member.name.clone(), source },
-                )),
+                Err(source) => match UnreadableLibrary::of(&member.name, &source) {
+                    Some(library) => out.unreadable_libraries.push(library),
+                    None => out.errors.push(InputError::new(
+                        input.display.clone(),
+                        ReadError::Member { member: member.name.clone(), source },
+                    )),
+                },
             },
         )
         .map_err(fail)?;
@@ -576,6 +622,8 @@ impl WheelFacts {
 struct Snapshot {
     info: InfoSnapshot,
     binaries: Vec<(String, Binary)>,
+    #[serde(default)]
+    unreadable_libraries: Vec<UnreadableLibrary>,
     facts: Option<WheelFacts>,
     record: Option<std::collections::BTreeMap<String, crate::record::RecordEntry>>,
 }
@@ -615,6 +663,7 @@ impl Snapshot {
                 dist_info: w.dist_info.clone(),
             },
             binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
+            unreadable_libraries: a.unreadable_libraries.clone(),
             facts: verified.map(|(f, _)| f.clone()),
             record: verified.map(|(_, r)| r.clone()),
         })
@@ -622,6 +671,7 @@ impl Snapshot {
 
     fn into_analysed(self, input: &InputPath) -> Analysed {
         let i = self.info;
+        let unreadable_libraries = self.unreadable_libraries;
         let wheel = WheelInfo {
             name: i.name,
             version: i.version,
@@ -640,7 +690,7 @@ impl Snapshot {
                 AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
             })
             .collect();
-        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new() }
+        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new(), unreadable_libraries }
     }
 }
 
@@ -722,6 +772,7 @@ pub fn analyse_map<R: Send>(
                     wheel: None,
                     binaries: Vec::new(),
                     errors: vec![e.clone()],
+                    unreadable_libraries: Vec::new(),
                 },
             }),
         )

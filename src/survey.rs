@@ -442,6 +442,9 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
             let why = why.as_ref().map(ToString::to_string).unwrap_or_default();
             notes.push(format!("{}: merge cannot read it, counted unchanged: {why}", l.filename()));
         }
+        for library in &l.analysed().unreadable_libraries {
+            notes.push(format!("{}: {library}", l.filename()));
+        }
     }
     let pure = loaded.iter().all(|l| !l.analysed().binaries.iter().any(|b| b.role == Role::Extension));
     let mut by_platform: BTreeMap<String, Vec<Loaded>> = BTreeMap::new();

@@ -553,13 +553,14 @@ fn err_garbage_never_panics() {
         state ^= state << 17;
         state
     };
-    let magics: [&[u8]; 6] = [
+    let magics: [&[u8]; 7] = [
         b"\x7fELF\x02\x01\x01",
         b"\x7fELF\x01\x02\x01",
         b"\xcf\xfa\xed\xfe",
         b"\xca\xfe\xba\xbe",
         b"\xca\xfe\xba\xbf",
         b"MZ",
+        b"\0asm\x01\0\0\0",
     ];
     for round in 0..600 {
         let len = (next() % 8192) as usize;
@@ -599,4 +600,39 @@ fn err_sample_fat_slice_beyond_file() {
     data[8 + 20 + 12..8 + 20 + 16].copy_from_slice(&u32::MAX.to_be_bytes());
     let detail = binary::parse(&data).unwrap_err().to_string();
     assert!(detail.starts_with("malformed macho file: slice 1 lies outside the file"), "{detail}");
+}
+
+#[test]
+fn ok_pe_imports_are_read_as_the_loader_reads_them() {
+    // shapely 2.2.0's geos_c DLL, rewritten by delvewheel: DLL names in `.pdata`'s spare
+    // space, every other part of the import table in `.rdata`.
+    let (data, expected) = crate::common::pe_with_dll_names_elsewhere();
+    let binary = binary::parse(&data).unwrap_or_else(|e| panic!("{e}"));
+    let slice = &binary.slices[0];
+    let ours: Vec<(String, String)> =
+        slice.imports.iter().map(|i| (i.library.clone().unwrap(), i.name.clone())).collect();
+    let mut expected = expected;
+    expected.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    assert_eq!(ours, expected);
+    assert_eq!(slice.libraries, ["geos-bf067cd6ff74ee0ad5f3ff52c7ef08c9.dll", "KERNEL32.dll"]);
+    assert_eq!(slice.arch, "x86_64");
+}
+
+#[test]
+fn err_pe_import_names_outside_every_section() {
+    // The same image with the first DLL name's RVA past the end of the image.
+    let (mut data, _) = crate::common::pe_with_dll_names_elsewhere();
+    data[0x400 + 12..0x400 + 16].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+    assert_eq!(
+        binary::parse(&data).unwrap_err().to_string(),
+        "malformed pe file: an import descriptor's DLL name lies outside every section"
+    );
+    // And a lookup table that never ends: every entry up to the section's end names a symbol.
+    let (mut data, _) = crate::common::pe_with_dll_names_elsewhere();
+    let hint_name = 0x1100u64.to_le_bytes();
+    for at in (0x440..0x600).step_by(8) {
+        data[at..at + 8].copy_from_slice(&hint_name);
+    }
+    let err = binary::parse(&data).unwrap_err().to_string();
+    assert!(err.contains("has no terminating entry"), "{err}");
 }

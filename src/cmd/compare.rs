@@ -35,6 +35,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
+    for w in &report.warnings {
+        eprintln!("uniabi: warning: {w}");
+    }
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }

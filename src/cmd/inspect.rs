@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
-use crate::analysis::{self, Analysed, AnalysedBinary, Role, WheelInfo};
+use crate::analysis::{self, Analysed, AnalysedBinary, Role, UnreadableLibrary, WheelInfo};
 use crate::binary::{AbiInfo, Format, Slice};
 use crate::naming::SuffixAbi;
 use crate::output;
@@ -39,6 +39,9 @@ pub struct InputReport {
     pub error: Option<String>,
     pub wheel: Option<WheelInfo>,
     pub binaries: Vec<BinaryReport>,
+    /// Vendored libraries that do not parse (warnings; the rest of the input is read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_libraries: Vec<UnreadableLibrary>,
 }
 
 /// One shared object.
@@ -105,6 +108,7 @@ impl InputReport {
             error: a.error().map(|e| e.to_string()),
             wheel: a.wheel.clone(),
             binaries: a.binaries.iter().map(BinaryReport::new).collect(),
+            unreadable_libraries: a.unreadable_libraries.clone(),
         }
     }
 }
@@ -121,6 +125,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         if let Some(e) = &input.error {
             eprintln!("uniabi: error: {e}");
         }
+        for library in &input.unreadable_libraries {
+            eprintln!("uniabi: warning: {}: {library}", input.path);
+        }
     }
     output::to_stdout(
         |out| {
@@ -133,7 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 
 /// The human printer: wheel → binary → slice, with counts.
 pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::Result<()> {
-    let (mut wheels, mut binaries, mut slices, mut errors) = (0, 0, 0, 0);
+    let (mut wheels, mut binaries, mut slices, mut errors, mut left_out) = (0, 0, 0, 0, 0);
     for input in &report.inputs {
         writeln!(out, "{}", input.path)?;
         if let Some(w) = &input.wheel {
@@ -148,6 +155,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             binaries += 1;
             write_binary(out, b, verbose, &mut slices)?;
         }
+        for library in &input.unreadable_libraries {
+            left_out += 1;
+            writeln!(out, "  {}  [library, not read: {}]", library.member, library.problem)?;
+        }
         if input.wheel.is_some() && input.binaries.is_empty() && input.error.is_none() {
             writeln!(out, "  no shared objects")?;
         }
@@ -156,9 +167,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             writeln!(out, "  unreadable: see the error above")?;
         }
     }
+    let left_out = match left_out {
+        0 => String::new(),
+        1 => " (1 library not read)".to_string(),
+        n => format!(" ({n} libraries not read)"),
+    };
     writeln!(
         out,
-        "{}: {}, {binaries} binar{}, {}, {errors} unreadable",
+        "{}: {}, {binaries} binar{}{left_out}, {}, {errors} unreadable",
         output::count_noun(report.inputs.len(), "input"),
         output::count_noun(wheels, "wheel"),
         if binaries == 1 { "y" } else { "ies" },

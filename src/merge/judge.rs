@@ -28,6 +28,7 @@ impl OutputPlan {
             }),
             binaries: self.binaries.clone(),
             errors: Vec::new(),
+            unreadable_libraries: Vec::new(),
         }
     }
 }
