@@ -298,6 +298,13 @@ impl AnalysedBinary {
         &self.binary.slices
     }
 
+    /// A library that uses the C API: it exports no module hook, so `import` never
+    /// loads it, but it imports CPython symbols (loaded by ctypes, dlopen or
+    /// injection: memray's `_inject.abi3.so`). It is judged by its imports.
+    pub fn is_c_api_library(&self) -> bool {
+        self.role == Role::Library && self.slices().iter().any(|s| !s.python_imports().is_empty())
+    }
+
     /// The dotted module name an extension is imported as: `psutil._psutil_linux`
     /// for `psutil/_psutil_linux.abi3.so`; `None` for libraries.
     pub fn dotted_module(&self) -> Option<String> {
@@ -356,23 +363,25 @@ impl Analysed {
 
 /// Classify a parsed shared object as extension or library.
 ///
-/// An extension exports a module hook, or carries an extension suffix and
-/// imports from CPython (a module that lost its hook is still judged, and
-/// fails). A shared object that does neither — no hook and no CPython import,
-/// whatever its name — is a plain library that the package opens with ctypes
-/// or cffi `dlopen` (pycryptodomex ships 42 such `.abi3.so` files).
-pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
+/// An extension exports a module hook (`PyInit_`, `PyModExport_`): `import`
+/// can load nothing else. A hook named for another module is still a module
+/// meant to be imported, judged and failed (`missing-hook`). A shared object
+/// that exports no hook, whatever its name, is a library: a plain one that the
+/// package opens with ctypes or cffi `dlopen` (pycryptodomex ships 42 such
+/// `.abi3.so` files), or one that uses the C API and is loaded by ctypes,
+/// dlopen or injection (memray's `_inject.abi3.so`, torchcodec's pybind ops,
+/// ddtrace's and tensorflow's helpers), judged by its imports
+/// ([`AnalysedBinary::is_c_api_library`]).
+pub fn role(binary: &Binary) -> Role {
     let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
-    let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
-    let imports_python = binary.slices.iter().any(|s| !s.python_imports().is_empty());
-    if has_hook || (has_suffix && imports_python) { Role::Extension } else { Role::Library }
+    if has_hook { Role::Extension } else { Role::Library }
 }
 
 /// Parse one shared object (a wheel member or a file) and classify it.
 pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
     let binary = binary::parse(data)?;
     let name = naming::parse_extension_name(member);
-    Ok(AnalysedBinary { member: member.to_string(), role: role(name.as_ref(), &binary), name, binary })
+    Ok(AnalysedBinary { member: member.to_string(), role: role(&binary), name, binary })
 }
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
@@ -687,7 +696,7 @@ impl Snapshot {
             .into_iter()
             .map(|(member, binary)| {
                 let name = naming::parse_extension_name(&member);
-                AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
+                AnalysedBinary { role: role(&binary), member, name, binary }
             })
             .collect();
         Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new(), unreadable_libraries }

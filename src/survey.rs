@@ -25,8 +25,9 @@
 //!   wheels all count; a release with only pure wheels is free-threaded.
 //! - **Qualifies** (PEP 803, or the PEP 809 prototype): every platform with
 //!   extension modules has, for each module, a binary [`universal::plan`]
-//!   accepts (`check --abi abi3t|abi2026`). `None` when no platform has
-//!   extension modules (pure releases). Blocking symbols and codes are counted
+//!   accepts (`check --abi abi3t|abi2026`), and every library that uses the C
+//!   API (no module hook, CPython imports) qualifies too. `None` when no
+//!   platform has extension modules (pure releases). Blocking symbols and codes are counted
 //!   over the blocked binaries of the modules that have no qualifying binary;
 //!   a finding's symbols are what `check` lists, except the `python*.dll`
 //!   names a `dll-mismatch` lists, which count under that code only.
@@ -572,7 +573,8 @@ fn platform(
             .filter(|(m, _)| plan.modules.iter().any(|p| &p.module == m && p.source.is_none()))
             .flat_map(|(_, cands)| cands.into_iter().map(|(a, b)| (a.input.display.clone(), b.member.clone())))
             .collect();
-        for b in plan.blockers.iter().filter(|b| blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
+        // And those of libraries using the C API that no copy of qualifies.
+        for b in plan.blockers.iter().filter(|b| b.library || blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
             for s in b.symbols.iter().filter(|s| !is_python_dll(s)) {
                 *tally.symbols.entry(s.clone()).or_default() += 1;
             }

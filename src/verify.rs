@@ -205,13 +205,7 @@ pub fn verify(
         for (interp, matched) in &admitted {
             let suffixes = table.suffixes(interp.version, interp.free_threaded, &platform, pep809);
             for (module, files) in &mods {
-                let leaf = module.rsplit('.').next().unwrap_or(module);
-                let chosen = suffixes.iter().find_map(|suffix| {
-                    files
-                        .iter()
-                        .find(|b| naming::base_name(&b.member) == format!("{leaf}{suffix}"))
-                        .map(|b| (*b, suffix))
-                });
+                let chosen = pick(files, &suffixes);
                 let (file, problem) = match chosen {
                     None => (
                         None,
@@ -223,7 +217,7 @@ pub fn verify(
                         )),
                     ),
                     Some((b, suffix)) => {
-                        (Some(b.member.clone()), load_problem(b, leaf, suffix, *interp, &platform, &arches, specs))
+                        (Some(b.member.clone()), load_problem(b, &suffix, *interp, &platform, &arches, specs))
                     }
                 };
                 resolutions.push(Resolution {
@@ -259,10 +253,27 @@ pub fn verify(
     Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions, unresolved }
 }
 
+/// The file `import` loads for one module, and the suffix that found it: the
+/// finder looks for a package first (`sub/__init__` with each suffix in order),
+/// then for a module file (`sub` with each suffix).
+fn pick<'b>(files: &[&'b AnalysedBinary], suffixes: &[String]) -> Option<(&'b AnalysedBinary, String)> {
+    let (packages, modules): (Vec<&AnalysedBinary>, Vec<&AnalysedBinary>) =
+        files.iter().copied().partition(|b| b.name.as_ref().is_some_and(naming::is_package_init));
+    [packages, modules].into_iter().find_map(|group| {
+        suffixes.iter().find_map(|suffix| {
+            group
+                .iter()
+                .find(|b| {
+                    b.name.as_ref().is_some_and(|n| naming::base_name(&b.member) == format!("{}{suffix}", n.stem))
+                })
+                .map(|b| (*b, suffix.clone()))
+        })
+    })
+}
+
 /// Why `b`, picked by `suffix`, cannot load on `interp`; `None` if it can.
 fn load_problem(
     b: &AnalysedBinary,
-    module: &str,
     suffix: &str,
     interp: Interpreter,
     platform: &SuffixPlatform,
@@ -297,6 +308,8 @@ fn load_problem(
             return Some(format!("{file} imports {sym}, which only free-threaded builds export"));
         }
     }
+    // CPython calls the hook named for the last part of the module's name (a package's own).
+    let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or_default();
     let hooks: Vec<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
     let init = format!("PyInit_{module}");
     let export = format!("PyModExport_{module}");

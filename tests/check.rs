@@ -387,3 +387,100 @@ fn err_a_zip_that_is_not_a_wheel() {
         stderr(&out)
     );
 }
+
+/// A module's bytes with its `PyInit_` export renamed in the dynamic string table, as a
+/// helper library that uses the C API but exports no hook (memray's `_inject.abi3.so`).
+fn without_hook(mut so: Vec<u8>, hook: &str) -> Vec<u8> {
+    let at = so.windows(hook.len() + 1).position(|w| w[..hook.len()] == *hook.as_bytes() && w[hook.len()] == 0);
+    so[at.expect("the hook is in the string table")] = b'Q';
+    so
+}
+
+#[test]
+fn ok_compiled_package_init_is_named_after_its_package() {
+    // zeroconf 0.154.0's `_services/__init__.cpython-314t-….so` exports PyInit__services: CPython
+    // calls the hook named for the package. Here psutil's cp314t module becomes the package
+    // `psutil._psutil_linux`, whose `__init__` exports PyInit__psutil_linux.
+    let dir = scratch_for("package-init");
+    let module = "psutil/_psutil_linux.cpython-314t-x86_64-linux-gnu.so";
+    let init = "psutil/_psutil_linux/__init__.cpython-314t-x86_64-linux-gnu.so";
+    let moved = |to: &str| {
+        retag(
+            "psutil-7.1.2-cp314-cp314t-manylinux",
+            &dir,
+            "psutil-7.1.2-cp314-cp314t-manylinux_2_28_x86_64.whl",
+            &["cp314-cp314t-manylinux_2_28_x86_64"],
+            |m| {
+                for (n, _) in m.iter_mut() {
+                    if n == module {
+                        *n = to.into();
+                    }
+                }
+            },
+        )
+    };
+    let p = moved(init);
+    let (code, doc) = check_json(&[&p.to_string_lossy()]);
+    assert_eq!(code, 0, "{doc:#}");
+    let out = run(&["verify", "--json", &p.to_string_lossy()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = doc["inputs"][0]["resolutions"].as_array().unwrap().iter().find(|r| r["file"] == init).cloned();
+    let row = row.unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!((row["module"].as_str(), row["loads"].as_bool()), (Some("psutil._psutil_linux"), Some(true)));
+    // The same file exporting another package's hook is a module meant and misnamed.
+    let p = moved("psutil/_services/__init__.cpython-314t-x86_64-linux-gnu.so");
+    let doc = assert_fails_with(&p, &["missing-hook"]);
+    assert_eq!(symbols_of(&doc, "missing-hook"), ["PyInit__psutil_linux"]);
+}
+
+#[test]
+fn ok_helper_library_using_the_c_api_is_judged_by_its_imports_not_failed_as_a_module() {
+    // memray's `_inject.abi3.so`: CPython imports, no module hook (loaded by injection).
+    let dir = scratch_for("c-api-library");
+    let so = read_members(&sample(PSUTIL_LINUX_ABI3)).into_iter().find(|(n, _)| n == PSUTIL_LINUX_SO).unwrap().1;
+    let helper = without_hook(so, "PyInit__psutil_linux");
+    let add = |m: &mut Members| m.insert(0, ("psutil/_inject.abi3.so".to_string(), helper.clone()));
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_28_x86_64"],
+        add,
+    );
+    let path = p.to_string_lossy().into_owned();
+    let (code, doc) = check_json(&[&path]);
+    assert_eq!(code, 0, "no missing-hook, no unloadable: {doc:#}");
+    assert!(!doc.to_string().contains("_inject"), "its imports are abi3's: nothing to say: {doc:#}");
+    let inspect = stdout(&run(&["inspect", &path]));
+    assert!(inspect.contains("psutil/_inject.abi3.so  [elf library using the C API, suffix abi3]"), "{inspect}");
+    // It still counts for ABI readiness: it blocks abi3t as the module does.
+    let (_, doc) = check_json(&["--abi", "abi3t", &path]);
+    let findings = doc["inputs"][0]["findings"].as_array().unwrap();
+    let library: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["member"] == "psutil/_inject.abi3.so")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(library, ["abi3t-unusable"], "{doc:#}");
+    assert!(
+        findings.iter().any(|f| f["member"] == "psutil/_inject.abi3.so"
+            && f["message"].as_str().unwrap().contains("cannot be used by an abi3t library")),
+        "{doc:#}"
+    );
+
+    // Beside a module that qualifies (the universal demo), the library keeps the
+    // release from qualifying for PEP 803, and is named as the blocker.
+    let p = retag(
+        "cp313-abi3.abi3t-manylinux",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp315-abi3.abi3t-manylinux_2_5_x86_64.whl",
+        &["cp315-abi3-manylinux_2_5_x86_64", "cp315-abi3t-manylinux_2_5_x86_64"],
+        |m| m.insert(0, ("abi3_abi3t_universal_inject.abi3.so".to_string(), helper.clone())),
+    );
+    let out = run(&["compare", "--json", &p.to_string_lossy()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pep803 = &doc["groups"][0]["pep803"];
+    assert_eq!(pep803["qualifies"], false, "{pep803:#}");
+    assert_eq!(pep803["blockers"][0]["member"], "abi3_abi3t_universal_inject.abi3.so");
+    assert_eq!(pep803["blockers"][0]["library"], true);
+}

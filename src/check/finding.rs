@@ -75,7 +75,7 @@ codes! {
     InternalSymbol = "internal-symbol", "error",
         "a stable ABI (or a GIL build) claimed, and imports of free-threading internals (`_Py_DecRefShared`, `_Py_MergeZeroLocalRefcount`)";
     MissingHook = "missing-hook", "error",
-        "no hook named for the file's module";
+        "a module hook exported, but none named for the module the file is imported as (a package's own name for its `__init__`)";
     MissingPyinit = "missing-pyinit", "error",
         "no `PyInit_` while interpreters before 3.15 pick the file";
     SuffixNotClaimed = "suffix-not-claimed", "error",

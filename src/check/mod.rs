@@ -229,6 +229,11 @@ impl Checker<'_> {
                 )),
             }
         }
+        // Libraries that use the C API are loaded by whichever interpreter imports the
+        // package: judged by their imports against every claim of the wheel.
+        for b in a.binaries.iter().filter(|b| b.is_c_api_library()) {
+            self.check_binary(b, &own, findings);
+        }
         wheel::unloadable_findings(&v, findings);
         let mut platforms: Vec<String> = set.platform.iter().map(|p| p.to_string()).collect();
         platforms.sort();

@@ -192,6 +192,7 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &m
     let module = b.module.as_deref().map(|m| format!(", module {m}")).unwrap_or_default();
     let role = match b.role {
         Role::Extension => "extension",
+        Role::Library if b.slices.iter().any(|s| !s.python_imports.is_empty()) => "library using the C API",
         Role::Library => "library",
     };
     writeln!(out, "  {}  [{} {role}{module}{claim}]", b.member, b.format.as_str())?;
