@@ -216,6 +216,34 @@ fn err_abi3_binary_in_a_version_specific_wheel() {
 }
 
 #[test]
+fn ok_abi3_binary_in_a_version_specific_gil_wheel() {
+    // pygit2's, pymunk's and xattr's cffi modules: `_lib.abi3.so` in a cp3XY-cp3XY wheel. The one
+    // interpreter the tags admit searches `.abi3.so`: nothing is wrong, and a cp3XY-abi3 tag would
+    // serve the later ones too.
+    let dir = scratch_for("abi3-as-cp313");
+    let wheels = [
+        (PSUTIL_LINUX_ABI3, "psutil-7.1.2-cp313-cp313-manylinux_2_28_x86_64.whl", "cp313-cp313-manylinux_2_28_x86_64"),
+        ("psutil-7.1.2-cp37-abi3-win_amd64", "psutil-7.1.2-cp313-cp313-win_amd64.whl", "cp313-cp313-win_amd64"),
+    ];
+    for (from, name, tag) in wheels {
+        let p = retag(from, &dir, name, &[tag], |_| {});
+        let (code, doc) = check_json(&[&p.to_string_lossy()]);
+        assert_eq!((code, &doc["inputs"][0]["verdict"]), (0, &serde_json::json!("pass")), "{doc:#}");
+        let findings = doc["inputs"][0]["findings"].as_array().unwrap();
+        let codes: Vec<&str> = findings.iter().map(|f| f["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["abi3-tag-possible"], "{doc:#}");
+        assert_eq!(findings[0]["severity"], "info");
+        let message = findings[0]["message"].as_str().unwrap();
+        assert!(message.starts_with("its extension module is an abi3 build whose imports qualify for abi3 from 3.13: a cp313-abi3 tag would also serve 3.14, "), "{message}");
+        assert!(message.ends_with("`uniabi retag WHEEL --tags cp313-abi3` writes it"), "{message}");
+        // What the hint advises, retag accepts.
+        let out =
+            run(&["retag", "--dry-run", &p.to_string_lossy(), "--tags", "cp313-abi3", "-o", &dir.to_string_lossy()]);
+        assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    }
+}
+
+#[test]
 fn err_python3t_dll_in_an_abi3_wheel() {
     let dir = scratch_for("python3t-abi3");
     let p = retag(

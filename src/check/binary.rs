@@ -9,8 +9,8 @@ use super::{AbiChoice, Checker, Claims, Code, Finding, Severity, StableAbi};
 use crate::analysis::{AnalysedBinary, Role};
 use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming::{self, SuffixAbi};
+use crate::specs::Specs;
 use crate::verify::MODEXPORT_SINCE;
-use crate::version::PyVersion;
 
 impl Checker<'_> {
     /// Binary-level findings for one shared object judged by `claims`: a module
@@ -74,11 +74,10 @@ impl Checker<'_> {
     /// membership and versions, and free-threading internals.
     fn check_imports(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
         let finding = |code, severity, symbols, message| Finding::member(code, severity, &b.member, symbols, message);
-        let abi3t_since = self.specs.abi3t().min_version;
         let hooks: BTreeSet<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
         let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
         if b.format() == Format::Pe {
-            dll_findings(b, claims, abi3t_since, findings);
+            dll_findings(b, claims, self.specs, findings);
         }
         for (abi, min) in &claims.stable {
             let per_slice: Vec<Vec<Finding>> = b
@@ -170,13 +169,17 @@ impl Checker<'_> {
         let Some(abi) = b.name.as_ref().and_then(|n| n.abi) else {
             return;
         };
+        // A stable-ABI binary picked only by version-specific builds it serves is fine.
+        let served = |abi| claims.stable.is_empty() && claims.specific_served_by(abi, self.specs);
         let claimed = match abi {
-            SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3),
+            SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3) || served(StableAbi::Abi3),
             // PEP 803: `.abi3t.so` means "abi3 and abi3t"; GIL builds pick it from 3.15 on.
             SuffixAbi::Abi3t => {
-                claims.stable.contains_key(&StableAbi::Abi3t) || claims.stable.contains_key(&StableAbi::Abi3)
+                claims.stable.contains_key(&StableAbi::Abi3t)
+                    || claims.stable.contains_key(&StableAbi::Abi3)
+                    || served(StableAbi::Abi3t)
             }
-            SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026),
+            SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026) || served(StableAbi::Abi2026),
             SuffixAbi::CPython { version, free_threaded, .. } => claims.specific.contains(&(version, free_threaded)),
         };
         let file = naming::base_name(&b.member);
@@ -273,9 +276,12 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
     }
 }
 
-fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: PyVersion, findings: &mut Vec<Finding>) {
-    // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is served.
-    let abi3_from_abi3t = matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since);
+fn dll_findings(b: &AnalysedBinary, claims: &Claims, specs: &Specs, findings: &mut Vec<Finding>) {
+    let abi3t_since = specs.abi3t().min_version;
+    // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is
+    // served, and so are version-specific builds from there on.
+    let abi3_from_abi3t = matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since)
+        || (claims.stable.is_empty() && claims.specific_served_by(StableAbi::Abi3t, specs));
     let Some(kind) = dll_kind(b) else { return };
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);

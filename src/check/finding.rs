@@ -80,6 +80,8 @@ codes! {
         "no `PyInit_` while interpreters before 3.15 pick the file";
     SuffixNotClaimed = "suffix-not-claimed", "error",
         "the file suffix names an ABI that the tags through which interpreters pick it (or `--abi cp3XY`) do not claim";
+    Abi3TagPossible = "abi3-tag-possible", "info",
+        "a version-specific GIL wheel whose every extension module is an abi3 build qualifying from its version: a `cp3Y-abi3` tag would serve later interpreters too, and `uniabi retag` writes it";
     SuffixAbi3ForAbi3t = "suffix-abi3-for-abi3t", "error",
         "an `.abi3.so` picked where abi3t is claimed";
     DllMismatch = "dll-mismatch", "error",

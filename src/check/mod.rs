@@ -235,6 +235,9 @@ impl Checker<'_> {
             self.check_binary(b, &own, findings);
         }
         wheel::unloadable_findings(&v, findings);
+        if v.ok() {
+            self.abi3_tag_hint(&a.binaries, &own, findings);
+        }
         let mut platforms: Vec<String> = set.platform.iter().map(|p| p.to_string()).collect();
         platforms.sort();
         *sibling = Some(wheel::Sibling {

@@ -4,10 +4,62 @@
 
 use std::collections::BTreeMap;
 
-use super::{Claims, Code, Finding, InputCheck, Severity, StableAbi};
+use super::claims::dll_kind;
+use super::{Checker, Claims, Code, Finding, InputCheck, Severity, StableAbi};
+use crate::analysis::{AnalysedBinary, Role};
+use crate::binary::PythonDll;
+use crate::naming::SuffixAbi;
 use crate::specs::Specs;
-use crate::tags::{Harm, TagSet, dead_tags, other_implementation_tags};
+use crate::tags::{Harm, TagSet, dead_tags, interpreters, other_implementation_tags};
 use crate::verify::Verification;
+
+impl Checker<'_> {
+    /// A version-specific GIL wheel whose every extension module is an abi3 build
+    /// (`.abi3.so`, or a `.pyd` linking `python3.dll`) that qualifies for abi3 from the
+    /// wheel's version, as do its libraries that use the C API: said once (info) that a
+    /// `cp3Y-abi3` tag would serve every later GIL build too, and that `retag` writes it.
+    pub(super) fn abi3_tag_hint(&self, binaries: &[AnalysedBinary], claims: &Claims, findings: &mut Vec<Finding>) {
+        let Some(from) = claims.lowest_version() else { return };
+        if !claims.stable.is_empty() || !claims.specific_served_by(StableAbi::Abi3, self.specs) {
+            return;
+        }
+        let modules: Vec<&AnalysedBinary> = binaries.iter().filter(|b| b.role == Role::Extension).collect();
+        let abi3_build = |b: &AnalysedBinary| match b.name.as_ref().and_then(|n| n.abi) {
+            Some(abi) => abi == SuffixAbi::Abi3,
+            None => dll_kind(b) == Some(PythonDll::Abi3),
+        };
+        if modules.is_empty() || !modules.iter().all(|b| abi3_build(b)) {
+            return;
+        }
+        let judged: Vec<&AnalysedBinary> =
+            binaries.iter().filter(|b| b.role == Role::Extension || b.is_c_api_library()).collect();
+        let mut as_abi3 = Claims::default();
+        as_abi3.add_stable(StableAbi::Abi3, Some(from));
+        let qualifies = judged.iter().all(|b| {
+            let mut found = Vec::new();
+            self.check_binary(b, &as_abi3, &mut found);
+            found.iter().all(|f| f.severity != Severity::Error)
+        });
+        if !qualifies {
+            return;
+        }
+        let more: Vec<String> =
+            interpreters().iter().filter(|i| !i.free_threaded && i.version > from).map(|i| i.to_string()).collect();
+        let tag = format!("cp{}-abi3", from.tag_digits());
+        let builds = match modules.len() {
+            1 => "its extension module is an abi3 build".to_string(),
+            n => format!("its {n} extension modules are abi3 builds"),
+        };
+        findings.push(Finding::wheel(
+            Code::Abi3TagPossible,
+            Severity::Info,
+            format!(
+                "{builds} whose imports qualify for abi3 from {from}: a {tag} tag would also serve {}, where the tags admit {from} alone; `uniabi retag WHEEL --tags {tag}` writes it",
+                crate::output::interpreter_list(&more),
+            ),
+        ));
+    }
+}
 
 /// Wheel-level findings from the tags alone.
 pub(super) fn tag_findings(set: &TagSet, claims: &Claims, specs: &Specs, findings: &mut Vec<Finding>) {
