@@ -398,11 +398,11 @@ fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// The samples hold eleven merge groups: psutil's three (METADATA differs), the universal
-/// demo's two Windows builds (one binary name), argon2-cffi-bindings' three builds, and seven
+/// The samples hold seventeen merge groups: psutil's three (METADATA differs), the universal
+/// demo's two Windows builds (one binary name), argon2-cffi-bindings' three builds, and twelve
 /// groups of one wheel. With `--metadata-from` the psutil Linux group is fine: it is written,
 /// argon2's group becomes its universal wheel and one fat wheel, the three other refused
-/// groups are reported with their reasons, the eleven single wheels are left unchanged, and the
+/// groups are reported with their reasons, the twelve single wheels are left unchanged, and the
 /// exit code is 1. Run again, the outputs exist: nothing is written, exit 2, true counts.
 #[test]
 fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
@@ -466,19 +466,20 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
             "samples/orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
             "samples/pycryptodomex-3.24.2-cp37-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
             "samples/rpds_py-2026.9.1-pp311-pypy311_pp73-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "samples/xattr-1.3.1-cp312-cp312-manylinux1_x86_64.manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_5_x86_64.whl",
         ]
     );
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"inputs": 23, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
-                           "unchanged": 11, "wheels_after": 20})
+        serde_json::json!({"inputs": 24, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
+                           "unchanged": 12, "wheels_after": 21})
     );
     let human = run(&["merge", "-o", &s(&out), "samples", "--metadata-from", &ft314, "--dry-run"]);
     assert_eq!(human.status.code(), Some(1));
     assert!(
         stdout(&human).ends_with(
             "3 outputs planned, 0 written (dry run), 3 groups refused (6 inputs kept as they are), \
-             11 inputs unchanged: 23 wheels -> 20\n"
+             12 inputs unchanged: 24 wheels -> 21\n"
         ),
         "{}",
         stdout(&human)
@@ -492,7 +493,7 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     assert!(
         stdout(&o).ends_with(
             "3 outputs planned, 0 written, 3 groups refused (6 inputs kept as they are), \
-             11 inputs unchanged: 23 wheels -> 20; 3 errors\n"
+             12 inputs unchanged: 24 wheels -> 21; 3 errors\n"
         ),
         "{}",
         stdout(&o)
@@ -521,8 +522,8 @@ fn ok_nothing_to_write_creates_no_directory() {
     assert_eq!(doc["summary"]["planned"], 0);
     assert_eq!(doc["summary"]["refused"], 4);
     assert_eq!(doc["summary"]["refused_inputs"], 9);
-    assert_eq!(doc["summary"]["unchanged"], 11);
-    assert_eq!(doc["summary"]["wheels_after"], 20);
+    assert_eq!(doc["summary"]["unchanged"], 12);
+    assert_eq!(doc["summary"]["wheels_after"], 21);
     assert!(!base.join("a").exists());
     // A lone wheel: unchanged, exit 0, no directory either.
     let o = run(&["merge", "-o", &s(&out), &rel(&sample("orjson"))]);

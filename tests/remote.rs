@@ -9,7 +9,7 @@ use crate::common::{root, run, stderr, stdout};
 use crate::server::{RangeMode, Server};
 
 /// Every project in `samples/`.
-const PROJECTS: [&str; 10] = [
+const PROJECTS: [&str; 11] = [
     "abi3_abi3t_universal",
     "argon2_cffi_bindings",
     "cryptography",
@@ -20,6 +20,7 @@ const PROJECTS: [&str; 10] = [
     "psutil",
     "pycryptodomex",
     "rpds_py",
+    "xattr",
 ];
 
 fn samples_server() -> Server {

@@ -63,7 +63,8 @@ fn ok_samples_golden() {
             "orjson",
             "psutil",
             "pycryptodomex",
-            "rpds_py"
+            "rpds_py",
+            "xattr"
         ]
     );
     // argon2-cffi-bindings: abi3 + cp314t + a cffi abi3t wheel; merge keeps the universal
@@ -158,18 +159,23 @@ fn ok_samples_golden() {
     assert_eq!((strings(&wasm["serves"]), strings(&wasm["broken"])), (vec!["3.13".to_string()], vec![]));
     assert_eq!(msgpack["pep803"]["qualifies"], false, "a version-specific Cython build");
 
-    // Summary over 10 projects (one release each): free-threaded are the demo, argon2,
+    // xattr's cffi `_lib.abi3.so` in its cp312-cp312 wheel: 3.12 loads it, nothing is broken.
+    let xattr = release(&doc, "xattr", "1.3.1");
+    let linux = platform(xattr, "linux x86_64");
+    assert_eq!((strings(&linux["serves"]), strings(&linux["broken"])), (vec!["3.12".to_string()], vec![]));
+
+    // Summary over 11 projects (one release each): free-threaded are the demo, argon2,
     // cryptography, numpy and psutil (5; markupsafe's and msgpack's cp313 wheels, orjson,
-    // pycryptodomex's abi3-only wheel and the PyPy wheel are not); wheels 4 + 3 + 1 + 3 + 1 +
-    // 1 + 1 + 7 + 1 + 1 = 23; after merge 22: argon2's three become two, merge with its
+    // pycryptodomex's abi3-only wheel, the PyPy wheel and xattr's cp312 wheel are not); wheels
+    // 4 + 3 + 1 + 3 + 1 + 1 + 1 + 7 + 1 + 1 + 1 = 24; after merge 23: argon2's three become two, merge with its
     // defaults refuses psutil's three groups (METADATA) and the demo's Windows pair (one binary
     // name), and leaves every group of one wheel unchanged.
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(10), Some(5)));
-    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(23), Some(22)));
-    assert!(human.contains("  wheels                             23 now, 22 after merge\n"), "{human}");
+    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(11), Some(5)));
+    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(24), Some(23)));
+    assert!(human.contains("  wheels                             24 now, 23 after merge\n"), "{human}");
     assert!(csv.starts_with("name,version,wheels,wheels_after_merge,free_threaded,"));
-    assert_eq!(csv.lines().count(), 11);
+    assert_eq!(csv.lines().count(), 12);
 }
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`

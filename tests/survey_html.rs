@@ -242,11 +242,11 @@ fn ok_page_figures_are_the_json_figures() {
     let doc: Value = serde_json::from_str(&json).unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
     assert_page_matches_report(&html, &doc);
-    // What the page shows of the samples: 10 projects, 3 shipping abi3.abi3t
+    // What the page shows of the samples: 11 projects, 3 shipping abi3.abi3t
     // (abi3_abi3t_universal, argon2_cffi_bindings and cryptography).
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(10), Some(3)));
-    assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 10 (30%)"));
+    assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(11), Some(3)));
+    assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 11 (27%)"));
     // The bar of PyModule_Create2 gives the manifest's replacement.
     let row = html.split("data-symbol=\"PyModule_Create2\"").nth(1).unwrap().split("</li>").next().unwrap();
     assert!(row.contains("instead: PyModExport_&lt;name&gt; (PEP 793), or PyModule_FromSlotsAndSpec"), "{row}");
@@ -502,11 +502,11 @@ fn ok_page_in_headless_chromium() {
     // Wheels ascending keeps ties in name order (a stable sort), descending reverses.
     assert_eq!(
         lines[0],
-        "asc=cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,argon2_cffi_bindings:3,markupsafe:3,abi3_abi3t_universal:4,psutil:7"
+        "asc=cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,xattr:1,argon2_cffi_bindings:3,markupsafe:3,abi3_abi3t_universal:4,psutil:7"
     );
     assert_eq!(
         lines[1],
-        "desc=psutil:7,abi3_abi3t_universal:4,argon2_cffi_bindings:3,markupsafe:3,cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1"
+        "desc=psutil:7,abi3_abi3t_universal:4,argon2_cffi_bindings:3,markupsafe:3,cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,xattr:1"
     );
     assert_eq!(lines[2], "filtered=psutil:7");
 
