@@ -450,6 +450,12 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
         assert!(line.starts_with(&format!("uniabi: error: {group}: refused (fat): ")), "{line}");
         assert!(line.contains(naming_base(member)), "{line}");
     }
+    // The wheel --metadata-from names is in the Linux group: the advice says so, and no other.
+    assert!(lines[1].ends_with(&format!(
+        "(--metadata-from {ft314} is not one of this group's inputs, so it does not choose this group's .dist-info; \
+         merge this group in a run of its own with --metadata-from one of its inputs)"
+    )), "{}", lines[1]);
+    assert!(!lines[0].contains("--metadata-from"), "{}", lines[0]);
     let unchanged: Vec<&str> =
         doc["unchanged"].as_array().unwrap().iter().map(|u| u["input"].as_str().unwrap()).collect();
     assert_eq!(
@@ -783,4 +789,125 @@ fn ok_split_of_a_single_tag_wheel_and_json() {
     let wheels = wheels_in(&out);
     assert_eq!(wheels.len(), 1);
     assert!(payload(&wheels[0]) == payload(&sample(FT313)));
+}
+
+/// argon2-cffi-bindings' three builds, each given the SBOMs maturin writes (PEP 770: one
+/// per build, differing in serial number and timestamp) and one SBOM all three share.
+fn argon2_with_sboms(dir: &Path, extra: impl Fn(&str, &mut Members)) -> Vec<PathBuf> {
+    let builds = [("cp310-abi3", "cp310-abi3"), ("cp314-cp314t", "cp314-cp314t"), ("cp315-abi3.abi3t", "cp315-abi3")];
+    let mut wheels = Vec::new();
+    for (n, (build, first_tag)) in builds.iter().enumerate() {
+        let mut tags = vec![format!("{first_tag}-manylinux_2_26_x86_64"), format!("{first_tag}-manylinux_2_28_x86_64")];
+        if *build == "cp315-abi3.abi3t" {
+            tags.extend(["cp315-abi3t-manylinux_2_26_x86_64".into(), "cp315-abi3t-manylinux_2_28_x86_64".into()]);
+        }
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let name = format!("argon2_cffi_bindings-26.2.0-{build}-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl");
+        wheels.push(retag(&format!("26.2.0-{build}-"), dir, &name, &tags, |m| {
+            let sboms = "argon2_cffi_bindings-26.2.0.dist-info/sboms";
+            let own = format!(
+                "{{\"bomFormat\": \"CycloneDX\", \"serialNumber\": \"urn:uuid:{n}\", \"build\": \"{build}\"}}\n"
+            );
+            m.insert(0, (format!("{sboms}/argon2.cyclonedx.json"), own.into_bytes()));
+            m.insert(0, (format!("{sboms}/shared.spdx.json"), b"{\"spdxVersion\": \"SPDX-2.3\"}\n".to_vec()));
+            extra(build, m);
+        }));
+    }
+    wheels
+}
+
+/// The members of a written wheel under `.dist-info/sboms/`, with their bytes.
+fn sboms_of(wheel: &Path) -> BTreeMap<String, Vec<u8>> {
+    read_members(wheel).into_iter().filter(|(n, _)| n.contains(".dist-info/sboms/")).collect()
+}
+
+/// PEP 770 SBOMs never refuse a group: each build whose binaries an output keeps keeps
+/// its SBOM (under a name with its build's tags where the builds' SBOMs differ), listed
+/// in RECORD; `--metadata-from` does not drop them; an SBOM of a build none of whose
+/// binaries an output keeps is dropped with the reason.
+#[test]
+fn ok_sboms_of_every_build_are_kept() {
+    let dir = scratch("merge-sboms");
+    let wheels = argon2_with_sboms(&dir, |_, _| {});
+    let own =
+        |i: usize| read_members(&wheels[i]).into_iter().find(|(n, _)| n.ends_with("argon2.cyclonedx.json")).unwrap().1;
+    let sboms = "argon2_cffi_bindings-26.2.0.dist-info/sboms";
+    // The abi3 and cp314t builds: one fat wheel with both builds' SBOMs.
+    let out = dir.join("fat");
+    let (outdir, first, second) = (s(&out), s(&wheels[0]), s(&wheels[1]));
+    let ft = wheels[1].file_name().unwrap().to_string_lossy().into_owned();
+    for extra in [vec![], vec!["--metadata-from", ft.as_str()]] {
+        let mut args = vec!["-o", outdir.as_str(), "--force", first.as_str(), second.as_str()];
+        args.extend(extra);
+        let (code, doc, err) = merge_json(&args);
+        assert_eq!(code, 0, "{err}\n{doc:#}");
+        assert_eq!(doc["outputs"][0]["dropped"], serde_json::json!([]), "{doc:#}");
+        let written = wheels_in(&out);
+        assert_eq!(written.len(), 1);
+        let kept = sboms_of(&written[0]);
+        let want = BTreeMap::from([
+            (format!("{sboms}/argon2.cp310-abi3.cyclonedx.json"), own(0)),
+            (format!("{sboms}/argon2.cp314-cp314t.cyclonedx.json"), own(1)),
+            (format!("{sboms}/shared.spdx.json"), b"{\"spdxVersion\": \"SPDX-2.3\"}\n".to_vec()),
+        ]);
+        assert_eq!(kept, want);
+        // RECORD lists each with its hash, and check and verify pass the wheel.
+        let w = Wheel::open(&written[0], Limits::default()).unwrap();
+        let record =
+            String::from_utf8(read_members(&written[0]).into_iter().find(|(n, _)| n.ends_with("RECORD")).unwrap().1)
+                .unwrap();
+        for (name, data) in &want {
+            assert!(record.contains(&format!("{name},{},{}\n", record_hash(data), data.len())), "{name}:\n{record}");
+            assert!(w.member(name).is_some());
+        }
+        assert_check_passes(&written[0]);
+    }
+    // All three (auto): the PEP 803 wheel keeps the abi3t build's SBOM under its own name
+    // and drops the two others', which its companion fat wheel keeps.
+    let out = dir.join("auto");
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &s(&wheels[0]), &s(&wheels[1]), &s(&wheels[2])]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let written = wheels_in(&out);
+    assert_eq!(written.len(), 2, "{doc:#}");
+    let universal = written.iter().find(|w| s(w).contains("cp315-abi3.abi3t")).unwrap();
+    assert_eq!(
+        sboms_of(universal).into_keys().collect::<Vec<_>>(),
+        [format!("{sboms}/argon2.cyclonedx.json"), format!("{sboms}/shared.spdx.json")]
+    );
+    assert_eq!(sboms_of(universal)[&format!("{sboms}/argon2.cyclonedx.json")], own(2));
+    let plan = doc["outputs"].as_array().unwrap().iter().find(|o| o["scheme"] == "pep803").unwrap();
+    let dropped: Vec<(&str, &str)> = plan["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["member"].as_str().unwrap().contains("/sboms/"))
+        .map(|d| (d["member"].as_str().unwrap(), d["reason"].as_str().unwrap()))
+        .collect();
+    let reason = "an SBOM of a build none of whose binaries the output keeps";
+    let member = format!("{sboms}/argon2.cyclonedx.json");
+    assert_eq!(dropped, [(member.as_str(), reason), (member.as_str(), reason)], "{plan:#}");
+    let fat = written.iter().find(|w| !s(w).contains("cp315-abi3.abi3t")).unwrap();
+    assert_eq!(sboms_of(fat).len(), 3);
+}
+
+/// A refusal shows a bounded diff: three hunks or 40 lines, then how many more.
+#[test]
+fn ok_refusal_diff_is_bounded() {
+    let dir = scratch("merge-long-diff");
+    let wheels = argon2_with_sboms(&dir, |build, m| {
+        let text: String = (0..200).map(|i| format!("{build} line {i}\n")).collect();
+        m.insert(0, ("_argon2_cffi_bindings/notes.txt".to_string(), text.into_bytes()));
+    });
+    let (code, doc, err) = merge_json(&["--scheme", "fat", "-o", &s(&dir.join("out")), &s(&wheels[0]), &s(&wheels[1])]);
+    assert_eq!(code, 1, "{err}\n{doc:#}");
+    let conflicts = doc["refused"][0]["conflicts"].as_array().unwrap();
+    let members: Vec<&str> = conflicts.iter().map(|c| c["member"].as_str().unwrap()).collect();
+    assert_eq!(members, ["_argon2_cffi_bindings/notes.txt"], "the SBOMs are no conflict");
+    // 2 header lines, 1 hunk header, 200 removed and 200 added: 40 shown, 363 more.
+    let diff = conflicts[0]["diff"].as_str().unwrap();
+    assert_eq!(diff.lines().count(), 41, "{diff}");
+    assert!(diff.ends_with("\n… 363 more lines\n"), "{diff}");
+    let human =
+        run(&["merge", "--dry-run", "--scheme", "fat", "-o", &s(&dir.join("out")), &s(&wheels[0]), &s(&wheels[1])]);
+    assert!(stdout(&human).lines().count() < 60, "{}", stdout(&human));
 }
