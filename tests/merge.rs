@@ -249,6 +249,8 @@ fn ok_pep803_renames_the_universal_binary_and_names_what_it_cannot_serve() {
     assert_eq!(o["uncovered"], serde_json::json!(["3.13", "3.13t", "3.14", "3.14t"]));
     assert_eq!(o["uncovered_inputs"], serde_json::json!([input]));
     assert_eq!(tag_lines(&out.join(name)).len(), 4);
+    // The input still serves 3.13 and 3.14: it is still needed beside the output.
+    assert_eq!((&doc["summary"]["still_needed"], &doc["summary"]["wheels_after"]), (&1.into(), &2.into()));
 
     // auto: the one input still serves 3.13/3.14, which a cp315 wheel cannot, so a
     // pep803 wheel would replace nothing: auto keeps the build as it is (a fat wheel of
@@ -478,7 +480,7 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     assert_eq!(
         doc["summary"],
         serde_json::json!({"inputs": 24, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
-                           "unchanged": 12, "wheels_after": 21})
+                           "unchanged": 12, "still_needed": 0, "wheels_after": 21})
     );
     let human = run(&["merge", "-o", &s(&out), "samples", "--metadata-from", &ft314, "--dry-run"]);
     assert_eq!(human.status.code(), Some(1));
@@ -910,4 +912,38 @@ fn ok_refusal_diff_is_bounded() {
     let human =
         run(&["merge", "--dry-run", "--scheme", "fat", "-o", &s(&dir.join("out")), &s(&wheels[0]), &s(&wheels[1])]);
     assert!(stdout(&human).lines().count() < 60, "{}", stdout(&human));
+}
+
+/// `--scheme pep803` on argon2-cffi-bindings' three builds (as on pyoxigraph's cp312 +
+/// cp314t + abi3.abi3t): the universal wheel serves 3.15 on, so the abi3 build (3.10–3.14)
+/// and the cp314t build are still needed beside it, and the summary counts them.
+#[test]
+fn ok_summary_counts_the_inputs_still_needed() {
+    let out = scratch("merge-still-needed");
+    let inputs: Vec<String> = sample_wheels().iter().filter(|w| s(w).contains("argon2")).map(|w| rel(w)).collect();
+    assert_eq!(inputs.len(), 3);
+    let outdir = s(&out);
+    let mut args = vec!["--dry-run", "--scheme", "pep803", "-o", &outdir];
+    args.extend(inputs.iter().map(String::as_str));
+    let (code, doc, err) = merge_json(&args);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let needed = [inputs[0].as_str(), inputs[1].as_str()];
+    assert!(inputs[0].contains("cp310-abi3") && inputs[1].contains("cp314-cp314t"), "{inputs:?}");
+    assert_eq!(doc["outputs"][0]["uncovered_inputs"], serde_json::json!(needed));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"inputs": 3, "planned": 1, "written": 0, "refused": 0, "refused_inputs": 0,
+                           "unchanged": 0, "still_needed": 2, "wheels_after": 3})
+    );
+    let mut human = vec!["merge"];
+    human.extend(args.iter().copied());
+    let o = run(&human);
+    assert!(
+        stdout(&o).ends_with(
+            "1 output planned, 0 written (dry run), 0 groups refused, 0 inputs unchanged, 2 inputs still needed \
+             for interpreters no output serves: 3 wheels -> 3\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -435,8 +435,12 @@ pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
         1 => " (1 input kept as it is)".to_string(),
         n => format!(" ({n} inputs kept as they are)"),
     };
+    let needed = match c.still_needed {
+        0 => String::new(),
+        n => format!(", {n} input{} still needed for interpreters no output serves", s(n)),
+    };
     let mut line = format!(
-        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged: {} wheel{} -> {}",
+        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged{needed}: {} wheel{} -> {}",
         c.planned,
         s(c.planned),
         c.written,
@@ -476,18 +480,33 @@ mod tests {
             refused: 3,
             refused_inputs: 6,
             unchanged: 5,
+            still_needed: 0,
             wheels_after: 12,
         };
         assert_eq!(
             summary_line(&c, false, 0),
             "1 output planned, 1 written, 3 groups refused (6 inputs kept as they are), 5 inputs unchanged: 14 wheels -> 12"
         );
-        let one =
-            Counts { inputs: 1, planned: 0, written: 0, refused: 1, refused_inputs: 1, unchanged: 0, wheels_after: 1 };
+        let one = Counts {
+            inputs: 1,
+            planned: 0,
+            written: 0,
+            refused: 1,
+            refused_inputs: 1,
+            unchanged: 0,
+            still_needed: 0,
+            wheels_after: 1,
+        };
         assert_eq!(
             summary_line(&one, true, 2),
             "0 outputs planned, 0 written (dry run), 1 group refused (1 input kept as it is), 0 inputs unchanged: \
              1 wheel -> 1; 2 errors"
+        );
+        let pep803 = Counts { planned: 1, refused: 0, refused_inputs: 0, still_needed: 2, wheels_after: 3, ..one };
+        assert_eq!(
+            summary_line(&Counts { inputs: 3, ..pep803 }, false, 0),
+            "1 output planned, 0 written, 0 groups refused, 0 inputs unchanged, 2 inputs still needed for \
+             interpreters no output serves: 3 wheels -> 3"
         );
     }
 }

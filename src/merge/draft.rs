@@ -122,12 +122,13 @@ impl<'g, 'a> Draft<'g, 'a> {
             .filter(|i| before.contains(i) && !verification.admitted.contains(i))
             .collect();
         let binaries = self.binaries();
-        let uncovered_inputs = group
+        let uncovered_by: Vec<(String, Vec<String>)> = group
             .inputs
             .iter()
-            .filter(|i| served(i).iter().any(|s| uncovered.contains(s)))
-            .map(|i| i.display.clone())
+            .map(|i| (i.display.clone(), served(i).into_iter().filter(|s| uncovered.contains(s)).collect::<Vec<_>>()))
+            .filter(|(_, left)| !left.is_empty())
             .collect();
+        let uncovered_inputs = uncovered_by.iter().map(|(i, _)| i.clone()).collect();
         OutputPlan {
             path: file.display().to_string(),
             scheme: self.scheme,
@@ -140,6 +141,7 @@ impl<'g, 'a> Draft<'g, 'a> {
             admitted: verification.admitted.clone(),
             uncovered,
             uncovered_inputs,
+            uncovered_by,
             notes: Vec::new(),
             verified: verification.no_failures(),
             input_size: group.inputs.iter().map(|i| i.size).sum(),

@@ -84,6 +84,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         // A split output serves a part of what its input served by design.
         out.uncovered.clear();
         out.uncovered_inputs.clear();
+        out.uncovered_by.clear();
         outputs.push(super::judge::judged(out, &group, ctx)?);
     }
     Ok((outputs, notes))
