@@ -93,7 +93,7 @@ codes! {
     PlatformOnlySymbol = "platform-only-symbol", "warning",
         "imports that exist only on other platforms (`MS_WINDOWS` items in an ELF)";
     DeadTag = "dead-tag", "error; warning",
-        "a tag no installer accepts: an error when it is the wheel's only way to serve a build it ships (`cp315t-abi3t` alone); a warning beside live tags of the same ABI (compressed cross products such as `cp313-cp314t`) or for `abi2026` (the PEP 809 prototype)";
+        "a tag no installer accepts: an error when it is the wheel's only way to serve a build it ships (`cp315t-abi3t` alone); a warning beside live tags of the same ABI (compressed cross products such as `cp313-cp314t`: one warning per wheel naming their count and one example, each listed in `symbols`) or for `abi2026` (the PEP 809 prototype)";
     NotCpython = "not-cpython", "info",
         "tags of another implementation (PyPy `pp311-pypy311_pp73`, GraalPy): not judged";
     UnusedBinary = "unused-binary", "warning",

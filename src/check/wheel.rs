@@ -63,7 +63,25 @@ impl Checker<'_> {
 
 /// Wheel-level findings from the tags alone.
 pub(super) fn tag_findings(set: &TagSet, claims: &Claims, specs: &Specs, findings: &mut Vec<Finding>) {
-    for dead in dead_tags(set) {
+    let (harmless, others): (Vec<_>, Vec<_>) = dead_tags(set).into_iter().partition(|d| d.harm == Harm::Harmless);
+    // Harmless cross-product tags: one warning naming the count and one example, each tag in `symbols`.
+    if let [first, _, ..] = harmless.as_slice() {
+        findings.push(Finding {
+            code: Code::DeadTag,
+            severity: Severity::Warning,
+            member: None,
+            symbols: harmless.iter().map(|d| d.tag.to_string()).collect(),
+            message: format!(
+                "no installer accepts {} tags of the file name's cross product (as {}: {}); harmless: a live tag of \
+                 the same ABI serves each build (by-products of the compressed file name)",
+                harmless.len(),
+                first.tag,
+                first.reason
+            ),
+        });
+    }
+    let single = if harmless.len() == 1 { harmless } else { Vec::new() };
+    for dead in single.into_iter().chain(others) {
         let (severity, why) = match dead.harm {
             Harm::Harmful => {
                 (Severity::Error, "and it is the wheel's only tag for that ABI, so that build is never installed")
