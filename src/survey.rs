@@ -417,7 +417,7 @@ fn load(input: &InputPath, limits: Limits) -> Result<Loaded, InputErrors> {
 /// ([`PlatformTag::families`]), those of one OS written once: `linux x86_64`,
 /// `linux-musl x86_64`, `macos arm64 + x86_64` (universal2), `any`.
 pub fn platform_family(platforms: &[PlatformTag]) -> String {
-    let families: BTreeSet<Family> = platforms.iter().flat_map(|p| p.families()).collect();
+    let families = PlatformTag::families_of(platforms);
     let mut text = String::new();
     let mut last_os = None;
     for f in &families {

@@ -409,9 +409,23 @@ fn ok_no_free_threaded_is_said_once_per_release() {
     // naming both platforms.
     let abi3_mac = rel(&sample("psutil-7.1.2-cp36-abi3-macosx"));
     let (_, doc) = check_json(&[&abi3_linux, &abi3_mac]);
-    assert_eq!(warned(&doc), [abi3_linux]);
+    assert_eq!(warned(&doc), std::slice::from_ref(&abi3_linux));
     let text = doc.to_string();
     assert!(text.contains("macosx_11_0_arm64") && text.contains("manylinux_2_28_x86_64"), "{text}");
+    // Judged by platform family (psutil 7.2.2's macosx_10_9_x86_64 abi3 wheel beside its
+    // macosx_10_13 cp313t one): a free-threaded wheel for another manylinux tag set serves
+    // the same machines, a musllinux one does not.
+    let dir = scratch_for("no-ft-family");
+    let ft = |name: &str, platform: &str| {
+        let tag = format!("cp313-cp313t-{platform}");
+        rel(&retag("psutil-7.1.2-cp313-cp313t-manylinux", &dir, name, &[&tag], |_| {}))
+    };
+    let glibc = ft("psutil-7.1.2-cp313-cp313t-manylinux_2_17_x86_64.whl", "manylinux_2_17_x86_64");
+    let (_, doc) = check_json(&[&abi3_linux, &glibc]);
+    assert!(warned(&doc).is_empty(), "{doc:#}");
+    let musl = ft("psutil-7.1.2-cp313-cp313t-musllinux_1_2_x86_64.whl", "musllinux_1_2_x86_64");
+    let (_, doc) = check_json(&[&abi3_linux, &musl]);
+    assert_eq!(warned(&doc), std::slice::from_ref(&abi3_linux), "{doc:#}");
 }
 
 #[test]

@@ -103,7 +103,7 @@ codes! {
     Abi3tBelow315 = "abi3t-below-315", "warning",
         "abi3t claimed below cp315: installers accept it, CPython defines abi3t only from 3.15";
     NoFreeThreaded = "no-free-threaded", "warning",
-        "the wheel serves no free-threaded interpreter, and no other input of the same release and platform does (said once per release)";
+        "the wheel serves no free-threaded interpreter, and no other input of the same release does on the same machines (platform family; said once per release)";
     CompressedTagLine = "compressed-tag-line", "warning",
         "WHEEL holds a compressed tag set on one `Tag:` line instead of one tag per line";
     TagsMismatch = "tags-mismatch", "error",

@@ -243,6 +243,7 @@ impl Checker<'_> {
         *sibling = Some(wheel::Sibling {
             release: (crate::tags::normalize_name(&w.name), w.version.clone()),
             platforms,
+            families: crate::tags::PlatformTag::families_of(&set.platform),
             serves_free_threaded: v
                 .admitted
                 .iter()

@@ -2,7 +2,7 @@
 //! free-threaded build), import resolution's failures, and the facts that
 //! relate several inputs of one release.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::claims::dll_kind;
 use super::{Checker, Claims, Code, Finding, InputCheck, Severity, StableAbi};
@@ -10,7 +10,7 @@ use crate::analysis::{AnalysedBinary, Role};
 use crate::binary::PythonDll;
 use crate::naming::SuffixAbi;
 use crate::specs::Specs;
-use crate::tags::{Harm, TagSet, dead_tags, interpreters, other_implementation_tags};
+use crate::tags::{Family, Harm, TagSet, dead_tags, interpreters, other_implementation_tags};
 use crate::verify::Verification;
 
 impl Checker<'_> {
@@ -157,27 +157,31 @@ pub(crate) struct Sibling {
     pub release: (String, String),
     /// The platform tags, sorted.
     pub platforms: Vec<String>,
+    /// The machines they serve ([`crate::tags::PlatformTag::families_of`]).
+    pub families: BTreeSet<Family>,
     /// Whether some admitted free-threaded interpreter loads it.
     pub serves_free_threaded: bool,
 }
 
-/// `no-free-threaded` across inputs: not said of a wheel when another input of
-/// the same release and platform serves free-threaded builds, and said once
-/// per release (on its first wheel, naming the platforms) otherwise.
+/// `no-free-threaded` across inputs: not said of a wheel when other inputs of
+/// the same release serve free-threaded builds on every machine it serves (its
+/// platform families: `macosx_10_9_x86_64` and `macosx_10_13_x86_64` are one,
+/// `manylinux` and `musllinux` are not), and said once per release (on its first
+/// wheel, naming the platforms) otherwise.
 pub fn relate(checks: &mut [InputCheck]) {
-    let served: Vec<((String, String), Vec<String>)> = checks
-        .iter()
-        .filter_map(|c| c.sibling.as_ref())
-        .filter(|s| s.serves_free_threaded)
-        .map(|s| (s.release.clone(), s.platforms.clone()))
-        .collect();
+    let mut served: BTreeMap<(String, String), BTreeSet<Family>> = BTreeMap::new();
+    for s in checks.iter().filter_map(|c| c.sibling.as_ref()).filter(|s| s.serves_free_threaded) {
+        served.entry(s.release.clone()).or_default().extend(s.families.iter().cloned());
+    }
+    let covered =
+        |s: &Sibling| served.get(&s.release).is_some_and(|f| f.contains(&Family::Any) || s.families.is_subset(f));
     let mut lacking: BTreeMap<(String, String), Vec<(usize, String)>> = BTreeMap::new();
     for (i, c) in checks.iter_mut().enumerate() {
         let Some(s) = c.sibling.clone() else { continue };
         if !c.findings.iter().any(|f| f.code == Code::NoFreeThreaded) {
             continue;
         }
-        if served.iter().any(|(r, p)| *r == s.release && *p == s.platforms) {
+        if covered(&s) {
             c.findings.retain(|f| f.code != Code::NoFreeThreaded);
         } else {
             lacking.entry(s.release.clone()).or_default().push((i, s.platforms.join(".")));

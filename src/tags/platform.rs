@@ -2,6 +2,7 @@
 //! parsed into a closed [`Platform`]; the machines a tag serves ([`Family`]); which
 //! tags an installer on one platform takes ([`PlatformTag::accepts`]).
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -222,6 +223,13 @@ impl PlatformTag {
             Platform::Android { abi, .. } => vec![machine(Os::Android, None, abi)],
             Platform::Emscripten { arch, .. } => vec![machine(Os::Emscripten, None, arch)],
         }
+    }
+
+    /// The machines a set of platform tags (one wheel's) serves: the union of
+    /// each tag's [`PlatformTag::families`]. Wheels an installer on one machine
+    /// chooses between are those whose sets share a family.
+    pub fn families_of(platforms: &[PlatformTag]) -> BTreeSet<Family> {
+        platforms.iter().flat_map(|p| p.families()).collect()
     }
 
     /// The architectures every binary of a wheel with this tag must hold, as
