@@ -5,20 +5,20 @@
 //! Inputs are independent, so they are read on all cores; results keep the
 //! order the user gave (directories expand in sorted order).
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Binary, BinaryError, Format, Slice};
 use crate::budget::{Budget, Permit};
+use crate::input::{Input, InputKind, Source};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
 use crate::tags::TagError;
-use crate::wheel::{Limits, Wheel, WheelError};
+use crate::wheel::{Fingerprint, Limits, Wheel, WheelError};
 
 /// An input that could not be read, or not wholly: the path or URL as the
 /// user gave it, and why. Its text is `input: cause: cause…`.
@@ -79,6 +79,9 @@ pub enum ReadError {
     /// The file name is not a wheel name.
     #[error(transparent)]
     Filename(#[from] TagError),
+    /// A lock lists a file without saying where it is.
+    #[error("the lock records no location for this file")]
+    Unlocated,
     /// WHEEL has a `Tag:` line that does not parse.
     #[error("WHEEL has a Tag: line '{line}' that is not a wheel tag")]
     TagLine { line: String },
@@ -129,110 +132,6 @@ impl schemars::JsonSchema for InputErrors {
     }
 }
 
-/// What a path on the command line turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
-    Wheel,
-    File,
-}
-
-/// One input to analyse: a wheel or a bare shared object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputPath {
-    /// The path as given (or, for a directory's contents, the directory joined with the file).
-    pub display: String,
-    pub path: PathBuf,
-    pub kind: InputKind,
-}
-
-/// Expand command-line paths: a directory is searched (recursively, sorted) for
-/// wheels and shared objects; a file is a wheel if it ends in `.whl`. A path
-/// that cannot become an input (missing, unresolved on the index, a directory
-/// without wheels) is an error.
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<InputPath, InputError>> {
-    let mut out = Vec::new();
-    for path in paths {
-        let display = path.display().to_string();
-        if let Some(remote) = crate::remote::lookup(path) {
-            out.push(match remote {
-                Ok(_) => Ok(input_path(display, path.clone())),
-                Err(e) => Err(InputError::new(display, ReadError::Index(e))),
-            });
-            continue;
-        }
-        match std::fs::metadata(path) {
-            Err(e) => out.push(Err(InputError::new(display, ReadError::Open(e)))),
-            Ok(meta) if meta.is_dir() => {
-                let mut found = Vec::new();
-                if let Err(e) = walk(path, &mut found, &mut BTreeSet::new()) {
-                    out.push(Err(InputError::new(display, ReadError::List(e))));
-                    continue;
-                }
-                if found.is_empty() {
-                    out.push(Err(InputError::new(display, ReadError::EmptyDirectory)));
-                }
-                found.sort();
-                out.extend(found.into_iter().map(|p| Ok(input_path(p.display().to_string(), p))));
-            }
-            Ok(_) => out.push(Ok(input_path(display, path.clone()))),
-        }
-    }
-    out
-}
-
-fn input_path(display: String, path: PathBuf) -> InputPath {
-    let kind = if is_wheel_name(&path) { InputKind::Wheel } else { InputKind::File };
-    InputPath { display, path, kind }
-}
-
-fn is_wheel_name(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("whl"))
-}
-
-/// Search `dir` for wheels and shared objects, in name order, following
-/// symbolic links to files and directories. `visited` holds the canonical
-/// paths of the directories walked so far: a directory reached again (a link
-/// to an ancestor, or a second link to one directory) is not walked again, so
-/// links cannot loop. A dangling link with a wheel's or shared object's name is
-/// kept, so that opening it reports it.
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
-    let mut entries = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name().into_iter();
-    while let Some(entry) = entries.next() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            // A link back to a directory being walked: reached again, so not walked again.
-            Err(e) if e.loop_ancestor().is_some() => continue,
-            Err(e) => match e.path().filter(|p| e.depth() > 0 && is_symlink(p)).map(Path::to_path_buf) {
-                // A link whose target cannot be read: dangling.
-                Some(link) => {
-                    if is_input_name(&link) {
-                        found.push(link);
-                    }
-                    continue;
-                }
-                None => return Err(e.into_io_error().unwrap_or_else(|| std::io::Error::other("cannot walk"))),
-            },
-        };
-        let kind = entry.file_type();
-        if kind.is_dir() {
-            if !visited.insert(std::fs::canonicalize(entry.path())?) {
-                entries.skip_current_dir();
-            }
-        } else if kind.is_file() && is_input_name(entry.path()) {
-            found.push(entry.into_path());
-        }
-    }
-    Ok(())
-}
-
-fn is_symlink(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
-}
-
-fn is_input_name(path: &Path) -> bool {
-    is_wheel_name(path) || naming::is_shared_object_name(&path.to_string_lossy())
-}
-
 /// Whether a shared object is an importable extension or a vendored library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -243,26 +142,28 @@ pub enum Role {
     Library,
 }
 
-/// The wheel-level facts of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// The wheel-level facts of an input: everything every command needs of an
+/// open wheel besides its binaries (kept whole in the cache; reports show a part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WheelInfo {
+    /// The distribution name as the `.dist-info` directory spells it.
     pub name: String,
     pub version: String,
+    /// WHEEL's `Build:`.
     pub build: Option<String>,
     /// The tags of WHEEL's `Tag:` lines, expanded (some build tools write
     /// compressed sets there), sorted, without duplicates.
     pub tags: Vec<String>,
     /// `Tag:` lines that held a compressed set instead of one tag.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub compressed_tag_lines: Vec<String>,
     /// The wheel's file name.
     pub filename: String,
-    /// Every file member's name, in archive order (not part of the reports).
-    #[serde(skip)]
-    pub members: Vec<String>,
-    /// `name-version.dist-info` (not part of the reports).
-    #[serde(skip)]
+    /// WHEEL's `Root-Is-Purelib`.
+    pub root_is_purelib: Option<bool>,
+    /// `name-version.dist-info`.
     pub dist_info: String,
+    /// The file members (directory entries left out), in archive order.
+    pub members: Vec<crate::wheel::Member>,
 }
 
 impl WheelInfo {
@@ -318,7 +219,7 @@ impl AnalysedBinary {
 /// Everything read from one input.
 #[derive(Debug, Clone)]
 pub struct Analysed {
-    pub input: InputPath,
+    pub input: Input,
     pub wheel: Option<WheelInfo>,
     pub binaries: Vec<AnalysedBinary>,
     /// Problems that made (part of) the input unreadable, each naming what failed.
@@ -406,8 +307,9 @@ pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
         tags,
         compressed_tag_lines,
         filename: wheel.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-        members: wheel.members.iter().map(|m| m.name.clone()).collect(),
+        root_is_purelib: wheel.metadata.root_is_purelib,
         dist_info: wheel.dist_info.clone(),
+        members: wheel.members.clone(),
     }
 }
 
@@ -442,13 +344,13 @@ impl Scope {
 }
 
 /// Read one input, every shared object in it.
-pub fn analyse(input: &InputPath, limits: Limits) -> Analysed {
+pub fn analyse(input: &Input, limits: Limits) -> Analysed {
     analyse_scoped(input, limits, Scope::All)
 }
 
 /// Read one input, the shared objects in `scope`. A remote wheel's result is
 /// cached under its sha256 (see [`crate::remote::cache`]).
-pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
+pub fn analyse_scoped(input: &Input, limits: Limits, scope: Scope) -> Analysed {
     let kind = match scope {
         Scope::All => "all",
         Scope::Importable => "importable",
@@ -457,14 +359,15 @@ pub fn analyse_scoped(input: &InputPath, limits: Limits, scope: Scope) -> Analys
     if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load) {
         return snapshot.into_analysed(input);
     }
-    let out = analyse_scoped_uncached(input, limits, scope);
+    let (out, fingerprint) = analyse_scoped_uncached(input, limits, scope);
     if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&out, None)) {
-        key.store(&snapshot);
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     out
 }
 
-fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Analysed {
+/// The reading of an input, and for a remote wheel the fingerprint of the bytes read.
+fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Analysed, Option<Fingerprint>) {
     let mut out = Analysed {
         input: input.clone(),
         wheel: None,
@@ -472,10 +375,14 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
         errors: Vec::new(),
         unreadable_libraries: Vec::new(),
     };
+    let mut fingerprint = None;
     let fail = |e: ReadError| InputError::new(input.display.clone(), e);
-    match input.kind {
-        InputKind::Wheel => match open_wheel(input, limits, &|name| scope.includes(name), false) {
+    match (&input.source, input.kind()) {
+        (Source::Failed(e), _) => out.errors.push(e.clone()),
+        (Source::NoWheel { why }, _) => out.errors.push(fail(no_wheel(input, why))),
+        (_, Some(InputKind::Wheel)) => match open_wheel(input, limits, &|name| scope.includes(name), false) {
             Ok(mut wheel) => {
+                fingerprint = wheel.fingerprint.clone();
                 out.wheel = Some(wheel_info(&wheel));
                 let members: Vec<_> = wheel.members.iter().filter(|m| scope.includes(&m.name)).cloned().collect();
                 for member in members {
@@ -496,56 +403,71 @@ fn analyse_scoped_uncached(input: &InputPath, limits: Limits, scope: Scope) -> A
             }
             Err(e) => out.errors.push(fail(e.into())),
         },
-        InputKind::File => match read_file(&input.path, limits, Budget::global()) {
-            Ok((data, _)) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => {
+        (_, _) => match input.local_path().map(|p| read_file(p, limits, Budget::global())) {
+            Some(Ok((data, _))) if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") => {
                 out.errors.push(fail(ReadError::ZipNotWheel))
             }
-            Ok((data, _permit)) => match analyse_bytes(&input.display, &data) {
+            Some(Ok((data, _permit))) => match analyse_bytes(&input.display, &data) {
                 Ok(b) => out.binaries.push(b),
                 Err(e) => out.errors.push(fail(e.into())),
             },
-            Err(e) => out.errors.push(fail(e)),
+            Some(Err(e)) => out.errors.push(fail(e)),
+            None => out.errors.push(fail(ReadError::NotAWheel("not a file"))),
         },
     }
-    out
+    (out, fingerprint)
+}
+
+/// The error of a requirement no wheel fits, for a command that reads wheels
+/// (only `verify` reports it as a finding of its own).
+fn no_wheel(input: &Input, why: &str) -> ReadError {
+    ReadError::Index(Arc::new(IndexError::NoWheel { project: input.display.clone(), detail: why.to_string() }))
 }
 
 /// Open a wheel once, verify every member against RECORD and read every shared
 /// object from the same inflated bytes (what `merge` needs of an input).
 /// Returns the open wheel's facts, the analysis and the verified RECORD rows, or the errors.
-pub fn analyse_verified(input: &InputPath, limits: Limits) -> Result<Verified, InputErrors> {
+pub fn analyse_verified(input: &Input, limits: Limits) -> Result<Verified, InputErrors> {
     analyse_verified_in(input, limits, Scope::All)
 }
 
 /// [`analyse_verified`], reading the shared objects in `scope` (`retag` reads
 /// those `check` judges).
-pub fn analyse_verified_in(input: &InputPath, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
+pub fn analyse_verified_in(input: &Input, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
     let kind = match scope {
         Scope::All => "verified",
         Scope::Importable => "verified-importable",
     };
     let cached = CacheKey::of(input, kind, limits);
-    if let Some(snapshot) = cached.as_ref().and_then(CacheKey::load)
-        && let Some((facts, record)) = snapshot.facts.clone().zip(snapshot.record.clone())
+    if let Some(mut snapshot) = cached.as_ref().and_then(CacheKey::load)
+        && let Some(record) = snapshot.record.take()
     {
-        return Ok(Verified { facts, analysed: snapshot.into_analysed(input), record });
+        return Ok(Verified { analysed: snapshot.into_analysed(input), record });
     }
-    let verified = analyse_verified_uncached(input, limits, scope)?;
-    if let (Some(key), Some(snapshot)) =
-        (cached, Snapshot::of(&verified.analysed, Some((&verified.facts, &verified.record))))
-    {
-        key.store(&snapshot);
+    let (verified, fingerprint) = analyse_verified_uncached(input, limits, scope)?;
+    if let (Some(key), Some(snapshot)) = (cached, Snapshot::of(&verified.analysed, Some(&verified.record))) {
+        key.store(fingerprint.as_ref(), &snapshot);
     }
     Ok(verified)
 }
 
-fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) -> Result<Verified, InputErrors> {
-    let fail = |e: WheelError| InputErrors::from(InputError::new(input.display.clone(), e));
-    let remote = crate::remote::lookup(&input.path).is_some();
-    // A remote wheel fetches and verifies the members `check` and `verify`
-    // read; the others' RECORD rows are taken as they are.
-    let selected = |name: &str| !remote || Scope::Importable.includes(name);
-    let mut wheel = open_wheel(input, limits, &selected, true).map_err(fail)?;
+fn analyse_verified_uncached(
+    input: &Input,
+    limits: Limits,
+    scope: Scope,
+) -> Result<(Verified, Option<Fingerprint>), InputErrors> {
+    let fail = |e: ReadError| InputErrors::from(InputError::new(input.display.clone(), e));
+    match (&input.source, input.kind()) {
+        (Source::Failed(e), _) => return Err(e.clone().into()),
+        (Source::NoWheel { why }, _) => return Err(fail(no_wheel(input, why))),
+        (_, Some(InputKind::Wheel)) => {}
+        (_, _) => return Err(fail(ReadError::NotAWheel("merge and split read wheels only"))),
+    }
+    // A wheel read by ranges fetches and verifies the members `check` and
+    // `verify` read; the others' RECORD rows are taken as they are.
+    let ranged = matches!(input.source, Source::Remote(_));
+    let selected = |name: &str| !ranged || Scope::Importable.includes(name);
+    let mut wheel = open_wheel(input, limits, &selected, true).map_err(|e| fail(e.into()))?;
     let mut out = Analysed {
         input: input.clone(),
         wheel: Some(wheel_info(&wheel)),
@@ -554,7 +476,7 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
         unreadable_libraries: Vec::new(),
     };
     let record = wheel
-        .verify_record_reading(
+        .hash_record_reading(
             |member| selected(&member.name),
             // The members parsed are inflated whole; every other one is hashed as it streams.
             |member| scope.includes(&member.name),
@@ -569,128 +491,68 @@ fn analyse_verified_uncached(input: &InputPath, limits: Limits, scope: Scope) ->
                 },
             },
         )
-        .map_err(fail)?;
+        .map_err(|e| fail(e.into()))?;
     match out.error() {
         Some(e) => Err(e),
-        None => Ok(Verified { facts: WheelFacts::of(&wheel), analysed: out, record }),
+        None => Ok((Verified { analysed: out, record }, wheel.fingerprint.clone())),
     }
 }
 
-/// Open a wheel, local or (registered by [`crate::remote::resolve`]) remote;
-/// a remote wheel fetches the members `wanted` selects, and RECORD when `record`.
+/// Open a wheel input: a local file or copy, or a remote wheel by ranges
+/// (fetching the members `wanted` selects, and RECORD when `record`).
 pub fn open_wheel(
-    input: &InputPath,
+    input: &Input,
     limits: Limits,
     wanted: &dyn Fn(&str) -> bool,
     record: bool,
 ) -> Result<Wheel, crate::wheel::WheelError> {
-    match crate::remote::lookup(&input.path) {
-        Some(Ok(file)) => crate::remote::open_wheel(&input.path, file, limits, wanted, record),
-        _ => Wheel::open(&input.path, limits),
+    match (&input.source, input.local_path()) {
+        (Source::Remote(wheel), _) => crate::remote::open_wheel(wheel, limits, wanted, record),
+        (Source::Locked { path, filename, size, sha256 }, _) => {
+            crate::input::open_locked(path, filename, *size, sha256.as_deref(), limits)
+        }
+        (_, Some(path)) => Wheel::open(path, limits),
+        (_, None) => Err(WheelError::Io(io::Error::other("not a wheel input"))),
     }
 }
 
 /// A wheel read by [`analyse_verified`].
 pub struct Verified {
-    pub facts: WheelFacts,
+    /// Its facts ([`Analysed::wheel`]) and binaries.
     pub analysed: Analysed,
     /// RECORD's rows, each checked against the member's bytes.
     pub record: std::collections::BTreeMap<String, crate::record::RecordEntry>,
 }
 
-/// What `merge` needs of an open wheel besides its binaries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WheelFacts {
-    /// The distribution name as the `.dist-info` directory spells it.
-    pub name: String,
-    pub version: String,
-    pub build: Option<String>,
-    pub root_is_purelib: Option<bool>,
-    /// `name-version.dist-info`.
-    pub dist_info: String,
-    /// The file members, in archive order.
-    pub members: Vec<crate::wheel::Member>,
-}
-
-impl WheelFacts {
-    fn of(wheel: &Wheel) -> WheelFacts {
-        WheelFacts {
-            name: wheel.name.clone(),
-            version: wheel.version.clone(),
-            build: wheel.metadata.build.clone(),
-            root_is_purelib: wheel.metadata.root_is_purelib,
-            dist_info: wheel.dist_info.clone(),
-            members: wheel.members.clone(),
-        }
-    }
-}
-
 /// What the cache keeps of a wheel's reading: enough to rebuild the
-/// [`Analysed`] (and, for `merge`, the facts and verified RECORD) exactly.
+/// [`Analysed`] (and, for `merge`, the verified RECORD) exactly.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Snapshot {
-    info: InfoSnapshot,
+    wheel: WheelInfo,
     binaries: Vec<(String, Binary)>,
     #[serde(default)]
     unreadable_libraries: Vec<UnreadableLibrary>,
-    facts: Option<WheelFacts>,
     record: Option<std::collections::BTreeMap<String, crate::record::RecordEntry>>,
-}
-
-/// [`WheelInfo`] with the fields its report form leaves out.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct InfoSnapshot {
-    name: String,
-    version: String,
-    build: Option<String>,
-    tags: Vec<String>,
-    compressed_tag_lines: Vec<String>,
-    filename: String,
-    members: Vec<String>,
-    dist_info: String,
 }
 
 impl Snapshot {
     /// The snapshot of a reading without errors; `None` if anything failed (failures are never cached).
     fn of(
         a: &Analysed,
-        verified: Option<(&WheelFacts, &std::collections::BTreeMap<String, crate::record::RecordEntry>)>,
+        record: Option<&std::collections::BTreeMap<String, crate::record::RecordEntry>>,
     ) -> Option<Snapshot> {
         if !a.errors.is_empty() {
             return None;
         }
-        let w = a.wheel.as_ref()?;
         Some(Snapshot {
-            info: InfoSnapshot {
-                name: w.name.clone(),
-                version: w.version.clone(),
-                build: w.build.clone(),
-                tags: w.tags.clone(),
-                compressed_tag_lines: w.compressed_tag_lines.clone(),
-                filename: w.filename.clone(),
-                members: w.members.clone(),
-                dist_info: w.dist_info.clone(),
-            },
+            wheel: a.wheel.clone()?,
             binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
             unreadable_libraries: a.unreadable_libraries.clone(),
-            facts: verified.map(|(f, _)| f.clone()),
-            record: verified.map(|(_, r)| r.clone()),
+            record: record.cloned(),
         })
     }
 
-    fn into_analysed(self, input: &InputPath) -> Analysed {
-        let i = self.info;
-        let unreadable_libraries = self.unreadable_libraries;
-        let wheel = WheelInfo {
-            name: i.name,
-            version: i.version,
-            build: i.build,
-            tags: i.tags,
-            compressed_tag_lines: i.compressed_tag_lines,
-            filename: i.filename,
-            members: i.members,
-            dist_info: i.dist_info,
-        };
+    fn into_analysed(self, input: &Input) -> Analysed {
         let binaries = self
             .binaries
             .into_iter()
@@ -699,31 +561,38 @@ impl Snapshot {
                 AnalysedBinary { role: role(&binary), member, name, binary }
             })
             .collect();
-        Analysed { input: input.clone(), wheel: Some(wheel), binaries, errors: Vec::new(), unreadable_libraries }
+        let unreadable_libraries = self.unreadable_libraries;
+        Analysed { input: input.clone(), wheel: Some(self.wheel), binaries, errors: Vec::new(), unreadable_libraries }
     }
 }
 
-/// A remote wheel with a known sha256 and caching on: where its reading is kept.
-struct CacheKey {
-    dir: &'static Path,
-    sha256: String,
+/// A remote wheel read by ranges, with a claimed sha256 and caching on: where its reading is kept.
+struct CacheKey<'a> {
+    dir: &'a Path,
+    wheel: &'a crate::input::RemoteWheel,
     /// The kind of reading and the member limit it ran under (`importable-512`).
     kind: String,
 }
 
-impl CacheKey {
-    fn of(input: &InputPath, kind: &str, limits: Limits) -> Option<CacheKey> {
-        let dir = crate::remote::cache_dir()?;
-        let sha256 = crate::remote::lookup(&input.path)?.ok()?.sha256?;
-        Some(CacheKey { dir, sha256, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
+impl CacheKey<'_> {
+    fn of<'a>(input: &'a Input, kind: &str, limits: Limits) -> Option<CacheKey<'a>> {
+        // A downloaded copy is read from disk, proven by its sha256 when it arrived.
+        let Source::Remote(wheel) = &input.source else { return None };
+        let dir = wheel.session.cache.as_deref()?;
+        wheel.file.sha256.as_ref()?;
+        Some(CacheKey { dir, wheel, kind: format!("{kind}-{}", limits.max_member_size >> 20) })
     }
 
+    /// A stored reading whose proof holds for the input's bytes (see [`crate::remote::cache`]).
     fn load(&self) -> Option<Snapshot> {
-        crate::remote::cache::load(self.dir, &self.sha256, &self.kind)
+        crate::remote::load_cached(self.dir, self.wheel, &self.kind)
     }
 
-    fn store(&self, snapshot: &Snapshot) {
-        crate::remote::cache::store(self.dir, &self.sha256, &self.kind, snapshot);
+    /// Store a reading with the fingerprint of the bytes it came from (none: not stored).
+    fn store(&self, fingerprint: Option<&Fingerprint>, snapshot: &Snapshot) {
+        if let Some(fingerprint) = fingerprint {
+            crate::remote::store_cached(self.dir, self.wheel, &self.kind, fingerprint, snapshot);
+        }
     }
 }
 
@@ -746,46 +615,26 @@ fn read_file<'b>(path: &Path, limits: Limits, budget: &'b Budget) -> Result<(Vec
     Ok((data, permit))
 }
 
-/// Expand the paths and analyse every input on all cores, keeping input order.
-/// Paths that could not be expanded come back as inputs with an error.
-pub fn analyse_all(paths: &[PathBuf], limits: Limits) -> Vec<Analysed> {
-    analyse_map(paths, limits, Scope::All, |a| a)
+/// Analyse every input on all cores, keeping input order.
+pub fn analyse_all(inputs: &[Input], limits: Limits) -> Vec<Analysed> {
+    analyse_map(inputs, limits, Scope::All, |a| a)
 }
 
-/// Expand the paths, analyse every input on all cores and reduce each with `f`
-/// right away, in the worker: memory holds the inputs in flight and the
-/// reduced results, never every input's binaries at once. Results keep input order.
+/// Analyse every input on all cores and reduce each with `f` right away, in
+/// the worker: memory holds the inputs in flight and the reduced results,
+/// never every input's binaries at once. Results keep input order.
 pub fn analyse_map<R: Send>(
-    paths: &[PathBuf],
+    inputs: &[Input],
     limits: Limits,
     scope: Scope,
     f: impl Fn(Analysed) -> R + Sync,
 ) -> Vec<R> {
-    let expanded = expand_paths(paths);
     // Largest inputs first, so no core idles at the end waiting on one big wheel.
-    let size = |item: &Result<InputPath, InputError>| match item {
-        Ok(input) => std::fs::metadata(&input.path).map_or(0, |m| m.len()),
-        Err(_) => 0,
-    };
-    let mut order: Vec<(u64, usize)> = expanded.iter().enumerate().map(|(i, item)| (size(item), i)).collect();
+    let mut order: Vec<(u64, usize)> = inputs.iter().enumerate().map(|(i, input)| (input.size_hint(), i)).collect();
     order.sort_by(|a, b| b.cmp(a));
-    let reordered: Vec<(usize, &Result<InputPath, InputError>)> =
-        order.iter().map(|&(_, i)| (i, &expanded[i])).collect();
-    let mut results: Vec<(usize, R)> = crate::pool::parallel_map(&reordered, |&(i, item)| {
-        (
-            i,
-            f(match item {
-                Ok(input) => analyse_scoped(input, limits, scope),
-                Err(e) => Analysed {
-                    input: InputPath { display: e.input.clone(), path: PathBuf::from(&e.input), kind: InputKind::File },
-                    wheel: None,
-                    binaries: Vec::new(),
-                    errors: vec![e.clone()],
-                    unreadable_libraries: Vec::new(),
-                },
-            }),
-        )
-    });
+    let reordered: Vec<(usize, &Input)> = order.iter().map(|&(_, i)| (i, &inputs[i])).collect();
+    let mut results: Vec<(usize, R)> =
+        crate::pool::parallel_map(&reordered, |&(i, input)| (i, f(analyse_scoped(input, limits, scope))));
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
@@ -793,7 +642,7 @@ pub fn analyse_map<R: Send>(
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::symlink;
+    use std::path::PathBuf;
 
     /// A fresh directory under the system's temporary directory.
     fn temp(name: &str) -> PathBuf {
@@ -801,34 +650,6 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        expand_paths(&[dir.to_path_buf()])
-            .into_iter()
-            .map(|r| match r {
-                Ok(i) => i.path.strip_prefix(dir).unwrap().display().to_string(),
-                Err(e) => format!("error: {}", e.source),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn ok_walk_follows_links_to_files_and_directories_once() {
-        let dir = temp("links");
-        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
-        std::fs::write(dir.join("real/sub/a-1.0-py3-none-any.whl"), b"").unwrap();
-        std::fs::write(dir.join("real/notes.txt"), b"").unwrap();
-        symlink(dir.join("real/sub/a-1.0-py3-none-any.whl"), dir.join("b-1.0-py3-none-any.whl")).unwrap();
-        // A link to an ancestor, a second link to one directory, a dangling link named like a wheel.
-        symlink(&dir, dir.join("real/sub/up")).unwrap();
-        symlink(dir.join("real"), dir.join("zz-again")).unwrap();
-        symlink(dir.join("missing"), dir.join("c-1.0-py3-none-any.whl")).unwrap();
-        assert_eq!(
-            names(&dir),
-            ["b-1.0-py3-none-any.whl", "c-1.0-py3-none-any.whl", "real/sub/a-1.0-py3-none-any.whl"]
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -839,7 +660,8 @@ mod tests {
         let zip = dir.join("archive.so");
         std::fs::write(&zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
         let missing = dir.join("missing.whl");
-        let all = analyse_all(&[text.clone(), zip.clone(), missing.clone()], Limits::DEFAULT);
+        let inputs = crate::input::expand_all(&[text.clone(), zip.clone(), missing.clone()]);
+        let all = analyse_all(&inputs, Limits::DEFAULT);
         let sources: Vec<&ReadError> = all.iter().map(|a| &*a.errors[0].source).collect();
         assert!(matches!(sources[0], ReadError::Binary(BinaryError::UnknownFormat)), "{sources:?}");
         assert!(matches!(sources[1], ReadError::ZipNotWheel), "{sources:?}");
@@ -851,14 +673,6 @@ mod tests {
         );
         assert!(lines[1].starts_with(&format!("{}: a zip archive, but not a wheel", zip.display())), "{}", lines[1]);
         assert!(lines[2].starts_with(&format!("{}: cannot open: ", missing.display())), "{}", lines[2]);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn err_directory_of_links_to_nothing_useful() {
-        let dir = temp("empty");
-        symlink(&dir, dir.join("self")).unwrap();
-        assert_eq!(names(&dir), ["error: directory holds no wheels or extension modules"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -98,6 +98,19 @@ pub fn verdict(word: &str) -> Painted<&str> {
     paint(style, word)
 }
 
+/// A locked package's state on a target: loads green, no wheel / sdist only /
+/// fails red, error / unreadable magenta, the others plain.
+pub fn lock_state(state: crate::lock::State) -> Painted<&'static str> {
+    use crate::lock::State;
+    let style = match state {
+        State::Loads => GREEN,
+        State::Fails | State::NoWheel | State::SdistOnly => RED,
+        State::Error | State::Unreadable => MAGENTA,
+        State::Source | State::NotInstalled => Style::new(),
+    };
+    paint(style, state.label())
+}
+
 /// `check`'s verdict: pass green, fail red, error magenta.
 pub fn check_verdict(v: crate::check::Verdict) -> Painted<crate::check::Verdict> {
     let style = match v {

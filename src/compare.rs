@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::analysis::{Analysed, InputError, InputErrors, InputKind, ReadError, Role};
+use crate::analysis::{Analysed, InputError, InputErrors, ReadError, Role};
 use crate::check::Checker;
+use crate::input::InputKind;
 use crate::merge::GroupKey;
 use crate::tags::{PlatformTag, WheelFilename};
 use crate::universal::{self, Proposal, UniversalPlan};
@@ -140,11 +141,16 @@ fn entry(a: &Analysed) -> Result<Entry<'_>, InputErrors> {
         return Err(e);
     }
     let fail = |e: ReadError| InputErrors::from(InputError::new(a.input.display.clone(), e));
-    let Some(wheel) = a.wheel.as_ref().filter(|_| a.input.kind == InputKind::Wheel) else {
+    let Some(wheel) = a.wheel.as_ref().filter(|_| a.input.kind() == Some(InputKind::Wheel)) else {
         return Err(fail(ReadError::NotAWheel("compare groups wheels by project, version and platform")));
     };
-    let filename = WheelFilename::from_path(&a.input.path).map_err(|e| fail(ReadError::Filename(e)))?;
-    Ok(Entry { analysed: a, filename, members: wheel.members.clone(), dist_info: wheel.dist_info.clone() })
+    let filename = a.input.filename().parse::<WheelFilename>().map_err(|e| fail(ReadError::Filename(e)))?;
+    Ok(Entry {
+        analysed: a,
+        filename,
+        members: wheel.members.iter().map(|m| m.name.clone()).collect(),
+        dist_info: wheel.dist_info.clone(),
+    })
 }
 
 fn group(key: GroupKey, entries: &[Entry], checker: &Checker) -> Group {
@@ -247,11 +253,11 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::analysis::InputPath;
+    use crate::input::{Input, Source};
 
     fn analysed(display: &str, kind: InputKind, errors: Vec<ReadError>) -> Analysed {
         Analysed {
-            input: InputPath { display: display.into(), path: PathBuf::from(display), kind },
+            input: Input { display: display.into(), source: Source::Local { path: PathBuf::from(display), kind } },
             wheel: None,
             binaries: Vec::new(),
             errors: errors.into_iter().map(|e| InputError::new(display, e)).collect(),

@@ -1,9 +1,11 @@
 //! `[tool.uniabi]`: settings kept in the `pyproject.toml` of the project being checked.
 //!
 //! The pipeline: [`discover`] finds the file (walking up from each input, then from
-//! the working directory) → [`load`] reads it, refusing unknown keys and bad values
-//! → the commands merge it under their flags (a flag always wins) → [`Suppressions`]
-//! takes ignored codes and allowed symbols out of `check`'s findings.
+//! the working directory) → [`load`] reads it into typed [`Settings`], refusing
+//! unknown keys and values that name nothing uniabi knows → the commands merge
+//! them under their flags (a flag always wins) →
+//! [`crate::check::Suppressions`] takes ignored codes and allowed symbols out of
+//! `check`'s findings.
 //!
 //! ```toml
 //! [tool.uniabi]
@@ -20,31 +22,58 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::check::{AbiChoice, Finding, InputCheck, Severity, Verdict};
+use crate::check::{AbiChoice, Code};
 use crate::merge::Scheme;
 
 /// The file name searched for.
 pub const PYPROJECT: &str = "pyproject.toml";
 
-/// The `[tool.uniabi]` table, every key optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// The `[tool.uniabi]` table as TOML spells it, every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSettings {
+    abi: Option<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    allow: BTreeMap<String, String>,
+    merge_scheme: Option<String>,
+    metadata_from: Option<String>,
+}
+
+/// The `[tool.uniabi]` settings, typed once when read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     /// The ABI `check` judges against (`auto`, `abi3`, `abi3t`, `abi2026`, `cp3XY`, `cp3XYt`).
-    pub abi: Option<String>,
+    pub abi: Option<AbiChoice>,
     /// Finding codes `check` leaves out.
-    #[serde(default)]
-    pub ignore: Vec<String>,
+    pub ignore: Vec<Code>,
     /// Symbols `check` accepts, each with the reason it is safe.
-    #[serde(default)]
     pub allow: BTreeMap<String, String>,
     /// The scheme `merge` uses (`auto`, `fat`, `pep803`, `pep809`).
-    pub merge_scheme: Option<String>,
-    /// Which input's `.dist-info` `merge` keeps where they differ: `refuse` (the default:
-    /// refuse the group), or a file-name pattern (`*`, `?`) that names one input.
-    pub metadata_from: Option<String>,
+    pub merge_scheme: Option<Scheme>,
+    /// Which input's `.dist-info` `merge` keeps where they differ.
+    pub metadata_from: Option<MetadataFrom>,
+}
+
+/// `metadata-from` (and `merge --metadata-from`): what `merge` does where the
+/// inputs' `.dist-info` files differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataFrom {
+    /// Refuse the group (the default).
+    Refuse,
+    /// Take the `.dist-info` of the one input this names: a file-name pattern
+    /// (`*`, `?`) in settings, a path or file name on the command line.
+    Input(String),
+}
+
+impl MetadataFrom {
+    /// `refuse`, or anything else naming an input.
+    pub fn parse(value: &str) -> MetadataFrom {
+        if value == "refuse" { MetadataFrom::Refuse } else { MetadataFrom::Input(value.to_string()) }
+    }
 }
 
 /// Settings read from one file.
@@ -170,68 +199,62 @@ pub fn parse(text: &str, path: &Path) -> Result<Option<Settings>, ConfigError> {
     let doc: toml::Table = toml::from_str(text)
         .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: one_line(e.message()) })?;
     let Some(table) = doc.get("tool").and_then(|t| t.get("uniabi")) else { return Ok(None) };
-    let settings = Settings::deserialize(table.clone())
+    let raw = RawSettings::deserialize(table.clone())
         .map_err(|e| ConfigError::Table { path: path.to_path_buf(), message: one_line(e.message()) })?;
-    validate(&settings, path)?;
-    Ok(Some(settings))
+    typed(raw, path).map(Some)
 }
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Every value must name something uniabi knows, so a typo is an error, not a no-op.
-fn validate(s: &Settings, path: &Path) -> Result<(), ConfigError> {
+/// Type every value: each must name something uniabi knows, so a typo is an error, not a no-op.
+fn typed(raw: RawSettings, path: &Path) -> Result<Settings, ConfigError> {
     let bad = |key, value: &str, reason: String| ConfigError::Value {
         path: path.to_path_buf(),
         key,
         value: value.to_string(),
         reason,
     };
-    if let Some(abi) = &s.abi {
-        abi.parse::<AbiChoice>().map_err(|e| bad("abi", abi, e.to_string()))?;
+    let abi = match &raw.abi {
+        Some(abi) => Some(abi.parse::<AbiChoice>().map_err(|e| bad("abi", abi, e.to_string()))?),
+        None => None,
+    };
+    let mut ignore = Vec::new();
+    for name in &raw.ignore {
+        let why = || "not one of check's finding codes (the findings table in docs/ lists them)".to_string();
+        ignore.push(code(name).ok_or_else(|| bad("ignore", name, why()))?);
     }
-    for code in &s.ignore {
-        if !is_code(code) {
-            return Err(bad(
-                "ignore",
-                code,
-                "not one of check's finding codes (the README's findings table lists them)".into(),
-            ));
-        }
-    }
-    for (symbol, reason) in &s.allow {
+    for (symbol, reason) in &raw.allow {
         if reason.trim().is_empty() {
             return Err(bad("allow", symbol, "give the reason the symbol is safe to import".into()));
         }
     }
-    if let Some(scheme) = &s.merge_scheme
-        && Scheme::from_str(scheme, false).is_err()
-    {
-        let mut names: Vec<String> = Scheme::value_variants()
-            .iter()
-            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
-            .collect();
-        let last = names.pop().unwrap_or_default();
-        let expected = format!("{} or {last}", names.join(", "));
-        return Err(bad("merge-scheme", scheme, format!("unknown scheme '{scheme}': expected {expected}")));
-    }
-    if let Some(m) = &s.metadata_from
-        && m.trim().is_empty()
-    {
-        return Err(bad("metadata-from", m, "use \"refuse\" or a pattern naming one input wheel".into()));
-    }
-    Ok(())
+    let merge_scheme = match &raw.merge_scheme {
+        Some(scheme) => Some(Scheme::from_str(scheme, false).map_err(|_| {
+            let mut names: Vec<String> = Scheme::value_variants()
+                .iter()
+                .filter_map(|v| Some(v.to_possible_value()?.get_name().to_string()))
+                .collect();
+            let last = names.pop().unwrap_or_default();
+            let expected = format!("{} or {last}", names.join(", "));
+            bad("merge-scheme", scheme, format!("unknown scheme '{scheme}': expected {expected}"))
+        })?),
+        None => None,
+    };
+    let metadata_from = match &raw.metadata_from {
+        Some(m) if m.trim().is_empty() => {
+            return Err(bad("metadata-from", m, "use \"refuse\" or a pattern naming one input wheel".into()));
+        }
+        Some(m) => Some(MetadataFrom::parse(m)),
+        None => None,
+    };
+    Ok(Settings { abi, ignore, allow: raw.allow, merge_scheme, metadata_from })
 }
 
 /// The finding code `s` spells, if it is one of `check`'s ([`crate::check::Code`]).
 pub fn code(s: &str) -> Option<crate::check::Code> {
     crate::check::Code::ALL.iter().copied().find(|c| c.as_str() == s)
-}
-
-/// Whether `s` is one of `check`'s finding codes ([`crate::check::Code`]).
-pub fn is_code(s: &str) -> bool {
-    code(s).is_some()
 }
 
 /// Parse `SYMBOL=REASON` (the `--allow` flag).
@@ -272,72 +295,6 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// What `check` leaves out: finding codes, and symbols with their reasons.
-#[derive(Debug, Clone, Default)]
-pub struct Suppressions {
-    pub ignore: Vec<crate::check::Code>,
-    pub allow: BTreeMap<String, String>,
-}
-
-/// One finding (or part of one) left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Suppressed {
-    /// The input the finding belonged to.
-    pub path: String,
-    pub code: String,
-    pub member: Option<String>,
-    /// The symbols allowed (empty when the whole code is ignored).
-    pub symbols: Vec<String>,
-    /// `ignored` for a code, else the reasons given for the symbols.
-    pub reason: String,
-}
-
-impl Suppressions {
-    /// Whether nothing is left out.
-    pub fn is_empty(&self) -> bool {
-        self.ignore.is_empty() && self.allow.is_empty()
-    }
-
-    /// Take ignored codes and allowed symbols out of one input's findings: a
-    /// finding whose every symbol is allowed goes; one with some left keeps those.
-    /// The verdict follows what remains (an unreadable input stays `error`).
-    pub fn apply(&self, input: &mut InputCheck) -> Vec<Suppressed> {
-        let mut out = Vec::new();
-        let path = input.path.clone();
-        input.findings.retain_mut(|f: &mut Finding| {
-            if self.ignore.contains(&f.code) {
-                out.push(Suppressed {
-                    path: path.clone(),
-                    code: f.code.to_string(),
-                    member: f.member.clone(),
-                    symbols: Vec::new(),
-                    reason: "ignored".to_string(),
-                });
-                return false;
-            }
-            let allowed: Vec<String> = f.symbols.iter().filter(|s| self.allow.contains_key(*s)).cloned().collect();
-            if allowed.is_empty() {
-                return true;
-            }
-            let mut reasons: Vec<&str> = allowed.iter().map(|s| self.allow[s].as_str()).collect();
-            reasons.dedup();
-            out.push(Suppressed {
-                path: path.clone(),
-                code: f.code.to_string(),
-                member: f.member.clone(),
-                symbols: allowed.clone(),
-                reason: reasons.join("; "),
-            });
-            f.symbols.retain(|s| !allowed.contains(s));
-            !f.symbols.is_empty()
-        });
-        if input.verdict == Verdict::Fail && !input.findings.iter().any(|f| f.severity == Severity::Error) {
-            input.verdict = Verdict::Pass;
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,11 +312,13 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(s.abi.as_deref(), Some("abi3t"));
-        assert_eq!(s.ignore, ["no-free-threaded"]);
+        assert_eq!(s.abi, Some("abi3t".parse().unwrap()));
+        assert_eq!(s.ignore, [Code::NoFreeThreaded]);
         assert_eq!(s.allow["PyFoo"], "only on 3.13");
-        assert_eq!(s.merge_scheme.as_deref(), Some("fat"));
-        assert_eq!(s.metadata_from.as_deref(), Some("*-cp314-*"));
+        assert_eq!(s.merge_scheme, Some(Scheme::Fat));
+        assert_eq!(s.metadata_from, Some(MetadataFrom::Input("*-cp314-*".into())));
+        let refuse = parse("[tool.uniabi]\nmetadata-from = \"refuse\"\n", p()).unwrap().unwrap();
+        assert_eq!(refuse.metadata_from, Some(MetadataFrom::Refuse));
     }
 
     #[test]
@@ -411,54 +370,6 @@ mod tests {
         assert!(parse_code("Dead_tag").is_err());
     }
 
-    fn finding(code: crate::check::Code, severity: Severity, symbols: &[&str]) -> Finding {
-        Finding {
-            code,
-            severity,
-            member: Some("m.so".into()),
-            symbols: symbols.iter().map(|s| s.to_string()).collect(),
-            message: "msg".into(),
-        }
-    }
-
-    #[test]
-    fn ok_suppressions_drop_codes_and_symbols_and_recompute_the_verdict() {
-        let mut input = InputCheck {
-            path: "w.whl".into(),
-            claims: vec!["abi3".into()],
-            asked: None,
-            verdict: Verdict::Fail,
-            error: None,
-            findings: vec![
-                finding(crate::check::Code::SymbolNotInAbi, Severity::Error, &["PyA", "PyB"]),
-                finding(crate::check::Code::InternalSymbol, Severity::Error, &["_Py_X"]),
-                finding(crate::check::Code::NoFreeThreaded, Severity::Warning, &[]),
-            ],
-            sibling: None,
-            verification: None,
-        };
-        let s = Suppressions {
-            ignore: vec![crate::check::Code::InternalSymbol],
-            allow: [("PyA".to_string(), "guarded".to_string())].into(),
-        };
-        let out = s.apply(&mut input);
-        assert_eq!(input.verdict, Verdict::Fail);
-        assert_eq!(input.findings.len(), 2);
-        assert_eq!(input.findings[0].symbols, ["PyB"]);
-        assert_eq!(out.len(), 2);
-        assert_eq!(
-            (out[0].code.as_str(), out[0].symbols.as_slice(), out[0].reason.as_str()),
-            ("symbol-not-in-abi", &["PyA".to_string()][..], "guarded")
-        );
-        assert_eq!(out[1].reason, "ignored");
-
-        let s = Suppressions { ignore: vec![], allow: [("PyB".to_string(), "guarded too".to_string())].into() };
-        s.apply(&mut input);
-        assert_eq!(input.verdict, Verdict::Pass);
-        assert_eq!(input.findings.len(), 1);
-        assert_eq!(input.findings[0].code, crate::check::Code::NoFreeThreaded);
-    }
-
     #[test]
     fn ok_discover_walks_up_from_inputs_then_cwd() {
         let dir = std::env::temp_dir().join(format!("uniabi-config-{}", std::process::id()));
@@ -474,7 +385,7 @@ mod tests {
         let a = std::fs::canonicalize(dir.join("a")).unwrap();
 
         let (path, s) = discover(&[dir.join("a/dist/x.whl")], &dir.join("c")).unwrap().unwrap();
-        assert_eq!((path, s.abi.as_deref()), (a.join("pyproject.toml"), Some("abi3")));
+        assert_eq!((path, s.abi), (a.join("pyproject.toml"), Some("abi3".parse().unwrap())));
         let e = discover(&[dir.join("a/dist/x.whl"), dir.join("b/dist/y.whl")], &dir).unwrap_err();
         assert!(matches!(e, ConfigError::Conflict { .. }), "{e}");
         let (path, _) = discover(&[dir.join("c")], &dir.join("b/dist")).unwrap().unwrap();

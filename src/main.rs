@@ -92,6 +92,9 @@ enum Command {
 
 fn main() -> ExitCode {
     return_freed_memory();
+    if let Err(e) = uniabi::cleanup::install() {
+        eprintln!("uniabi: warning: cannot catch SIGINT/SIGTERM, so an interrupted run may leave temporary files: {e}");
+    }
     let cli = Cli::parse();
     color::init(cli.color);
     let result: Result<ExitCode, cmd::CmdError> = match cli.command {
@@ -109,7 +112,6 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd::completions::completions(args, Cli::command()),
         Command::Man(args) => cmd::completions::man(args, Cli::command()),
     };
-    uniabi::remote::finish();
     match result {
         Ok(code) => code,
         Err(e) => {

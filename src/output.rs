@@ -29,6 +29,8 @@ pub mod schema {
     pub const CHECK: &str = "uniabi/check/1";
     pub const TAGS: &str = "uniabi/tags/1";
     pub const VERIFY: &str = "uniabi/verify/1";
+    /// `verify` of a lock: a locked environment, per target.
+    pub const LOCK: &str = "uniabi/lock/1";
     pub const COMPARE: &str = "uniabi/compare/1";
     pub const MERGE: &str = "uniabi/merge/1";
     pub const SPLIT: &str = "uniabi/split/1";

@@ -56,3 +56,27 @@ where
         None => run(),
     }
 }
+
+/// Call `f` on each of `items` on [`threads`] workers that take them in index
+/// order (the first items are started first, whatever the others cost); each
+/// result is handed to the caller through `f` itself, as it completes. `f` may
+/// use [`parallel_map`] inside: it runs on the same pool.
+pub fn each_in_order<T: Sync>(items: &[T], f: impl Fn(&T) + Sync) {
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        f(item);
+    };
+    let run = || {
+        rayon::scope(|s| {
+            for _ in 0..threads().min(items.len()) {
+                s.spawn(|_| work());
+            }
+        })
+    };
+    match pool() {
+        Some(pool) => pool.install(run),
+        None => run(),
+    }
+}

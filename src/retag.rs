@@ -1,8 +1,8 @@
 //! Retagging a wheel, only to claims its binaries support.
 //!
 //! `wheel tags` rewrites a wheel's tags blindly; [`plan`] and [`Plan::write`]
-//! rewrite them and then let the judge decide: the pipeline is read → plan →
-//! write → judge → rename.
+//! let the judge decide first: the pipeline is read → plan → judge → write →
+//! prove → rename.
 //!
 //! - **read**: the input is opened read-only and every member is checked
 //!   against its RECORD; the importable shared objects are parsed from the same
@@ -12,17 +12,18 @@
 //!   other field sorted and deduplicated ([`parse_tags`]); the file name keeps
 //!   the name, version and build tag; WHEEL keeps every line but the `Tag:`
 //!   lines, which become the expansion, one tag per line, where the first was.
+//! - **judge**: the retagged wheel is judged by `check` ([`Checker`], the
+//!   wheel's own claims), whose import resolution ([`crate::verify`]) is the
+//!   one every admitted interpreter must pass, from the input's binaries: the
+//!   output's members are their bytes, under the new file name and `Tag:`
+//!   lines. Judged once, when planned; a refused retag writes nothing.
 //! - **write**: every other member is copied with its compressed bytes, WHEEL
 //!   is written afresh and RECORD last, to a temporary file in the output
 //!   directory ([`OutputWheel`]); signature files over the old RECORD are
 //!   dropped, since they no longer match it.
-//! - **judge**: the temporary file's RECORD listing is read back and checked
-//!   against its members, and the wheel is judged by `check` ([`Checker`], the
-//!   wheel's own claims) and by import resolution ([`crate::verify`]) from the
-//!   input's binaries, whose bytes it holds unchanged (as `merge` judges its
-//!   outputs: nothing is inflated twice). Only a `pass` and a resolution in
-//!   which every admitted interpreter loads every module let the file be
-//!   renamed into place; otherwise it is removed and nothing is left.
+//! - **prove**: the temporary file is read back (central directory, RECORD
+//!   listing, `Tag:` lines, every judged binary's sha256 against RECORD), so
+//!   the bytes renamed into place are the ones judged.
 //!
 //! A dry run judges the same wheel without writing it: its members would be
 //! the input's bytes, so the input's binaries stand for them, under the new
@@ -34,15 +35,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analysis::{self, Analysed, InputErrors, InputKind, InputPath, Scope};
+use crate::analysis::{self, Analysed, InputErrors, Scope};
 use crate::check::{AbiChoice, Checker, InputCheck, Verdict};
+use crate::input::{Input, InputKind, Source};
 use crate::record::RecordEntry;
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{AbiTag, PythonTag, TagError, TagSet, WheelFilename};
 use crate::verify::{self, Verification};
 use crate::wheel::{Limits, Wheel, WheelError};
-use crate::wheel_writer::{OutputWheel, WriteError};
+use crate::wheel_writer::{OutputWheel, WriteError, commit};
 
 /// Why a retag could not be planned or written (as opposed to being refused
 /// because the result would fail `check`, which is an [`Outcome`]).
@@ -119,7 +121,8 @@ struct ReadWheel {
 /// shared objects from the same bytes ([`analysis::analyse_verified_in`]).
 /// `display` names it in the analysis.
 fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, RetagError> {
-    let input = InputPath { display: display.to_string(), path: path.to_path_buf(), kind: InputKind::Wheel };
+    let source = Source::Local { path: path.to_path_buf(), kind: InputKind::Wheel };
+    let input = Input { display: display.to_string(), source };
     let analysis::Verified { analysed, record, .. } =
         analysis::analyse_verified_in(&input, limits, Scope::Importable).map_err(RetagError::Input)?;
     // The members are copied from the archive as they are: open it for that.
@@ -127,35 +130,11 @@ fn read_wheel(path: &Path, display: &str, limits: Limits) -> Result<ReadWheel, R
     Ok(ReadWheel { wheel, record, analysed })
 }
 
-/// The WHEEL file with its `Tag:` lines replaced by `tags`, one per line, where
-/// the first `Tag:` line was; every other line, and the line ending, kept.
-pub fn rewrite_wheel_file(text: &str, tags: &[String]) -> String {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut out = String::with_capacity(text.len() + tags.len() * 40);
-    let mut placed = false;
-    for line in text.lines() {
-        let is_tag = line.split_once(':').is_some_and(|(key, _)| key.trim() == "Tag");
-        if !is_tag {
-            out.push_str(line);
-            out.push_str(eol);
-        } else if !placed {
-            placed = true;
-            for t in tags {
-                out.push_str(&format!("Tag: {t}{eol}"));
-            }
-        }
-    }
-    if !placed {
-        for t in tags {
-            out.push_str(&format!("Tag: {t}{eol}"));
-        }
-    }
-    out
-}
-
-/// A planned retag: what would be written where.
+/// A planned retag: what would be written where, and the judgement of it.
 pub struct Plan {
     read: ReadWheel,
+    /// `check` and import resolution on the retagged wheel, as planned.
+    judgement: Judgement,
     input: PathBuf,
     limits: Limits,
     /// The input's tag set (from its file name).
@@ -172,8 +151,15 @@ pub struct Plan {
     pub dropped: Vec<String>,
 }
 
-/// Read the input and plan its retag to `tags` in `outdir`; nothing is written.
-pub fn plan(input: &Path, tags: &str, outdir: &Path, limits: Limits) -> Result<Plan, RetagError> {
+/// Read the input, plan its retag to `tags` in `outdir` and judge the result; nothing is written.
+pub fn plan(
+    input: &Path,
+    tags: &str,
+    outdir: &Path,
+    limits: Limits,
+    specs: &Specs,
+    table: &SuffixTable,
+) -> Result<Plan, RetagError> {
     if let Err(e) = std::fs::File::open(input) {
         return Err(RetagError::Read { path: input.to_path_buf(), source: WheelError::Io(e) });
     }
@@ -200,15 +186,18 @@ pub fn plan(input: &Path, tags: &str, outdir: &Path, limits: Limits) -> Result<P
         .map(|m| m.name.clone())
         .filter(|n| n.starts_with(&format!("{record_name}.")) && (n.ends_with(".jws") || n.ends_with(".p7s")))
         .collect();
+    let output = outdir.join(&filename);
+    let judgement = judge(&analysed_after(&read.analysed, &output, &filename, &new_tags), specs, table);
     Ok(Plan {
         read: ReadWheel { wheel, ..read },
+        judgement,
         input: input.to_path_buf(),
         limits,
         before: name.tags,
-        output: outdir.join(&filename),
+        output,
         filename,
         tags: new_tags,
-        wheel_file: rewrite_wheel_file(&text, &lines),
+        wheel_file: crate::wheel_metadata::replace_tags(&text, &lines),
         dropped,
     })
 }
@@ -230,11 +219,29 @@ impl Judgement {
     }
 }
 
-/// Judge an analysed wheel: `check` with its own claims, and import resolution.
-fn judge(a: &Analysed, set: &TagSet, specs: &Specs, table: &SuffixTable) -> Judgement {
+/// The analysis of the retagged wheel without writing it: the input's
+/// binaries (the output's members are their bytes) under the new name and tags.
+fn analysed_after(input: &Analysed, output: &Path, filename: &str, tags: &TagSet) -> Analysed {
+    let mut a = input.clone();
+    a.input.display = output.display().to_string();
+    if let Some(w) = a.wheel.as_mut() {
+        w.filename = filename.to_string();
+        w.tags = tags.expand().iter().map(|t| t.to_string()).collect();
+        w.tags.sort();
+        w.tags.dedup();
+        w.compressed_tag_lines.clear();
+    }
+    a
+}
+
+/// Judge an analysed wheel: `check` with its own claims, and the import
+/// resolution it ran (PEP 809's installer when abi2026 is claimed).
+fn judge(a: &Analysed, specs: &Specs, table: &SuffixTable) -> Judgement {
     let mut check = Checker { specs, table, abi: AbiChoice::Auto }.check(a);
-    // The resolution `check` judged by (PEP 809's installer when abi2026 is claimed).
-    let verify = check.verification.take().unwrap_or_else(|| verify::verify(set, &a.binaries, specs, table, false));
+    let verify = check.verification.take().unwrap_or_else(|| {
+        let set = a.wheel.as_ref().map(|w| w.installer_tags()).unwrap_or_default();
+        verify::verify(&set, &a.binaries, specs, table, false)
+    });
     Judgement { check, verify }
 }
 
@@ -262,26 +269,14 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// True when the output was moved into place.
     pub written: bool,
+    /// Stale temporary files of an interrupted earlier run, removed from the output directory.
+    #[serde(skip)]
+    pub swept: Vec<String>,
     #[serde(flatten)]
     pub judgement: Judgement,
 }
 
 impl Plan {
-    /// The analysis of the retagged wheel without writing it: the input's
-    /// binaries (the output's members are their bytes) under the new name and tags.
-    fn analysed_after(&self) -> Analysed {
-        let mut a = self.read.analysed.clone();
-        a.input.display = self.output.display().to_string();
-        if let Some(w) = a.wheel.as_mut() {
-            w.filename = self.filename.clone();
-            w.tags = self.tags.expand().iter().map(|t| t.to_string()).collect();
-            w.tags.sort();
-            w.tags.dedup();
-            w.compressed_tag_lines.clear();
-        }
-        a
-    }
-
     fn outcome(&self, judgement: Judgement, specs: &Specs, table: &SuffixTable, written: bool) -> Outcome {
         let before = Checker { specs, table, abi: AbiChoice::Auto }.check(&self.read.analysed);
         Outcome {
@@ -297,6 +292,7 @@ impl Plan {
             verdict_before: before.verdict,
             verdict: if judgement.passes() { Verdict::Pass } else { Verdict::Fail },
             written,
+            swept: Vec::new(),
             judgement,
         }
     }
@@ -312,38 +308,40 @@ impl Plan {
         Ok(())
     }
 
-    /// Judge the retagged wheel without writing anything.
+    /// The retagged wheel's outcome without writing anything.
     pub fn dry_run(&self, specs: &Specs, table: &SuffixTable, force: bool) -> Result<Outcome, RetagError> {
         self.check_output(force)?;
-        let judgement = judge(&self.analysed_after(), &self.tags, specs, table);
-        Ok(self.outcome(judgement, specs, table, false))
+        Ok(self.outcome(self.judgement.clone(), specs, table, false))
     }
 
-    /// Write the retagged wheel to a temporary file in the output directory,
-    /// read it back, judge it, and move it into place only if it passes.
-    /// A refusal is an `Ok` outcome with `written: false`, and leaves nothing behind
-    /// (not even the output directory, when this call created it).
+    /// Write the retagged wheel if it passed its judgement: to a temporary
+    /// file in the output directory, read back and proven, then moved into
+    /// place. A refusal is an `Ok` outcome with `written: false`, and writes
+    /// nothing (not even the output directory).
     pub fn write(mut self, specs: &Specs, table: &SuffixTable, force: bool) -> Result<Outcome, RetagError> {
         self.check_output(force)?;
+        if !self.judgement.passes() {
+            return Ok(self.outcome(self.judgement.clone(), specs, table, false));
+        }
         let outdir = self.output.parent().map(Path::to_path_buf).unwrap_or_default();
-        let created = !outdir.as_os_str().is_empty() && !outdir.exists();
-        if created {
-            std::fs::create_dir_all(&outdir).map_err(|source| RetagError::Outdir { path: outdir.clone(), source })?;
+        let swept = crate::cleanup::sweep(&outdir, crate::cleanup::started());
+        let created = crate::cleanup::CreatedDirs::create(&outdir)
+            .map_err(|source| RetagError::Outdir { path: outdir.clone(), source })?;
+        match self.write_proven(force) {
+            Ok(()) => created.keep(),
+            Err(e) => {
+                created.remove();
+                return Err(e);
+            }
         }
-        let result = self.write_judged(specs, table, force);
-        if created && !matches!(result, Ok((_, true))) {
-            let _ = std::fs::remove_dir(&outdir);
-        }
-        let (judgement, written) = result?;
-        Ok(self.outcome(judgement, specs, table, written))
+        let mut outcome = self.outcome(self.judgement.clone(), specs, table, true);
+        outcome.swept = swept;
+        Ok(outcome)
     }
 
-    fn write_judged(
-        &mut self,
-        specs: &Specs,
-        table: &SuffixTable,
-        force: bool,
-    ) -> Result<(Judgement, bool), RetagError> {
+    /// Copy every member but WHEEL, RECORD and dropped signatures, write the
+    /// new WHEEL and RECORD, prove the staged bytes and move them into place.
+    fn write_proven(&mut self, force: bool) -> Result<(), RetagError> {
         let dist_info = self.read.wheel.dist_info.clone();
         let wheel_name = format!("{dist_info}/WHEEL");
         let record_name = format!("{dist_info}/RECORD");
@@ -362,31 +360,12 @@ impl Plan {
                 out.copy_member(&mut self.read.wheel, &member, &member.name, entry)?;
             }
         }
-        let mut judged: Option<Result<Judgement, RetagError>> = None;
-        let finished = out.finish_checked(&dist_info, |tmp| {
-            let result = self.reread(tmp).map(|()| judge(&self.analysed_after(), &self.tags, specs, table));
-            let pass = matches!(&result, Ok(j) if j.passes());
-            judged = Some(result);
-            if pass { Ok(()) } else { Err(()) }
-        })?;
-        let judgement = match judged {
-            Some(result) => result?,
-            None => {
-                let detail = "it was not judged".to_string();
-                return Err(RetagError::Reopen { path: self.output.clone(), source: None, detail });
-            }
-        };
-        Ok((judgement, finished.is_ok()))
-    }
-
-    /// Read the complete temporary file's central directory back: RECORD must
-    /// list every member with its size (its hashes come from verified input bytes
-    /// and from the new WHEEL). Its binaries are the input's bytes, copied raw, so
-    /// the input's analyses judge it ([`Plan::analysed_after`]); nothing is inflated again.
-    fn reread(&self, tmp: &Path) -> Result<(), RetagError> {
-        let reopen =
-            |source| RetagError::Reopen { path: self.output.clone(), source: Some(source), detail: String::new() };
-        Wheel::open(tmp, self.limits).map_err(reopen)?.check_record_listing().map_err(reopen)
+        let staged = out.stage(&dist_info)?;
+        let lines: Vec<String> = self.tags.expand().iter().map(|t| t.to_string()).collect();
+        let binaries: Vec<&str> = self.read.analysed.binaries.iter().map(|b| b.member.as_str()).collect();
+        staged.prove(self.limits, &lines, &binaries)?;
+        commit(vec![staged])?;
+        Ok(())
     }
 }
 
@@ -423,18 +402,5 @@ mod tests {
         assert!(std::error::Error::source(&e).unwrap().to_string().contains("is empty"));
         let e = parse_tags("cp315-abi3-Linux", &current).unwrap_err();
         assert!(std::error::Error::source(&e).unwrap().to_string().contains("'cp315-abi3-Linux'"));
-    }
-
-    #[test]
-    fn ok_rewrite_wheel_file_keeps_other_lines() {
-        let text =
-            "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp36-abi3-a\nTag: cp36-abi3-b\nBuild: 1\n";
-        let out = rewrite_wheel_file(text, &["cp315-abi3-a".into(), "cp315-abi3t-a".into()]);
-        assert_eq!(
-            out,
-            "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp315-abi3-a\nTag: cp315-abi3t-a\nBuild: 1\n"
-        );
-        let crlf = rewrite_wheel_file("Wheel-Version: 1.0\r\nTag: a-b-c\r\n", &["x-y-z".into()]);
-        assert_eq!(crlf, "Wheel-Version: 1.0\r\nTag: x-y-z\r\n");
     }
 }

@@ -50,13 +50,14 @@
 //!
 //! # Speed and memory
 //!
-//! Paths are expanded and grouped into releases by file name alone, without
-//! opening anything. Releases are then taken in batches of about four wheels
-//! per core (a release is never split): the batch's wheels are read on all
-//! cores ([`crate::pool::parallel_map`]; members streamed, binaries parsed in
-//! memory), then its releases are reduced to [`Release`] records on all cores
-//! and the wheels dropped. Memory is bounded by one batch (and its largest
-//! release), not by the wheelhouse.
+//! Inputs are grouped into releases by file name alone, without opening
+//! anything, in the order their first wheel came ([`Releases`]). The workers
+//! then take releases in that order ([`crate::pool::each_in_order`]): a
+//! release's wheels are read on the pool (members streamed, binaries parsed in
+//! memory), reduced to its [`Release`] record, which is handed on at once
+//! ([`survey_each`]; `--jsonl` prints it), and the wheels dropped. Memory holds
+//! the releases in flight, one per worker, not the wheelhouse; an interrupted
+//! run has covered the first releases of its input.
 
 pub mod html;
 
@@ -67,17 +68,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Analysed, InputError, InputErrors, InputKind, InputPath, ReadError, Role};
+use crate::analysis::{self, Analysed, InputError, InputErrors, ReadError, Role};
 use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
+use crate::input::{Input, InputKind};
 use crate::merge::{self, Context, MergeInput};
 use crate::tags::{AbiTag, Family, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
 use crate::wheel::Limits;
-
-/// Wheels read per batch and per thread: a batch's wheels are read on all
-/// cores, then its releases reduced on all cores, before the next batch starts.
-const BATCH_PER_THREAD: usize = 4;
 
 /// How many entries the per-release blocker lists keep.
 pub const RELEASE_TOP: usize = 5;
@@ -269,17 +267,16 @@ impl Loaded {
     }
 
     fn filename(&self) -> String {
-        let a = self.analysed();
-        a.input.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        self.analysed().input.filename()
     }
 
     fn tags(&self) -> TagSet {
-        WheelFilename::from_path(&self.analysed().input.path).map(|f| f.tags).unwrap_or_default()
+        self.filename().parse::<WheelFilename>().map(|f| f.tags).unwrap_or_default()
     }
 }
 
 /// The release key: normalized name and version, from the file name.
-type Key = (String, String);
+pub type Key = (String, String);
 
 /// What [`survey`] read: a record per release (unsorted), and the inputs it could not read.
 #[derive(Debug)]
@@ -288,88 +285,146 @@ pub struct Surveyed {
     pub errors: Vec<InputErrors>,
 }
 
-/// Survey the wheels under `paths`; [`report`] makes the report of the result.
+/// The releases to survey, grouped by file name alone (nothing is opened), in
+/// the order their first wheel came among the inputs; and the inputs that are
+/// not wheels of a release.
+#[derive(Debug, Default)]
+pub struct Releases {
+    /// (normalized name, version) and its wheels, in input order.
+    pub releases: Vec<(Key, Vec<Input>)>,
+    pub errors: Vec<InputErrors>,
+    /// Per release, the wheels met twice (the same file name in two places), surveyed once.
+    duplicates: BTreeMap<Key, Vec<String>>,
+}
+
+impl Releases {
+    /// Group `inputs` into releases.
+    pub fn of(inputs: &[Input]) -> Releases {
+        let mut out = Releases::default();
+        let mut index: BTreeMap<Key, usize> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for input in inputs {
+            if let Some(e) = input.error() {
+                out.errors.push(e.clone().into());
+                continue;
+            }
+            let identity = match input.local_path() {
+                Some(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string(),
+                None => input.display.clone(),
+            };
+            if !seen.insert(identity) {
+                continue;
+            }
+            if input.kind() != Some(InputKind::Wheel) {
+                let why = ReadError::NotAWheel("survey reads wheels only");
+                out.errors.push(InputError::new(input.display.clone(), why).into());
+                continue;
+            }
+            let f = match input.filename().parse::<WheelFilename>() {
+                Ok(f) => f,
+                Err(e) => {
+                    out.errors.push(InputError::new(input.display.clone(), ReadError::Filename(e)).into());
+                    continue;
+                }
+            };
+            let key = (f.normalized_name(), f.version.clone());
+            let n = *index.entry(key.clone()).or_insert_with(|| {
+                out.releases.push((key.clone(), Vec::new()));
+                out.releases.len() - 1
+            });
+            let wheels = &mut out.releases[n].1;
+            let name = input.filename();
+            match wheels.iter().find(|i| i.filename() == name) {
+                Some(first) => out
+                    .duplicates
+                    .entry(key)
+                    .or_default()
+                    .push(format!("{} is another copy of {}, surveyed once", input.display, first.display)),
+                None => wheels.push(input.clone()),
+            }
+        }
+        out
+    }
+
+    /// The number of wheels to read.
+    pub fn wheels(&self) -> usize {
+        self.releases.iter().map(|(_, w)| w.len()).sum()
+    }
+}
+
+/// Survey `inputs`; [`report`] makes the report of the result.
 ///
 /// `progress(done, total, input)` is called from the workers after each wheel is read.
 pub fn survey(
-    paths: &[PathBuf],
+    inputs: &[Input],
     checker: &Checker,
     limits: Limits,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Surveyed {
-    let mut errors: Vec<InputErrors> = Vec::new();
-    let mut releases: BTreeMap<Key, Vec<InputPath>> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    let mut duplicates: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-    for item in analysis::expand_paths(paths) {
-        let input = match item {
-            Ok(i) => i,
-            Err(e) => {
-                errors.push(e.into());
-                continue;
-            }
-        };
-        if !seen.insert(std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone())) {
-            continue;
+    let releases = Releases::of(inputs);
+    let results = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    survey_each(&releases, checker, limits, progress, &|r| {
+        let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
+        match r {
+            Ok(r) => results.0.push(r),
+            Err(e) => results.1.push(e),
         }
-        if input.kind != InputKind::Wheel {
-            errors.push(InputError::new(input.display, ReadError::NotAWheel("survey reads wheels only")).into());
-            continue;
-        }
-        match WheelFilename::from_path(&input.path) {
-            Ok(f) => {
-                let inputs = releases.entry((f.normalized_name(), f.version.clone())).or_default();
-                let name = input.path.file_name();
-                if let Some(first) = inputs.iter().find(|i| i.path.file_name() == name) {
-                    duplicates
-                        .entry((f.normalized_name(), f.version.clone()))
-                        .or_default()
-                        .push(format!("{} is another copy of {}, surveyed once", input.display, first.display));
-                } else {
-                    inputs.push(input);
-                }
-            }
-            Err(e) => errors.push(InputError::new(input.display, ReadError::Filename(e)).into()),
-        }
-    }
-    let total: usize = releases.values().map(Vec::len).sum();
-    let done = AtomicUsize::new(0);
+        true
+    });
+    let (projects, errors) = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut all_errors = releases.errors;
+    all_errors.extend(errors);
+    Surveyed { projects, errors: all_errors }
+}
+
+/// Survey each release of `releases` (the workers take them in order, so an
+/// interrupted run has covered the first ones), calling `done` with each
+/// record as soon as it is complete, and with the errors of each wheel that
+/// could not be read; `done` returning false stops the run (the releases in
+/// flight finish, no other starts). Memory holds the releases in flight, one
+/// per worker.
+pub fn survey_each(
+    releases: &Releases,
+    checker: &Checker,
+    limits: Limits,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+    done: &(dyn Fn(Result<Release, InputErrors>) -> bool + Sync),
+) {
+    let total = releases.wheels();
+    let read = AtomicUsize::new(0);
     let ctx = Context { checker, outdir: PathBuf::new(), limits };
-    let threads = crate::pool::threads();
-    let mut results = Vec::new();
-    for batch in batches(releases.into_iter().collect(), BATCH_PER_THREAD * threads) {
-        // Read every wheel of the batch on all cores...
-        let inputs: Vec<&InputPath> = batch.iter().flat_map(|(_, inputs)| inputs).collect();
-        let mut loaded = crate::pool::parallel_map(&inputs, |input| {
+    let stopped = std::sync::atomic::AtomicBool::new(false);
+    let hand_on = |r| {
+        if !done(r) {
+            stopped.store(true, Ordering::Relaxed);
+        }
+    };
+    crate::pool::each_in_order(&releases.releases, |(key, inputs)| {
+        if stopped.load(Ordering::Relaxed) {
+            return;
+        }
+        // Read every wheel of the release on the pool, then reduce it to its record.
+        let loaded = crate::pool::parallel_map(inputs, |input| {
             let l = load(input, limits);
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
+            progress(read.fetch_add(1, Ordering::Relaxed) + 1, total, &input.display);
             l
-        })
-        .into_iter();
-        // ...then reduce each release of the batch to its record on all cores, largest first.
-        let mut read: Vec<(Key, Vec<Loaded>)> = Vec::new();
-        for (key, inputs) in batch {
-            let mut wheels = Vec::new();
-            for l in loaded.by_ref().take(inputs.len()) {
-                match l {
-                    Ok(l) => wheels.push(l),
-                    Err(e) => errors.push(e),
-                }
-            }
-            if !wheels.is_empty() {
-                read.push((key, wheels));
+        });
+        let mut wheels = Vec::new();
+        for l in loaded {
+            match l {
+                Ok(l) => wheels.push(l),
+                Err(e) => hand_on(Err(e)),
             }
         }
-        read.sort_by_key(|(_, wheels)| std::cmp::Reverse(wheels.len()));
-        results.extend(crate::pool::parallel_map(read, |(key, wheels)| release(&key, wheels, &ctx)));
-    }
-    let mut projects: Vec<Release> = results;
-    for r in &mut projects {
-        if let Some(notes) = duplicates.remove(&(r.name.clone(), r.version.clone())) {
-            r.notes.extend(notes);
+        if wheels.is_empty() {
+            return;
         }
-    }
-    Surveyed { projects, errors }
+        let mut r = release(key, wheels, &ctx);
+        if let Some(notes) = releases.duplicates.get(key) {
+            r.notes.extend(notes.iter().cloned());
+        }
+        hand_on(Ok(r));
+    });
 }
 
 /// The report over release records and errors (from one run, or reduced from
@@ -381,28 +436,11 @@ pub fn report(mut projects: Vec<Release>, mut errors: Vec<String>) -> Report {
     Report { schema: crate::output::schema::SURVEY, projects, summary, errors }
 }
 
-/// Releases in batches of at least `size` wheels (a release is never split), in key order.
-fn batches(releases: Vec<(Key, Vec<InputPath>)>, size: usize) -> Vec<Vec<(Key, Vec<InputPath>)>> {
-    let mut out: Vec<Vec<(Key, Vec<InputPath>)>> = Vec::new();
-    let mut count = 0;
-    for r in releases {
-        if out.is_empty() || count >= size {
-            out.push(Vec::new());
-            count = 0;
-        }
-        count += r.1.len();
-        if let Some(last) = out.last_mut() {
-            last.push(r);
-        }
-    }
-    out
-}
-
 /// Read one wheel as `merge` does; when `merge` refuses it but it can still be
 /// read, keep it for the survey and count it unchanged.
-fn load(input: &InputPath, limits: Limits) -> Result<Loaded, InputErrors> {
-    // One path at a time, so loading runs on the calling worker's thread.
-    let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(&input.path), limits);
+fn load(input: &Input, limits: Limits) -> Result<Loaded, InputErrors> {
+    // One input at a time, so loading runs on the calling worker's thread.
+    let (mut inputs, errors) = merge::load_inputs(std::slice::from_ref(input), limits);
     if let Some(m) = inputs.pop() {
         return Ok(Loaded::Mergeable(Box::new(m)));
     }
@@ -651,14 +689,15 @@ fn after_merge(
     if inputs.is_empty() {
         return unreadable;
     }
+    // Read one at a time, so numbered here: a plan names its inputs by id.
+    for (id, input) in inputs.iter_mut().enumerate() {
+        input.id = id;
+    }
     let forecast = merge::forecast(&inputs, ctx);
-    let file_name = |display: &String| {
-        inputs.iter().find(|i| &i.display == display).map_or_else(|| display.clone(), |i| i.filename.clone())
-    };
     for r in forecast.refused {
         refused.push(MergeRefusal {
             platform: family.to_string(),
-            inputs: r.inputs.iter().map(file_name).collect(),
+            inputs: r.input_ids.iter().filter_map(|id| inputs.get(*id)).map(|i| i.filename.clone()).collect(),
             reason: r.reason,
             metadata_from: r.metadata_from,
             with_metadata_from: r.with_metadata_from,

@@ -8,12 +8,17 @@
 //! parse (the last one of an interrupted run) is skipped, never trusted.
 
 use std::collections::{BTreeSet, HashSet};
+use std::io::{self, Write};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::survey::{self, Release, Report};
+use crate::check::Checker;
+use crate::input::Input;
+use crate::survey::{self, Release, Releases, Report};
 use crate::tags::normalize_name;
+use crate::wheel::Limits;
 
 /// One line of `survey --jsonl`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +106,82 @@ pub fn reduce(read: Read) -> Report {
     errors.sort();
     errors.dedup();
     survey::report(read.releases, errors)
+}
+
+/// What a `--jsonl` run did besides printing.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Releases the resumed output already held, not surveyed again.
+    pub resumed: usize,
+    /// Each unreadable input's error (also printed as an error line).
+    pub errors: Vec<String>,
+    /// The reader closed the output: the run stopped early.
+    pub closed: bool,
+}
+
+/// Survey `inputs`, writing one JSON line per release to `out` as each
+/// completes (the releases taken in input order), and one per input that
+/// could not be read. `resume` is an earlier output (perhaps cut short): the
+/// releases it holds are skipped, and when its last line is cut a line break
+/// is written first, so appending to it stays valid.
+pub fn stream(
+    inputs: &[Input],
+    checker: &Checker,
+    limits: Limits,
+    resume: Option<&str>,
+    out: &mut (dyn Write + Send),
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> io::Result<Streamed> {
+    let mut releases = Releases::of(inputs);
+    let mut streamed = Streamed::default();
+    if let Some(text) = resume {
+        let done: HashSet<(String, String)> =
+            read(&[text.to_string()]).releases.into_iter().map(|r| (r.name, r.version)).collect();
+        let before = releases.releases.len();
+        releases.releases.retain(|(key, _)| !done.contains(key));
+        streamed.resumed = before - releases.releases.len();
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    let out = Mutex::new(out);
+    let failure: Mutex<Option<io::Error>> = Mutex::new(None);
+    let errors = Mutex::new(Vec::new());
+    let emit = |line: &Line| -> bool {
+        let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+        let written = serde_json::to_writer(&mut **out, line)
+            .map_err(io::Error::other)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                failure.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                false
+            }
+        }
+    };
+    let mut go_on = true;
+    for e in &releases.errors {
+        errors.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
+        go_on = go_on && emit(&Line::error(&e.to_string()));
+    }
+    if go_on {
+        survey::survey_each(&releases, checker, limits, progress, &|r| match r {
+            Ok(r) => emit(&Line::release(&r)),
+            Err(e) => {
+                errors.lock().unwrap_or_else(|e| e.into_inner()).push(e.to_string());
+                emit(&Line::error(&e.to_string()))
+            }
+        });
+    }
+    streamed.errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => streamed.closed = true,
+        Some(e) => return Err(e),
+        None => {}
+    }
+    Ok(streamed)
 }
 
 /// `K/N`: the K-th of N shards (1-based).

@@ -15,7 +15,7 @@ use crate::analysis::{Analysed, AnalysedBinary, Role};
 use crate::binary::Format;
 use crate::check::{Checker, StableAbi};
 use crate::specs::{PROTOTYPE_LABEL, Specs};
-use crate::tags::{AbiTag, PlatformTag, PythonTag, TagSet, interpreters};
+use crate::tags::{AbiTag, PlatformTag, PythonTag, TagSet, WheelFilename, interpreters};
 use crate::version::PyVersion;
 
 /// Which proposal a plan follows.
@@ -93,6 +93,9 @@ pub struct PlannedModule {
     pub source: Option<String>,
     /// The input wheel that member is in.
     pub source_wheel: Option<String>,
+    /// That wheel's place among the inputs given to [`plan`].
+    #[serde(skip)]
+    pub source_index: Option<usize>,
 }
 
 /// What keeps a binary out of the universal wheel.
@@ -190,8 +193,13 @@ pub fn plan(
     let since = proposal.since(checker.specs);
     let set =
         TagSet { python: vec![PythonTag::cpython(since)], abi: proposal.abi_tags(), platform: platforms.to_vec() };
-    let build = build.map(|b| format!("-{b}")).unwrap_or_default();
-    let wheel = format!("{name}-{version}{build}-{set}.whl");
+    let wheel = WheelFilename {
+        name: name.to_string(),
+        version: version.to_string(),
+        build: build.map(str::to_string),
+        tags: set.clone(),
+    }
+    .to_string();
     let tags: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
     let windows = platforms.iter().any(|p| p.as_str().starts_with("win"));
     let abi2026 = checker.specs.abi2026();
@@ -259,6 +267,7 @@ pub fn plan(
             member,
             source: chosen.map(|(_, b)| b.member.clone()),
             source_wheel: chosen.map(|(a, _)| a.input.display.clone()),
+            source_index: chosen.and_then(|(a, _)| inputs.iter().position(|x| std::ptr::eq(*x, a))),
         });
     }
     // Libraries that use the C API ship beside the modules and are loaded by the same
@@ -298,17 +307,10 @@ pub fn plan(
     }
 }
 
-/// The `Generator:` value of the WHEEL files uniabi writes: `uniabi 0.1.0`.
-pub const GENERATOR: &str = concat!("uniabi ", env!("CARGO_PKG_VERSION"));
-
 impl UniversalPlan {
-    /// The `*.dist-info/WHEEL` file of the planned wheel: `Wheel-Version: 1.0`,
-    /// [`GENERATOR`], `Root-Is-Purelib: false`, then one `Tag:` line per tag, sorted.
+    /// The `*.dist-info/WHEEL` file of the planned wheel: `Root-Is-Purelib: false`
+    /// and one `Tag:` line per tag, sorted.
     pub fn wheel_file(&self) -> String {
-        let mut text = format!("Wheel-Version: 1.0\nGenerator: {GENERATOR}\nRoot-Is-Purelib: false\n");
-        for tag in &self.tags {
-            text.push_str(&format!("Tag: {tag}\n"));
-        }
-        text
+        crate::wheel_metadata::WheelMetadata::new(false, &self.tags, None).render()
     }
 }

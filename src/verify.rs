@@ -55,7 +55,7 @@ pub struct Resolution {
 }
 
 /// Import resolution of one wheel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Verification {
     /// The interpreters the tags admit (3.10 to 3.16, both builds from 3.13).
     pub admitted: Vec<String>,
@@ -363,4 +363,49 @@ fn abi_info_problem(info: &AbiInfo, interp: Interpreter) -> Option<String> {
         }
     }
     None
+}
+/// One wheel's resolution.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct WheelVerification {
+    pub path: String,
+    pub error: Option<String>,
+    /// True when its extension modules were resolved and every admitted interpreter loads
+    /// every one (never when they were resolved for no interpreter: see `unresolved`).
+    pub ok: bool,
+    /// For a project with `--python` and `--platform`: why an installer there finds no wheel
+    /// (then `path` is the requirement and `ok` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_wheel: Option<String>,
+    #[serde(flatten)]
+    pub verification: Option<Verification>,
+}
+
+/// Verify one analysed input.
+pub fn verify_input(
+    a: &crate::analysis::Analysed,
+    specs: &Specs,
+    table: &SuffixTable,
+    pep809: bool,
+) -> WheelVerification {
+    let path = a.input.display.clone();
+    if let crate::input::Source::NoWheel { why } = &a.input.source {
+        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why.clone()), verification: None };
+    }
+    if let Some(error) = a.error() {
+        return WheelVerification {
+            path,
+            error: Some(error.to_string()),
+            ok: false,
+            no_wheel: None,
+            verification: None,
+        };
+    }
+    let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
+        let error = format!(
+            "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
+        );
+        return WheelVerification { path, error: Some(error), ok: false, no_wheel: None, verification: None };
+    };
+    let v = verify(&set, &a.binaries, specs, table, pep809);
+    WheelVerification { path, error: None, ok: v.ok(), no_wheel: None, verification: Some(v) }
 }

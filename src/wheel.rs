@@ -2,8 +2,10 @@
 //! straight from the archive (never extracted to disk).
 //!
 //! A wheel is refused as a whole, with the member named, when any member name
-//! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink; and
-//! members are inflated under [`Limits`], so a zip bomb costs nothing.
+//! is unsafe (absolute, `..`, backslash, NUL), repeats, or is a symlink, or
+//! when members overlap or share a local header (as Python's `zipfile` and
+//! modern `unzip` refuse them); and members are inflated under [`Limits`], so
+//! a zip bomb costs nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -60,6 +62,12 @@ pub enum WheelError {
     /// Two members share a name.
     #[error("invalid wheel: member '{}' appears more than once", member.escape_debug())]
     DuplicateMember { member: String },
+    /// Two entries' bytes overlap (a zip bomb's way of inflating one member many times).
+    #[error("invalid wheel: members '{}' and '{}' overlap{}", first.escape_debug(), second.escape_debug(), if *shared { " (they share one local header)" } else { "" })]
+    Overlap { first: String, second: String, shared: bool },
+    /// An entry's bytes run into the central directory.
+    #[error("invalid wheel: member '{}' overlaps the central directory", member.escape_debug())]
+    IntoDirectory { member: String },
     /// The archive holds more members than [`Limits::max_members`].
     #[error("invalid wheel: {count} members, more than the limit of {limit}")]
     TooManyMembers { count: usize, limit: usize },
@@ -84,6 +92,15 @@ pub enum WheelError {
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
     #[error("cannot fetch")]
     Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A file a lock names cannot be opened (it is gone, say).
+    #[error("cannot open {}, which the lock names", path.display())]
+    LockedOpen { path: std::path::PathBuf, source: io::Error },
+    /// A file a lock names does not have the lock's size.
+    #[error("{actual} bytes, but the lock's size is {expected}")]
+    LockedSize { actual: u64, expected: u64 },
+    /// A file a lock names does not have the lock's sha256.
+    #[error("sha256 is {actual}, but the lock's sha256 is {expected}")]
+    LockedSha256 { actual: String, expected: String },
 }
 
 /// One file member of a wheel, as the central directory describes it.
@@ -98,38 +115,55 @@ pub struct Member {
     pub crc32: u32,
 }
 
-/// The parsed `*.dist-info/WHEEL` file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct WheelMetadata {
-    pub wheel_version: Option<String>,
-    pub generators: Vec<String>,
-    pub root_is_purelib: Option<bool>,
-    /// The `Tag:` lines, in file order.
-    pub tags: Vec<String>,
-    pub build: Option<String>,
+/// What a wheel read from elsewhere was read from: the sha256 of its bytes
+/// from the central directory to the end (the directory, any zip64 records,
+/// the end record and comment), where they start, and the file's size. A
+/// reader that fetches those bytes again and finds the same sha256 has the
+/// same directory: the same members, sizes, CRCs and offsets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fingerprint {
+    pub directory_start: u64,
+    pub size: u64,
+    pub directory_sha256: String,
+    /// The whole file was read and its sha256 was the one claimed.
+    pub sha256_checked: bool,
 }
 
-impl WheelMetadata {
-    /// Parse the `Key: value` lines of a WHEEL file. Unknown keys are ignored.
-    pub fn parse(text: &str) -> WheelMetadata {
-        let mut meta = WheelMetadata::default();
-        for line in text.lines() {
-            let Some((key, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim().to_string();
-            match key.trim() {
-                "Wheel-Version" => meta.wheel_version = Some(value),
-                "Generator" => meta.generators.push(value),
-                "Root-Is-Purelib" => meta.root_is_purelib = Some(value.eq_ignore_ascii_case("true")),
-                "Tag" => meta.tags.push(value),
-                "Build" => meta.build = Some(value),
-                _ => {}
-            }
+/// Where an entry's bytes lie, as the central directory says: its local
+/// header's offset and the least it spans (the 30-byte header, its name,
+/// its compressed data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub name: String,
+    pub start: u64,
+    pub len: u64,
+}
+
+/// Refuse entries whose bytes overlap, share a local header, or run into the
+/// central directory at `end`, as Python's `zipfile` and modern `unzip` do:
+/// each compressed byte then belongs to one member, and no member is inflated
+/// twice from the same bytes.
+pub fn check_overlaps(mut spans: Vec<Span>, end: u64) -> Result<(), WheelError> {
+    spans.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.name.cmp(&b.name)));
+    for pair in spans.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.start.saturating_add(a.len) > b.start {
+            return Err(WheelError::Overlap {
+                first: a.name.clone(),
+                second: b.name.clone(),
+                shared: a.start == b.start,
+            });
         }
-        meta
+    }
+    match spans.last() {
+        Some(last) if last.start.saturating_add(last.len) > end => {
+            Err(WheelError::IntoDirectory { member: last.name.clone() })
+        }
+        _ => Ok(()),
     }
 }
+
+pub use crate::wheel_metadata::WheelMetadata;
 
 /// What a wheel is read from: a local file, or a remote one read by ranges.
 pub trait ReadSeek: Read + Seek + Send {}
@@ -151,6 +185,8 @@ pub struct Wheel {
     limits: Limits,
     /// Index into `members` by name.
     by_name: HashMap<String, usize>,
+    /// For a wheel read from elsewhere, what it was read from (set by its opener).
+    pub fingerprint: Option<Fingerprint>,
 }
 
 impl fmt::Debug for Wheel {
@@ -180,6 +216,12 @@ impl Wheel {
     /// Open a wheel and read its central directory and `WHEEL` file.
     pub fn open(path: &Path, limits: Limits) -> Result<Wheel, WheelError> {
         let file = File::open(path).map_err(WheelError::Io)?;
+        Wheel::from_file(path, file, limits)
+    }
+
+    /// Open a wheel from a file already open (a private copy); `path` names
+    /// it (its file name is the wheel's). Checks local headers as [`Wheel::open`].
+    pub fn from_file(path: &Path, file: File, limits: Limits) -> Result<Wheel, WheelError> {
         Wheel::read_from(path, Box::new(BufReader::new(file)), limits, true)
     }
 
@@ -210,7 +252,7 @@ impl Wheel {
             return Err(WheelError::DuplicateMember { member });
         }
         let members = list_members(&mut archive, local_headers)?;
-        check_total_ratio(&members, &limits)?;
+        check_total_ratio(&members, archive.central_directory_start(), &limits)?;
         let dist_info = find_dist_info(&members)?;
         let (name, version) = match dist_info.strip_suffix(".dist-info").and_then(|s| s.split_once('-')) {
             Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains('-') => (n.to_string(), v.to_string()),
@@ -231,6 +273,7 @@ impl Wheel {
             version,
             metadata: WheelMetadata::default(),
             limits,
+            fingerprint: None,
         };
         let wheel_file = format!("{}/WHEEL", wheel.dist_info);
         let text = match wheel.read_text(&wheel_file) {
@@ -248,6 +291,11 @@ impl Wheel {
             return Err(WheelError::WheelFile { detail: format!("'{wheel_file}' has no Tag: lines") });
         }
         Ok(wheel)
+    }
+
+    /// Where the central directory starts.
+    pub fn directory_start(&self) -> u64 {
+        self.archive.central_directory_start()
     }
 
     /// The member with this name, if any.
@@ -325,29 +373,29 @@ impl Wheel {
     /// size match its inflated bytes, and every row must name a member.
     /// Returns the verified rows, RECORD's own row (and signature files) without a hash.
     /// Every member is hashed as it streams, never held whole.
-    pub fn verify_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_visiting(|_| false, |_, _| {})
+    pub fn hash_record(&mut self) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
+        self.hash_record_visiting(|_| false, |_, _| {})
     }
 
-    /// [`Wheel::verify_record`], handing the inflated bytes of the members
+    /// [`Wheel::hash_record`], handing the inflated bytes of the members
     /// `keep` selects to `visit` as it goes, so a caller that also needs them
     /// (to parse binaries) inflates every member once. A kept member is held
     /// whole, under a [`Permit`](crate::budget::Permit) of the shared
     /// [`Budget`], until `visit` returns; the others are hashed as they stream.
-    pub fn verify_record_visiting(
+    pub fn hash_record_visiting(
         &mut self,
         keep: impl Fn(&Member) -> bool,
         visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.verify_record_reading(|_| true, keep, visit)
+        self.hash_record_reading(|_| true, keep, visit)
     }
 
-    /// [`Wheel::verify_record_visiting`] inflating only the members `read`
+    /// [`Wheel::hash_record_visiting`] inflating only the members `read`
     /// selects; the others must have a sha256 row in RECORD whose size (when
     /// given) matches the central directory, and that row is taken as it is.
     /// For a remote wheel read by ranges, where the other members' bytes were
     /// never fetched.
-    pub fn verify_record_reading(
+    pub fn hash_record_reading(
         &mut self,
         read: impl Fn(&Member) -> bool,
         keep: impl Fn(&Member) -> bool,
@@ -507,9 +555,12 @@ fn check_declared_size(member: &Member, limits: &Limits) -> Result<(), WheelErro
 
 /// The inflate ratio of the whole archive, so that many members each under
 /// 1 MiB (which [`check_declared_size`] lets through) cannot add up to a bomb.
-fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelError> {
+/// Each compressed byte counts once: members cannot hold more than the bytes
+/// before the central directory at `end` (overlapping members are refused
+/// anyway, by [`check_overlaps`]).
+fn check_total_ratio(members: &[Member], end: u64, limits: &Limits) -> Result<(), WheelError> {
     let size = members.iter().fold(0u64, |t, m| t.saturating_add(m.size));
-    let compressed = members.iter().fold(0u64, |t, m| t.saturating_add(m.compressed_size));
+    let compressed = members.iter().fold(0u64, |t, m| t.saturating_add(m.compressed_size)).min(end);
     if size > 1 << 20 && size / compressed.max(1) > limits.max_ratio {
         // The first of the largest, in archive order.
         let largest = members.iter().rev().max_by_key(|m| m.size);
@@ -529,11 +580,36 @@ fn check_total_ratio(members: &[Member], limits: &Limits) -> Result<(), WheelErr
 fn list_members(archive: &mut ZipArchive<Box<dyn ReadSeek>>, local_headers: bool) -> Result<Vec<Member>, WheelError> {
     let mut members = Vec::with_capacity(archive.len());
     let mut seen = std::collections::BTreeSet::new();
+    let end = archive.central_directory_start();
+    let mut spans = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
-        if local_headers {
+        let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
+        let (start, name_len) = (entry.header_start(), entry.name_raw().len() as u64);
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        spans.push(Span { name, start, len: 30u64.saturating_add(name_len).saturating_add(entry.compressed_size()) });
+    }
+    // Before any local header is read: an overlap is refused from the directory alone.
+    check_overlaps(spans.clone(), end)?;
+    if local_headers {
+        // Where each member's data really starts (its local extra field may be
+        // longer than the directory's): it must still end before the next entry.
+        let mut starts: Vec<u64> = spans.iter().map(|s| s.start).chain([end]).collect();
+        starts.sort_unstable();
+        for index in 0..archive.len() {
             // Reaching each member's data checks its local header now, not when it is read.
-            archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+            let file = archive.by_index_raw(index).map_err(WheelError::NotAZip)?;
+            let next = starts[starts.partition_point(|&s| s <= file.header_start())..].first().copied().unwrap_or(end);
+            if file.data_start().is_some_and(|d| d.saturating_add(file.compressed_size()) > next) {
+                let span = &spans[index];
+                let other = spans.iter().find(|s| s.start == next).map(|s| s.name.clone());
+                return Err(match other {
+                    Some(second) => WheelError::Overlap { first: span.name.clone(), second, shared: false },
+                    None => WheelError::IntoDirectory { member: span.name.clone() },
+                });
+            }
         }
+    }
+    for index in 0..archive.len() {
         let entry = archive.by_index_data(index).map_err(WheelError::NotAZip)?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if let Some(reason) = unsafe_member_reason(&name) {
@@ -629,9 +705,9 @@ mod tests {
             assert_eq!(wheel.hash_member(&member).unwrap(), (whole, data.len() as u64), "{}", member.name);
         }
         let mut visited = Vec::new();
-        let streamed = wheel.verify_record().unwrap();
+        let streamed = wheel.hash_record().unwrap();
         let kept = wheel
-            .verify_record_visiting(
+            .hash_record_visiting(
                 |m| m.name.ends_with(".so"),
                 |m, data| visited.push((m.name.clone(), crate::record::hash(data))),
             )
@@ -661,14 +737,30 @@ mod tests {
     #[test]
     fn err_total_ratio() {
         let members: Vec<Member> = (0..3).map(|i| member(&format!("m{i}"), 1 << 20, 100)).collect();
-        let err = check_total_ratio(&members, &Limits::DEFAULT).unwrap_err();
+        let err = check_total_ratio(&members, 1 << 30, &Limits::DEFAULT).unwrap_err();
         assert_eq!(
             err.to_string(),
             "member 'm0' and the other 2 members inflate 300 bytes to 3145728 in all, \
              a ratio beyond 1000:1"
         );
         let honest = [member("a", 1 << 20, 1 << 12), member("b", 1 << 20, 1 << 12)];
-        assert!(check_total_ratio(&honest, &Limits::DEFAULT).is_ok());
+        assert!(check_total_ratio(&honest, 1 << 30, &Limits::DEFAULT).is_ok());
+        // Compressed bytes claimed twice count once: no more than lie before the directory.
+        let shared: Vec<Member> = (0..2000).map(|i| member(&format!("s{i}"), 1 << 20, 2000)).collect();
+        let err = check_total_ratio(&shared, 2000, &Limits::DEFAULT).unwrap_err();
+        assert!(err.to_string().contains("inflate 2000 bytes to 2097152000 in all"), "{err}");
+    }
+
+    #[test]
+    fn err_overlapping_or_shared_entries() {
+        let span = |name: &str, start, len| Span { name: name.into(), start, len };
+        assert!(check_overlaps(vec![span("a", 0, 40), span("b", 40, 40)], 80).is_ok());
+        let e = check_overlaps(vec![span("b", 0, 40), span("a", 0, 40)], 80).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: members 'a' and 'b' overlap (they share one local header)");
+        let e = check_overlaps(vec![span("outer", 0, 100), span("inner", 40, 40)], 200).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: members 'outer' and 'inner' overlap");
+        let e = check_overlaps(vec![span("a", 0, 100)], 80).unwrap_err();
+        assert_eq!(e.to_string(), "invalid wheel: member 'a' overlaps the central directory");
     }
 
     #[test]

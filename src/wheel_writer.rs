@@ -1,16 +1,20 @@
 //! Writing wheels atomically and reproducibly.
 //!
-//! Everything goes to a temporary file in the output directory, which is
-//! moved into place only once complete; if the writer is dropped before
-//! [`OutputWheel::finish`], the temporary file is removed. An existing file is
-//! never replaced without `force`, and an output path that names one of the
-//! inputs is refused. Members copied from an input keep their compressed bytes;
-//! new files get a fixed timestamp (`SOURCE_DATE_EPOCH`, else 1980-01-01).
+//! Everything goes to a temporary file in the output directory (tracked by
+//! [`crate::cleanup`] and locked while in use), which is **staged** once
+//! complete ([`OutputWheel::stage`]), **proven** by reading the written bytes
+//! back ([`Staged::prove`]), and moved into place with every other output of
+//! the run by one [`commit`]: a command that writes several wheels writes all
+//! of them or none. A writer or staged file dropped before that is removed. An
+//! existing file is never replaced without `force`, and an output path that
+//! names one of the inputs is refused. Members copied from an input keep their
+//! compressed bytes; new files get a fixed timestamp (`SOURCE_DATE_EPOCH`,
+//! else 1980-01-01).
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
@@ -32,12 +36,15 @@ pub enum WriteError {
     /// Reading an input member failed.
     #[error(transparent)]
     Input(#[from] WheelError),
-    /// Writing the output failed.
+    /// Writing the output failed (named by its final path, not its temporary file).
     #[error("cannot write {}", path.display())]
     Io { path: PathBuf, source: io::Error },
     /// The zip writer failed.
     #[error("cannot write {}", path.display())]
     Zip { path: PathBuf, source: zip::result::ZipError },
+    /// The written bytes, read back, are not the wheel that was planned.
+    #[error("{}: the written wheel, read back, {detail}", path.display())]
+    Proof { path: PathBuf, detail: String, source: Option<WheelError> },
 }
 
 /// The timestamp new members get: `SOURCE_DATE_EPOCH` if set and valid, else 1980-01-01 00:00.
@@ -60,16 +67,84 @@ fn zip_datetime(t: jiff::civil::DateTime) -> Option<DateTime> {
     .ok()
 }
 
+/// The temporary file under an output's zip writer. After its first failed
+/// write or seek it discards whatever comes (the output is abandoned, and its
+/// file removed), so a zip writer dropped unfinished has nothing to report.
+struct Sink {
+    file: BufWriter<std::fs::File>,
+    failed: bool,
+}
+
+impl Sink {
+    fn guard<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        self.failed |= result.is_err();
+        result
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        let result = self.file.write(buf);
+        self.guard(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.file.flush();
+        self.guard(result)
+    }
+}
+
+impl io::Seek for Sink {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        if self.failed {
+            return Ok(0);
+        }
+        let result = self.file.seek(to);
+        self.guard(result)
+    }
+}
+
+/// The operating system's error under the wrappers that name a temporary file
+/// (`tempfile`'s path errors): messages name the output, once.
+fn bare(e: io::Error) -> io::Error {
+    let os = e.raw_os_error().or_else(|| {
+        let inner = e.get_ref()?.source()?.downcast_ref::<io::Error>()?;
+        inner.raw_os_error()
+    });
+    match os {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => e,
+    }
+}
+
 /// A wheel being written to a temporary file in its output directory.
 pub struct OutputWheel {
     final_path: PathBuf,
-    /// The temporary file's path, for messages.
-    tmp_path: PathBuf,
     force: bool,
-    /// The archive being written; the temporary file is removed when it is dropped unfinished.
-    writer: Option<ZipWriter<BufWriter<NamedTempFile>>>,
+    /// The archive being written, into the temporary file.
+    writer: Option<ZipWriter<Sink>>,
+    /// Removes the temporary file when dropped unfinished.
+    temp: TempPath,
+    tracked: crate::cleanup::Tracked,
     record: Record,
     timestamp: DateTime,
+}
+
+/// A complete output in its temporary file, not yet in place.
+pub struct Staged {
+    /// Open (and locked) until the output is in place.
+    file: std::fs::File,
+    /// Removes the temporary file when dropped, unless it was persisted.
+    temp: TempPath,
+    final_path: PathBuf,
+    force: bool,
+    _tracked: crate::cleanup::Tracked,
 }
 
 /// Whether two paths name the same existing file (after resolving links).
@@ -94,25 +169,40 @@ impl OutputWheel {
         let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".uniabi-tmp");
+        builder.prefix(&prefix).suffix(crate::cleanup::TEMP_SUFFIX);
         // The mode of any new file (read and write for all, less the umask), not a temporary file's 0600.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let file = builder
-            .tempfile_in(dir)
-            .map_err(|source| WriteError::Io { path: dir.join(format!("{prefix}*.uniabi-tmp")), source })?;
+        let (named, tracked) =
+            crate::cleanup::track(crate::cleanup::Kind::File, || builder.tempfile_in(dir), |f| f.path().to_path_buf())
+                .map_err(|source| WriteError::Io { path: final_path.to_path_buf(), source: bare(source) })?;
+        // Written through the plain file, so that errors are the system's, not wrapped
+        // in the temporary file's name; the path half removes the file unless persisted.
+        let (file, temp) = named.into_parts();
+        // Held while the file is in use, so that another run's sweep leaves it alone
+        // (advisory: a file system without locks only loses that protection).
+        let _ = file.try_lock();
         Ok(OutputWheel {
             final_path: final_path.to_path_buf(),
-            tmp_path: file.path().to_path_buf(),
             force,
-            writer: Some(ZipWriter::new(BufWriter::new(file))),
+            writer: Some(ZipWriter::new(Sink { file: BufWriter::new(file), failed: false })),
+            temp,
+            tracked,
             record: Record::default(),
             timestamp: fixed_timestamp(),
         })
     }
 
+    /// Writing failed: name the output (never its temporary file), and the system's error once.
     fn zip_err(&self, source: zip::result::ZipError) -> WriteError {
-        WriteError::Zip { path: self.tmp_path.clone(), source }
+        match source {
+            zip::result::ZipError::Io(e) => self.io_err(e),
+            source => WriteError::Zip { path: self.final_path.clone(), source },
+        }
+    }
+
+    fn io_err(&self, e: io::Error) -> WriteError {
+        WriteError::Io { path: self.final_path.clone(), source: bare(e) }
     }
 
     fn claim(&mut self, name: &str, entry: RecordEntry) -> Result<(), WriteError> {
@@ -159,23 +249,22 @@ impl OutputWheel {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(());
         };
-        writer.write_all(data).map_err(|source| WriteError::Io { path: self.tmp_path.clone(), source })
+        let written = writer.write_all(data);
+        written.map_err(|e| self.io_err(e))
     }
 
-    /// Write `<dist_info>/RECORD` last, close the archive, and move it into place.
+    /// Write `<dist_info>/RECORD` last, close the archive, and move it into place
+    /// (one wheel: [`OutputWheel::stage`], then [`commit`]).
     pub fn finish(self, dist_info: &str) -> Result<PathBuf, WriteError> {
-        let checked = self.finish_checked(dist_info, |_| Ok::<(), std::convert::Infallible>(()))?;
-        checked.map_err(|never| match never {})
+        let staged = self.stage(dist_info)?;
+        commit(vec![staged])?
+            .pop()
+            .ok_or_else(|| WriteError::Io { path: PathBuf::new(), source: io::Error::other("nothing was committed") })
     }
 
-    /// Like [`OutputWheel::finish`], but run `check` on the complete temporary
-    /// file before moving it into place. When `check` fails, the temporary file
-    /// is removed and nothing is written: the inner `Err` carries its reason.
-    pub fn finish_checked<E>(
-        mut self,
-        dist_info: &str,
-        check: impl FnOnce(&Path) -> Result<(), E>,
-    ) -> Result<Result<PathBuf, E>, WriteError> {
+    /// Write `<dist_info>/RECORD` last and close the archive, synced to disk,
+    /// leaving it in its temporary file.
+    pub fn stage(mut self, dist_info: &str) -> Result<Staged, WriteError> {
         let record_name = format!("{dist_info}/RECORD");
         if self.record.entries.contains_key(&record_name) {
             return Err(WriteError::DuplicateMember { member: record_name });
@@ -183,30 +272,87 @@ impl OutputWheel {
         let text = self.record.to_csv(&record_name);
         self.write_file(&record_name, text.as_bytes())?;
         let Some(writer) = self.writer.take() else {
-            return Err(WriteError::Io { path: self.tmp_path.clone(), source: io::Error::other("already finished") });
+            return Err(self.io_err(io::Error::other("already finished")));
         };
-        let io_err = |source| WriteError::Io { path: self.tmp_path.clone(), source };
-        let buffered = writer.finish().map_err(|e| self.zip_err(e))?;
-        let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
-        file.as_file().sync_all().map_err(io_err)?;
-        if let Err(e) = check(file.path()) {
-            return Ok(Err(e));
-        }
-        let persisted =
-            if self.force { file.persist(&self.final_path) } else { file.persist_noclobber(&self.final_path) };
-        // On failure the temporary file is dropped with the error, which removes it.
-        persisted.map_err(|e| {
-            if self.force {
-                WriteError::Io { path: self.tmp_path.clone(), source: e.error }
-            } else if e.error.kind() == io::ErrorKind::AlreadyExists {
-                // The name was taken meanwhile: no silent overwrite.
-                WriteError::Exists { path: self.final_path.clone() }
-            } else {
-                WriteError::Io { path: self.final_path.clone(), source: e.error }
-            }
-        })?;
-        Ok(Ok(self.final_path.clone()))
+        let sink = writer.finish().map_err(|e| self.zip_err(e))?;
+        let file = sink.file.into_inner().map_err(|e| self.io_err(e.into_error()))?;
+        file.sync_all().map_err(|e| self.io_err(e))?;
+        Ok(Staged { file, temp: self.temp, final_path: self.final_path, force: self.force, _tracked: self.tracked })
     }
+}
+
+impl Staged {
+    /// The temporary file.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Its size in bytes.
+    pub fn size(&self) -> u64 {
+        self.file.metadata().map_or(0, |m| m.len())
+    }
+
+    /// Read the staged bytes back and prove they are the planned wheel: the
+    /// central directory opens, RECORD lists every member with its size, WHEEL's
+    /// `Tag:` lines are `tags` (in any order), and each of `binaries` is there
+    /// and inflates to the sha256 and size RECORD gives it.
+    pub fn prove(&self, limits: crate::wheel::Limits, tags: &[String], binaries: &[&str]) -> Result<(), WriteError> {
+        let fail = |detail: String, source: Option<WheelError>| WriteError::Proof {
+            path: self.final_path.clone(),
+            detail,
+            source,
+        };
+        let mut wheel = Wheel::open(self.path(), limits).map_err(|e| fail("does not open".into(), Some(e)))?;
+        wheel.check_record_listing().map_err(|e| fail("does not match its RECORD".into(), Some(e)))?;
+        let mut written: Vec<&String> = wheel.metadata.tags.iter().collect();
+        let mut planned: Vec<&String> = tags.iter().collect();
+        written.sort();
+        planned.sort();
+        if written != planned {
+            return Err(fail("has other Tag: lines than planned".into(), None));
+        }
+        if let Some(missing) = binaries.iter().find(|b| wheel.member(b).is_none()) {
+            return Err(fail(format!("lacks the planned binary {missing}"), None));
+        }
+        wheel
+            .hash_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
+            .map_err(|e| fail("has a binary that does not match its RECORD".into(), Some(e)))?;
+        Ok(())
+    }
+}
+
+/// Move every staged output into place, all or none: while the renames run,
+/// a SIGINT or SIGTERM waits ([`crate::cleanup::hold`]); if one rename fails,
+/// the outputs already moved are removed again (where they replaced nothing)
+/// and the others are dropped, which removes them. Returns the final paths.
+pub fn commit(staged: Vec<Staged>) -> Result<Vec<PathBuf>, WriteError> {
+    crate::cleanup::hold(|| {
+        let mut done: Vec<(PathBuf, bool)> = Vec::new();
+        for s in staged.into_iter() {
+            let existed = s.final_path.exists();
+            let final_path = s.final_path.clone();
+            let persisted =
+                if s.force { s.temp.persist(&s.final_path) } else { s.temp.persist_noclobber(&s.final_path) };
+            match persisted {
+                Ok(_) => done.push((final_path, existed)),
+                Err(e) => {
+                    for (path, existed) in &done {
+                        if !existed {
+                            let _ = std::fs::remove_file(path);
+                        }
+                    }
+                    // The temporary file is dropped with the error, which removes it.
+                    return Err(if !s.force && e.error.kind() == io::ErrorKind::AlreadyExists {
+                        // The name was taken meanwhile: no silent overwrite.
+                        WriteError::Exists { path: final_path }
+                    } else {
+                        WriteError::Io { path: final_path, source: e.error }
+                    });
+                }
+            }
+        }
+        Ok(done.into_iter().map(|(p, _)| p).collect())
+    })
 }
 
 #[cfg(test)]
@@ -270,6 +416,23 @@ mod tests {
     }
 
     #[test]
+    fn err_a_commit_that_cannot_finish_writes_none_of_its_outputs() {
+        let dir = scratch("commit");
+        let stage = |name: &str| {
+            let mut w = OutputWheel::create(&dir.join(name), false, &[]).unwrap();
+            w.add_file("p-1.0.dist-info/WHEEL", b"Tag: py3-none-any\n").unwrap();
+            w.stage("p-1.0.dist-info").unwrap()
+        };
+        let (a, b) = (stage("p-1.0-py3-none-any.whl"), stage("p-1.0-1-py3-none-any.whl"));
+        // The second name is taken after staging: the first output must not stay alone.
+        std::fs::write(dir.join("p-1.0-1-py3-none-any.whl"), b"someone else's").unwrap();
+        let err = commit(vec![a, b]).unwrap_err();
+        assert!(matches!(err, WriteError::Exists { .. }), "{err}");
+        assert_eq!(listing(&dir), ["p-1.0-1-py3-none-any.whl"], "none written, no temporary file left");
+        assert_eq!(std::fs::read(dir.join("p-1.0-1-py3-none-any.whl")).unwrap(), b"someone else's");
+    }
+
+    #[test]
     fn ok_dropped_or_refused_writer_leaves_nothing() {
         let dir = scratch("dropped");
         let path = dir.join("p-1.0-py3-none-any.whl");
@@ -280,8 +443,9 @@ mod tests {
         drop(w);
         assert!(listing(&dir).is_empty());
         let w = OutputWheel::create(&path, false, &[]).unwrap();
-        let refused = w.finish_checked("p-1.0.dist-info", |_| Err("fails check")).unwrap();
-        assert_eq!(refused, Err("fails check"));
+        let staged = w.stage("p-1.0.dist-info").unwrap();
+        assert_eq!(listing(&dir).len(), 1, "staged, not in place");
+        drop(staged);
         assert!(listing(&dir).is_empty());
     }
 }

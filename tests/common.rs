@@ -44,6 +44,33 @@ pub fn run(args: &[&str]) -> Output {
     uniabi().args(args).output().expect("uniabi runs")
 }
 
+/// Run `uniabi ARGS` to its end under GNU time (`/usr/bin/time`, Debian's `time`,
+/// which `.ci/run` installs): exit code, stderr, and peak resident memory in KiB.
+/// GNU time is a small process of its own, so the peak is uniabi's alone: a child
+/// spawned straight from this test process would inherit the test process's peak
+/// (Linux keeps it across fork and exec).
+pub fn run_measured(args: &[&str]) -> (Option<i32>, String, u64) {
+    let time = Path::new("/usr/bin/time");
+    assert!(time.exists(), "/usr/bin/time (Debian's `time`) is needed to measure peak memory");
+    let stats = tempfile::NamedTempFile::new().expect("a temporary file");
+    let out = Command::new(time)
+        .arg("-v")
+        .arg("-o")
+        .arg(stats.path())
+        .arg(env!("CARGO_BIN_EXE_uniabi"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("GNU time runs uniabi");
+    let kib = std::fs::read_to_string(stats.path())
+        .unwrap()
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("GNU time reports the peak resident set");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), kib)
+}
+
 /// Stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
@@ -188,6 +215,49 @@ pub fn expansion(python: &str, abi: &str, platform: &str) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// A raw deflate stream of `len` zero bytes, written without a compressor:
+/// one fixed-Huffman block, a literal 0, then copies of 258 bytes at distance 1.
+pub fn deflated_zeros(len: u64) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        /// Append `n` bits, least significant first.
+        fn put(&mut self, value: u64, n: u32) {
+            self.acc |= value << self.n;
+            self.n += n;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Append a Huffman code, most significant bit first.
+        fn code(&mut self, code: u64, n: u32) {
+            let reversed = (0..n).fold(0, |r, i| (r << 1) | ((code >> i) & 1));
+            self.put(reversed, n);
+        }
+    }
+    let mut bits = Bits { out: Vec::new(), acc: 0, n: 0 };
+    bits.put(1, 1); // BFINAL
+    bits.put(1, 2); // BTYPE = fixed Huffman
+    bits.code(0x30, 8); // literal 0
+    let mut left = len.saturating_sub(1);
+    while left >= 258 {
+        bits.code(0b1100_0101, 8); // length code 285: 258 bytes
+        bits.code(0, 5); // distance code 0: distance 1
+        left -= 258;
+    }
+    for _ in 0..left {
+        bits.code(0x30, 8);
+    }
+    bits.code(0, 7); // end of block
+    bits.put(0, 7);
+    bits.out
 }
 
 /// A small PE32+ DLL laid out as delvewheel leaves shapely's `geos_c-….dll`: the import

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::common::*;
+use crate::json_schema;
 
-const NAMES: [&str; 10] =
-    ["inspect", "check", "tags", "verify", "compare", "merge", "split", "survey", "specs", "retag"];
+const NAMES: [&str; 11] =
+    ["inspect", "check", "tags", "verify", "lock", "compare", "merge", "split", "survey", "specs", "retag"];
 
 /// The committed schemas, by document name (`uniabi/check/1`).
 fn committed() -> BTreeMap<String, serde_json::Value> {
@@ -26,8 +27,7 @@ fn committed() -> BTreeMap<String, serde_json::Value> {
 fn validate(schemas: &BTreeMap<String, serde_json::Value>, doc: &serde_json::Value, what: &str) {
     let id = doc["schema"].as_str().unwrap_or_else(|| panic!("{what}: no schema field"));
     let schema = schemas.get(id).unwrap_or_else(|| panic!("{what}: no schema file for {id}"));
-    let validator = jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("schema {id}: {e}"));
-    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors = json_schema::errors(schema, doc);
     assert!(errors.is_empty(), "{what} is not valid {id}:\n{}", errors.join("\n"));
 }
 
@@ -111,6 +111,20 @@ fn ok_every_kind_of_document_is_valid() {
         ),
         json_of(&[&["verify", "--json"][..], &samples].concat()),
         json_of(&[&["verify", "--json", "--pep809"][..], &samples].concat()),
+        json_of(&[
+            "verify",
+            "--json",
+            "--lock",
+            "samples/locks/uv.lock",
+            "--python",
+            "3.15t",
+            "--python",
+            "3.14t",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--platform",
+            "macosx_11_0_arm64",
+        ]),
         json_of(&[&["compare", "--json"][..], &samples].concat()),
         json_of(&[&["merge", "--json", "--dry-run", "-o", out][..], &samples].concat()),
         json_of(&[
@@ -147,10 +161,11 @@ fn ok_every_kind_of_document_is_valid() {
 
     // The schemas reject what the types cannot produce.
     docs[1]["inputs"][0]["verdict"] = serde_json::json!(42);
-    let validator = jsonschema::validator_for(&schemas["uniabi/check/1"]).unwrap();
-    assert!(!validator.is_valid(&docs[1]));
+    let found = json_schema::errors(&schemas["uniabi/check/1"], &docs[1]);
+    assert!(found.iter().any(|e| e.starts_with("42 ") && e.ends_with(" at /inputs/0/verdict")), "{found:?}");
     docs[0]["schema"] = "uniabi/inspect/2".into();
-    assert!(!jsonschema::validator_for(&schemas["uniabi/inspect/1"]).unwrap().is_valid(&docs[0]));
+    let found = json_schema::errors(&schemas["uniabi/inspect/1"], &docs[0]);
+    assert_eq!(found, ["\"uniabi/inspect/2\" is not \"uniabi/inspect/1\" at /schema"]);
 }
 
 #[test]
@@ -159,6 +174,6 @@ fn err_unknown_schema_name() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, compare, merge, split, survey, specs, retag\n"
+        "uniabi: error: no document named 'report': use one of inspect, check, tags, verify, lock, compare, merge, split, survey, specs, retag\n"
     );
 }

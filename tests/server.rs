@@ -25,10 +25,20 @@ pub enum RangeMode {
     Ignore,
     /// 416 to any `Range`; 200 without one.
     Refuse,
+    /// 501 to any `Range` (ranges not implemented); 200 without one.
+    NotImplemented,
 }
 
 /// Every request: its path and its `Range` header.
 pub type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// Every request as the server saw it: `Host`, path (with its query) and `Authorization`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub host: String,
+    pub path: String,
+    pub authorization: Option<String>,
+}
 
 /// The fault switches.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +68,17 @@ pub struct Faults {
     pub last_modified: bool,
     /// Wheel files answer 503 (after any 429s), for a failure after the index was read.
     pub files_503: bool,
+    /// The index lists, for the file named first, the sha256 of the file named second.
+    pub claim: Option<(String, String)>,
+    /// Files whose name contains this are sent one byte per interval (a server that drips).
+    pub drip: Option<(String, Duration)>,
+    /// Index pages are a gzip stream inflating to this many zero bytes (a gzip bomb).
+    pub gzip_bomb: Option<u64>,
+    /// Requests to this server's own address (`127.0.0.1:PORT`) need `Authorization: Basic`
+    /// of this user and password (401 otherwise); other host names (a mirror) do not.
+    pub auth: Option<(String, String)>,
+    /// Wheel files on this server's own address answer 302 to the same path on this base.
+    pub redirect_files_to: Option<String>,
 }
 
 /// The `Last-Modified` of every index page when [`Faults::last_modified`] is on.
@@ -68,6 +89,7 @@ pub struct Server {
     pub base: String,
     pub faults: Arc<Mutex<Faults>>,
     pub log: Log,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
     served_429: Arc<AtomicUsize>,
     pages: Arc<PageCounts>,
 }
@@ -90,7 +112,9 @@ impl Server {
         let log = Arc::new(Mutex::new(Vec::new()));
         let served_429 = Arc::new(AtomicUsize::new(0));
         let pages = Arc::new(PageCounts::default());
+        let seen = Arc::new(Mutex::new(Vec::new()));
         let state = State {
+            seen: seen.clone(),
             pages: pages.clone(),
             dir: dir.to_path_buf(),
             base: base.clone(),
@@ -107,7 +131,7 @@ impl Server {
                 });
             }
         });
-        Server { base, faults, log, served_429, pages }
+        Server { base, faults, log, seen, served_429, pages }
     }
 
     pub fn index(&self) -> String {
@@ -125,6 +149,17 @@ impl Server {
 
     pub fn clear_log(&self) {
         self.log.lock().unwrap().clear();
+        self.seen.lock().unwrap().clear();
+    }
+
+    /// Every request seen so far: host, path, `Authorization`.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn authority(&self) -> &str {
+        self.base.strip_prefix("http://").unwrap()
     }
 
     /// Index pages answered so far: (200s, 304s).
@@ -134,6 +169,7 @@ impl Server {
 }
 
 struct State {
+    seen: Arc<Mutex<Vec<Seen>>>,
     dir: PathBuf,
     base: String,
     faults: Arc<Mutex<Faults>>,
@@ -187,10 +223,21 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
+    let mut method = parts.next().unwrap_or("").to_string();
+    let mut path = parts.next().unwrap_or("").to_string();
+    if method == "CONNECT" {
+        // A proxy's tunnel (HTTP_PROXY pointing here): the request inside it comes next.
+        while reader.read_line(&mut String::new())? > 2 {}
+        stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+        line.clear();
+        reader.read_line(&mut line)?;
+        let mut parts = line.split_whitespace();
+        method = parts.next().unwrap_or("").to_string();
+        path = parts.next().unwrap_or("").to_string();
+    }
     let mut range = None;
     let (mut if_none_match, mut if_modified_since) = (None, None);
+    let (mut host, mut authorization) = (String::new(), None);
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
@@ -203,12 +250,31 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 "range" => range = v,
                 "if-none-match" => if_none_match = v,
                 "if-modified-since" => if_modified_since = v,
+                "host" => host = v.clone().unwrap_or_default(),
+                "authorization" => authorization = v,
                 _ => {}
             }
         }
     }
+    state.seen.lock().unwrap().push(Seen {
+        host: host.clone(),
+        path: path.clone(),
+        authorization: authorization.clone(),
+    });
+    // The query plays no part in what is served.
+    let path = path.split('?').next().unwrap_or("").to_string();
     state.log.lock().unwrap().push((path.clone(), range.clone()));
     let faults = state.faults.lock().unwrap().clone();
+    let own = state.base.strip_prefix("http://") == Some(host.as_str());
+    if let (Some((user, password)), true) = (&faults.auth, own) {
+        let wanted = format!(
+            "Basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"))
+        );
+        if authorization.as_deref() != Some(wanted.as_str()) {
+            return respond(&mut stream, "401 Unauthorized", &[("WWW-Authenticate", "Basic".into())], b"who are you");
+        }
+    }
     if let Some(d) = faults.delay {
         std::thread::sleep(d);
     }
@@ -232,6 +298,13 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 b"<html>not json</html>",
             );
         }
+        if let Some(size) = faults.gzip_bomb {
+            let headers = [
+                ("Content-Type", "application/vnd.pypi.simple.v1+json".to_string()),
+                ("Content-Encoding", "gzip".to_string()),
+            ];
+            return respond(&mut stream, "200 OK", &headers, &gzip_zeros(size));
+        }
         let rows: Vec<(String, String, u64)> = files
             .iter()
             .map(|p| {
@@ -239,6 +312,11 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
                 let mut sha = hex(&Sha256::digest(&data));
                 if faults.wrong_sha256 {
                     sha = hex(&Sha256::digest(b"something else"));
+                }
+                if let Some((of, from)) = &faults.claim
+                    && p.file_name().unwrap().to_string_lossy() == *of
+                {
+                    sha = hex(&Sha256::digest(std::fs::read(state.dir.join(from)).unwrap()));
                 }
                 (
                     p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -274,6 +352,9 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
         if faults.files_503 {
             return respond(&mut stream, "503 Service Unavailable", &[], b"down");
         }
+        if let (Some(to), true) = (&faults.redirect_files_to, own) {
+            return respond(&mut stream, "302 Found", &[("Location", format!("{to}/files/{name}"))], b"");
+        }
         let data = std::fs::read(&file)?;
         let total = data.len() as u64;
         if method == "HEAD" {
@@ -286,6 +367,9 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?))
         });
         let (status, body, extra): (&str, Vec<u8>, Vec<(&str, String)>) = match (wanted, faults.range) {
+            (Some(_), RangeMode::NotImplemented) => {
+                return respond(&mut stream, "501 Not Implemented", &[], b"no ranges here");
+            }
             (Some(_), RangeMode::Refuse) => {
                 return respond(
                     &mut stream,
@@ -312,6 +396,22 @@ fn handle(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
             }
             _ => ("200 OK", data, vec![]),
         };
+        if let Some((part, interval)) = &faults.drip
+            && name.contains(part.as_str())
+        {
+            let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+            for (k, v) in &extra {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            stream.write_all(head.as_bytes())?;
+            for byte in &body {
+                stream.write_all(&[*byte])?;
+                stream.flush()?;
+                std::thread::sleep(*interval);
+            }
+            return Ok(());
+        }
         if faults.truncate {
             let mut head = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
             for (k, v) in &extra {
@@ -359,6 +459,17 @@ fn page(
     }
     state.pages.full.fetch_add(1, Ordering::SeqCst);
     respond(stream, "200 OK", &headers, body)
+}
+
+/// A gzip stream of `len` zero bytes: the hand-written deflate stream of
+/// `common::deflated_zeros` between a gzip header and a trailer (whose CRC is
+/// not computed: no reader gets that far).
+fn gzip_zeros(len: u64) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.extend(crate::common::deflated_zeros(len));
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,7 +1,8 @@
 //! The universal-wheel planner on real samples.
 
-use uniabi::analysis::{Analysed, InputKind, InputPath, analyse};
+use uniabi::analysis::{Analysed, analyse};
 use uniabi::check::{AbiChoice, Checker};
+use uniabi::input::Input;
 use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
 use uniabi::tags::PlatformTag;
@@ -12,7 +13,7 @@ use crate::common::*;
 
 fn analysed(part: &str) -> Analysed {
     let path = sample(part);
-    let input = InputPath { display: rel(&path), path, kind: InputKind::Wheel };
+    let input = Input::local(rel(&path), path);
     analyse(&input, Limits::DEFAULT)
 }
 

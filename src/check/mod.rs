@@ -20,6 +20,7 @@
 mod binary;
 mod claims;
 mod finding;
+mod suppress;
 mod symbols;
 mod wheel;
 
@@ -30,6 +31,7 @@ use serde::Serialize;
 
 pub use claims::{AbiChoice, AbiChoiceError, Claims, StableAbi};
 pub use finding::{Code, Finding, Severity};
+pub use suppress::{Suppressed, Suppressions};
 pub use wheel::relate;
 
 use crate::analysis::{Analysed, AnalysedBinary, Role, WheelInfo};

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
 use crate::analysis;
 use crate::check::{self, AbiChoice, Checker, Code, InputCheck, Severity, Verdict};
+use crate::check::{Suppressed, Suppressions};
 use crate::color;
-use crate::config::{Suppressed, Suppressions};
 use crate::output;
 
 /// Output formats of `check`.
@@ -64,26 +64,19 @@ pub struct Report {
 /// Run `uniabi check`.
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let settings = args.config.load(&args.input.paths)?.settings;
-    let abi = match (args.abi, &settings.abi) {
-        (Some(abi), _) => abi,
-        (None, Some(abi)) => abi.parse().map_err(|e| CmdError::with_source("[tool.uniabi] abi", e))?,
-        (None, None) => AbiChoice::Auto,
-    };
+    let abi = args.abi.or(settings.abi).unwrap_or(AbiChoice::Auto);
     let suppressions = Suppressions {
-        // `[tool.uniabi] ignore` was checked when the settings were read: every entry is a code.
-        ignore: if args.ignore.is_empty() {
-            settings.ignore.iter().filter_map(|c| crate::config::code(c)).collect()
-        } else {
-            args.ignore
-        },
+        ignore: if args.ignore.is_empty() { settings.ignore } else { args.ignore },
         allow: if args.allow.is_empty() { settings.allow } else { args.allow.into_iter().collect() },
     };
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi };
+    let resolved = args.input.resolve()?;
     let mut inputs: Vec<InputCheck> =
-        analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
             checker.check(&a)
         });
+    resolved.finish();
     check::relate(&mut inputs);
     let suppressed: Vec<Suppressed> = inputs.iter_mut().flat_map(|i| suppressions.apply(i)).collect();
     for i in &inputs {

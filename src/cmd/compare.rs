@@ -30,7 +30,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
     let limits = args.input.limits();
-    let analysed = analysis::analyse_all(&args.input.resolve()?, limits);
+    let resolved = args.input.resolve()?;
+    let analysed = analysis::analyse_all(&resolved.inputs, limits);
+    resolved.finish();
     let report = compare::compare(&analysed, &checker);
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");

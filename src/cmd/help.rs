@@ -18,8 +18,8 @@ pub const CHECK: &str = after_help!(
     "  uniabi check dist/                                # each wheel against its own tags\n  uniabi check --abi abi3t --format sarif dist/*.whl > uniabi.sarif\n"
 );
 pub const VERIFY: &str = after_help!(
-    "  uniabi verify dist/*.whl\n  uniabi verify --pep809 --json merged/*.whl\n  uniabi verify -r requirements.txt --python 3.15t --platform manylinux_2_28_x86_64\n\nWith --python and --platform, each project (argument or -r line) is the one wheel an installer\nthere picks (most specific tag first, as pip and uv), judged for that interpreter; a project\nwith no wheel for it (\"sdist only\") fails its line. Without both, every wheel that passes the filters.\n",
-    "Exit codes: 0 every input read and nothing failed; 1 an import fails, or a project has no wheel for --python/--platform; 2 an input could not be read or the command could not run."
+    "  uniabi verify dist/*.whl\n  uniabi verify --pep809 --json merged/*.whl\n  uniabi verify -r requirements.txt --python 3.15t --platform manylinux_2_28_x86_64\n\nWith --python and --platform, each project (argument or -r line) is the one wheel an installer\nthere picks (most specific tag first, as pip and uv), judged for that interpreter; a project\nwith no wheel for it (\"sdist only\") fails its line. Without both, every wheel that passes the filters.\n\nA lock file (uv.lock, pylock.toml, or --lock FILE) is judged per target (every --platform with\nevery --python, both repeatable): a table, a verdict line and what would help.\n  uniabi verify uv.lock --python 3.15t --python 3.14t --platform manylinux_2_28_x86_64\n",
+    "Exit codes: 0 every input read and nothing failed; 1 an import fails, a project has no wheel for --python/--platform, or a lock's target is blocked; 2 an input (or a lock) could not be read or the command could not run."
 );
 pub const SPECS: &str = after_help!(
     "  uniabi specs\n  uniabi specs PyModule_Create2 PyObject_GetInterface\n",

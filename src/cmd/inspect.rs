@@ -37,11 +37,41 @@ pub struct Report {
 pub struct InputReport {
     pub path: String,
     pub error: Option<String>,
-    pub wheel: Option<WheelInfo>,
+    pub wheel: Option<WheelReport>,
     pub binaries: Vec<BinaryReport>,
     /// Vendored libraries that do not parse (warnings; the rest of the input is read).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable_libraries: Vec<UnreadableLibrary>,
+}
+
+/// The wheel-level facts of an input.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "WheelInfo")]
+pub struct WheelReport {
+    pub name: String,
+    pub version: String,
+    pub build: Option<String>,
+    /// The tags of WHEEL's `Tag:` lines, expanded (some build tools write
+    /// compressed sets there), sorted, without duplicates.
+    pub tags: Vec<String>,
+    /// `Tag:` lines that held a compressed set instead of one tag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compressed_tag_lines: Vec<String>,
+    /// The wheel's file name.
+    pub filename: String,
+}
+
+impl WheelReport {
+    fn new(w: &WheelInfo) -> Self {
+        WheelReport {
+            name: w.name.clone(),
+            version: w.version.clone(),
+            build: w.build.clone(),
+            tags: w.tags.clone(),
+            compressed_tag_lines: w.compressed_tag_lines.clone(),
+            filename: w.filename.clone(),
+        }
+    }
 }
 
 /// One shared object.
@@ -106,7 +136,7 @@ impl InputReport {
         InputReport {
             path: a.input.display.clone(),
             error: a.error().map(|e| e.to_string()),
-            wheel: a.wheel.clone(),
+            wheel: a.wheel.as_ref().map(WheelReport::new),
             binaries: a.binaries.iter().map(BinaryReport::new).collect(),
             unreadable_libraries: a.unreadable_libraries.clone(),
         }
@@ -117,9 +147,10 @@ impl InputReport {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Each input is reduced to its report in the worker that read it, so memory holds
     // the inputs in flight, not every binary's full symbol tables.
-    let inputs = analysis::analyse_map(&args.input.resolve()?, args.input.limits(), analysis::Scope::All, |a| {
-        InputReport::new(&a)
-    });
+    let resolved = args.input.resolve()?;
+    let inputs =
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::All, |a| InputReport::new(&a));
+    resolved.finish();
     let report = Report { schema: output::schema::INSPECT, inputs };
     for input in &report.inputs {
         if let Some(e) = &input.error {

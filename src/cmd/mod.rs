@@ -17,6 +17,7 @@ pub mod split;
 pub mod survey;
 pub mod tags;
 pub mod verify;
+pub mod writing;
 use std::process::ExitCode;
 
 /// Exit code 0: every input was read and nothing failed.
@@ -67,6 +68,7 @@ pub fn exit(level: u8) -> ExitCode {
     ExitCode::from(level)
 }
 
+pub use crate::input::Resolution;
 pub use crate::output::chain;
 
 /// The input options every reading subcommand shares.
@@ -76,6 +78,10 @@ pub struct InputArgs {
     /// URLs, or projects on the index (`psutil`, `numpy==2.3.5`, `numpy>=2`). A local path wins.
     #[arg(value_name = "PATH|URL|PROJECT")]
     pub paths: Vec<std::path::PathBuf>,
+    /// Read the wheels of a lock file (PEP 751 pylock.toml, uv.lock; an argument with such a name is
+    /// one too): those an installer picks on each --python × --platform target, every listed one without.
+    #[arg(long, value_name = "FILE")]
+    pub lock: Vec<std::path::PathBuf>,
     /// Refuse any archive member or file that inflates past this many MiB.
     #[arg(long, value_name = "MIB", help_heading = "Common options", default_value_t = crate::wheel::Limits::DEFAULT.max_member_size >> 20)]
     pub max_member_mib: u64,
@@ -95,13 +101,15 @@ pub struct RemoteArgs {
     /// For a project, read the newest N releases that have matching wheels.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub releases: usize,
-    /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones.
+    /// For a project, only wheels an installer on this platform takes (`manylinux_2_28_x86_64`), and pure ones;
+    /// for a lock, a target platform (repeatable).
     #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<crate::tags::PlatformTag>,
+    pub platform: Vec<crate::tags::PlatformTag>,
     /// For a project, only wheels an installer on this interpreter takes (`3.14`, `3.15t`);
-    /// `verify` with --platform too: only the one wheel an installer there picks.
+    /// `verify` with --platform too: only the one wheel an installer there picks. For a lock, a target
+    /// interpreter (repeatable).
     #[arg(long, value_name = "3.XY[t]")]
-    pub python: Option<crate::tags::Interpreter>,
+    pub python: Vec<crate::tags::Interpreter>,
     /// Network timeout in seconds (connect, and each read).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
@@ -115,6 +123,10 @@ pub struct RemoteArgs {
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
+    /// Download every remote wheel whole and check its sha256 against the index's (or the
+    /// URL's `#sha256=`) before reading it: the full proof a range read cannot give.
+    #[arg(long)]
+    pub verify_sha256: bool,
     #[command(flatten)]
     pub jobs: JobsArgs,
 }
@@ -136,16 +148,72 @@ impl JobsArgs {
 }
 
 impl InputArgs {
-    /// The paths to analyse: local paths as given, URLs and projects (from the
-    /// arguments and `-r` files) resolved on the index. Notes go to stderr.
-    pub fn resolve(&self) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    /// The inputs: local paths as given (directories expanded), URLs and
+    /// projects (from the arguments and `-r` files) resolved on the index.
+    pub fn resolve(&self) -> Result<Resolution, CmdError> {
         self.resolve_keeping(&|_| true)
     }
 
     /// [`InputArgs::resolve`], leaving out before any index look-up the
     /// requirements whose project `keep` refuses (`survey --shard`).
-    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, CmdError> {
-        self.remote.resolve(&self.paths, keep, None)
+    pub fn resolve_keeping(&self, keep: &dyn Fn(&str) -> bool) -> Result<Resolution, CmdError> {
+        self.resolve_with(keep, None)
+    }
+
+    /// [`InputArgs::resolve_keeping`], each project the one wheel `installer`
+    /// picks on `--python`/`--platform` (`verify`), and a lock's wheels
+    /// selected as `installer` would.
+    pub fn resolve_with(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+    ) -> Result<Resolution, CmdError> {
+        self.resolve_locks(keep, installer, false)
+    }
+
+    /// [`InputArgs::resolve_with`]; with `apart`, a lock's wheels stay out of
+    /// the inputs (`verify` judges them per target).
+    pub fn resolve_locks(
+        &self,
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+        apart: bool,
+    ) -> Result<Resolution, CmdError> {
+        let locks = crate::input::Locks {
+            files: self.lock.clone(),
+            targets: self.targets()?,
+            installer: installer.unwrap_or_default(),
+            apart,
+        };
+        self.remote.resolve_locks(&self.paths, keep, installer, Some(&locks))
+    }
+
+    /// Whether a lock is among the inputs (`--lock`, or an argument named like one).
+    pub fn has_lock(&self) -> bool {
+        !self.lock.is_empty() || self.paths.iter().any(|p| crate::lock::LockFormat::from_file_name(p).is_some())
+    }
+
+    /// The lock targets: every `--platform` with every `--python` (platform by
+    /// platform), each checked to have a marker environment; none without a lock.
+    pub fn targets(&self) -> Result<Vec<crate::lock::Target>, CmdError> {
+        let (pythons, platforms) = (&self.remote.python, &self.remote.platform);
+        if !self.has_lock() {
+            return Ok(Vec::new());
+        }
+        if pythons.is_empty() != platforms.is_empty() {
+            return Err(CmdError::new(
+                "a lock's targets need both --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)",
+            ));
+        }
+        let mut targets = Vec::new();
+        for platform in platforms {
+            for python in pythons {
+                let target = crate::lock::Target::new(*python, platform.clone());
+                target.markers().map_err(|e| CmdError::with_source("--platform names no lock target", e))?;
+                targets.push(target);
+            }
+        }
+        Ok(targets)
     }
 
     /// The reading limits these options ask for.
@@ -155,37 +223,16 @@ impl InputArgs {
 }
 
 impl RemoteArgs {
-    /// Resolve `paths` and the `-r` files' requirements (those whose project
-    /// `keep` accepts). With `installer`, each requirement becomes the one
-    /// wheel an installer on `--python` / `--platform` picks (see
-    /// [`crate::remote::index::Filters::installer`]).
-    pub fn resolve(
-        &self,
-        paths: &[std::path::PathBuf],
-        keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
-    ) -> Result<Vec<std::path::PathBuf>, CmdError> {
-        if paths.is_empty() && self.requirements.is_empty() {
-            return Err(CmdError::new("no inputs: give wheels, directories, wheel URLs, projects or -r FILE"));
-        }
-        let mut args = paths.to_vec();
-        for file in &self.requirements {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
-            args.extend(crate::remote::index::requirement_lines(&text).into_iter().map(std::path::PathBuf::from));
-        }
-        args.retain(|a| {
-            a.exists()
-                || a.to_str().and_then(|t| t.parse::<crate::remote::index::Requirement>().ok()).is_none_or(|r| {
-                    !crate::remote::index::looks_like_requirement(&a.to_string_lossy()) || keep(&r.name)
-                })
-        });
-        let options = crate::remote::Options {
+    /// What these options ask of remote inputs. With `installer`, each
+    /// requirement becomes the one wheel an installer on `--python` /
+    /// `--platform` picks (see [`crate::remote::index::Filters::installer`]).
+    pub fn options(&self, installer: Option<crate::remote::index::Installer>) -> crate::remote::Options {
+        crate::remote::Options {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
                 releases: self.releases,
-                platform: self.platform.clone(),
-                python: self.python,
+                platform: self.platform.first().cloned(),
+                python: self.python.first().copied(),
                 installer,
             },
             client: crate::remote::http::ClientOptions {
@@ -193,16 +240,88 @@ impl RemoteArgs {
                 ..Default::default()
             },
             stats: self.net_stats,
+            verify_sha256: self.verify_sha256,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
-        };
-        let resolved = crate::remote::resolve(&args, &options);
-        let remote = resolved.paths.iter().any(|p| crate::remote::lookup(p).is_some());
-        self.jobs.apply(remote);
+        }
+    }
+
+    /// The arguments, then the requirement lines of the `-r` files.
+    pub fn arguments(&self, paths: &[std::path::PathBuf]) -> Result<Vec<String>, CmdError> {
+        self.arguments_or_lock(paths, false)
+    }
+
+    /// [`RemoteArgs::arguments`]; with `lock`, no argument is needed (a `--lock` file is the input).
+    fn arguments_or_lock(&self, paths: &[std::path::PathBuf], lock: bool) -> Result<Vec<String>, CmdError> {
+        if paths.is_empty() && self.requirements.is_empty() && !lock {
+            return Err(CmdError::new(
+                "no inputs: give wheels, directories, wheel URLs, projects, -r FILE or --lock FILE",
+            ));
+        }
+        let mut args: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        for file in &self.requirements {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| CmdError::with_source(format!("cannot read requirements file {}", file.display()), e))?;
+            args.extend(crate::remote::index::requirement_lines(&text));
+        }
+        Ok(args)
+    }
+
+    /// Resolve `paths` and the `-r` files' requirements (those whose project
+    /// `keep` accepts), size the worker pool for what they turned out to be,
+    /// and say which arguments were read as local paths rather than projects.
+    pub fn resolve(
+        &self,
+        paths: &[std::path::PathBuf],
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+    ) -> Result<Resolution, CmdError> {
+        self.resolve_locks(paths, keep, installer, None)
+    }
+
+    /// [`RemoteArgs::resolve`], reading lock files as `locks` says (`None`: a
+    /// file named like a lock is an ordinary path).
+    pub fn resolve_locks(
+        &self,
+        paths: &[std::path::PathBuf],
+        keep: &dyn Fn(&str) -> bool,
+        installer: Option<crate::remote::index::Installer>,
+        locks: Option<&crate::input::Locks>,
+    ) -> Result<Resolution, CmdError> {
+        let several = self.python.len() > 1 || self.platform.len() > 1;
+        let lock_given = locks.is_some_and(|l| !l.files.is_empty())
+            || (locks.is_some() && paths.iter().any(|p| crate::lock::LockFormat::from_file_name(p).is_some()));
+        if several && !lock_given {
+            return Err(CmdError::new(
+                "--python and --platform are repeatable for a lock's targets only: give one of each, or a lock (--lock FILE)",
+            ));
+        }
+        let args = self.arguments_or_lock(paths, locks.is_some_and(|l| !l.files.is_empty()))?;
+        if several && (!self.requirements.is_empty() || args.iter().any(|a| is_project(a))) {
+            return Err(CmdError::new(
+                "several --python or --platform values select a lock's targets; a project takes one of each: run it separately",
+            ));
+        }
+        let request = crate::input::Request { args, remote: self.options(installer), keep, locks };
+        let resolved = crate::input::resolve(&request).map_err(|e| CmdError::new(chain(&e)))?;
+        self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {
             eprintln!("uniabi: note: '{name}' is read as the local path, not the project of that name");
         }
-        Ok(resolved.paths)
+        for warning in &resolved.warnings {
+            eprintln!("uniabi: warning: {warning}");
+        }
+        Ok(resolved)
     }
+}
+
+/// An argument resolution would look up on the index: not a path, a URL or a lock.
+fn is_project(arg: &str) -> bool {
+    let path = std::path::Path::new(arg);
+    !path.exists()
+        && crate::lock::LockFormat::from_file_name(path).is_none()
+        && !arg.starts_with("https://")
+        && !arg.starts_with("http://")
+        && crate::remote::index::looks_like_requirement(arg)
 }
 
 /// The `--specs DIR` option every judging subcommand shares.

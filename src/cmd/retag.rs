@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_name = "SET")]
     pub tags: String,
     #[command(flatten)]
-    pub out: super::merge::OutputArgs,
+    pub out: super::writing::OutputArgs,
     /// Also print info findings.
     #[arg(long, short)]
     pub verbose: bool,
@@ -42,13 +42,21 @@ pub struct Report {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.out.specs.load()?;
     let fail = |e: retag::RetagError| CmdError::new(super::chain(&e));
-    let plan = retag::plan(&args.wheel, &args.tags, &args.out.outdir, super::limits_for_mib(args.out.max_member_mib))
-        .map_err(fail)?;
+    let limits = super::limits_for_mib(args.out.max_member_mib);
+    let plan = retag::plan(&args.wheel, &args.tags, &args.out.outdir, limits, &specs, &table).map_err(fail)?;
     let outcome = if args.out.dry_run {
         plan.dry_run(&specs, &table, args.out.force).map_err(fail)?
     } else {
         plan.write(&specs, &table, args.out.force).map_err(fail)?
     };
+    if !outcome.swept.is_empty() {
+        eprintln!(
+            "uniabi: note: removed {} an interrupted earlier run left beside {}: {}",
+            output::count_noun(outcome.swept.len(), "stale temporary file"),
+            outcome.output,
+            outcome.swept.join(", ")
+        );
+    }
     let report = Report { schema: output::schema::RETAG, dry_run: args.out.dry_run, outcome };
     output::to_stdout(|out| {
         if args.out.json { output::json(out, &report) } else { print_human(out, &report, args.verbose) }

@@ -14,7 +14,7 @@ use crate::output;
 /// Arguments of `uniabi schema`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The document: inspect, check, tags, verify, compare, merge, split, survey, specs or retag
+    /// The document: inspect, check, tags, verify, lock, compare, merge, split, survey, specs or retag
     /// (or its full name, such as uniabi/check/1). Without it, list them.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
@@ -68,9 +68,10 @@ pub fn documents() -> Vec<Document> {
         Document { id: output::schema::CHECK, generate: root::<super::check::Report> },
         Document { id: output::schema::TAGS, generate: root::<super::tags::Report> },
         Document { id: output::schema::VERIFY, generate: root::<super::verify::Report> },
+        Document { id: output::schema::LOCK, generate: root::<super::verify::LockReport> },
         Document { id: output::schema::COMPARE, generate: root::<crate::compare::Report> },
-        Document { id: output::schema::MERGE, generate: root::<super::merge::Report> },
-        Document { id: output::schema::SPLIT, generate: root::<super::merge::Report> },
+        Document { id: output::schema::MERGE, generate: root::<crate::merge::Report> },
+        Document { id: output::schema::SPLIT, generate: root::<crate::merge::Report> },
         Document { id: output::schema::SURVEY, generate: root::<crate::survey::Report> },
         Document { id: output::schema::SPECS, generate: root::<super::specs::Report<'static>> },
         Document { id: output::schema::RETAG, generate: root::<super::retag::Report> },

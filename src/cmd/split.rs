@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::CmdError;
-use super::merge::{OutputArgs, Report, finish, finish_with_errors, prepare, print};
+use super::writing::{OutputArgs, finish, finish_with_errors, prepare};
 use crate::check::{AbiChoice, Checker};
-use crate::merge::{self, Context};
+use crate::merge::{self, Context, Report};
 
 /// Arguments of `uniabi split`.
 #[derive(Debug, clap::Args)]
@@ -26,8 +26,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     let (specs, table) = args.out.specs.load()?;
     let checker = Checker { specs: &specs, table: &table, abi: AbiChoice::Auto };
-    let paths = [args.wheel.clone()];
-    let (inputs, limits) = match prepare(&paths, &args.out, &args.jobs) {
+    let inputs = crate::input::expand_all(std::slice::from_ref(&args.wheel));
+    let (inputs, limits) = match prepare(&inputs, &args.out, &args.jobs) {
         Ok(x) => x,
         Err(errors) => {
             return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);
@@ -38,16 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         return finish_with_errors(crate::output::schema::SPLIT, args.out.json, args.out.dry_run, errors);
     }
     let ctx = Context { checker: &checker, outdir: args.out.outdir.clone(), limits };
-    let mut report = Report {
-        schema: crate::output::schema::SPLIT,
-        dry_run: args.out.dry_run,
-        outputs: Vec::new(),
-        refused: Vec::new(),
-        unchanged: Vec::new(),
-        notes: Vec::new(),
-        summary: merge::Counts::default(),
-        errors: Vec::new(),
-    };
+    let mut report = Report::new(crate::output::schema::SPLIT, args.out.dry_run);
     match merge::plan_split(&inputs[0], &ctx) {
         Ok((outputs, notes)) => {
             report.outputs = outputs;
@@ -55,7 +46,5 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         }
         Err(r) => report.refused.push(*r),
     }
-    let level = finish(&mut report, &inputs, args.out.force, &ctx);
-    print(&report, args.out.json)?;
-    Ok(super::exit(level))
+    finish(report, &inputs, args.out.force, args.out.json, &ctx)
 }

@@ -6,13 +6,11 @@ use std::process::ExitCode;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs};
 use crate::check::{AbiChoice, Checker};
+use crate::environment::{self, Judging, LockAnswer};
+use crate::input::Input;
 use crate::output::{self, count_noun};
-use std::path::PathBuf;
-
-use crate::analysis;
 use crate::survey::{self, MergeRefusal, Qualification, Release, Report};
-use crate::survey_jsonl::{self as jsonl, Shard};
-use crate::tags::WheelFilename;
+use crate::survey_jsonl as jsonl;
 
 /// More inputs than this, on a terminal, show a progress line on stderr.
 const PROGRESS_ABOVE: usize = 20;
@@ -79,43 +77,68 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             eprintln!("uniabi: note: {} that did not parse skipped", count_noun(read.skipped, "line"));
         }
         let report = jsonl::reduce(read);
-        return print(&args, &report, &specs);
+        return print(&args, &report, &specs, &[]);
     }
-    let paths = match args.shard {
-        Some(shard) => shard_paths(args.input.resolve_keeping(&|project| shard.holds(project))?, shard),
+    let resolved = match args.shard {
+        Some(shard) => {
+            let mut resolved = args.input.resolve_keeping(&|project| shard.holds(project))?;
+            resolved.inputs.retain(|i| shard.holds(&i.project()));
+            resolved
+        }
         None => args.input.resolve()?,
     };
     if args.jsonl {
-        return run_jsonl(&args, paths, &checker, &progress);
+        let code = run_jsonl(&args, &resolved.inputs, &checker, &progress);
+        resolved.finish();
+        return code;
     }
-    let report = survey_report(&paths, &checker, args.input.limits(), &progress);
-    print(&args, &report, &specs)
+    let report = survey_report(&resolved.inputs, &checker, args.input.limits(), &progress);
+    // The page of a lock read for targets shows its environment's grid.
+    let environments: Vec<LockAnswer> = match &args.html {
+        Some(_) => {
+            let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: false };
+            resolved
+                .locks
+                .iter()
+                .filter(|l| !l.selections.is_empty())
+                .map(|l| environment::answer(l, &judging))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    resolved.finish();
+    print(&args, &report, &specs, &environments)
 }
 
 /// Survey `paths` and make the report, each unreadable input's errors on one line.
 fn survey_report(
-    paths: &[std::path::PathBuf],
+    inputs: &[Input],
     checker: &crate::check::Checker,
     limits: crate::wheel::Limits,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Report {
-    let surveyed = survey::survey(paths, checker, limits, progress);
+    let surveyed = survey::survey(inputs, checker, limits, progress);
     survey::report(surveyed.projects, surveyed.errors.iter().map(ToString::to_string).collect())
 }
 
 /// Print a report in the chosen form; exit 2 when an input was unreadable.
-fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<ExitCode, CmdError> {
+fn print(
+    args: &Args,
+    report: &Report,
+    specs: &crate::specs::Specs,
+    environments: &[LockAnswer],
+) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         eprintln!("uniabi: error: {e}");
     }
     if let Some(path) = &args.html {
         let origin = survey::html::Origin {
-            inputs: args.input.paths.iter().map(|p| p.display().to_string()).collect(),
+            inputs: args.input.paths.iter().chain(&args.input.lock).map(|p| p.display().to_string()).collect(),
             version: env!("CARGO_PKG_VERSION"),
             manifests: specs.sources(),
             date: survey::html::source_date(),
         };
-        let page = survey::html::render(report, specs, &origin);
+        let page = survey::html::render(report, specs, &origin, environments);
         survey::html::write_page(path, &page).map_err(|e| CmdError::new(super::chain(&e)))?;
     }
     output::to_stdout(|out| {
@@ -130,103 +153,33 @@ fn print(args: &Args, report: &Report, specs: &crate::specs::Specs) -> Result<Ex
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
-/// Keep the inputs of the shard's projects: a wheel by its file name's
-/// project, a failed requirement by its name; directories are expanded first.
-fn shard_paths(paths: Vec<PathBuf>, shard: Shard) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for item in analysis::expand_paths(&paths) {
-        let (display, path) = match &item {
-            Ok(i) => (i.display.clone(), i.path.clone()),
-            Err(e) => (e.input.clone(), PathBuf::from(&e.input)),
-        };
-        let project = match WheelFilename::from_path(&path) {
-            Ok(f) => f.name,
-            Err(_) => display.parse::<crate::remote::index::Requirement>().map(|r| r.name).unwrap_or(display.clone()),
-        };
-        if shard.holds(&project) {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// `--jsonl`: survey a few releases at a time and print each record as its batch completes.
+/// `--jsonl`: one line per release on stdout as each completes (see [`jsonl::stream`]).
 fn run_jsonl(
     args: &Args,
-    paths: Vec<PathBuf>,
+    inputs: &[Input],
     checker: &Checker,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<ExitCode, CmdError> {
-    let mut done = std::collections::HashSet::new();
-    let mut needs_newline = false;
-    if let Some(file) = &args.resume {
-        match std::fs::read_to_string(file) {
-            Ok(text) => {
-                needs_newline = !text.is_empty() && !text.ends_with('\n');
-                for r in jsonl::read(&[text]).releases {
-                    done.insert((r.name, r.version));
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+    let resume = match &args.resume {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(CmdError::with_source(format!("cannot read {}", file.display()), e)),
-        }
-    }
-    // Group by release (file name), keeping inputs that are not wheels apart.
-    let mut releases: std::collections::BTreeMap<(String, String), Vec<PathBuf>> = Default::default();
-    let mut others = Vec::new();
-    for item in analysis::expand_paths(&paths) {
-        match item {
-            Ok(i) => match WheelFilename::from_path(&i.path) {
-                Ok(f) => releases.entry((f.normalized_name(), f.version.clone())).or_default().push(i.path),
-                Err(_) => others.push(i.path),
-            },
-            Err(e) => others.push(PathBuf::from(e.input)),
-        }
-    }
-    let skipped = releases.keys().filter(|k| done.contains(*k)).count();
-    releases.retain(|k, _| !done.contains(k));
-    if skipped > 0 {
-        eprintln!("uniabi: note: {} already in the resumed file", count_noun(skipped, "release"));
-    }
-    let threads = crate::pool::threads();
-    let mut batches: Vec<Vec<PathBuf>> = Vec::new();
-    if !others.is_empty() {
-        batches.push(others);
-    }
-    let all: Vec<Vec<PathBuf>> = releases.into_values().collect();
-    for chunk in all.chunks(2 * threads) {
-        batches.push(chunk.iter().flatten().cloned().collect());
-    }
-    let mut failed = false;
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let mut emit = |line: &jsonl::Line| -> io::Result<()> {
-        if needs_newline {
-            out.write_all(b"\n")?;
-            needs_newline = false;
-        }
-        serde_json::to_writer(&mut out, line).map_err(io::Error::other)?;
-        out.write_all(b"\n")?;
-        out.flush()
+        },
+        None => None,
     };
-    for batch in batches {
-        let report = survey_report(&batch, checker, args.input.limits(), progress);
-        let lines =
-            report.projects.iter().map(jsonl::Line::release).chain(report.errors.iter().map(|e| jsonl::Line::error(e)));
-        for line in lines {
-            if let Err(e) = emit(&line) {
-                if e.kind() == io::ErrorKind::BrokenPipe {
-                    return Ok(super::exit(EXIT_OK));
-                }
-                return Err(e.into());
-            }
-        }
-        for e in &report.errors {
-            eprintln!("uniabi: error: {e}");
-            failed = true;
-        }
+    let mut stdout = io::stdout();
+    let streamed = jsonl::stream(inputs, checker, args.input.limits(), resume.as_deref(), &mut stdout, progress)?;
+    if streamed.resumed > 0 {
+        eprintln!("uniabi: note: {} already in the resumed file", count_noun(streamed.resumed, "release"));
     }
-    Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
+    if streamed.closed {
+        return Ok(super::exit(EXIT_OK));
+    }
+    for e in &streamed.errors {
+        eprintln!("uniabi: error: {e}");
+    }
+    Ok(super::exit(if streamed.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 
 fn yes_no(q: Option<bool>) -> &'static str {

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs};
-use crate::analysis::{self, Analysed};
+use crate::analysis;
+use crate::environment::{self, Judging, LockAnswer};
 use crate::output;
-use crate::specs::Specs;
-use crate::suffixes::SuffixTable;
-use crate::verify::{self, Verification};
+use crate::verify::Verification;
+use crate::verify::{WheelVerification, verify_input};
 
 /// Arguments of `uniabi verify`.
 #[derive(Debug, clap::Args)]
@@ -28,22 +28,6 @@ pub struct Args {
     pub specs: super::SpecsArgs,
 }
 
-/// One wheel's resolution.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct WheelVerification {
-    pub path: String,
-    pub error: Option<String>,
-    /// True when its extension modules were resolved and every admitted interpreter loads
-    /// every one (never when they were resolved for no interpreter: see `unresolved`).
-    pub ok: bool,
-    /// For a project with `--python` and `--platform`: why an installer there finds no wheel
-    /// (then `path` is the requirement and `ok` is false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_wheel: Option<String>,
-    #[serde(flatten)]
-    pub verification: Option<Verification>,
-}
-
 /// The `--json` document.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
@@ -51,34 +35,24 @@ pub struct Report {
     pub inputs: Vec<WheelVerification>,
 }
 
-/// Verify one analysed input.
-pub fn verify_input(a: &Analysed, specs: &Specs, table: &SuffixTable, pep809: bool) -> WheelVerification {
-    let path = a.input.display.clone();
-    if let Some(why) = crate::remote::no_wheel(&a.input.path) {
-        return WheelVerification { path, error: None, ok: false, no_wheel: Some(why), verification: None };
-    }
-    if let Some(error) = a.error() {
-        return WheelVerification {
-            path,
-            error: Some(error.to_string()),
-            ok: false,
-            no_wheel: None,
-            verification: None,
-        };
-    }
-    let Some(set) = a.wheel.as_ref().map(|w| w.installer_tags()) else {
-        let error = format!(
-            "{path}: not a wheel: verify resolves imports for the interpreters a wheel's tags admit, and a bare file has no tags; use `uniabi check` to judge it by its suffix"
-        );
-        return WheelVerification { path, error: Some(error), ok: false, no_wheel: None, verification: None };
-    };
-    let v = verify::verify(&set, &a.binaries, specs, table, pep809);
-    WheelVerification { path, error: None, ok: v.ok(), no_wheel: None, verification: Some(v) }
+/// The `--json` document of a `verify` with a lock (`--lock FILE`, or an
+/// argument named like a lock file).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LockReport {
+    pub schema: &'static str,
+    /// Each lock's answer, per target.
+    pub locks: Vec<LockAnswer>,
+    /// The other inputs, verified as without a lock.
+    pub inputs: Vec<WheelVerification>,
 }
 
-/// The one interpreter an installer pick is for (`--python` with `--platform`), if asked.
+/// The one interpreter an installer pick is for (one `--python` with one `--platform`), if asked.
 fn installer(args: &Args) -> Option<crate::tags::Interpreter> {
-    args.input.remote.platform.as_ref().and(args.input.remote.python)
+    let remote = &args.input.remote;
+    match (remote.python.as_slice(), remote.platform.len()) {
+        ([python], 1) => Some(*python),
+        _ => None,
+    }
 }
 
 /// Run `uniabi verify`.
@@ -87,11 +61,17 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // With --python and --platform, a project is the one wheel an installer
     // there picks, judged for that interpreter.
     let only = installer(&args);
-    let how =
-        only.map(|_| crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) });
-    let paths = args.input.remote.resolve(&args.input.paths, &|_| true, how)?;
+    let pick = crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) };
+    let lock = args.input.has_lock();
+    if lock && args.input.remote.python.is_empty() && args.input.remote.platform.is_empty() {
+        return Err(CmdError::new(
+            "verify of a lock judges it on targets: give --python and --platform (e.g. --python 3.15t --platform manylinux_2_28_x86_64)",
+        ));
+    }
+    let how = (only.is_some() || lock).then_some(pick);
+    let resolved = args.input.resolve_locks(&|_| true, how, true)?;
     let inputs: Vec<WheelVerification> =
-        analysis::analyse_map(&paths, args.input.limits(), analysis::Scope::Importable, |a| {
+        analysis::analyse_map(&resolved.inputs, args.input.limits(), analysis::Scope::Importable, |a| {
             let mut v = verify_input(&a, &specs, &table, args.pep809);
             if let (Some(python), Some(found)) = (only, v.verification.as_mut()) {
                 found.resolutions.retain(|r| r.interpreter == python);
@@ -99,26 +79,52 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             }
             v
         });
+    let judging = Judging { specs: &specs, table: &table, limits: args.input.limits(), pep809: args.pep809 };
+    let locks: Vec<LockAnswer> = resolved.locks.iter().map(|l| environment::answer(l, &judging)).collect();
+    resolved.finish();
     for i in &inputs {
         if let Some(e) = &i.error {
             eprintln!("uniabi: error: {e}");
         }
     }
+    let unreadable = locks.iter().any(LockAnswer::unreadable);
+    let failing = locks.iter().any(|l| !l.ok);
     let report = Report { schema: output::schema::VERIFY, inputs };
+    if lock {
+        let report = LockReport { schema: output::schema::LOCK, locks, inputs: report.inputs };
+        output::to_stdout(|out| {
+            if args.json {
+                return output::json(out, &report);
+            }
+            for answer in &report.locks {
+                environment::print_human(out, answer)?;
+            }
+            print_inputs(out, &report.inputs)
+        })?;
+        return Ok(super::exit(level(&report.inputs, unreadable, failing)));
+    }
     output::to_stdout(|out| if args.json { output::json(out, &report) } else { print_human(out, &report) })?;
-    let level = if report.inputs.iter().any(|i| i.error.is_some()) {
+    Ok(super::exit(level(&report.inputs, false, false)))
+}
+
+/// The exit level: an unreadable input (or lock wheel) is 2, a failing one (or lock target) 1.
+fn level(inputs: &[WheelVerification], unreadable: bool, failing: bool) -> u8 {
+    if unreadable || inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
-    } else if report.inputs.iter().any(|i| !i.ok && !i.verification.as_ref().is_some_and(Verification::passes)) {
+    } else if failing || inputs.iter().any(|i| !i.ok && !i.verification.as_ref().is_some_and(Verification::passes)) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    };
-    Ok(super::exit(level))
+    }
 }
 
 /// Human output: per wheel, per interpreter, what each module loads.
 pub fn print_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
-    for input in &report.inputs {
+    print_inputs(out, &report.inputs)
+}
+
+fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification]) -> io::Result<()> {
+    for input in inputs {
         if let Some(why) = &input.no_wheel {
             writeln!(out, "{}: {}: {why}", input.path, crate::color::verdict("FAILS"))?;
             continue;

@@ -2,8 +2,9 @@
 //! universal wheel replaces at least one input (with a companion fat wheel for
 //! the interpreters it cannot serve), else fat.
 
+use super::build::{plan_fat, plan_universal};
 use super::group::Group;
-use super::plan::{MergePlan, plan_fat, plan_universal};
+use super::output::MergePlan;
 use super::{Context, MergeInput};
 use crate::universal::Proposal;
 
@@ -16,7 +17,7 @@ pub(crate) fn plan_auto(plan: &mut MergePlan, group: &Group, metadata_from: Opti
         }
     };
     let needed: Vec<&MergeInput> =
-        group.inputs.iter().copied().filter(|i| universal.uncovered_inputs.contains(&i.display)).collect();
+        group.inputs.iter().copied().filter(|i| universal.uncovered_ids.contains(&i.id)).collect();
     if needed.len() == group.inputs.len() {
         // Every input still serves interpreters the universal wheel cannot:
         // it would add a wheel and replace none. Keep the builds together.
@@ -56,7 +57,8 @@ pub(crate) fn plan_auto(plan: &mut MergePlan, group: &Group, metadata_from: Opti
                 r.reason
             );
             // The whole group stays as it is, not only the companion's inputs.
-            r.inputs = group.inputs.iter().map(|i| i.display.clone()).collect();
+            r.inputs = group.inputs.iter().map(|i| i.display().to_string()).collect();
+            r.input_ids = group.inputs.iter().map(|i| i.id).collect();
             plan.refused.push(*r);
         }
     }

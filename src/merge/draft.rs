@@ -6,13 +6,15 @@ use std::collections::BTreeSet;
 
 use super::Context;
 use super::group::Group;
+use super::judge::Judged;
 use super::members::{self, Conflict, Dropped, ExtChoice, PlannedMember};
-use super::plan::{OutputPlan, Refusal, refusal};
+use super::output::{OutputPlan, Refusal, refusal};
 use super::{MergeInput, OutputScheme};
-use crate::analysis::AnalysedBinary;
+use crate::analysis::{Analysed, AnalysedBinary, WheelInfo};
+use crate::input::Input;
 use crate::naming;
 use crate::specs::PROTOTYPE_LABEL;
-use crate::tags::TagSet;
+use crate::tags::{TagSet, WheelFilename};
 use crate::universal;
 use crate::verify::Verification;
 
@@ -35,23 +37,29 @@ impl<'g, 'a> Draft<'g, 'a> {
     /// `.dist-info` name and one `Root-Is-Purelib`.
     pub fn new(group: &'g Group<'a>, scheme: OutputScheme) -> Result<Self, Box<Refusal>> {
         let first = group.inputs[0];
-        if let Some(other) = group.inputs.iter().find(|i| i.dist_info != first.dist_info) {
+        if let Some(other) = group.inputs.iter().find(|i| i.wheel().dist_info != first.wheel().dist_info) {
             return Err(Box::new(refusal(
                 group,
                 scheme,
                 format!(
                     "{} has {} but {} has {}; one wheel holds one .dist-info",
-                    first.filename, first.dist_info, other.filename, other.dist_info
+                    first.filename,
+                    first.wheel().dist_info,
+                    other.filename,
+                    other.wheel().dist_info
                 ),
             )));
         }
-        if let Some(other) = group.inputs.iter().find(|i| i.root_is_purelib != first.root_is_purelib) {
+        if let Some(other) = group.inputs.iter().find(|i| i.wheel().root_is_purelib != first.wheel().root_is_purelib) {
             return Err(Box::new(refusal(
                 group,
                 scheme,
                 format!(
                     "WHEEL's Root-Is-Purelib differs: {} says {:?}, {} says {:?}",
-                    first.filename, first.root_is_purelib, other.filename, other.root_is_purelib
+                    first.filename,
+                    first.wheel().root_is_purelib,
+                    other.filename,
+                    other.wheel().root_is_purelib
                 ),
             )));
         }
@@ -59,8 +67,8 @@ impl<'g, 'a> Draft<'g, 'a> {
             group,
             scheme,
             prototype: false,
-            dist_info: first.dist_info.clone(),
-            root_is_purelib: first.root_is_purelib.unwrap_or(false),
+            dist_info: first.wheel().dist_info.clone(),
+            root_is_purelib: first.wheel().root_is_purelib.unwrap_or(false),
             members: Vec::new(),
             dropped: Vec::new(),
         })
@@ -92,7 +100,7 @@ impl<'g, 'a> Draft<'g, 'a> {
             .iter()
             .filter(|m| m.extension)
             .filter_map(|m| {
-                let input = self.group.inputs.iter().find(|i| i.display == m.input)?;
+                let input = self.group.inputs.iter().find(|i| i.id == m.input_id)?;
                 let b = input.analysed.binaries.iter().find(|b| b.member == m.source)?;
                 let mut b = b.clone();
                 b.member = m.name.clone();
@@ -107,51 +115,83 @@ impl<'g, 'a> Draft<'g, 'a> {
         refusal(self.group, self.scheme, reason)
     }
 
-    /// The planned wheel: named from `set`, with the `Tag:` lines `tags`, and
-    /// what `verification` (of `set` against [`Draft::binaries`]) found.
-    pub fn finish(self, set: TagSet, tags: Vec<String>, verification: &Verification, ctx: &Context) -> OutputPlan {
+    /// The planned wheel named from `set`, with the `Tag:` lines `tags`, as
+    /// `check` sees it, judged once ([`Judged`]).
+    pub fn judge(&self, set: &TagSet, tags: Vec<String>, ctx: &Context) -> Judged {
+        let key = &self.group.key;
+        let filename = WheelFilename {
+            name: key.name.clone(),
+            version: key.version.clone(),
+            build: key.build.clone(),
+            tags: set.clone(),
+        }
+        .to_string();
+        let analysed = Analysed {
+            input: Input::local(filename.clone(), ctx.outdir.join(&filename)),
+            wheel: Some(WheelInfo {
+                name: key.name.clone(),
+                version: key.version.clone(),
+                build: key.build.clone(),
+                tags,
+                compressed_tag_lines: Vec::new(),
+                filename,
+                root_is_purelib: Some(self.root_is_purelib),
+                dist_info: self.dist_info.clone(),
+                // Not written yet: no archive members.
+                members: Vec::new(),
+            }),
+            binaries: self.binaries(),
+            errors: Vec::new(),
+            unreadable_libraries: Vec::new(),
+        };
+        Judged::of(analysed, ctx)
+    }
+
+    /// The planned wheel, as judged: its name and tags are the judged ones,
+    /// and what its import resolution found.
+    pub fn finish(self, judged: Judged, ctx: &Context) -> OutputPlan {
         let group = self.group;
-        let key = &group.key;
-        let build = key.build.as_ref().map(|b| format!("-{b}")).unwrap_or_default();
-        let filename = format!("{}-{}{build}-{set}.whl", key.name, key.version);
-        let file = ctx.outdir.join(&filename);
+        let resolved = judged.verification().is_some();
+        let verification = judged.check.verification.clone().unwrap_or(Verification {
+            admitted: Vec::new(),
+            resolutions: Vec::new(),
+            unresolved: None,
+        });
         let before: BTreeSet<String> = group.inputs.iter().flat_map(|i| served(i)).collect();
         let uncovered: Vec<String> = crate::tags::interpreters()
             .iter()
             .map(|i| i.to_string())
             .filter(|i| before.contains(i) && !verification.admitted.contains(i))
             .collect();
-        let binaries = self.binaries();
-        let uncovered_by: Vec<(String, Vec<String>)> = group
-            .inputs
-            .iter()
-            .map(|i| (i.display.clone(), served(i).into_iter().filter(|s| uncovered.contains(s)).collect::<Vec<_>>()))
-            .filter(|(_, left)| !left.is_empty())
-            .collect();
-        let uncovered_inputs = uncovered_by.iter().map(|(i, _)| i.clone()).collect();
+        let uncovered_by: Vec<&MergeInput> =
+            group.inputs.iter().copied().filter(|i| served(i).iter().any(|s| uncovered.contains(s))).collect();
+        let planned = judged.analysed;
+        let filename = planned.input.display.clone();
+        let file = ctx.outdir.join(&filename);
         OutputPlan {
             path: file.display().to_string(),
             scheme: self.scheme,
             prototype: self.prototype.then_some(PROTOTYPE_LABEL),
             group: group.label.clone(),
-            inputs: group.inputs.iter().map(|i| i.display.clone()).collect(),
-            tags,
+            inputs: group.inputs.iter().map(|i| i.display().to_string()).collect(),
+            tags: planned.wheel.as_ref().map(|w| w.tags.clone()).unwrap_or_default(),
             members: self.members,
             dropped: self.dropped,
             admitted: verification.admitted.clone(),
+            uncovered_inputs: uncovered_by.iter().map(|i| i.display().to_string()).collect(),
+            uncovered_served: uncovered_by
+                .iter()
+                .map(|i| (i.display().to_string(), served(i).into_iter().filter(|s| uncovered.contains(s)).collect()))
+                .collect(),
             uncovered,
-            uncovered_inputs,
-            uncovered_by,
             notes: Vec::new(),
-            verified: verification.no_failures(),
+            verified: resolved && verification.no_failures(),
             input_size: group.inputs.iter().map(|i| i.size).sum(),
             written: None,
             file,
-            dist_info: self.dist_info,
-            root_is_purelib: self.root_is_purelib,
-            build: key.build.clone(),
-            binaries,
-            project: (key.name.clone(), key.version.clone()),
+            planned,
+            input_ids: group.inputs.iter().map(|i| i.id).collect(),
+            uncovered_ids: uncovered_by.iter().map(|i| i.id).collect(),
         }
     }
 }

@@ -83,13 +83,13 @@ pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
     let mut notes: Vec<String> = inputs
         .iter()
         .flat_map(|i| {
-            i.analysed.unreadable_libraries.iter().map(move |l| format!("{}: {l}; copied as it is", i.display))
+            i.analysed.unreadable_libraries.iter().map(move |l| format!("{}: {l}; copied as it is", i.display()))
         })
         .collect();
     let mut per_release: BTreeMap<(String, String, Option<String>), Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for (key, mut members) in map {
-        members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display.cmp(&b.display)));
+        members.sort_by(|a, b| a.filename.cmp(&b.filename).then(a.display().cmp(b.display())));
         per_release.entry((key.name.clone(), key.version.clone(), key.build.clone())).or_default().push(format!(
             "{} ({} input{})",
             key.platform_text(),

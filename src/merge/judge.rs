@@ -1,44 +1,40 @@
-//! What uniabi writes, uniabi passes: every planned wheel is judged by the same
-//! [`Checker`] as `uniabi check`, from the analyses of its inputs' binaries
-//! (renamed where the plan renames them), before anything is written; the
-//! written file is then judged again from the same analyses, without
-//! inflating it.
+//! What uniabi writes, uniabi passes: every planned wheel is judged once, by
+//! the same [`Checker`] as `uniabi check`, from the analyses of its inputs'
+//! binaries (renamed where the plan renames them). The plan carries that
+//! judgement; after writing, [`super::write`] reads the written bytes back
+//! to prove they are the ones judged.
 
 use super::Context;
 use super::group::Group;
-use super::plan::{OutputPlan, Refusal, refusal};
-use crate::analysis::{Analysed, InputKind, InputPath, WheelInfo};
-use crate::check::{AbiChoice, Checker, Finding, Severity};
+use super::output::{OutputPlan, Refusal, refusal};
+use crate::analysis::Analysed;
+use crate::check::{AbiChoice, Checker, Finding, InputCheck, Severity};
+use crate::verify::Verification;
 
-impl OutputPlan {
-    /// The planned wheel as `check` sees it: its name, WHEEL and binaries.
-    pub(crate) fn analysed(&self) -> Analysed {
-        let filename = self.filename();
-        Analysed {
-            input: InputPath { display: filename.clone(), path: self.file.clone(), kind: InputKind::Wheel },
-            wheel: Some(WheelInfo {
-                name: self.project.0.clone(),
-                version: self.project.1.clone(),
-                build: self.build.clone(),
-                tags: self.tags.clone(),
-                compressed_tag_lines: Vec::new(),
-                filename,
-                members: self.members.iter().map(|m| m.name.clone()).collect(),
-                dist_info: self.dist_info.clone(),
-            }),
-            binaries: self.binaries.clone(),
-            errors: Vec::new(),
-            unreadable_libraries: Vec::new(),
-        }
-    }
+/// A planned wheel as `check` sees it, and `check`'s judgement of it.
+pub(crate) struct Judged {
+    /// The planned wheel: its file name, WHEEL's tags, its binaries.
+    pub analysed: Analysed,
+    pub check: InputCheck,
 }
 
-/// The error findings `check` would give the planned wheel.
-pub(crate) fn errors(plan: &OutputPlan, ctx: &Context) -> Vec<Finding> {
-    let checker = Checker { specs: ctx.checker.specs, table: ctx.checker.table, abi: AbiChoice::Auto };
-    let mut found = checker.check(&plan.analysed()).findings;
-    found.retain(|f| f.severity == Severity::Error);
-    found
+impl Judged {
+    /// Judge a planned wheel as `uniabi check` would judge it once written.
+    pub fn of(analysed: Analysed, ctx: &Context) -> Judged {
+        let checker = Checker { specs: ctx.checker.specs, table: ctx.checker.table, abi: AbiChoice::Auto };
+        let check = checker.check(&analysed);
+        Judged { analysed, check }
+    }
+
+    /// The import resolution `check` ran (`None` only if it could not run, which fails the plan).
+    pub fn verification(&self) -> Option<&Verification> {
+        self.check.verification.as_ref()
+    }
+
+    /// The error findings.
+    pub fn errors(&self) -> Vec<Finding> {
+        self.check.findings.iter().filter(|f| f.severity == Severity::Error).cloned().collect()
+    }
 }
 
 /// A finding as one line: `code: member: message`.
@@ -49,9 +45,8 @@ pub(crate) fn line(f: &Finding) -> String {
     }
 }
 
-/// Keep a planned wheel only if `check` would pass it.
-pub(crate) fn judged(out: OutputPlan, group: &Group, ctx: &Context) -> Result<OutputPlan, Box<Refusal>> {
-    let errors = errors(&out, ctx);
+/// Keep a planned wheel only if `check` passed it (judged when it was planned).
+pub(crate) fn judged(out: OutputPlan, errors: &[Finding], group: &Group) -> Result<OutputPlan, Box<Refusal>> {
     if errors.is_empty() {
         return Ok(out);
     }

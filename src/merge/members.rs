@@ -3,14 +3,13 @@
 //! disagree about a member.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::{Context, MergeInput};
 use crate::naming;
 use crate::record::RecordEntry;
-use crate::wheel::{Member, Wheel};
+use crate::wheel::Member;
 
 /// One member of a planned wheel.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -24,8 +23,9 @@ pub struct PlannedMember {
     pub size: u64,
     /// Whether it is an extension module.
     pub extension: bool,
+    /// The [`MergeInput::id`] of the input it is copied from.
     #[serde(skip)]
-    pub(crate) input_path: PathBuf,
+    pub(crate) input_id: usize,
     #[serde(skip)]
     pub(crate) entry: RecordEntry,
 }
@@ -78,8 +78,8 @@ pub(crate) fn collect(
     let mut conflicts = Vec::new();
     let mut sboms: Vec<(usize, &Member)> = Vec::new();
     for (idx, input) in inputs.iter().enumerate() {
-        let dist_prefix = format!("{}/", input.dist_info);
-        for m in &input.members {
+        let dist_prefix = format!("{}/", input.wheel().dist_info);
+        for m in &input.wheel().members {
             if is_sbom(input, &m.name) {
                 sboms.push((idx, m));
                 continue;
@@ -87,7 +87,7 @@ pub(crate) fn collect(
             if input.is_regenerated(&m.name) {
                 if m.name.ends_with(".jws") || m.name.ends_with(".p7s") {
                     dropped.push(Dropped {
-                        input: input.display.clone(),
+                        input: input.display().to_string(),
                         member: m.name.clone(),
                         reason: "a signature of the input's RECORD, which the output replaces".into(),
                     });
@@ -101,7 +101,7 @@ pub(crate) fn collect(
                 let chosen = inputs[src];
                 if chosen.hash(&m.name).is_none() || chosen.hash(&m.name) != input.hash(&m.name) {
                     dropped.push(Dropped {
-                        input: input.display.clone(),
+                        input: input.display().to_string(),
                         member: m.name.clone(),
                         reason: format!("the .dist-info is taken from {} (--metadata-from)", chosen.filename),
                     });
@@ -113,7 +113,7 @@ pub(crate) fn collect(
                 match ext(input, &m.name) {
                     ExtChoice::Keep(n) => n,
                     ExtChoice::Drop(reason) => {
-                        dropped.push(Dropped { input: input.display.clone(), member: m.name.clone(), reason });
+                        dropped.push(Dropped { input: input.display().to_string(), member: m.name.clone(), reason });
                         continue;
                     }
                 }
@@ -151,11 +151,11 @@ fn place(
         None => {
             let planned = PlannedMember {
                 name: name.clone(),
-                input: input.display.clone(),
+                input: input.display().to_string(),
                 source: m.name.clone(),
                 size: m.size,
                 extension,
-                input_path: input.path.clone(),
+                input_id: input.id,
                 entry,
             };
             kept.insert(name, (idx, planned));
@@ -172,7 +172,7 @@ fn place(
 
 /// Whether `member` is a software bill of materials (PEP 770: any file under `.dist-info/sboms/`).
 fn is_sbom(input: &MergeInput, member: &str) -> bool {
-    member.strip_prefix(&input.dist_info).is_some_and(|rest| rest.starts_with("/sboms/"))
+    member.strip_prefix(&input.wheel().dist_info).is_some_and(|rest| rest.starts_with("/sboms/"))
 }
 
 /// An input's SBOM: the input's index, and the member.
@@ -204,7 +204,7 @@ fn keep_sboms(
             continue; // the same bytes are kept from a build that ships
         }
         dropped.push(Dropped {
-            input: inputs[*idx].display.clone(),
+            input: inputs[*idx].display().to_string(),
             member: m.name.clone(),
             reason: "an SBOM of a build none of whose binaries the output keeps".into(),
         });
@@ -266,9 +266,9 @@ impl Side<'_> {
         self.entry.hash.clone().unwrap_or_default()
     }
 
-    /// The member's text, when it is UTF-8 (read again from the input).
+    /// The member's text, when it is UTF-8 (read again from the input, when it is on disk).
     fn text(&self, ctx: &Context) -> Option<String> {
-        let mut wheel = Wheel::open(&self.input.path, ctx.limits).ok()?;
+        let mut wheel = crate::wheel::Wheel::open(self.input.input.local_path()?, ctx.limits).ok()?;
         let m = wheel.member(self.member)?.clone();
         let _permit = crate::budget::Budget::global().acquire(m.size);
         String::from_utf8(wheel.read(&m).ok()?).ok()
@@ -278,7 +278,7 @@ impl Side<'_> {
 /// Why two inputs' members that both become `name` in the output cannot both be kept.
 fn conflict(name: &str, a: Side, b: Side, metadata_from: Option<&str>, ctx: &Context) -> Conflict {
     let hashes = vec![a.hash(), b.hash()];
-    let inputs = vec![a.input.display.clone(), b.input.display.clone()];
+    let inputs = vec![a.input.display().to_string(), b.input.display().to_string()];
     if a.input.is_extension(a.member) || b.input.is_extension(b.member) {
         let reason = format!(
             "two different extension binaries share the name {}: {} ({}) and {} ({}); a wheel holds one file per name, \
@@ -302,7 +302,7 @@ fn conflict(name: &str, a: Side, b: Side, metadata_from: Option<&str>, ctx: &Con
     };
     let kind = if diff.is_some() { "text" } else { "binary" };
     let hint = match metadata_from {
-        _ if !name.starts_with(&format!("{}/", a.input.dist_info)) || is_sbom(a.input, name) => String::new(),
+        _ if !name.starts_with(&format!("{}/", a.input.wheel().dist_info)) || is_sbom(a.input, name) => String::new(),
         // Named, yet a .dist-info member differs: the wheel named is in another group.
         Some(f) => format!(
             " (--metadata-from {f} is not one of this group's inputs, so it does not choose this group's .dist-info; \

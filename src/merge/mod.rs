@@ -21,20 +21,24 @@
 //! the binaries the interpreters of that tag load.
 //!
 //! Planning reads everything and writes nothing ([`plan_merge`],
-//! [`plan_split`]); [`write_output`] then writes each planned wheel through
-//! [`crate::wheel_writer::OutputWheel`]: members are copied raw with their
-//! verified RECORD rows, WHEEL and RECORD are written afresh, and the complete
-//! temporary file is reopened, its RECORD listing and `Tag:` lines checked and
-//! the wheel judged by `check` (`judge`), before it is moved into place.
+//! [`plan_split`]); each planned wheel is judged once by `check` as it is
+//! planned (`judge`), and carries that judgement. [`finish`] then writes the
+//! planned wheels all or none ([`write_all`]): members are copied raw with
+//! their verified RECORD rows, WHEEL and RECORD are written afresh, and each
+//! complete temporary file is read back (central directory, RECORD listing,
+//! `Tag:` lines, every binary's hash) before all are moved into place.
 
 mod auto;
+mod build;
 mod draft;
 mod group;
 mod input;
 mod judge;
 mod members;
 mod outcome;
+mod output;
 mod plan;
+mod report;
 mod split;
 mod write;
 
@@ -46,10 +50,12 @@ use serde::{Serialize, Serializer};
 pub use group::GroupKey;
 pub use input::{MergeInput, load_inputs};
 pub use members::{Conflict, Dropped, PlannedMember};
-pub use outcome::{Counts, Forecast, RefusedForecast, Unchanged, forecast, refuse_overwrites};
-pub use plan::{MergePlan, OutputPlan, Refusal, plan_merge};
+pub use outcome::{Counts, Forecast, RefusedForecast, forecast, refuse_overwrites};
+pub use output::{MergePlan, OutputPlan, Refusal, Unchanged, WriteOutcome};
+pub use plan::plan_merge;
+pub use report::{Finished, Report, finish};
 pub use split::plan_split;
-pub use write::{OutputError, WriteOutcome, WrittenError, check_outputs, write_output};
+pub use write::{OutputError, WriteAllError, Written, check_outputs, write_all};
 
 use crate::check::Checker;
 use crate::wheel::Limits;

@@ -17,17 +17,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, plan_merge};
-use crate::tags::{Tag, WheelFilename};
-
-/// An input merge leaves as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Unchanged {
-    /// `project version [platform tags]`.
-    pub group: String,
-    pub input: String,
-    pub reason: String,
-}
+use super::{Conflict, Context, MergeInput, MergePlan, OutputPlan, Refusal, Scheme, Unchanged, plan_merge};
 
 /// The counts of a merge: how many wheels it plans, writes, refuses and leaves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -68,7 +58,7 @@ impl Counts {
                 .filter(|p| p.group == o.group)
                 .flat_map(|p| p.admitted.iter().map(String::as_str))
                 .collect();
-            for (input, left) in &o.uncovered_by {
+            for (input, left) in &o.uncovered_served {
                 if !kept.contains(input.as_str()) && left.iter().any(|i| !admitted.contains(i.as_str())) {
                     needed.insert(input);
                 }
@@ -87,50 +77,6 @@ impl Counts {
     }
 }
 
-/// Move every planned output that would write the very wheel its one input is
-/// into [`MergePlan::unchanged`].
-pub(crate) fn settle_unchanged(plan: &mut MergePlan, inputs: &[MergeInput]) {
-    let outputs = std::mem::take(&mut plan.outputs);
-    for o in outputs {
-        match o.inputs.as_slice() {
-            [only] => match inputs.iter().find(|i| &i.display == only) {
-                Some(input) if same_wheel(&o, input) => plan.unchanged.push(Unchanged {
-                    group: o.group.clone(),
-                    input: only.clone(),
-                    reason: "one input, and merge would write the same members under the same names with \
-                             the same tags: left as it is, not copied"
-                        .to_string(),
-                }),
-                _ => plan.outputs.push(o),
-            },
-            _ => plan.outputs.push(o),
-        }
-    }
-}
-
-/// Whether an output planned from one input would be that input again: the same
-/// members (WHEEL and RECORD aside) under the same names, nothing dropped, the
-/// same `Tag:` lines and the same tags in the file name (in any order).
-fn same_wheel(o: &OutputPlan, input: &MergeInput) -> bool {
-    if !o.dropped.is_empty() || o.members.iter().any(|m| m.name != m.source) {
-        return false;
-    }
-    let kept: BTreeSet<&str> = o.members.iter().map(|m| m.name.as_str()).collect();
-    let had: BTreeSet<&str> =
-        input.members.iter().map(|m| m.name.as_str()).filter(|n| !input.is_regenerated(n)).collect();
-    if kept != had {
-        return false;
-    }
-    let Ok(name) = input.filename.parse::<WheelFilename>() else {
-        return false;
-    };
-    // An output's Tag: lines are the full expansion of its file name, so one set
-    // stands for both; the input's Tag: lines and its file name must each be it.
-    let planned: BTreeSet<String> = o.tags.iter().cloned().collect();
-    let same = |tags: &[Tag]| tags.iter().map(Tag::to_string).collect::<BTreeSet<String>>() == planned;
-    name.build == o.build && same(&input.tags) && same(&name.tags.expand())
-}
-
 /// Refuse every group one of whose outputs would be written over an input
 /// (the output directory may hold inputs, as long as nothing replaces them).
 pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusal>, inputs: &[PathBuf]) {
@@ -146,14 +92,16 @@ pub fn refuse_overwrites(outputs: &mut Vec<OutputPlan>, refused: &mut Vec<Refusa
         let (theirs, kept): (Vec<OutputPlan>, Vec<OutputPlan>) =
             std::mem::take(outputs).into_iter().partition(|o| o.group == group);
         *outputs = kept;
-        let mut names: Vec<String> = theirs.iter().flat_map(|o| o.inputs.iter().cloned()).collect();
+        let mut names: Vec<(String, usize)> =
+            theirs.iter().flat_map(|o| o.inputs.iter().cloned().zip(o.input_ids.iter().copied())).collect();
         names.sort();
         names.dedup();
         let Some(scheme) = theirs.first().map(|o| o.scheme) else { continue };
         refused.push(Refusal {
             group,
             scheme,
-            inputs: names,
+            inputs: names.iter().map(|(n, _)| n.clone()).collect(),
+            input_ids: names.iter().map(|(_, id)| *id).collect(),
             reason: format!(
                 "its output {path} is one of the inputs, and inputs are never written over (not even with --force); \
                  choose another output directory"
@@ -172,6 +120,9 @@ pub struct RefusedForecast {
     pub group: String,
     /// The group's inputs, as given.
     pub inputs: Vec<String>,
+    /// Their [`MergeInput::id`]s.
+    #[serde(skip)]
+    pub input_ids: Vec<usize>,
     /// Why, in a few words: `METADATA differs`.
     pub reason: String,
     /// When only `.dist-info` members differ: the input `--metadata-from` is tried with
@@ -202,14 +153,15 @@ pub fn forecast(inputs: &[MergeInput], ctx: &Context) -> Forecast {
 }
 
 fn refused_forecast(r: &Refusal, inputs: &[MergeInput], ctx: &Context) -> RefusedForecast {
-    let group: Vec<MergeInput> = inputs.iter().filter(|i| r.inputs.contains(&i.display)).cloned().collect();
-    let dist_infos: Vec<&str> = group.iter().map(|i| i.dist_info.as_str()).collect();
+    let group: Vec<MergeInput> = inputs.iter().filter(|i| r.input_ids.contains(&i.id)).cloned().collect();
+    let dist_infos: Vec<&str> = group.iter().map(|i| i.wheel().dist_info.as_str()).collect();
     let reason = short_reason(r, &dist_infos);
     let metadata_only =
         !r.conflicts.is_empty() && r.conflicts.iter().all(|c| dist_info_member(&c.member, &dist_infos).is_some());
     let mut out = RefusedForecast {
         group: r.group.clone(),
         inputs: r.inputs.clone(),
+        input_ids: r.input_ids.clone(),
         text: reason.clone(),
         reason,
         metadata_from: None,
@@ -296,6 +248,7 @@ mod tests {
                 .collect(),
             blockers: Vec::new(),
             failures: Vec::new(),
+            input_ids: vec![0, 1, 2],
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::draft::Draft;
 use super::group::Group;
 use super::members::ExtChoice;
-use super::plan::{OutputPlan, Refusal};
+use super::output::{OutputPlan, Refusal};
 use super::{Context, MergeInput, OutputScheme};
 use crate::tags::{AbiTag, Tag, TagSet};
 use crate::verify;
@@ -58,11 +58,12 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
             return Err(Box::new(Refusal {
                 group: group.label.clone(),
                 scheme: OutputScheme::Split,
-                inputs: vec![input.display.clone()],
+                inputs: vec![input.display().to_string()],
                 reason: format!("{set} would not load on every interpreter it admits"),
                 conflicts: Vec::new(),
                 blockers: Vec::new(),
                 failures: fails,
+                input_ids: vec![input.id],
             }));
         }
         let chosen: BTreeSet<&str> = v.resolutions.iter().filter_map(|r| r.file.as_deref()).collect();
@@ -80,12 +81,17 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         );
         let mut lines: Vec<String> = set.expand().iter().map(|t| t.to_string()).collect();
         lines.sort();
-        let mut out = draft.finish(set, lines, v, ctx);
+        let judged = super::build::judge(&draft, &set, lines, ctx, || {
+            format!("{set} would not load on every interpreter it admits")
+        })?;
+        let errors = judged.errors();
+        let mut out = draft.finish(judged, ctx);
         // A split output serves a part of what its input served by design.
         out.uncovered.clear();
         out.uncovered_inputs.clear();
-        out.uncovered_by.clear();
-        outputs.push(super::judge::judged(out, &group, ctx)?);
+        out.uncovered_ids.clear();
+        out.uncovered_served.clear();
+        outputs.push(super::judge::judged(out, &errors, &group)?);
     }
     Ok((outputs, notes))
 }

@@ -1,23 +1,22 @@
-//! Writing a planned wheel, and checking it before it is moved into place.
+//! Writing the planned wheels of a run, all or none.
+//!
+//! Every output is written to a temporary file in the output directory
+//! ([`OutputWheel`]), its bytes read back and proven to be the planned wheel
+//! ([`crate::wheel_writer::Staged::prove`]); only when every output is staged
+//! and proven are they moved into place, together ([`commit`]). On any failure
+//! nothing is left: no staged file, and not the output directory if this run
+//! created it. Stale temporary files an interrupted earlier run left in the
+//! output directory are removed first.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use super::{Context, OutputPlan};
-use crate::analysis;
+use super::{Context, MergeInput, OutputPlan, WriteOutcome};
+use crate::cleanup;
 use crate::wheel::{Wheel, WheelError};
-use crate::wheel_writer::{OutputWheel, WriteError};
-
-/// What writing one output did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct WriteOutcome {
-    /// The wheel's size on disk.
-    pub size: u64,
-    /// True when the reopened wheel's RECORD, `Tag:` lines and import resolution all checked out.
-    pub verified: bool,
-}
+use crate::wheel_metadata::WheelMetadata;
+use crate::wheel_writer::{OutputWheel, Staged, WriteError, commit};
 
 /// Why an output may not be written, found before anything is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,19 +29,15 @@ pub enum OutputError {
     Exists { path: String },
 }
 
-/// Why a complete output failed its check before being moved into place.
+/// Why the outputs were not written (then none is).
 #[derive(Debug, thiserror::Error)]
-pub enum WrittenError {
-    /// The written wheel cannot be reopened, or RECORD does not list its members.
-    #[error("{name}")]
-    Reopen { name: String, source: WheelError },
-    #[error("{name}: WHEEL's Tag: lines are not the planned ones")]
-    Tags { name: String },
-    #[error("{name}: the planned binary {member} is not in the written wheel")]
-    MissingBinary { name: String, member: String },
-    /// An error finding `check` gives the written wheel.
-    #[error("{name}: {}", super::judge::line(finding))]
-    Finding { name: String, finding: crate::check::Finding },
+pub enum WriteAllError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{}: cannot create the output directory", path.display())]
+    Outdir { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 /// Problems that must stop a merge before anything is written: two outputs
@@ -63,72 +58,87 @@ pub fn check_outputs(outputs: &[&OutputPlan], inputs: &[PathBuf], force: bool) -
     errors
 }
 
-/// The WHEEL file of an output.
-fn wheel_file(plan: &OutputPlan) -> String {
-    let mut s = format!(
-        "Wheel-Version: 1.0\nGenerator: uniabi {}\nRoot-Is-Purelib: {}\n",
-        env!("CARGO_PKG_VERSION"),
-        plan.root_is_purelib
-    );
-    for t in &plan.tags {
-        s.push_str(&format!("Tag: {t}\n"));
-    }
-    if let Some(b) = &plan.build {
-        s.push_str(&format!("Build: {b}\n"));
-    }
-    s
+/// What [`write_all`] did besides writing.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Stale temporary files of an interrupted earlier run, removed from the output directory.
+    pub swept: Vec<String>,
 }
 
-/// Write one planned wheel. The outer error is a failure to read an input or
-/// write the output; the inner one lists why the complete wheel failed its
-/// check (RECORD, `Tag:` lines, import resolution) — then nothing is left behind.
-pub fn write_output(
-    plan: &OutputPlan,
+/// Write every planned output, all or none (see the module documentation),
+/// recording each outcome in its plan.
+pub fn write_all(
+    outputs: &mut [OutputPlan],
+    inputs: &[MergeInput],
     force: bool,
-    inputs: &[PathBuf],
     ctx: &Context,
-) -> Result<Result<WriteOutcome, Vec<WrittenError>>, WriteError> {
-    let mut out = OutputWheel::create(&plan.file, force, inputs)?;
-    let mut wheels: BTreeMap<PathBuf, Wheel> = BTreeMap::new();
-    for m in &plan.members {
-        if !wheels.contains_key(&m.input_path) {
-            wheels.insert(m.input_path.clone(), Wheel::open(&m.input_path, ctx.limits)?);
+) -> Result<Written, Vec<WriteAllError>> {
+    let paths: Vec<PathBuf> = inputs.iter().filter_map(|i| i.input.local_path().map(Path::to_path_buf)).collect();
+    let errors = check_outputs(&outputs.iter().collect::<Vec<_>>(), &paths, force);
+    if !errors.is_empty() {
+        return Err(errors.into_iter().map(WriteAllError::from).collect());
+    }
+    let swept = cleanup::sweep(&ctx.outdir, cleanup::started());
+    let created = cleanup::CreatedDirs::create(&ctx.outdir)
+        .map_err(|source| vec![WriteAllError::Outdir { path: ctx.outdir.clone(), source }])?;
+    let staged = outputs.iter().map(|o| stage(o, inputs, force, ctx)).collect::<Result<Vec<Staged>, WriteError>>();
+    let result = staged.and_then(|staged| {
+        let sizes: Vec<u64> = staged.iter().map(Staged::size).collect();
+        commit(staged).map(|_| sizes)
+    });
+    match result {
+        Ok(sizes) => {
+            for (o, size) in outputs.iter_mut().zip(sizes) {
+                o.written = Some(WriteOutcome { size, verified: true });
+            }
+            created.keep();
+            Ok(Written { swept })
         }
-        let Some(wheel) = wheels.get_mut(&m.input_path) else { continue };
+        Err(e) => {
+            created.remove();
+            Err(vec![e.into()])
+        }
+    }
+}
+
+/// Write one planned wheel to its temporary file and prove what was written.
+fn stage(plan: &OutputPlan, inputs: &[MergeInput], force: bool, ctx: &Context) -> Result<Staged, WriteError> {
+    let paths: Vec<PathBuf> = inputs.iter().filter_map(|i| i.input.local_path().map(Path::to_path_buf)).collect();
+    let mut out = OutputWheel::create(&plan.file, force, &paths)?;
+    let mut wheels: BTreeMap<usize, Wheel> = BTreeMap::new();
+    for m in &plan.members {
+        let Some(input) = inputs.iter().find(|i| i.id == m.input_id) else {
+            return Err(WriteError::Input(WheelError::Corrupt {
+                member: m.source.clone(),
+                detail: "comes from an input that is not among the inputs".to_string(),
+            }));
+        };
+        let Some(path) = input.input.local_path() else {
+            return Err(WriteError::Input(WheelError::Io(io::Error::other(format!(
+                "{} was read by ranges; merge needs the whole wheel",
+                input.display()
+            )))));
+        };
+        let wheel = match wheels.entry(m.input_id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(Wheel::open(path, ctx.limits)?),
+        };
         let member = wheel.member(&m.source).cloned().ok_or_else(|| WheelError::Corrupt {
             member: m.source.clone(),
-            detail: format!("is no longer in {}", m.input_path.display()),
+            detail: format!("is no longer in {}", path.display()),
         })?;
         out.copy_member(wheel, &member, &m.name, m.entry.clone())?;
     }
-    out.add_file(&format!("{}/WHEEL", plan.dist_info), wheel_file(plan).as_bytes())?;
-    let checked = out.finish_checked(&plan.dist_info, |tmp| check_written(tmp, plan, ctx))?;
-    Ok(checked
-        .map(|path| WriteOutcome { size: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0), verified: true }))
-}
-
-/// Reopen a complete output: RECORD must list every member with its size
-/// (its hashes were taken from verified input bytes, so they are not recomputed)
-/// and WHEEL's `Tag:` lines must be the planned ones; then `check` judges the
-/// wheel from the binaries' analyses, which were read from the very bytes
-/// copied into it (so nothing is inflated again).
-fn check_written(tmp: &Path, plan: &OutputPlan, ctx: &Context) -> Result<(), Vec<WrittenError>> {
-    let name = plan.filename();
-    let reopen = |source| vec![WrittenError::Reopen { name: name.clone(), source }];
-    let mut wheel = Wheel::open(tmp, ctx.limits).map_err(reopen)?;
-    wheel.check_record_listing().map_err(reopen)?;
-    if analysis::wheel_info(&wheel).tags != plan.tags {
-        return Err(vec![WrittenError::Tags { name }]);
-    }
-    let mut listed: Vec<&str> = wheel.members.iter().map(|m| m.name.as_str()).collect();
-    listed.sort_unstable();
-    if let Some(missing) = plan.binaries.iter().find(|b| listed.binary_search(&b.member.as_str()).is_err()) {
-        return Err(vec![WrittenError::MissingBinary { name, member: missing.member.clone() }]);
-    }
-    let errors = super::judge::errors(plan, ctx);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.into_iter().map(|finding| WrittenError::Finding { name: name.clone(), finding }).collect())
-    }
+    let planned = plan.planned.wheel.as_ref();
+    let dist_info = planned.map(|w| w.dist_info.clone()).unwrap_or_default();
+    let wheel_file = WheelMetadata::new(
+        planned.and_then(|w| w.root_is_purelib).unwrap_or(false),
+        &plan.tags,
+        planned.and_then(|w| w.build.as_deref()),
+    );
+    out.add_file(&format!("{dist_info}/WHEEL"), wheel_file.render().as_bytes())?;
+    let staged = out.stage(&dist_info)?;
+    let binaries: Vec<&str> = plan.binaries().map(|m| m.name.as_str()).collect();
+    staged.prove(ctx.limits, &plan.tags, &binaries)?;
+    Ok(staged)
 }

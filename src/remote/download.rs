@@ -3,13 +3,14 @@
 //! temporary directory, its sha256 checked against the index before it is
 //! used, the directory removed when the run ends.
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::auth::redact;
 use super::http::{Client, HttpError};
-use super::range::RemoteFile;
+use super::range::{RangeError, RemoteFile};
 
 /// The most bytes a wheel of unknown size may have.
 const UNKNOWN_SIZE_LIMIT: u64 = 16 << 30;
@@ -19,9 +20,10 @@ const UNKNOWN_SIZE_LIMIT: u64 = 16 << 30;
 pub enum DownloadError {
     #[error(transparent)]
     Http(HttpError),
-    /// The file's sha256 is not what the index (or the URL's `#sha256=`) says.
-    #[error("sha256 is {actual}, but the index says {expected}")]
-    Sha256 { url: String, actual: String, expected: String },
+    /// The file's sha256 is not what the index (or the URL's `#sha256=`) claims,
+    /// or nothing claims one where `--verify-sha256` asks for the check.
+    #[error(transparent)]
+    Claim(RangeError),
     /// The URL does not end in a wheel's file name.
     #[error("the URL does not end in a wheel's file name")]
     Name { url: String },
@@ -51,7 +53,8 @@ pub fn wheel_name(url: &str) -> Option<String> {
     ok.then_some(name)
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// `%XX` decoded, if every escape is two hex digits and the result is UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -69,9 +72,20 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// A writer that hashes what passes through it.
-struct Hashing<W> {
+pub(crate) struct Hashing<W> {
     inner: W,
     hash: Sha256,
+}
+
+impl<W> Hashing<W> {
+    pub(crate) fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, hash: Sha256::new() }
+    }
+
+    /// The writer, and the lowercase hex sha256 of everything written.
+    pub(crate) fn finish(self) -> (W, String) {
+        (self.inner, super::range::hex(&self.hash.finalize()))
+    }
 }
 
 impl<W: Write> Write for Hashing<W> {
@@ -89,29 +103,47 @@ impl<W: Write> Write for Hashing<W> {
 /// Download `file` whole to `dir/<its wheel file name>`, streamed, and check
 /// its sha256 when one is known. On any failure nothing is left at the path.
 pub fn download(client: &Client, file: &RemoteFile, dir: &Path) -> Result<PathBuf, DownloadError> {
-    let name = wheel_name(&file.url).ok_or_else(|| DownloadError::Name { url: file.url.clone() })?;
+    let name = wheel_name(&file.url).ok_or_else(|| DownloadError::Name { url: redact(&file.url) })?;
     let path = dir.join(&name);
-    let result = fetch_to(client, file, &path);
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|source| DownloadError::Io { path: path.clone(), source })
+        .and_then(|out| fetch_into(client, file, out, &path));
     if result.is_err() {
         let _ = std::fs::remove_file(&path);
     }
-    result.map(|()| path)
+    result.map(|_| path)
 }
 
-fn fetch_to(client: &Client, file: &RemoteFile, path: &Path) -> Result<(), DownloadError> {
+/// Download `file` whole into an unnamed temporary file (the system removes
+/// it when it is closed, whatever ends the run), streamed, its sha256 checked
+/// against the claim: the full proof of `--verify-sha256`. The file is
+/// returned at its start.
+pub fn whole_verified(client: &Client, file: &RemoteFile) -> Result<std::fs::File, DownloadError> {
+    let tmp = std::env::temp_dir();
+    let out = tempfile::tempfile_in(&tmp).map_err(|source| DownloadError::TempDir { path: tmp.clone(), source })?;
+    let mut out = fetch_into(client, file, out, &tmp)?;
+    out.rewind().map_err(|source| DownloadError::Io { path: tmp, source })?;
+    Ok(out)
+}
+
+/// Stream `file` into `out` and check its sha256 against the claim.
+fn fetch_into(
+    client: &Client,
+    file: &RemoteFile,
+    out: std::fs::File,
+    path: &Path,
+) -> Result<std::fs::File, DownloadError> {
     let io_error = |source| DownloadError::Io { path: path.to_path_buf(), source };
-    let out = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io_error)?;
-    let mut sink = Hashing { inner: io::BufWriter::new(out), hash: Sha256::new() };
+    let mut sink = Hashing::new(io::BufWriter::new(out));
     let limit = file.size.unwrap_or(UNKNOWN_SIZE_LIMIT);
-    client.download(&file.url, file.size, limit, &mut sink).map_err(DownloadError::Http)?;
+    client.download(&file.url, file.size, limit, &mut sink, None).map_err(DownloadError::Http)?;
     sink.flush().map_err(io_error)?;
-    if let Some(expected) = &file.sha256 {
-        let actual: String = sink.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        if !actual.eq_ignore_ascii_case(expected) {
-            return Err(DownloadError::Sha256 { url: file.url.clone(), actual, expected: expected.clone() });
-        }
-    }
-    Ok(())
+    let (inner, actual) = sink.finish();
+    super::range::check_claim(file, &actual).map_err(DownloadError::Claim)?;
+    inner.into_inner().map_err(|e| io_error(e.into_error()))
 }
 
 #[cfg(test)]

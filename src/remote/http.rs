@@ -1,15 +1,26 @@
 //! The HTTP client: one `ureq` agent (rustls, the system's certificates,
 //! `HTTPS_PROXY` / `NO_PROXY` from the environment), timeouts, retries with
-//! backoff on 429 and 5xx, a `User-Agent` naming uniabi, and counters of the
-//! bytes fetched.
+//! backoff on 429 and transient 5xx, a `User-Agent` naming uniabi, and counters
+//! of the bytes fetched.
 //!
 //! Every answer is checked before it is believed: a range reply must carry a
 //! `Content-Range` naming exactly the bytes asked for and a body of exactly
 //! that length; a whole body must be as long as announced.
+//!
+//! Redirects are followed here, hop by hop, so that each hop gets the
+//! credentials of its own realm only ([`super::auth`]) and an https URL is
+//! never followed to plain http ([`redirect_allowed`]). Every request has a
+//! deadline ([`Deadline`]): `--timeout` bounds each wait, and the whole
+//! request must be over within twice that plus one second per [`FLOOR_RATE`]
+//! bytes expected, so a server that drips a byte at a time fails in seconds.
+//! A gzip body is inflated here, counted as it is read: past the body limit,
+//! or inflating more than [`MAX_GZIP_RATIO`] to one, it is refused.
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::auth::{self, redact};
 
 /// `uniabi/0.1.0 (+https://github.com/…)`-style agent string.
 pub const USER_AGENT: &str = concat!("uniabi/", env!("CARGO_PKG_VERSION"));
@@ -20,9 +31,18 @@ pub enum HttpError {
     /// The server answered with an error status (after retries for 429 and 5xx).
     #[error("{}", status_text(*status))]
     Status { url: String, status: u16 },
-    /// The request could not be made or the answer not read: DNS, connect, TLS, timeout, redirect loop.
+    /// The request could not be made or the answer not read: DNS, connect, TLS, timeout.
     #[error("request failed")]
-    Transport { url: String, source: ureq::Error },
+    Transport { url: String, source: TransportError },
+    /// A redirect that is not followed: a loop, too many, or from https to plain http.
+    #[error("{detail}")]
+    Redirect { url: String, detail: String },
+    /// The request was not over by its deadline (see [`Deadline`]).
+    #[error("too slow: not done within its deadline of {seconds} s ({why})")]
+    Deadline { url: String, seconds: u64, why: String },
+    /// A gzip body that inflates past its limit or beyond [`MAX_GZIP_RATIO`].
+    #[error("{detail}")]
+    Gzip { url: String, detail: String },
     /// The body could not be read to its end.
     #[error("the connection failed while reading the body")]
     Body { url: String, source: io::Error },
@@ -48,6 +68,9 @@ impl HttpError {
         match self {
             HttpError::Status { url, .. }
             | HttpError::Transport { url, .. }
+            | HttpError::Redirect { url, .. }
+            | HttpError::Deadline { url, .. }
+            | HttpError::Gzip { url, .. }
             | HttpError::Body { url, .. }
             | HttpError::Mismatch { url, .. }
             | HttpError::Write { url, .. } => url,
@@ -55,10 +78,86 @@ impl HttpError {
     }
 }
 
+/// The transport's own error, its text with any URL in it redacted.
+#[derive(Debug)]
+pub struct TransportError(String);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+impl TransportError {
+    fn of(e: &ureq::Error, url: &str) -> TransportError {
+        TransportError(e.to_string().replace(url, &redact(url)))
+    }
+}
+
+/// The slowest average rate a request may keep up past its first `2 × --timeout`:
+/// 64 KiB/s, one second per 64 KiB expected.
+pub const FLOOR_RATE: u64 = 64 * 1024;
+
+/// The largest inflate ratio of a gzip body past its first MiB: index pages
+/// compress a few times at most (their hashes do not compress), a gzip bomb a thousand.
+pub const MAX_GZIP_RATIO: u64 = 100;
+
+/// When a request must be over: `slack` after it started, plus a second per
+/// [`FLOOR_RATE`] bytes of what it is expected to bring (of what it brought,
+/// while that is more or nothing was expected), and never past `not_after`
+/// (the deadline of the input it is for).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    start: Instant,
+    slack: Duration,
+    expected: Option<u64>,
+    not_after: Option<Instant>,
+}
+
+impl Deadline {
+    /// The moment the request must be over, having read `read` bytes.
+    pub fn at(&self, read: u64) -> Instant {
+        let bytes = self.expected.unwrap_or(0).max(read);
+        let at = self.start + self.slack + Duration::from_secs_f64(bytes as f64 / FLOOR_RATE as f64);
+        self.not_after.map_or(at, |n| at.min(n))
+    }
+
+    fn passed(&self, read: u64) -> bool {
+        Instant::now() > self.at(read)
+    }
+
+    fn error(&self, url: &str, read: u64) -> HttpError {
+        let seconds = self.at(read).saturating_duration_since(self.start).as_secs_f64().ceil() as u64;
+        let why = match (self.not_after, self.expected) {
+            (Some(n), _) if n <= self.at(read) => "what was left of the time allowed for the whole wheel".to_string(),
+            (_, Some(bytes)) => format!("2 × --timeout, and 1 s per 64 KiB of the {bytes} bytes expected"),
+            (_, None) => "2 × --timeout, and 1 s per 64 KiB read".to_string(),
+        };
+        HttpError::Deadline { url: redact(url), seconds, why }
+    }
+}
+
+/// Whether a redirect from `from` to `to` is followed: only to http(s), and
+/// never from https down to plain http (pip and uv refuse it too).
+pub fn redirect_allowed(from: &str, to: &str) -> Result<(), String> {
+    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match (scheme(from).as_deref(), scheme(to).as_deref()) {
+        (Some("https"), Some("http")) => Err(format!("refused a redirect from https to plain http ({})", redact(to))),
+        (_, Some("http" | "https")) => Ok(()),
+        _ => Err(format!("refused a redirect to {}, which is not an http(s) URL", redact(to))),
+    }
+}
+
+/// Redirects followed for one request at most.
+const MAX_REDIRECTS: u32 = 10;
+
 /// How the client behaves.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Give up on a connection after this long without progress.
+    /// Give up on a connection after this long without progress; with the
+    /// size expected, it sets each request's [`Deadline`].
     pub timeout: Duration,
     /// Attempts after the first for 429, 5xx and failed connections.
     pub retries: u32,
@@ -114,7 +213,8 @@ pub enum RangeReply {
     Partial(Vec<u8>),
     /// 200: the server ignored `Range` and sent the whole file, read to its end.
     Whole(Vec<u8>),
-    /// The server refused ranges (416, 501); the file must be fetched whole.
+    /// The server refused ranges (416) or does not implement them (501); the
+    /// file must be fetched whole.
     Refused,
 }
 
@@ -173,15 +273,30 @@ pub struct Client {
     agent: ureq::Agent,
     options: ClientOptions,
     pub stats: Stats,
+    /// The run's credentials (URLs' userinfo, `UV_INDEX_<NAME>_*`, netrc).
+    pub credentials: auth::Store,
+}
+
+/// The methods the client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Head,
 }
 
 impl Client {
+    /// A client whose credentials come from the environment (netrc) and the URLs it is given.
     pub fn new(options: ClientOptions) -> Client {
+        Client::with_credentials(options, auth::Store::from_env())
+    }
+
+    pub fn with_credentials(options: ClientOptions, credentials: auth::Store) -> Client {
         let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(USER_AGENT)
-            .max_redirects(10)
+            // Redirects are followed by `send`, which decides what each hop may carry.
+            .max_redirects(0)
             .timeout_connect(Some(options.timeout))
             .timeout_recv_response(Some(options.timeout))
             .timeout_per_read(Some(options.timeout))
@@ -189,24 +304,84 @@ impl Client {
             .proxy(ureq::Proxy::try_from_env())
             .build()
             .into();
-        Client { agent, options, stats: Stats::default() }
+        Client { agent, options, stats: Stats::default(), credentials }
     }
 
-    /// Send a GET (with `headers`), retrying 429, 5xx and failed connections with backoff.
-    fn send(&self, url: &str, headers: &[(&str, String)]) -> Result<ureq::http::Response<ureq::Body>, HttpError> {
+    /// A deadline for a request that starts now and is expected to bring
+    /// `expected` bytes (`None`: unknown, judged by what it brings).
+    pub fn deadline(&self, expected: Option<u64>) -> Deadline {
+        Deadline { start: Instant::now(), slack: 2 * self.options.timeout, expected, not_after: None }
+    }
+
+    /// The time the requests for a whole remote wheel of `size` bytes may take
+    /// together: `4 × --timeout` and a second per [`FLOOR_RATE`] bytes of twice
+    /// its size (the end of the file, the members, their gaps). Only time in
+    /// requests counts, not time the wheel waits for a worker or for memory.
+    pub fn input_allowance(&self, size: u64) -> Duration {
+        let bytes = size.saturating_mul(2) as f64 / FLOOR_RATE as f64;
+        4 * self.options.timeout + Duration::from_secs_f64(bytes)
+    }
+
+    /// The error of a wheel whose requests used up its [`Client::input_allowance`].
+    pub fn allowance_spent(&self, url: &str, allowance: Duration) -> HttpError {
+        let why = "the time allowed for the requests of the whole wheel".to_string();
+        HttpError::Deadline { url: redact(url), seconds: allowance.as_secs_f64().ceil() as u64, why }
+    }
+
+    /// Send a request, following redirects hop by hop (each with its own
+    /// realm's credentials, never from https to http). Returns the answer and
+    /// the URL it came from.
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        deadline: &Deadline,
+    ) -> Result<(ureq::http::Response<ureq::Body>, String), HttpError> {
+        let mut at = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let resp = self.send_once(method, &at, headers, deadline)?;
+            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
+            let (true, Some(location)) = (resp.status().is_redirection(), location) else {
+                return Ok((resp, at));
+            };
+            let next = self.credentials.adopt(&super::index::join(&at, location));
+            redirect_allowed(&at, &next).map_err(|detail| HttpError::Redirect { url: redact(url), detail })?;
+            at = next;
+        }
+        Err(HttpError::Redirect { url: redact(url), detail: format!("more than {MAX_REDIRECTS} redirects") })
+    }
+
+    /// Send one request (with `headers`, and the credentials of its realm),
+    /// retrying 429, transient 5xx and failed connections with backoff while
+    /// the deadline allows.
+    fn send_once(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        deadline: &Deadline,
+    ) -> Result<ureq::http::Response<ureq::Body>, HttpError> {
         let mut attempt = 0;
         loop {
-            let mut req = self.agent.get(url);
+            let mut req = match method {
+                Method::Get => self.agent.get(url),
+                Method::Head => self.agent.head(url),
+            };
             for (k, v) in headers {
                 req = req.header(*k, v);
+            }
+            if let Some(authorization) = self.credentials.authorization(url) {
+                req = req.header("Authorization", authorization);
             }
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let retry_after = match req.call() {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    if status == 429 || status >= 500 {
+                    // 501 (no such method or feature) and 505 will not change with a retry.
+                    if status == 429 || (status >= 500 && !matches!(status, 501 | 505)) {
                         if attempt >= self.options.retries {
-                            return Err(HttpError::Status { url: url.to_string(), status });
+                            return Err(HttpError::Status { url: redact(url), status });
                         }
                         resp.headers()
                             .get("retry-after")
@@ -222,9 +397,13 @@ impl Client {
                 {
                     None
                 }
-                Err(source) => return Err(HttpError::Transport { url: url.to_string(), source }),
+                Err(ureq::Error::Timeout(_)) if deadline.passed(0) => return Err(deadline.error(url, 0)),
+                Err(e) => return Err(HttpError::Transport { url: redact(url), source: TransportError::of(&e, url) }),
             };
             let wait = retry_after.unwrap_or(self.options.backoff * 2u32.saturating_pow(attempt));
+            if Instant::now() + wait > deadline.at(0) {
+                return Err(deadline.error(url, 0));
+            }
             std::thread::sleep(wait);
             attempt += 1;
         }
@@ -233,55 +412,54 @@ impl Client {
     /// GET a page whole unless it is unchanged since `known` (sent as
     /// `If-None-Match` / `If-Modified-Since`); at most `limit` bytes.
     pub fn get_page_if(&self, url: &str, accept: &str, limit: u64, known: &Validators) -> Result<PageReply, HttpError> {
-        let mut headers = vec![("Accept", accept.to_string())];
+        let mut headers = vec![("Accept", accept.to_string()), ("Accept-Encoding", "gzip".to_string())];
         headers.extend(known.conditions());
-        let resp = self.send(url, &headers)?;
+        let deadline = self.deadline(None);
+        let (resp, final_url) = self.send(Method::Get, url, &headers, &deadline)?;
         let status = resp.status().as_u16();
         if status == 304 && known.any() {
             return Ok(PageReply::NotModified);
         }
         if status != 200 {
-            return Err(HttpError::Status { url: url.to_string(), status });
+            return Err(HttpError::Status { url: redact(url), status });
         }
-        let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
         let content_type =
             resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let validators = Validators::of(&resp);
         let announced = content_length(&resp);
         let mut body = Vec::new();
-        self.read_body(url, resp, &mut body, announced, limit)?;
+        self.read_body(url, resp, &mut body, announced, limit, &deadline)?;
         Ok(PageReply::Fresh(Page { url: final_url, content_type, body, validators }))
     }
 
     /// The size of a file, by HEAD; `None` when the server does not say.
     pub fn head_size(&self, url: &str) -> Result<Option<u64>, HttpError> {
-        self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let resp =
-            self.agent.head(url).call().map_err(|source| HttpError::Transport { url: url.to_string(), source })?;
+        let (resp, _) = self.send(Method::Head, url, &[], &self.deadline(Some(0)))?;
         let status = resp.status().as_u16();
         if status != 200 {
-            return Err(HttpError::Status { url: url.to_string(), status });
+            return Err(HttpError::Status { url: redact(url), status });
         }
         Ok(content_length(&resp))
     }
 
-    /// GET bytes `start..end` (end exclusive) of a file of `total` bytes.
+    /// GET bytes `start..end` (end exclusive) of a file of `total` bytes, over
+    /// by the request's deadline and `not_after` (the input's).
     pub fn get_range(
         &self,
         url: &str,
-        start: u64,
-        end: u64,
-        total: u64,
+        (start, end, total): (u64, u64, u64),
         member: bool,
+        not_after: Option<Instant>,
     ) -> Result<RangeReply, HttpError> {
         if member {
             self.stats.member_requests.fetch_add(1, Ordering::Relaxed);
         }
         let last = end.saturating_sub(1);
-        let resp =
-            self.send(url, &[("Range", format!("bytes={start}-{last}")), ("Accept-Encoding", "identity".into())])?;
+        let deadline = Deadline { not_after, ..self.deadline(Some(end - start)) };
+        let headers = [("Range", format!("bytes={start}-{last}")), ("Accept-Encoding", "identity".into())];
+        let (resp, _) = self.send(Method::Get, url, &headers, &deadline)?;
         let status = resp.status().as_u16();
-        let mismatch = |detail: String| HttpError::Mismatch { url: url.to_string(), detail };
+        let mismatch = |detail: String| HttpError::Mismatch { url: redact(url), detail };
         match status {
             206 => {
                 let header = resp.headers().get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -292,38 +470,42 @@ impl Client {
                     )));
                 }
                 let mut body = Vec::with_capacity((end - start) as usize);
-                self.read_body(url, resp, &mut body, Some(end - start), end - start)?;
+                self.read_body(url, resp, &mut body, Some(end - start), end - start, &deadline)?;
                 Ok(RangeReply::Partial(body))
             }
             200 => {
                 let mut body = Vec::new();
-                self.read_body(url, resp, &mut body, Some(total), total)?;
+                let deadline = Deadline { expected: Some(total), ..deadline };
+                self.read_body(url, resp, &mut body, Some(total), total, &deadline)?;
                 Ok(RangeReply::Whole(body))
             }
             416 | 501 => Ok(RangeReply::Refused),
-            _ => Err(HttpError::Status { url: url.to_string(), status }),
+            _ => Err(HttpError::Status { url: redact(url), status }),
         }
     }
 
     /// GET a whole file of `expected` bytes (when known), streaming it into `sink`
-    /// (a failed write is [`HttpError::Write`]).
+    /// (a failed write is [`HttpError::Write`]), over by its deadline and `not_after`.
     pub fn download(
         &self,
         url: &str,
         expected: Option<u64>,
         limit: u64,
         sink: &mut dyn Write,
+        not_after: Option<Instant>,
     ) -> Result<(), HttpError> {
-        let resp = self.send(url, &[("Accept-Encoding", "identity".into())])?;
+        let deadline = Deadline { not_after, ..self.deadline(expected) };
+        let (resp, _) = self.send(Method::Get, url, &[("Accept-Encoding", "identity".into())], &deadline)?;
         let status = resp.status().as_u16();
         if status != 200 {
-            return Err(HttpError::Status { url: url.to_string(), status });
+            return Err(HttpError::Status { url: redact(url), status });
         }
         let announced = expected.or(content_length(&resp));
-        self.read_body(url, resp, sink, announced, limit)
+        self.read_body(url, resp, sink, announced, limit, &deadline)
     }
 
-    /// Read a body to its end: exactly `announced` bytes when that is known, at most `limit`.
+    /// Read a body to its end: exactly `announced` bytes (as sent) when that is
+    /// known, at most `limit` (as inflated, for a gzip body), by the deadline.
     fn read_body(
         &self,
         url: &str,
@@ -331,42 +513,127 @@ impl Client {
         sink: &mut dyn Write,
         announced: Option<u64>,
         limit: u64,
+        deadline: &Deadline,
     ) -> Result<(), HttpError> {
-        let mut reader = resp.into_body().into_with_config().limit(u64::MAX).reader();
-        let cap = announced.unwrap_or(limit).min(limit).saturating_add(1);
+        let encoding = resp
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let raw = Counted { inner: resp.into_body().into_with_config().limit(u64::MAX).reader(), count: 0 };
+        let (read, inflated) = match encoding.as_str() {
+            "" | "identity" => {
+                let mut body = raw;
+                let cap = announced.unwrap_or(limit).min(limit).saturating_add(1);
+                self.copy(url, &mut body, sink, cap, announced, deadline, None)?;
+                (body.count, None)
+            }
+            "gzip" | "x-gzip" => {
+                let mut body = flate2::read::MultiGzDecoder::new(raw);
+                let inflated =
+                    self.copy(url, &mut body, sink, limit.saturating_add(1), announced, deadline, Some(limit))?;
+                (body.get_ref().count, Some(inflated))
+            }
+            other => {
+                return Err(HttpError::Mismatch {
+                    url: redact(url),
+                    detail: format!("the body has Content-Encoding '{other}', which was not asked for"),
+                });
+            }
+        };
+        let mismatch = |detail: String| Err(HttpError::Mismatch { url: redact(url), detail });
+        match (announced, inflated) {
+            (Some(a), _) if read > a => mismatch(format!("the body is longer than the {a} bytes announced")),
+            (Some(a), _) if read < a => mismatch(format!("the body ended after {read} of the {a} bytes announced")),
+            (None, None) if read > limit => mismatch(format!("the body is longer than the limit of {limit} bytes")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Copy `body` into `sink` until its end or `cap` bytes, by the deadline;
+    /// for a gzip body (`gzip_limit`), refuse it past that limit or beyond
+    /// [`MAX_GZIP_RATIO`]. Returns the bytes copied.
+    #[allow(clippy::too_many_arguments)]
+    fn copy<R: Read + Compressed>(
+        &self,
+        url: &str,
+        body: &mut R,
+        sink: &mut dyn Write,
+        cap: u64,
+        announced: Option<u64>,
+        deadline: &Deadline,
+        gzip_limit: Option<u64>,
+    ) -> Result<u64, HttpError> {
         let mut buf = [0u8; 64 * 1024];
-        let mut read = 0u64;
+        let mut copied = 0u64;
         loop {
-            let n = match reader.read(&mut buf) {
+            let before = body.sent();
+            let n = match body.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) if deadline.passed(body.sent()) => return Err(deadline.error(url, body.sent())),
                 Err(source) => {
-                    return Err(HttpError::Body { url: url.to_string(), source: truncated(source, read, announced) });
+                    let source = truncated(source, body.sent(), announced);
+                    return Err(HttpError::Body { url: redact(url), source });
                 }
             };
-            read += n as u64;
-            self.stats.bytes.fetch_add(n as u64, Ordering::Relaxed);
-            sink.write_all(&buf[..n]).map_err(|source| HttpError::Write { url: url.to_string(), source })?;
-            if read >= cap {
+            copied += n as u64;
+            self.stats.bytes.fetch_add(body.sent() - before, Ordering::Relaxed);
+            if let Some(limit) = gzip_limit {
+                let gzip = |detail: String| HttpError::Gzip { url: redact(url), detail };
+                if copied > limit {
+                    return Err(gzip(format!("the gzip body inflates past the limit of {limit} bytes")));
+                }
+                if copied > 1 << 20 && copied / body.sent().max(1) > MAX_GZIP_RATIO {
+                    return Err(gzip(format!(
+                        "the gzip body inflates {} bytes to more than {copied}, a ratio beyond {MAX_GZIP_RATIO}:1",
+                        body.sent()
+                    )));
+                }
+            }
+            sink.write_all(&buf[..n]).map_err(|source| HttpError::Write { url: redact(url), source })?;
+            if deadline.passed(body.sent()) {
+                return Err(deadline.error(url, body.sent()));
+            }
+            if copied >= cap {
                 break;
             }
         }
-        match announced {
-            Some(a) if read > a => Err(HttpError::Mismatch {
-                url: url.to_string(),
-                detail: format!("the body is longer than the {a} bytes announced"),
-            }),
-            Some(a) if read < a => Err(HttpError::Mismatch {
-                url: url.to_string(),
-                detail: format!("the body ended after {read} of the {a} bytes announced"),
-            }),
-            None if read > limit => Err(HttpError::Mismatch {
-                url: url.to_string(),
-                detail: format!("the body is longer than the limit of {limit} bytes"),
-            }),
-            _ => Ok(()),
-        }
+        Ok(copied)
+    }
+}
+
+/// A reader that counts the bytes it passes on: what came over the network.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// A body reader that knows how many bytes it has taken from the network so far.
+trait Compressed {
+    fn sent(&self) -> u64;
+}
+
+impl<R> Compressed for Counted<R> {
+    fn sent(&self) -> u64 {
+        self.count
+    }
+}
+
+impl<R: Read> Compressed for flate2::read::MultiGzDecoder<Counted<R>> {
+    fn sent(&self) -> u64 {
+        self.get_ref().count
     }
 }
 
@@ -395,5 +662,36 @@ mod tests {
         let e = HttpError::Status { url: "https://x/y.whl".into(), status: 404 };
         assert_eq!(e.to_string(), "not found (HTTP 404)");
         assert_eq!(e.url(), "https://x/y.whl");
+    }
+
+    #[test]
+    fn err_https_is_never_followed_to_plain_http() {
+        let e = redirect_allowed("https://idx.example/simple/p/", "http://idx.example/simple/p/").unwrap_err();
+        assert_eq!(e, "refused a redirect from https to plain http (http://idx.example/simple/p/)");
+        let e = redirect_allowed("HTTPS://a/x", "http://u:pw@b/x?token=t").unwrap_err();
+        assert_eq!(e, "refused a redirect from https to plain http (http://***@b/x?token=***)");
+        assert!(redirect_allowed("https://a/x", "file:///etc/passwd").is_err());
+        assert!(redirect_allowed("https://a/x", "https://b/x").is_ok());
+        assert!(redirect_allowed("http://a/x", "https://a/x").is_ok(), "up to https is fine");
+        assert!(redirect_allowed("http://a/x", "http://b/x").is_ok());
+    }
+
+    #[test]
+    fn ok_deadline_grows_with_the_size_expected() {
+        let client = Client::with_credentials(
+            ClientOptions { timeout: Duration::from_secs(2), ..Default::default() },
+            auth::Store::default(),
+        );
+        let d = client.deadline(Some(10 * FLOOR_RATE));
+        assert_eq!(d.at(0) - d.start, Duration::from_secs(14), "2 × 2 s, and 10 s for 640 KiB");
+        assert_eq!(d.at(20 * FLOOR_RATE) - d.start, Duration::from_secs(24), "more than expected");
+        let unknown = client.deadline(None);
+        assert_eq!(unknown.at(FLOOR_RATE) - unknown.start, Duration::from_secs(5));
+        let capped = Deadline { not_after: Some(d.start + Duration::from_secs(1)), ..d };
+        assert_eq!(capped.at(0) - d.start, Duration::from_secs(1));
+        assert!(
+            capped.error("https://h/a.whl?token=x", 0).to_string().contains("the time allowed for the whole wheel")
+        );
+        assert_eq!(client.input_allowance(10 * FLOOR_RATE), Duration::from_secs(28), "4 × 2 s, and 2 × 10 s");
     }
 }

@@ -117,7 +117,8 @@ struct JsonFile {
     yanked: serde_json::Value,
 }
 
-/// The index URL to use: `--index-url`, else `UV_INDEX_URL`, else `PIP_INDEX_URL`, else PyPI.
+/// The index URL to use: `--index-url`, else `UV_INDEX_URL`, else `PIP_INDEX_URL`, else PyPI;
+/// as given (it may be `NAME=URL` and carry credentials: [`super::auth::Store::adopt`] takes them off).
 pub fn index_url(flag: Option<&str>) -> String {
     let url = flag
         .map(str::to_string)
@@ -155,11 +156,12 @@ pub fn project_files(
             let detail = "HTTP 304 to an unconditional request".to_string();
             return Err(IndexError::Fetch {
                 project: project.to_string(),
-                source: HttpError::Mismatch { url, detail },
+                source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
             });
         }
     };
-    let page_error = |detail: String| IndexError::Page { project: project.to_string(), url: page.url.clone(), detail };
+    let page_error =
+        |detail: String| IndexError::Page { project: project.to_string(), url: super::auth::redact(&page.url), detail };
     let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
     if ct == "application/vnd.pypi.simple.v1+json" || ct == "application/json" {
         let parsed: JsonPage =

@@ -3,17 +3,27 @@
 //! needs, neighbours coalesced into one request, so the zip reader and every
 //! analysis above it read the remote wheel exactly as a local one.
 //!
-//! A server that ignores `Range` (200) or refuses it (416, 501) gives the
-//! whole file in one streamed download instead, whose sha256 is checked
-//! against the index. Member CRCs are checked by the zip reader as it inflates.
+//! A server that ignores `Range` (200), refuses it (416) or does not
+//! implement it (501) gives the whole file in one streamed download instead,
+//! whose sha256 is checked against the claim (the index's, or the URL's
+//! `#sha256=`). Member CRCs are checked by the zip reader as it inflates.
+//!
+//! What a range read proves, and what it does not: the central directory and
+//! the members read are the server's bytes, each member as its CRC-32 says;
+//! the sha256 is checked only when the whole file is read. The
+//! [`Fingerprint`] of the bytes from the central directory to the end is what
+//! the cache compares a later reading with.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use super::http::{Client, HttpError, RangeReply};
+use crate::wheel::{Fingerprint, Span, WheelError};
 
 /// The bytes fetched for the end of the file: the end-of-central-directory
 /// record, its comment (at most 64 KiB) and, for most wheels, the whole
@@ -32,9 +42,12 @@ pub enum RangeError {
     /// The size is unknown (no `size` in the index, no length from HEAD).
     #[error("the server gives no size for the file")]
     NoSize { url: String },
-    /// The whole file's sha256 is not what the index says.
-    #[error("sha256 is {actual}, but the index says {expected}")]
-    Sha256 { url: String, actual: String, expected: String },
+    /// The whole file's sha256 is not what the index (or the URL) claims.
+    #[error("sha256 is {actual}, but {claim} is {expected}")]
+    Sha256 { url: String, actual: String, expected: String, claim: Claim },
+    /// `--verify-sha256`, and nothing claims a sha256 to check against.
+    #[error("no sha256 to verify the file against (the index lists none; a URL can end in #sha256=…)")]
+    NoSha256 { url: String },
     /// The end of the file holds no zip directory, or the directory points outside the file.
     #[error("not a readable zip archive: {detail}")]
     BadDirectory { url: String, detail: DirectoryError },
@@ -59,12 +72,39 @@ pub enum DirectoryError {
     Unread,
 }
 
+/// Who claims a file's sha256, for a message that names the claim found false.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Claim {
+    /// The index page (PEP 691 `hashes`, a PEP 503 link's `#sha256=`).
+    #[default]
+    Index,
+    /// The `#sha256=` of a wheel URL given on the command line.
+    Url,
+    /// The lock file that names the wheel (pylock `hashes`, uv.lock `hash`).
+    Lock,
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Claim::Index => "the index's sha256",
+            Claim::Url => "the URL's #sha256",
+            Claim::Lock => "the lock's sha256",
+        })
+    }
+}
+
 /// What is known of a remote file before it is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteFile {
+    /// The URL requests go to: no userinfo (credentials are kept apart), but any query.
     pub url: String,
     pub size: Option<u64>,
     pub sha256: Option<String>,
+    /// Who claims `sha256`.
+    pub claim: Claim,
+    /// Read whole and check the sha256 (`--verify-sha256`, or a `#sha256=` the user wrote).
+    pub whole: bool,
 }
 
 /// The fetched parts of a remote file.
@@ -74,8 +114,11 @@ struct Parts {
     /// Fetched byte ranges: start → bytes.
     chunks: BTreeMap<u64, Vec<u8>>,
     client: Arc<Client>,
-    /// The whole file arrived (range ignored or refused).
+    /// The whole file arrived (range ignored or refused), its sha256 checked.
     whole: bool,
+    /// The time its requests may take together ([`Client::input_allowance`]), and took so far.
+    allowance: Duration,
+    spent: Duration,
 }
 
 impl Parts {
@@ -85,7 +128,15 @@ impl Parts {
 
     /// Fetch `start..end`; a whole-file answer replaces everything.
     fn fetch(&mut self, start: u64, end: u64, member: bool) -> Result<(), RangeError> {
-        let reply = self.client.get_range(&self.file.url, start, end, self.size, member)?;
+        let left = self.allowance.saturating_sub(self.spent);
+        if left.is_zero() {
+            return Err(self.client.allowance_spent(&self.file.url, self.allowance).into());
+        }
+        let started = Instant::now();
+        let not_after = Some(started + left);
+        let reply = self.client.get_range(&self.file.url, (start, end, self.size), member, not_after);
+        self.spent += started.elapsed();
+        let reply = reply?;
         match reply {
             RangeReply::Partial(bytes) => {
                 self.chunks.insert(start, bytes);
@@ -93,7 +144,10 @@ impl Parts {
             RangeReply::Whole(bytes) => self.take_whole(bytes)?,
             RangeReply::Refused => {
                 let mut bytes = Vec::new();
-                self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes)?;
+                let started = Instant::now();
+                let got = self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes, None);
+                self.spent += started.elapsed();
+                got?;
                 self.take_whole(bytes)?;
             }
         }
@@ -110,25 +164,36 @@ impl Parts {
 }
 
 fn check_sha256(file: &RemoteFile, bytes: &[u8]) -> Result<(), RangeError> {
-    if let Some(expected) = &file.sha256 {
-        let actual = hex(&Sha256::digest(bytes));
-        if !actual.eq_ignore_ascii_case(expected) {
-            return Err(RangeError::Sha256 { url: file.url.clone(), actual, expected: expected.clone() });
-        }
-    }
-    Ok(())
+    check_claim(file, &hex(&Sha256::digest(bytes)))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Whether `actual` (a file's sha256, in hex) is what `file`'s claim says;
+/// the error names the claim.
+pub fn check_claim(file: &RemoteFile, actual: &str) -> Result<(), RangeError> {
+    match &file.sha256 {
+        Some(expected) if !actual.eq_ignore_ascii_case(expected) => Err(RangeError::Sha256 {
+            url: super::auth::redact(&file.url),
+            actual: actual.to_string(),
+            expected: expected.clone(),
+            claim: file.claim,
+        }),
+        None if file.whole => Err(RangeError::NoSha256 { url: super::auth::redact(&file.url) }),
+        _ => Ok(()),
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A remote file opened for sparse reading.
 pub struct RemoteZip {
     parts: Arc<Mutex<Parts>>,
-    /// (name, local header offset) of every entry, from the central directory.
-    entries: Vec<(String, u64)>,
+    /// Every entry of the central directory.
+    entries: Vec<DirectoryEntry>,
     cd_start: u64,
+    /// The bytes from the central directory to the end, as read.
+    fingerprint: Fingerprint,
 }
 
 impl RemoteZip {
@@ -136,16 +201,21 @@ impl RemoteZip {
     pub fn open(client: Arc<Client>, file: RemoteFile) -> Result<RemoteZip, RangeError> {
         let size = match file.size {
             Some(s) => s,
-            None => client.head_size(&file.url)?.ok_or_else(|| RangeError::NoSize { url: file.url.clone() })?,
+            None => client
+                .head_size(&file.url)?
+                .ok_or_else(|| RangeError::NoSize { url: super::auth::redact(&file.url) })?,
         };
-        let url = file.url.clone();
+        let url = super::auth::redact(&file.url);
         let bad = |detail: DirectoryError| RangeError::BadDirectory { url: url.clone(), detail };
         if size < 22 {
             return Err(bad(DirectoryError::TooShort { size }));
         }
         client.stats.wheels.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
-        let mut parts = Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false };
+        let allowance = client.input_allowance(size);
+        let spent = Duration::ZERO;
+        let mut parts =
+            Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false, allowance, spent };
         let tail_start = size.saturating_sub(TAIL);
         parts.fetch(tail_start, size, false)?;
         let (cd_start, cd_size) = {
@@ -156,22 +226,49 @@ impl RemoteZip {
         if cd_start.checked_add(cd_size).is_none_or(|end| end > size) {
             return Err(bad(DirectoryError::Outside { start: cd_start, size: cd_size }));
         }
+        if tail_start == 0 && !parts.whole {
+            // The end of the file was the whole file: its sha256 is checked for free.
+            let whole = parts.chunks.remove(&0).unwrap_or_default();
+            parts.take_whole(whole)?;
+        }
         if !parts.whole && cd_start < tail_start {
             parts.fetch(cd_start, tail_start, false)?;
         }
-        let entries = {
-            let mut directory = Vec::with_capacity(cd_size as usize);
-            let mut pos = cd_start;
-            while pos < cd_start + cd_size {
-                let (&start, chunk) = parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
-                let from = (pos - start) as usize;
-                let take = ((cd_start + cd_size - pos) as usize).min(chunk.len() - from);
-                directory.extend_from_slice(&chunk[from..from + take]);
-                pos += take as u64;
-            }
-            entry_offsets(&directory)
+        // Everything from the central directory to the end is held now: the
+        // directory, any zip64 records, the end record and its comment.
+        let mut tail = Vec::with_capacity((size - cd_start) as usize);
+        let mut pos = cd_start;
+        while pos < size {
+            let (&start, chunk) = parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
+            let from = (pos - start) as usize;
+            let take = ((size - pos) as usize).min(chunk.len() - from);
+            tail.extend_from_slice(&chunk[from..from + take]);
+            pos += take as u64;
+        }
+        let entries = directory_entries(&tail[..cd_size as usize]);
+        let fingerprint = Fingerprint {
+            directory_start: cd_start,
+            size,
+            directory_sha256: hex(&Sha256::digest(&tail)),
+            sha256_checked: parts.whole && file.sha256.is_some(),
         };
-        Ok(RemoteZip { parts: Arc::new(Mutex::new(parts)), entries, cd_start })
+        Ok(RemoteZip { parts: Arc::new(Mutex::new(parts)), entries, cd_start, fingerprint })
+    }
+
+    /// The fingerprint of what was read (see [`Fingerprint`]).
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// Refuse, before fetching any member, a directory whose entries overlap
+    /// or share a local header ([`crate::wheel::check_overlaps`]).
+    pub fn check_overlaps(&self) -> Result<(), WheelError> {
+        let spans = self
+            .entries
+            .iter()
+            .map(|e| Span { name: e.name.clone(), start: e.offset, len: 30 + e.name_len + e.compressed })
+            .collect();
+        crate::wheel::check_overlaps(spans, self.cd_start)
     }
 
     /// Fetch the members `wanted` selects, neighbours coalesced; each member's
@@ -181,12 +278,12 @@ impl RemoteZip {
         if parts.whole {
             return Ok(());
         }
-        let mut offsets: Vec<u64> = self.entries.iter().map(|(_, o)| *o).filter(|&o| o < self.cd_start).collect();
+        let mut offsets: Vec<u64> = self.entries.iter().map(|e| e.offset).filter(|&o| o < self.cd_start).collect();
         offsets.push(self.cd_start);
         offsets.sort_unstable();
         offsets.dedup();
         let mut ranges: Vec<(u64, u64)> = Vec::new();
-        for (name, start) in &self.entries {
+        for DirectoryEntry { name, offset: start, .. } in &self.entries {
             if !wanted(name) || *start >= self.cd_start {
                 continue;
             }
@@ -286,37 +383,54 @@ fn directory_bounds(tail: &[u8], base: u64) -> Result<(u64, u64), DirectoryError
     Ok((start, size))
 }
 
-/// (name, local header offset) of each central directory entry, as far as the directory parses.
-fn entry_offsets(cd: &[u8]) -> Vec<(String, u64)> {
+/// One central directory entry, as far as range planning and the overlap check need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DirectoryEntry {
+    name: String,
+    name_len: u64,
+    /// Where its local header starts.
+    offset: u64,
+    compressed: u64,
+}
+
+/// Each central directory entry, as far as the directory parses.
+fn directory_entries(cd: &[u8]) -> Vec<DirectoryEntry> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 46 <= cd.len() && cd[i..].starts_with(&[0x50, 0x4b, 0x01, 0x02]) {
         let u16_at = |j: usize| u16::from_le_bytes([cd[j], cd[j + 1]]) as usize;
         let u32_at = |j: usize| u32::from_le_bytes([cd[j], cd[j + 1], cd[j + 2], cd[j + 3]]) as u64;
         let (name_len, extra_len, comment_len) = (u16_at(i + 28), u16_at(i + 30), u16_at(i + 32));
-        let (csize, usize_, mut offset) = (u32_at(i + 20), u32_at(i + 24), u32_at(i + 42));
+        let (mut compressed, size, mut offset) = (u32_at(i + 20), u32_at(i + 24), u32_at(i + 42));
         let end = i + 46 + name_len + extra_len + comment_len;
         if end > cd.len() {
             break;
         }
         let name = String::from_utf8_lossy(&cd[i + 46..i + 46 + name_len]).into_owned();
-        if offset == 0xFFFF_FFFF {
-            // The zip64 extra field holds, in order, the fields that overflowed.
+        if offset == 0xFFFF_FFFF || compressed == 0xFFFF_FFFF {
+            // The zip64 extra field holds, in order, the fields that overflowed:
+            // size, compressed size, offset.
             let mut extra = &cd[i + 46 + name_len..i + 46 + name_len + extra_len];
             while extra.len() >= 4 {
                 let id = u16::from_le_bytes([extra[0], extra[1]]);
                 let len = u16::from_le_bytes([extra[2], extra[3]]) as usize;
                 let body = &extra[4..(4 + len).min(extra.len())];
                 if id == 1 {
-                    let skip = 8 * (usize::from(usize_ == 0xFFFF_FFFF) + usize::from(csize == 0xFFFF_FFFF));
-                    if let Some(b) = body.get(skip..skip + 8) {
-                        offset = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                    let u64_at =
+                        |at: usize| body.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+                    let mut at = 8 * usize::from(size == 0xFFFF_FFFF);
+                    if compressed == 0xFFFF_FFFF {
+                        compressed = u64_at(at).unwrap_or(compressed);
+                        at += 8;
+                    }
+                    if offset == 0xFFFF_FFFF {
+                        offset = u64_at(at).unwrap_or(offset);
                     }
                 }
                 extra = &extra[(4 + len).min(extra.len())..];
             }
         }
-        out.push((name, offset));
+        out.push(DirectoryEntry { name, name_len: name_len as u64, offset, compressed });
         i = end;
     }
     out
@@ -332,11 +446,15 @@ mod tests {
         let data = std::fs::read(path).unwrap();
         let base = data.len() as u64 - TAIL.min(data.len() as u64);
         let (start, size) = directory_bounds(&data[base as usize..], base).unwrap();
-        let entries = entry_offsets(&data[start as usize..(start + size) as usize]);
-        let archive = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();
+        let entries = directory_entries(&data[start as usize..(start + size) as usize]);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&data)).unwrap();
         assert_eq!(entries.len(), archive.len());
-        assert!(entries.iter().any(|(n, _)| n.ends_with(".dist-info/WHEEL")));
-        assert!(entries.iter().all(|(_, o)| *o < start));
+        assert!(entries.iter().any(|e| e.name.ends_with(".dist-info/WHEEL")));
+        assert!(entries.iter().all(|e| e.offset < start));
+        for (i, e) in entries.iter().enumerate() {
+            let file = archive.by_index_raw(i).unwrap();
+            assert_eq!((e.offset, e.compressed), (file.header_start(), file.compressed_size()), "{}", e.name);
+        }
     }
 
     #[test]

@@ -3,43 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use super::abi3t::Abi3tRule;
+use super::entries::{Abi3tRule, AddedSymbol, ProtoChoice};
 use super::raw::{RawAbi2026, Text, version};
-use super::stable::{ItemKind, StableItem};
+use super::stable::StableItem;
 use super::{Count, SpecError};
 use crate::version::PyVersion;
-
-/// What every report says next to a value PEP 809 does not specify.
-pub const PROTOTYPE_LABEL: &str = "prototype choice, not specified by PEP 809";
-
-/// A value PEP 809 may or may not specify, with a note saying which.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProtoChoice {
-    pub value: String,
-    /// False when PEP 809 is silent and the value is this prototype's choice.
-    pub pep_specified: bool,
-    /// Why this value.
-    pub note: String,
-}
-
-impl ProtoChoice {
-    /// [`PROTOTYPE_LABEL`] when the value is not specified by PEP 809.
-    pub fn label(&self) -> Option<&'static str> {
-        (!self.pep_specified).then_some(PROTOTYPE_LABEL)
-    }
-}
-
-/// A symbol PEP 809 adds to the frozen set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddedSymbol {
-    pub symbol: String,
-    pub kind: ItemKind,
-    pub source: String,
-}
 
 /// abi2026 as this prototype of PEP 809 (draft) defines it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

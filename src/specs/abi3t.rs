@@ -2,48 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::entries::{Abi3tRule, InternalSymbol, ItemKind, OpaqueStruct};
 use super::raw::{RawAbi3t, Text, version};
-use super::stable::{ItemKind, StableItem};
+use super::stable::StableItem;
 use super::{Count, STABLE_ABI_FILE, SpecError};
 use crate::version::PyVersion;
-
-/// A struct that is opaque in abi3t.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpaqueStruct {
-    pub name: String,
-    /// Where the rule comes from (a PEP section).
-    pub source: String,
-}
-
-/// A Stable ABI function that a pure abi3t module cannot use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Abi3tRule {
-    pub symbol: String,
-    /// Why abi3t code cannot use it.
-    pub reason: String,
-    /// What to use instead.
-    pub replacement: String,
-    /// A `PyInit_` shim for older interpreters may import it when the module also exports
-    /// `PyModExport_`.
-    pub shim_ok: bool,
-    /// Where the rule comes from (a PEP section, or what it follows from).
-    pub source: String,
-}
-
-/// An internal free-threading symbol that never belongs in a stable-ABI binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InternalSymbol {
-    pub symbol: String,
-    /// What the interpreter uses it for.
-    pub reason: String,
-    /// Where it is declared.
-    pub source: String,
-}
 
 /// abi3t as PEP 803 defines it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

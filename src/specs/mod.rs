@@ -21,6 +21,7 @@
 
 mod abi2026;
 mod abi3t;
+mod entries;
 mod raw;
 mod stable;
 #[cfg(test)]
@@ -32,9 +33,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
-pub use abi3t::{Abi3tRule, Abi3tSpec, InternalSymbol, OpaqueStruct};
-pub use abi2026::{Abi2026Spec, AddedSymbol, PROTOTYPE_LABEL, ProtoChoice};
-pub use stable::{FeatureMacro, ItemKind, StableItem, WindowsAvailability};
+pub use abi3t::Abi3tSpec;
+pub use abi2026::Abi2026Spec;
+pub use entries::{Abi3tRule, AddedSymbol, InternalSymbol, ItemKind, OpaqueStruct, PROTOTYPE_LABEL, ProtoChoice};
+pub use stable::{FeatureMacro, StableItem, WindowsAvailability};
 
 use crate::version::VersionError;
 use raw::{RawAbi3t, RawAbi2026, Text, from_toml, header};

@@ -4,8 +4,7 @@
 use serde::Deserialize;
 
 use super::SpecError;
-use super::abi3t::{Abi3tRule, InternalSymbol, OpaqueStruct};
-use super::abi2026::{AddedSymbol, ProtoChoice};
+use super::entries::{Abi3tRule, AddedSymbol, InternalSymbol, OpaqueStruct, ProtoChoice};
 use crate::version::PyVersion;
 
 /// The text of one manifest and how to name it in errors and listings.

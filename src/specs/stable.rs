@@ -3,67 +3,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::entries::ItemKind;
 use super::raw::{RawItem, RawWindows, Text, from_toml, one_line, version};
 use super::{Count, SpecError};
 use crate::version::PyVersion;
-
-/// The kind of a Stable ABI item: the table it is listed under in `stable_abi.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    /// `[function.PyModule_Create2]`: an exported function.
-    Function,
-    /// `[data.PyExc_TypeError]`: an exported variable.
-    Data,
-    /// `[struct.PyModuleDef]`: a structure (its layout may or may not be stable).
-    Struct,
-    /// `[macro.Py_mod_abi]`: a macro (the local manifest also writes constants this way).
-    Macro,
-    /// `[const.Py_T_INT]`: a constant (upstream's own kind).
-    Const,
-    /// `[typedef.Py_ssize_t]`: a type name.
-    Typedef,
-    /// `[feature_macro.MS_WINDOWS]`: a platform condition named by other items' `ifdef`.
-    FeatureMacro,
-}
-
-impl ItemKind {
-    /// Every kind, in the order reports list them.
-    pub const ALL: [ItemKind; 7] = [
-        ItemKind::Function,
-        ItemKind::Data,
-        ItemKind::Struct,
-        ItemKind::Macro,
-        ItemKind::Const,
-        ItemKind::Typedef,
-        ItemKind::FeatureMacro,
-    ];
-
-    /// The table name in `stable_abi.toml`: `function`, `feature_macro`…
-    pub fn table(self) -> &'static str {
-        match self {
-            ItemKind::Function => "function",
-            ItemKind::Data => "data",
-            ItemKind::Struct => "struct",
-            ItemKind::Macro => "macro",
-            ItemKind::Const => "const",
-            ItemKind::Typedef => "typedef",
-            ItemKind::FeatureMacro => "feature_macro",
-        }
-    }
-
-    /// The kind listed under table `name`, if it is one.
-    pub fn from_table(name: &str) -> Option<ItemKind> {
-        ItemKind::ALL.into_iter().find(|k| k.table() == name)
-    }
-
-    /// Whether items of this kind are linked names a binary imports (functions and data).
-    pub fn is_symbol(self) -> bool {
-        matches!(self, ItemKind::Function | ItemKind::Data)
-    }
-}
 
 impl fmt::Display for ItemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -28,6 +28,8 @@ use std::fmt::{self, Write};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::environment::LockAnswer;
+use crate::lock::State;
 use crate::output::count_noun;
 use crate::specs::{ManifestSource, Specs};
 use crate::survey::{Blocking, Platform, Qualification, Release, Report, compact};
@@ -88,7 +90,11 @@ pub fn write_page(path: &Path, page: &str) -> Result<(), HtmlError> {
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::write(&tmp, page).and_then(|()| std::fs::rename(&tmp, path));
+    // Tracked while it exists, so that an interrupted run leaves no half page behind.
+    let (file, _tracked) =
+        crate::cleanup::track(crate::cleanup::Kind::File, || std::fs::File::create(&tmp), |_| tmp.clone())
+            .map_err(err)?;
+    let written = io::Write::write_all(&mut { file }, page.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(err(e));
@@ -128,14 +134,14 @@ const SCRIPT: &str = include_str!("page.js");
 const STYLE: &str = include_str!("page.css");
 
 /// Render the whole page.
-pub fn render(report: &Report, specs: &Specs, origin: &Origin) -> String {
+pub fn render(report: &Report, specs: &Specs, origin: &Origin, environments: &[LockAnswer]) -> String {
     let mut h = String::with_capacity(64 * 1024);
     // Writing to a String cannot fail.
-    let _ = page(&mut h, report, specs, origin);
+    let _ = page(&mut h, report, specs, origin, environments);
     h
 }
 
-fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt::Result {
+fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin, environments: &[LockAnswer]) -> fmt::Result {
     let s = &report.summary;
     let title = format!(
         "uniabi survey: {}, {} loadable on free-threaded CPython",
@@ -162,12 +168,16 @@ fn page(h: &mut String, report: &Report, specs: &Specs, origin: &Origin) -> fmt:
         count_noun(s.releases, "release"),
         count_noun(s.projects, "project")
     )?;
+    let env_link = if environments.is_empty() { "" } else { "<a href=\"#environments\">Environments</a> " };
     writeln!(
         h,
-        "<nav aria-label=\"Sections\"><a href=\"#figures\">Figures</a> <a href=\"#blockers\">Blockers</a> \
+        "<nav aria-label=\"Sections\">{env_link}<a href=\"#figures\">Figures</a> <a href=\"#blockers\">Blockers</a> \
          <a href=\"#releases\">Releases</a> <a href=\"#readiness\">Readiness</a> <a href=\"#details\">Details</a> \
          <a href=\"#origin\">Made from</a></nav>\n</header>\n<main>"
     )?;
+    if !environments.is_empty() {
+        environments_grid(h, environments)?;
+    }
     figures(h, report)?;
     blockers(h, report, specs)?;
     releases_table(h, report)?;
@@ -507,6 +517,70 @@ fn readiness(h: &mut String, report: &Report) -> fmt::Result {
         writeln!(h, "</tbody>")?;
     }
     writeln!(h, "</table>\n</div>")?;
+    writeln!(h, "</section>")
+}
+
+/// Each lock's environment: one row per locked package, one column per
+/// target, each cell the package's state there (a mark and a word, the reason
+/// in its title), then each target's verdict line.
+fn environments_grid(h: &mut String, environments: &[LockAnswer]) -> fmt::Result {
+    writeln!(
+        h,
+        "<section id=\"environments\" aria-labelledby=\"environments-h\">\n<h2 id=\"environments-h\">Environments</h2>"
+    )?;
+    writeln!(
+        h,
+        "<p>Per locked package and target, what an installer there gets: \
+         <span class=\"cell ok\">✓ loads</span> \
+         <span class=\"cell broken\">✗ blocks (no wheel, sdist only, does not load, unreadable)</span> \
+         <span class=\"cell off\">· not installed, or built from source</span>.</p>"
+    )?;
+    for answer in environments {
+        writeln!(h, "<h3><code>{}</code></h3>", Esc(&answer.lock))?;
+        writeln!(h, "<div class=\"scroll\">\n<table class=\"grid\" data-lock=\"{}\">", Esc(&answer.lock))?;
+        write!(h, "<thead><tr><th scope=\"col\">Package</th>")?;
+        for t in &answer.targets {
+            write!(h, "<th scope=\"col\">{}</th>", Esc(&t.target))?;
+        }
+        writeln!(h, "</tr></thead>\n<tbody>")?;
+        let Some(rows) = answer.targets.iter().map(|t| &t.rows).find(|r| !r.is_empty()) else {
+            writeln!(h, "</tbody></table>\n</div>")?;
+            continue;
+        };
+        for (i, row) in rows.iter().enumerate() {
+            write!(
+                h,
+                "<tr><th scope=\"row\">{} {}</th>",
+                Esc(&row.package),
+                Esc(row.version.as_deref().unwrap_or(""))
+            )?;
+            for t in &answer.targets {
+                let Some(r) = t.rows.get(i) else {
+                    write!(h, "<td class=\"cell na\" title=\"not covered by the lock\">—</td>")?;
+                    continue;
+                };
+                let (class, mark) = match r.state {
+                    State::Loads => ("ok", "✓"),
+                    State::NotInstalled | State::Source => ("off", "·"),
+                    _ => ("broken", "✗"),
+                };
+                write!(
+                    h,
+                    "<td class=\"cell {class}\" data-state=\"{}\" title=\"{}\">\
+                     <span aria-hidden=\"true\">{mark}</span><span class=\"sr\">{}</span></td>",
+                    r.state.label(),
+                    Esc(&r.why),
+                    r.state.label()
+                )?;
+            }
+            writeln!(h, "</tr>")?;
+        }
+        writeln!(h, "</tbody>\n</table>\n</div>\n<ul class=\"verdicts\">")?;
+        for t in &answer.targets {
+            writeln!(h, "<li>{}</li>", Esc(&t.verdict))?;
+        }
+        writeln!(h, "</ul>")?;
+    }
     writeln!(h, "</section>")
 }
 

@@ -8,8 +8,9 @@
 
 use std::path::Path;
 
-use uniabi::analysis::{self, InputKind, InputPath};
+use uniabi::analysis;
 use uniabi::binary;
+use uniabi::input::Input;
 use uniabi::specs::Specs;
 use uniabi::tags::{AbiTag, PlatformTag, PythonTag, Tag, TagSet, WheelFilename};
 use uniabi::wheel::{Limits, Wheel};
@@ -95,13 +96,13 @@ pub fn wheel(data: &[u8], scratch: &Path) {
     if std::fs::write(&path, data).is_err() {
         return;
     }
-    let input = InputPath { display: path.display().to_string(), path: path.clone(), kind: InputKind::Wheel };
+    let input = Input::local(path.display().to_string(), path.clone());
     let analysed = analysis::analyse(&input, FUZZ_LIMITS);
     let _ = analysed.error();
     if let Ok(mut wheel) = Wheel::open(&path, FUZZ_LIMITS) {
         let _ = analysis::wheel_info(&wheel);
         let _ = wheel.record();
-        let _ = wheel.verify_record();
+        let _ = wheel.hash_record();
     }
     let _ = std::fs::remove_file(&path);
 }
