@@ -213,6 +213,13 @@ impl AnalysedBinary {
         &self.binary.slices
     }
 
+    /// A library that uses the C API: it exports no module hook, so `import` never
+    /// loads it, but it imports CPython symbols (loaded by ctypes, dlopen or
+    /// injection: memray's `_inject.abi3.so`). It is judged by its imports.
+    pub fn is_c_api_library(&self) -> bool {
+        self.role == Role::Library && self.slices().iter().any(|s| !s.python_imports().is_empty())
+    }
+
     /// The dotted module name an extension is imported as: `psutil._psutil_linux`
     /// for `psutil/_psutil_linux.abi3.so`; `None` for libraries.
     pub fn dotted_module(&self) -> Option<String> {
@@ -231,6 +238,35 @@ pub struct Analysed {
     pub binaries: Vec<AnalysedBinary>,
     /// Problems that made (part of) the input unreadable, each naming what failed.
     pub errors: Vec<InputError>,
+    /// Vendored libraries that do not parse: warnings on those members; the rest is read.
+    pub unreadable_libraries: Vec<UnreadableLibrary>,
+}
+
+/// A member that is a vendored library, not a file `import` could load
+/// (`shapely.libs/geos_c-….dll`, `pkg/.dylibs/libomp.dylib`, `pkg.libs/libz.so.1`),
+/// and that does not parse as a shared object. A library's imports matter to no
+/// verdict that its failure could change the way a module's would, so it is said
+/// as a warning on the member and the input is read on. (A member `import` could
+/// load that does not parse still makes the input unreadable.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UnreadableLibrary {
+    pub member: String,
+    /// Why it could not be read: `malformed pe file: …`.
+    pub problem: String,
+}
+
+impl UnreadableLibrary {
+    /// `member` as a library that failed to parse, if it is one (see [`UnreadableLibrary`]).
+    fn of(member: &str, error: &binary::BinaryError) -> Option<UnreadableLibrary> {
+        (!Scope::Importable.includes(member))
+            .then(|| UnreadableLibrary { member: member.to_string(), problem: error.to_string() })
+    }
+}
+
+impl fmt::Display for UnreadableLibrary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: a vendored library that could not be read ({})", self.member, self.problem)
+    }
 }
 
 impl Analysed {
@@ -242,23 +278,25 @@ impl Analysed {
 
 /// Classify a parsed shared object as extension or library.
 ///
-/// An extension exports a module hook, or carries an extension suffix and
-/// imports from CPython (a module that lost its hook is still judged, and
-/// fails). A shared object that does neither — no hook and no CPython import,
-/// whatever its name — is a plain library that the package opens with ctypes
-/// or cffi `dlopen` (pycryptodomex ships 42 such `.abi3.so` files).
-pub fn role(name: Option<&ExtensionName>, binary: &Binary) -> Role {
+/// An extension exports a module hook (`PyInit_`, `PyModExport_`): `import`
+/// can load nothing else. A hook named for another module is still a module
+/// meant to be imported, judged and failed (`missing-hook`). A shared object
+/// that exports no hook, whatever its name, is a library: a plain one that the
+/// package opens with ctypes or cffi `dlopen` (pycryptodomex ships 42 such
+/// `.abi3.so` files), or one that uses the C API and is loaded by ctypes,
+/// dlopen or injection (memray's `_inject.abi3.so`, torchcodec's pybind ops,
+/// ddtrace's and tensorflow's helpers), judged by its imports
+/// ([`AnalysedBinary::is_c_api_library`]).
+pub fn role(binary: &Binary) -> Role {
     let has_hook = binary.slices.iter().any(|s| !s.module_hooks().is_empty());
-    let has_suffix = name.is_some_and(|n| n.abi.is_some() || n.extension == "pyd");
-    let imports_python = binary.slices.iter().any(|s| !s.python_imports().is_empty());
-    if has_hook || (has_suffix && imports_python) { Role::Extension } else { Role::Library }
+    if has_hook { Role::Extension } else { Role::Library }
 }
 
 /// Parse one shared object (a wheel member or a file) and classify it.
 pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
     let binary = binary::parse(data)?;
     let name = naming::parse_extension_name(member);
-    Ok(AnalysedBinary { member: member.to_string(), role: role(name.as_ref(), &binary), name, binary })
+    Ok(AnalysedBinary { member: member.to_string(), role: role(&binary), name, binary })
 }
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
@@ -344,7 +382,13 @@ pub fn analyse_scoped(input: &Input, limits: Limits, scope: Scope) -> Analysed {
 
 /// The reading of an input, and for a remote wheel the fingerprint of the bytes read.
 fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Analysed, Option<Fingerprint>) {
-    let mut out = Analysed { input: input.clone(), wheel: None, binaries: Vec::new(), errors: Vec::new() };
+    let mut out = Analysed {
+        input: input.clone(),
+        wheel: None,
+        binaries: Vec::new(),
+        errors: Vec::new(),
+        unreadable_libraries: Vec::new(),
+    };
     let mut fingerprint = None;
     let fail = |e: ReadError| InputError::new(input.display.clone(), e);
     match (&input.source, input.kind()) {
@@ -362,7 +406,10 @@ fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Anal
                     match result {
                         Ok(data) => match analyse_bytes(&member.name, &data) {
                             Ok(b) => out.binaries.push(b),
-                            Err(source) => out.errors.push(fail(ReadError::Member { member: member.name, source })),
+                            Err(source) => match UnreadableLibrary::of(&member.name, &source) {
+                                Some(library) => out.unreadable_libraries.push(library),
+                                None => out.errors.push(fail(ReadError::Member { member: member.name, source })),
+                            },
                         },
                         Err(e) => out.errors.push(fail(e.into())),
                     }
@@ -435,8 +482,13 @@ fn analyse_verified_uncached(
     let ranged = matches!(input.source, Source::Remote(_));
     let selected = |name: &str| !ranged || Scope::Importable.includes(name);
     let mut wheel = open_wheel(input, limits, &selected, true).map_err(|e| fail(e.into()))?;
-    let mut out =
-        Analysed { input: input.clone(), wheel: Some(wheel_info(&wheel)), binaries: Vec::new(), errors: Vec::new() };
+    let mut out = Analysed {
+        input: input.clone(),
+        wheel: Some(wheel_info(&wheel)),
+        binaries: Vec::new(),
+        errors: Vec::new(),
+        unreadable_libraries: Vec::new(),
+    };
     let record = wheel
         .hash_record_reading(
             |member| selected(&member.name),
@@ -444,10 +496,13 @@ fn analyse_verified_uncached(
             |member| scope.includes(&member.name),
             |member, data| match analyse_bytes(&member.name, data) {
                 Ok(b) => out.binaries.push(b),
-                Err(source) => out.errors.push(InputError::new(
-                    input.display.clone(),
-                    ReadError::Member { member: member.name.clone(), source },
-                )),
+                Err(source) => match UnreadableLibrary::of(&member.name, &source) {
+                    Some(library) => out.unreadable_libraries.push(library),
+                    None => out.errors.push(InputError::new(
+                        input.display.clone(),
+                        ReadError::Member { member: member.name.clone(), source },
+                    )),
+                },
             },
         )
         .map_err(|e| fail(e.into()))?;
@@ -489,6 +544,8 @@ pub struct Verified {
 struct Snapshot {
     wheel: WheelInfo,
     binaries: Vec<(String, Binary)>,
+    #[serde(default)]
+    unreadable_libraries: Vec<UnreadableLibrary>,
     record: Option<std::collections::BTreeMap<String, crate::record::RecordEntry>>,
 }
 
@@ -504,6 +561,7 @@ impl Snapshot {
         Some(Snapshot {
             wheel: a.wheel.clone()?,
             binaries: a.binaries.iter().map(|b| (b.member.clone(), b.binary.clone())).collect(),
+            unreadable_libraries: a.unreadable_libraries.clone(),
             record: record.cloned(),
         })
     }
@@ -514,10 +572,11 @@ impl Snapshot {
             .into_iter()
             .map(|(member, binary)| {
                 let name = naming::parse_extension_name(&member);
-                AnalysedBinary { role: role(name.as_ref(), &binary), member, name, binary }
+                AnalysedBinary { role: role(&binary), member, name, binary }
             })
             .collect();
-        Analysed { input: input.clone(), wheel: Some(self.wheel), binaries, errors: Vec::new() }
+        let unreadable_libraries = self.unreadable_libraries;
+        Analysed { input: input.clone(), wheel: Some(self.wheel), binaries, errors: Vec::new(), unreadable_libraries }
     }
 }
 
@@ -644,7 +703,10 @@ mod tests {
         assert!(matches!(sources[1], ReadError::ZipNotWheel), "{sources:?}");
         assert!(matches!(sources[2], ReadError::Open(_)), "{sources:?}");
         let lines: Vec<String> = all.iter().map(|a| a.error().unwrap().to_string()).collect();
-        assert_eq!(lines[0], format!("{}: not an ELF, Mach-O or PE file (unknown magic bytes)", text.display()));
+        assert_eq!(
+            lines[0],
+            format!("{}: not an ELF, Mach-O, PE or WebAssembly file (unknown magic bytes)", text.display())
+        );
         assert!(lines[1].starts_with(&format!("{}: a zip archive, but not a wheel", zip.display())), "{}", lines[1]);
         assert!(lines[2].starts_with(&format!("{}: cannot open: ", missing.display())), "{}", lines[2]);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -86,11 +86,12 @@ const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const CYAN: Style = AnsiColor::Cyan.on_default();
 const MAGENTA: Style = AnsiColor::Magenta.on_default().bold();
 
-/// A verdict word: `pass`/`ok` green, `fail`/`FAILS` red, `error`/`unreadable` magenta.
+/// A verdict word: `pass`/`ok` green, `fail`/`FAILS` red, `NOT VERIFIED`/`not judged` yellow, `error`/`unreadable` magenta.
 pub fn verdict(word: &str) -> Painted<&str> {
     let style = match word {
         "pass" | "ok" => GREEN,
         "fail" | "FAILS" => RED,
+        "NOT VERIFIED" | "not judged" => YELLOW,
         "error" | "unreadable" => MAGENTA,
         _ => Style::new(),
     };

@@ -31,6 +31,9 @@ pub struct Report {
     pub groups: Vec<Group>,
     /// One line per input that could not be read or is not a wheel.
     pub errors: Vec<InputErrors>,
+    /// One line per vendored library that could not be read (its wheel is still compared).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Wheels of one project, version, build and platform, and what each proposal makes of them.
@@ -107,8 +110,10 @@ struct Entry<'a> {
 /// parse are left out of the groups and reported in [`Report::errors`].
 pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut groups: BTreeMap<GroupKey, Vec<Entry>> = BTreeMap::new();
     for a in analysed {
+        warnings.extend(a.unreadable_libraries.iter().map(|l| format!("{}: {l}", a.input.display)));
         match entry(a) {
             Ok(e) => groups.entry(key(&e)).or_default().push(e),
             Err(e) => errors.push(e),
@@ -121,7 +126,7 @@ pub fn compare(analysed: &[Analysed], checker: &Checker) -> Report {
             group(key, &entries, checker)
         })
         .collect();
-    Report { schema: crate::output::schema::COMPARE, groups, errors }
+    Report { schema: crate::output::schema::COMPARE, groups, errors, warnings }
 }
 
 /// An input's group, from its file name.
@@ -256,6 +261,7 @@ mod tests {
             wheel: None,
             binaries: Vec::new(),
             errors: errors.into_iter().map(|e| InputError::new(display, e)).collect(),
+            unreadable_libraries: Vec::new(),
         }
     }
 

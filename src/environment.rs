@@ -22,7 +22,7 @@ use crate::check::{AbiChoice, Checker, StableAbi};
 use crate::input::LockInput;
 use crate::lock::{Abi3tReadiness, Judge, Judgement, LockFormat, LockedWheel, State, Target, TargetReport, WheelAt};
 use crate::specs::Specs;
-use crate::suffixes::{SuffixPlatform, SuffixTable};
+use crate::suffixes::SuffixTable;
 use crate::tags::TagSet;
 use crate::verify::{self, Verification};
 use crate::wheel::Limits;
@@ -148,7 +148,7 @@ impl Judge for InputJudge<'_> {
                 wheel.file.filename, facts.set, target.python
             ));
         }
-        let part = SuffixPlatform::from_platform_tag(target.platform.as_str()).map(|p| p.part);
+        let part = self.judging.table.platform(&target.platform).map(|p| p.part);
         let here: Vec<&verify::Resolution> = v
             .resolutions
             .iter()

@@ -60,8 +60,13 @@ impl Serialize for SuffixAbi {
 /// The parts of an extension module's file name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExtensionName {
-    /// The module name: the file name up to its first `.`.
+    /// The name the module is imported as, which names its hook (`PyInit_<module>`): the
+    /// file name up to its first `.`, or for a compiled package `__init__`
+    /// (`pkg/sub/__init__.cpython-314t-….so`) the package's, `sub`, as CPython names
+    /// the hook after the last part of the module's full name.
     pub module: String,
+    /// The file name up to its first `.`: `_speedups`, `__init__`.
+    pub stem: String,
     /// The ABI the suffix names, if any.
     pub abi: Option<SuffixAbi>,
     /// The platform part of the suffix: `x86_64-linux-gnu`, `darwin`, `win_amd64`.
@@ -97,13 +102,20 @@ pub fn is_extension_name(path: &str) -> bool {
 }
 
 /// The dotted module name an extension member is imported as:
-/// `psutil._psutil_linux` for `psutil/_psutil_linux.abi3.so`.
+/// `psutil._psutil_linux` for `psutil/_psutil_linux.abi3.so`, and the package
+/// `zeroconf._services` for `zeroconf/_services/__init__.cpython-314t-….so`.
 pub fn dotted_module(member: &str) -> Option<String> {
     let name = parse_extension_name(member)?;
     Some(match member.rsplit_once('/') {
-        Some((dir, _)) => format!("{}.{}", dir.replace('/', "."), name.module),
-        None => name.module,
+        Some((dir, _)) if is_package_init(&name) => dir.replace('/', "."),
+        Some((dir, _)) => format!("{}.{}", dir.replace('/', "."), name.stem),
+        None => name.stem,
     })
+}
+
+/// Whether an extension file is a compiled package `__init__`.
+pub fn is_package_init(name: &ExtensionName) -> bool {
+    name.stem == "__init__"
 }
 
 /// Parse an extension file name. Returns `None` for names CPython would never
@@ -114,16 +126,25 @@ pub fn parse_extension_name(path: &str) -> Option<ExtensionName> {
         return None;
     }
     let (stem, extension) = name.rsplit_once('.')?;
-    let (module, tag) = match stem.split_once('.') {
+    let (file_stem, tag) = match stem.split_once('.') {
         Some((m, t)) => (m, Some(t)),
         None => (stem, None),
     };
+    // A package's `__init__` is imported as the package: the directory's name.
+    let package = path.rsplit(['/', '\\']).nth(1).filter(|d| file_stem == "__init__" && !d.is_empty());
+    let module = package.unwrap_or(file_stem);
     let (abi, platform) = match tag {
         None => (None, None),
         Some(tag) if extension.eq_ignore_ascii_case("pyd") => parse_windows_tag(tag),
         Some(tag) => parse_unix_tag(tag),
     };
-    Some(ExtensionName { module: module.to_string(), abi, platform, extension: extension.to_ascii_lowercase() })
+    Some(ExtensionName {
+        module: module.to_string(),
+        stem: file_stem.to_string(),
+        abi,
+        platform,
+        extension: extension.to_ascii_lowercase(),
+    })
 }
 
 /// `cp313t-win_amd64` → (cp313t, win_amd64).
@@ -211,6 +232,19 @@ mod tests {
         assert_eq!(parsed("m.abi2026.so"), ("m".into(), s("abi2026"), None));
         assert_eq!(parsed("m.so"), ("m".into(), None, None));
         assert_eq!(parsed("m.pypy310-pp73-x86_64-linux-gnu.so"), ("m".into(), None, None));
+    }
+
+    #[test]
+    fn ok_package_init_is_imported_as_its_package() {
+        let member = "zeroconf/_services/__init__.cpython-314t-x86_64-linux-gnu.so";
+        assert_eq!(parsed(member), ("_services".into(), s("cp314t"), s("x86_64-linux-gnu")));
+        assert_eq!(parse_extension_name(member).unwrap().stem, "__init__");
+        assert_eq!(dotted_module(member).as_deref(), Some("zeroconf._services"));
+        assert_eq!(dotted_module("pkg/__init__.pyd").as_deref(), Some("pkg"));
+        assert_eq!(dotted_module("pkg/sub/mod.abi3.so").as_deref(), Some("pkg.sub.mod"));
+        // At the root a file named `__init__` is no package's.
+        assert_eq!(dotted_module("__init__.so").as_deref(), Some("__init__"));
+        assert_eq!(parsed("__init__.so").0, "__init__");
     }
 
     #[test]

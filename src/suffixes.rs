@@ -4,8 +4,11 @@
 //! suffix in the interpreter's list that exists. This module turns the data into
 //! that list for one interpreter on one platform.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
+use crate::tags::{Platform, PlatformTag};
 use crate::version::PyVersion;
 
 const EMBEDDED: &str = include_str!("../specs/suffixes.toml");
@@ -42,9 +45,22 @@ struct Pep809 {
     unix_suffixes: Vec<String>,
 }
 
+/// The platform part of suffixes per wheel platform family, keyed by the
+/// architecture as the family's tags spell it (the SDK on iOS).
+#[derive(Debug, Clone, Deserialize)]
+struct PlatformParts {
+    manylinux: BTreeMap<String, String>,
+    musllinux: BTreeMap<String, String>,
+    macosx: String,
+    ios: BTreeMap<String, String>,
+    android: BTreeMap<String, String>,
+    emscripten: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct File {
     table: Vec<Entry>,
+    platform_parts: PlatformParts,
     pep809_prototype: Pep809,
 }
 
@@ -67,48 +83,6 @@ pub struct SuffixPlatform {
     pub part: String,
 }
 
-impl SuffixPlatform {
-    /// The suffix platform of a wheel platform tag (`manylinux_2_17_x86_64`,
-    /// `macosx_11_0_arm64`, `win_amd64`); `None` for `any` and unknown platforms.
-    pub fn from_platform_tag(tag: &str) -> Option<SuffixPlatform> {
-        let unix = |part: &str| Some(SuffixPlatform { os: SuffixOs::Unix, part: part.to_string() });
-        if tag.starts_with("win") {
-            return Some(SuffixPlatform { os: SuffixOs::Windows, part: tag.to_string() });
-        }
-        if tag.starts_with("macosx_") {
-            return unix("darwin");
-        }
-        let libc = if tag.starts_with("musllinux_") {
-            "musl"
-        } else if tag.starts_with("manylinux") || tag.starts_with("linux_") {
-            "gnu"
-        } else {
-            return None;
-        };
-        let arch = linux_arch(tag)?;
-        let triple = match arch {
-            "x86_64" => format!("x86_64-linux-{libc}"),
-            "i686" => format!("i386-linux-{libc}"),
-            "aarch64" => format!("aarch64-linux-{libc}"),
-            "armv7l" => format!("arm-linux-{libc}eabihf"),
-            "ppc64le" => format!("powerpc64le-linux-{libc}"),
-            "ppc64" => format!("powerpc64-linux-{libc}"),
-            "s390x" => format!("s390x-linux-{libc}"),
-            "riscv64" => format!("riscv64-linux-{libc}"),
-            "loongarch64" => format!("loongarch64-linux-{libc}"),
-            _ => return None,
-        };
-        unix(&triple)
-    }
-}
-
-/// The architecture at the end of a Linux platform tag.
-fn linux_arch(tag: &str) -> Option<&str> {
-    const ARCHES: [&str; 9] =
-        ["x86_64", "i686", "aarch64", "armv7l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"];
-    ARCHES.into_iter().find(|a| tag.ends_with(&format!("_{a}")))
-}
-
 impl SuffixTable {
     /// The table compiled into uniabi.
     pub fn embedded() -> Result<SuffixTable, SuffixError> {
@@ -118,6 +92,29 @@ impl SuffixTable {
     /// Parse a table in the `specs/suffixes.toml` format.
     pub fn parse(text: &str) -> Result<SuffixTable, SuffixError> {
         toml::from_str(text).map(|file| SuffixTable { file }).map_err(SuffixError)
+    }
+
+    /// Where an interpreter for a wheel platform tag runs, as far as suffixes care:
+    /// `manylinux_2_17_x86_64` → `x86_64-linux-gnu`, `macosx_11_0_arm64` → `darwin`,
+    /// `ios_13_0_arm64_iphoneos` → `iphoneos`, `android_24_arm64_v8a` →
+    /// `aarch64-linux-android`, `pyemscripten_2025_0_wasm32` → `wasm32-emscripten`,
+    /// `win_amd64` → `win_amd64`. `None` for `any` and platforms whose suffixes
+    /// the table does not know.
+    pub fn platform(&self, tag: &PlatformTag) -> Option<SuffixPlatform> {
+        let parts = &self.file.platform_parts;
+        let unix = |part: Option<&String>| part.map(|p| SuffixPlatform { os: SuffixOs::Unix, part: p.clone() });
+        match tag.platform() {
+            Platform::Windows { .. } => Some(SuffixPlatform { os: SuffixOs::Windows, part: tag.as_str().to_string() }),
+            Platform::Manylinux { arch, .. } | Platform::Linux { arch } => unix(parts.manylinux.get(arch)),
+            Platform::Musllinux { arch, .. } => unix(parts.musllinux.get(arch)),
+            Platform::Macos { .. } => unix(Some(&parts.macosx)),
+            Platform::Ios { simulator, .. } => {
+                unix(parts.ios.get(if *simulator { "iphonesimulator" } else { "iphoneos" }))
+            }
+            Platform::Android { abi, .. } => unix(parts.android.get(abi)),
+            Platform::Emscripten { arch, .. } => unix(parts.emscripten.get(arch)),
+            Platform::Any | Platform::Other => None,
+        }
     }
 
     /// Whether PEP 809 specifies the prototype's abi2026 suffixes (it does not).
@@ -159,8 +156,12 @@ impl SuffixTable {
 mod tests {
     use super::*;
 
+    fn platform(tag: &str) -> SuffixPlatform {
+        SuffixTable::embedded().unwrap().platform(&tag.parse().unwrap()).unwrap()
+    }
+
     fn linux() -> SuffixPlatform {
-        SuffixPlatform::from_platform_tag("manylinux_2_28_x86_64").unwrap()
+        platform("manylinux_2_28_x86_64")
     }
 
     fn v(minor: u8) -> PyVersion {
@@ -193,9 +194,9 @@ mod tests {
     #[test]
     fn ok_macos_windows_and_pep809() {
         let t = SuffixTable::embedded().unwrap();
-        let mac = SuffixPlatform::from_platform_tag("macosx_11_0_arm64").unwrap();
+        let mac = platform("macosx_11_0_arm64");
         assert_eq!(t.suffixes(v(13), true, &mac, false), [".cpython-313t-darwin.so", ".abi3.so", ".so"]);
-        let win = SuffixPlatform::from_platform_tag("win_amd64").unwrap();
+        let win = platform("win_amd64");
         assert_eq!(t.suffixes(v(13), true, &win, false), [".cp313t-win_amd64.pyd", ".pyd"]);
         assert_eq!(t.suffixes(v(15), false, &win, true), [".cp315-win_amd64.pyd", ".pyd"]);
         assert_eq!(
@@ -208,14 +209,50 @@ mod tests {
 
     #[test]
     fn ok_platform_tags() {
-        let p = |t: &str| SuffixPlatform::from_platform_tag(t).map(|p| p.part);
+        let t = SuffixTable::embedded().unwrap();
+        let p = |tag: &str| t.platform(&tag.parse().unwrap()).map(|p| p.part);
         assert_eq!(p("manylinux2014_aarch64").as_deref(), Some("aarch64-linux-gnu"));
         assert_eq!(p("musllinux_1_2_x86_64").as_deref(), Some("x86_64-linux-musl"));
+        assert_eq!(p("musllinux_1_2_armv7l").as_deref(), Some("arm-linux-musleabihf"));
         assert_eq!(p("manylinux_2_17_ppc64le").as_deref(), Some("powerpc64le-linux-gnu"));
+        assert_eq!(p("manylinux_2_17_i686").as_deref(), Some("i386-linux-gnu"));
         assert_eq!(p("linux_armv7l").as_deref(), Some("arm-linux-gnueabihf"));
         assert_eq!(p("macosx_10_15_universal2").as_deref(), Some("darwin"));
         assert_eq!(p("win32").as_deref(), Some("win32"));
         assert_eq!(p("any"), None);
+        assert_eq!(p("solaris_2_11_sun4v"), None);
+    }
+
+    #[test]
+    fn ok_mobile_and_emscripten_suffixes_match_cpython_and_real_wheels() {
+        // What markupsafe 3.0.4's iOS and Android wheels, and msgpack 1.2.4's
+        // pyemscripten wheel, name their modules (see specs/suffixes.toml).
+        let t = SuffixTable::embedded().unwrap();
+        let first = |tag: &str, minor: u8, ft: bool| t.suffixes(v(minor), ft, &platform(tag), false)[0].clone();
+        assert_eq!(first("ios_13_0_arm64_iphoneos", 13, false), ".cpython-313-iphoneos.so");
+        assert_eq!(first("ios_13_0_arm64_iphonesimulator", 13, false), ".cpython-313-iphonesimulator.so");
+        assert_eq!(first("ios_13_0_x86_64_iphonesimulator", 14, false), ".cpython-314-iphonesimulator.so");
+        assert_eq!(first("android_24_arm64_v8a", 13, false), ".cpython-313-aarch64-linux-android.so");
+        assert_eq!(first("android_24_x86_64", 13, true), ".cpython-313t-x86_64-linux-android.so");
+        assert_eq!(first("android_24_armeabi_v7a", 14, false), ".cpython-314-arm-linux-androideabi.so");
+        assert_eq!(first("android_24_x86", 14, false), ".cpython-314-i686-linux-android.so");
+        assert_eq!(first("pyemscripten_2025_0_wasm32", 13, false), ".cpython-313-wasm32-emscripten.so");
+        assert_eq!(first("pyodide_2024_0_wasm32", 12, false), ".cpython-312-wasm32-emscripten.so");
+        assert_eq!(
+            t.suffixes(v(15), false, &platform("android_24_arm64_v8a"), false),
+            [
+                ".cpython-315-aarch64-linux-android.so",
+                ".abi3-aarch64-linux-android.so",
+                ".abi3.so",
+                ".abi3t-aarch64-linux-android.so",
+                ".abi3t.so",
+                ".so"
+            ]
+        );
+        assert_eq!(
+            t.suffixes(v(14), false, &platform("ios_13_0_arm64_iphoneos"), false),
+            [".cpython-314-iphoneos.so", ".abi3.so", ".so"]
+        );
     }
 
     #[test]

@@ -10,11 +10,12 @@
 //! - **Release**: the wheels with one normalized name and version in their
 //!   file names. A file name met twice (the same wheel in two directories) is
 //!   surveyed once and noted.
-//! - **Platform**: the OS and architecture family of a wheel's platform tags
-//!   ([`PlatformTag::os`], [`PlatformTag::arch`]): `linux x86_64` holds every
-//!   manylinux, musllinux and `linux_` tag for x86_64; `any` is pure Python.
-//!   A wheel whose tags name several families is filed under all of them
-//!   joined with ` + `.
+//! - **Platform**: the machines a wheel's platform tags serve
+//!   ([`PlatformTag::families`]: OS, C library family, architecture): `linux
+//!   x86_64` holds every manylinux tag for x86_64, `linux-musl x86_64` every
+//!   musllinux one; `any` is pure Python. A wheel whose tags serve several
+//!   families (universal2, or tags of several platforms) is filed under all of
+//!   them joined with ` + ` (`macos arm64 + x86_64`).
 //! - **Serves**: the interpreters (3.10–3.16, free-threaded from 3.13) an
 //!   installer gives some wheel to, by its file name's tags. **Broken**: those
 //!   for which every such wheel fails import resolution ([`crate::verify`]).
@@ -24,8 +25,9 @@
 //!   wheels all count; a release with only pure wheels is free-threaded.
 //! - **Qualifies** (PEP 803, or the PEP 809 prototype): every platform with
 //!   extension modules has, for each module, a binary [`universal::plan`]
-//!   accepts (`check --abi abi3t|abi2026`). `None` when no platform has
-//!   extension modules (pure releases). Blocking symbols and codes are counted
+//!   accepts (`check --abi abi3t|abi2026`), and every library that uses the C
+//!   API (no module hook, CPython imports) qualifies too. `None` when no
+//!   platform has extension modules (pure releases). Blocking symbols and codes are counted
 //!   over the blocked binaries of the modules that have no qualifying binary;
 //!   a finding's symbols are what `check` lists, except the `python*.dll`
 //!   names a `dll-mismatch` lists, which count under that code only.
@@ -71,7 +73,7 @@ use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
 use crate::input::{Input, InputKind};
 use crate::merge::{self, Context, MergeInput};
-use crate::tags::{AbiTag, Os, PlatformTag, TagSet, WheelFilename, interpreters};
+use crate::tags::{AbiTag, Family, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
 use crate::wheel::Limits;
 
@@ -547,17 +549,26 @@ fn load(input: &Input, limits: Limits) -> Result<Loaded, InputErrors> {
     Ok(Loaded::Unmergeable(Box::new(a), errors.into_iter().next()))
 }
 
-/// The platform family of a tag set: `linux x86_64`, `any`.
+/// The platform family of a tag set: the machines its tags serve
+/// ([`PlatformTag::families`]), those of one OS written once: `linux x86_64`,
+/// `linux-musl x86_64`, `macos arm64 + x86_64` (universal2), `any`.
 pub fn platform_family(platforms: &[PlatformTag]) -> String {
-    let families: BTreeSet<String> = platforms
-        .iter()
-        .map(|p| match (p.os(), p.arch()) {
-            (Os::Any, _) => "any".to_string(),
-            (Os::Other, _) | (_, None) => p.as_str().to_string(),
-            (os, Some(arch)) => format!("{os} {arch}"),
-        })
-        .collect();
-    if families.is_empty() { "unknown".to_string() } else { families.into_iter().collect::<Vec<_>>().join(" + ") }
+    let families = PlatformTag::families_of(platforms);
+    let mut text = String::new();
+    let mut last_os = None;
+    for f in &families {
+        let os = match f {
+            Family::Machine { os, env, .. } => Some((*os, *env)),
+            _ => None,
+        };
+        match f {
+            Family::Machine { arch, .. } if os.is_some() && os == last_os => text.push_str(&format!(" + {arch}")),
+            _ if text.is_empty() => text.push_str(&f.to_string()),
+            _ => text.push_str(&format!(" + {f}")),
+        }
+        last_os = os;
+    }
+    if text.is_empty() { "unknown".to_string() } else { text }
 }
 
 fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
@@ -567,6 +578,9 @@ fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {
         if let Loaded::Unmergeable(_, why) = l {
             let why = why.as_ref().map(ToString::to_string).unwrap_or_default();
             notes.push(format!("{}: merge cannot read it, counted unchanged: {why}", l.filename()));
+        }
+        for library in &l.analysed().unreadable_libraries {
+            notes.push(format!("{}: {library}", l.filename()));
         }
     }
     let pure = loaded.iter().all(|l| !l.analysed().binaries.iter().any(|b| b.role == Role::Extension));
@@ -696,7 +710,8 @@ fn platform(
             .filter(|(m, _)| plan.modules.iter().any(|p| &p.module == m && p.source.is_none()))
             .flat_map(|(_, cands)| cands.into_iter().map(|(a, b)| (a.input.display.clone(), b.member.clone())))
             .collect();
-        for b in plan.blockers.iter().filter(|b| blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
+        // And those of libraries using the C API that no copy of qualifies.
+        for b in plan.blockers.iter().filter(|b| b.library || blocked.contains(&(b.wheel.clone(), b.member.clone()))) {
             for s in b.symbols.iter().filter(|s| !is_python_dll(s)) {
                 *tally.symbols.entry(s.clone()).or_default() += 1;
             }
@@ -962,10 +977,14 @@ mod tests {
             platform_family(&tags("manylinux2010_x86_64.manylinux_2_12_x86_64.manylinux_2_28_x86_64")),
             "linux x86_64"
         );
-        assert_eq!(platform_family(&tags("macosx_10_15_universal2")), "macos universal2");
+        assert_eq!(platform_family(&tags("macosx_10_15_universal2")), "macos arm64 + x86_64");
+        assert_eq!(platform_family(&tags("musllinux_1_2_x86_64")), "linux-musl x86_64", "musl apart from glibc");
+        assert_eq!(platform_family(&tags("ios_13_0_arm64_iphoneos")), "ios arm64");
         assert_eq!(platform_family(&tags("win_amd64")), "windows amd64");
         assert_eq!(platform_family(&tags("any")), "any");
-        assert_eq!(platform_family(&tags("macosx_10_9_x86_64.macosx_11_0_arm64")), "macos arm64 + macos x86_64");
+        assert_eq!(platform_family(&tags("macosx_10_9_x86_64.macosx_11_0_arm64")), "macos arm64 + x86_64");
+        assert_eq!(platform_family(&tags("linux_x86_64")), "linux x86_64 + linux-musl x86_64");
+        assert_eq!(platform_family(&tags("manylinux_2_17_x86_64.win_amd64")), "linux x86_64 + windows amd64");
     }
 
     #[test]

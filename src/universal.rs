@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::analysis::{Analysed, AnalysedBinary};
+use crate::analysis::{Analysed, AnalysedBinary, Role};
 use crate::binary::Format;
 use crate::check::{Checker, StableAbi};
 use crate::specs::{PROTOTYPE_LABEL, Specs};
@@ -107,6 +107,9 @@ pub struct Blocker {
     /// The finding codes that block it.
     pub codes: Vec<String>,
     pub symbols: Vec<String>,
+    /// A library that uses the C API (no module hook), not a module: it ships beside them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub library: bool,
 }
 
 /// The universal wheel a group could become under one proposal.
@@ -143,6 +146,18 @@ pub fn extension_modules<'a>(inputs: &[&'a Analysed]) -> BTreeMap<String, Vec<(&
             if let Some(dotted) = b.dotted_module() {
                 out.entry(dotted).or_default().push((a, b));
             }
+        }
+    }
+    out
+}
+
+/// The libraries of a set of wheels that use the C API (no module hook, CPython
+/// imports: loaded by ctypes, dlopen or injection): member → (wheel, binary) copies.
+pub fn c_api_libraries<'a>(inputs: &[&'a Analysed]) -> BTreeMap<String, Vec<(&'a Analysed, &'a AnalysedBinary)>> {
+    let mut out: BTreeMap<String, Vec<(&Analysed, &AnalysedBinary)>> = BTreeMap::new();
+    for a in inputs {
+        for b in a.binaries.iter().filter(|b| b.is_c_api_library()) {
+            out.entry(b.member.clone()).or_default().push((a, b));
         }
     }
     out
@@ -213,28 +228,40 @@ pub fn plan(
     };
     let mut modules = Vec::new();
     let mut blockers = Vec::new();
+    // A binary qualifies when `check --abi` finds nothing that blocks it and it is of the
+    // platform's format; else what blocks it.
+    let judge = |a: &Analysed, b: &AnalysedBinary| -> Result<(), Blocker> {
+        let blocking = checker.blockers(b, proposal.abi());
+        let wrong_format = windows != (b.format() == Format::Pe);
+        if blocking.is_empty() && !wrong_format {
+            return Ok(());
+        }
+        let codes: BTreeSet<String> = blocking.iter().map(|f| f.code.to_string()).collect();
+        let symbols: BTreeSet<String> = blocking.iter().flat_map(|f| f.symbols.iter().cloned()).collect();
+        Err(Blocker {
+            wheel: a.input.display.clone(),
+            member: b.member.clone(),
+            codes: codes.into_iter().collect(),
+            symbols: symbols.into_iter().collect(),
+            library: b.role != Role::Extension,
+        })
+    };
     for (module, candidates) in extension_modules(inputs) {
         let mut chosen = None;
         for (a, b) in &candidates {
-            let blocking = checker.blockers(b, proposal.abi());
-            let wrong_format = windows != (b.format() == Format::Pe);
-            if blocking.is_empty() && !wrong_format {
-                chosen.get_or_insert((*a, *b));
-            } else {
-                let codes: BTreeSet<String> = blocking.iter().map(|f| f.code.to_string()).collect();
-                let symbols: BTreeSet<String> = blocking.iter().flat_map(|f| f.symbols.iter().cloned()).collect();
-                blockers.push(Blocker {
-                    wheel: a.input.display.clone(),
-                    member: b.member.clone(),
-                    codes: codes.into_iter().collect(),
-                    symbols: symbols.into_iter().collect(),
-                });
+            match judge(a, b) {
+                Ok(()) => {
+                    chosen.get_or_insert((*a, *b));
+                }
+                Err(blocker) => blockers.push(blocker),
             }
         }
-        let leaf = module.rsplit('.').next().unwrap_or(&module);
-        let dir = candidates.first().and_then(|(_, b)| b.member.rsplit_once('/')).map(|(d, _)| format!("{d}/"));
+        // The universal binary keeps its place and file stem (a package's `__init__` stays one).
+        let first = candidates.first().map(|(_, b)| *b);
+        let dir = first.and_then(|b| b.member.rsplit_once('/')).map(|(d, _)| format!("{d}/"));
+        let stem = first.and_then(|b| b.name.as_ref()).map_or(module.as_str(), |n| n.stem.as_str());
         let member =
-            Value { value: format!("{}{leaf}{}", dir.unwrap_or_default(), suffix.value), note: suffix.note.clone() };
+            Value { value: format!("{}{stem}{}", dir.unwrap_or_default(), suffix.value), note: suffix.note.clone() };
         modules.push(PlannedModule {
             module,
             member,
@@ -243,7 +270,17 @@ pub fn plan(
             source_index: chosen.and_then(|(a, _)| inputs.iter().position(|x| std::ptr::eq(*x, a))),
         });
     }
-    let qualifies = !modules.is_empty() && modules.iter().all(|m| m.source.is_some());
+    // Libraries that use the C API ship beside the modules and are loaded by the same
+    // interpreters: each must qualify too (some copy of it, when several inputs carry it).
+    let mut libraries_blocked = false;
+    for copies in c_api_libraries(inputs).into_values() {
+        let judged: Vec<Result<(), Blocker>> = copies.iter().map(|(a, b)| judge(a, b)).collect();
+        if !judged.iter().any(Result::is_ok) {
+            libraries_blocked = true;
+            blockers.extend(judged.into_iter().filter_map(Result::err));
+        }
+    }
+    let qualifies = !modules.is_empty() && modules.iter().all(|m| m.source.is_some()) && !libraries_blocked;
     if qualifies {
         blockers.clear();
     }

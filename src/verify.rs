@@ -16,7 +16,7 @@ use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming;
 use crate::specs::Specs;
 use crate::suffixes::{SuffixOs, SuffixPlatform, SuffixTable};
-use crate::tags::{Interpreter, PlatformTag, Tag, TagSet, interpreters};
+use crate::tags::{Interpreter, Tag, TagSet, interpreters, is_other_implementation};
 use crate::version::PyVersion;
 
 /// The first CPython whose import system looks up `PyModExport_` hooks and reads
@@ -61,12 +61,84 @@ pub struct Verification {
     pub admitted: Vec<String>,
     /// One row per (platform, admitted interpreter, module).
     pub resolutions: Vec<Resolution>,
+    /// Why the wheel's extension modules were resolved for no interpreter at all
+    /// (then it is never `ok`); `None` when they were, or when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub unresolved: Option<Unresolved>,
+}
+
+/// Why a wheel with extension modules was resolved for no interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Every tag is another implementation's (PyPy, GraalPy): not judged, as `check` does not.
+    OtherImplementation,
+    /// No installer accepts its tags today, but the PEP 809 prototype's would (`abi2026`):
+    /// judged with `--pep809`, as `check` judges it.
+    Prototype,
+    /// No CPython installer accepts any of its tags.
+    NoInterpreter,
+    /// The tags admit interpreters, but on platforms whose extension suffixes uniabi does not know.
+    UnknownPlatform(Vec<String>),
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unresolved::OtherImplementation => {
+                f.write_str("not CPython: its tags are another implementation's, which uniabi does not judge")
+            }
+            Unresolved::Prototype => f.write_str(
+                "no installer accepts abi2026 today: it is the PEP 809 prototype's, which `--pep809` resolves",
+            ),
+            Unresolved::NoInterpreter => {
+                f.write_str("no CPython installer accepts its tags, so no interpreter loads it")
+            }
+            Unresolved::UnknownPlatform(tags) => write!(
+                f,
+                "uniabi knows no extension suffixes for {}, so it cannot tell which file import loads there",
+                tags.join(", ")
+            ),
+        }
+    }
+}
+
+impl Serialize for Unresolved {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Verification {
-    /// True when every admitted interpreter loads every module.
+    /// True when the modules were resolved and every admitted interpreter loads every one
+    /// (a wheel without extension modules is ok: nothing to load).
     pub fn ok(&self) -> bool {
+        self.unresolved.is_none() && self.no_failures()
+    }
+
+    /// True when no resolution fails (also when nothing was resolved; see [`Verification::unresolved`]).
+    pub fn no_failures(&self) -> bool {
         self.resolutions.iter().all(|r| r.loads)
+    }
+
+    /// The verdict in one word, as reports print it: `ok`, `FAILS`, `not judged`
+    /// (another implementation's tags, or the PEP 809 prototype's) or `NOT VERIFIED` (nothing resolved).
+    pub fn verdict(&self) -> &'static str {
+        match &self.unresolved {
+            _ if self.ok() => "ok",
+            _ if !self.no_failures() => "FAILS",
+            Some(Unresolved::OtherImplementation | Unresolved::Prototype) => "not judged",
+            Some(_) => "NOT VERIFIED",
+            None => "FAILS",
+        }
+    }
+
+    /// Whether a run may pass this wheel: it is ok, or it is another implementation's
+    /// or the PEP 809 prototype's, which plain resolution does not judge (as `check` passes them).
+    pub fn passes(&self) -> bool {
+        self.ok()
+            || (matches!(self.unresolved, Some(Unresolved::OtherImplementation | Unresolved::Prototype))
+                && self.no_failures())
     }
 
     /// The failing rows.
@@ -86,28 +158,15 @@ fn modules(binaries: &[AnalysedBinary]) -> BTreeMap<String, Vec<&AnalysedBinary>
     out
 }
 
-/// The architectures a platform tag requires of every binary, in slice naming.
-fn required_arches(platform: &PlatformTag) -> Vec<&'static str> {
-    match platform.arch() {
-        Some("x86_64" | "amd64") => vec!["x86_64"],
-        Some("aarch64" | "arm64") => vec!["aarch64"],
-        Some("universal2") => vec!["x86_64", "aarch64"],
-        Some("i686" | "x86" | "i386") => vec!["x86"],
-        Some("ppc64le") => vec!["ppc64le"],
-        Some("s390x") => vec!["s390x"],
-        Some("riscv64") => vec!["riscv64"],
-        _ => Vec::new(),
-    }
-}
-
-/// The suffix platforms a tag set names, each with the architectures it requires.
-fn platforms(set: &TagSet) -> Vec<(SuffixPlatform, Vec<&'static str>)> {
+/// The suffix platforms a tag set names, each with the architectures it requires
+/// ([`PlatformTag::binary_arches`]).
+fn platforms(set: &TagSet, table: &SuffixTable) -> Vec<(SuffixPlatform, Vec<&'static str>)> {
     let mut out: Vec<(SuffixPlatform, Vec<&'static str>)> = Vec::new();
     for tag in &set.platform {
-        let Some(sp) = SuffixPlatform::from_platform_tag(tag.as_str()) else {
+        let Some(sp) = table.platform(tag) else {
             continue;
         };
-        let arches = required_arches(tag);
+        let arches = tag.binary_arches();
         match out.iter_mut().find(|(p, _)| *p == sp) {
             Some((_, have)) => {
                 for a in arches {
@@ -142,17 +201,11 @@ pub fn verify(
         .collect();
     let mods = modules(binaries);
     let mut resolutions = Vec::new();
-    for (platform, arches) in platforms(set) {
+    for (platform, arches) in platforms(set, table) {
         for (interp, matched) in &admitted {
             let suffixes = table.suffixes(interp.version, interp.free_threaded, &platform, pep809);
             for (module, files) in &mods {
-                let leaf = module.rsplit('.').next().unwrap_or(module);
-                let chosen = suffixes.iter().find_map(|suffix| {
-                    files
-                        .iter()
-                        .find(|b| naming::base_name(&b.member) == format!("{leaf}{suffix}"))
-                        .map(|b| (*b, suffix))
-                });
+                let chosen = pick(files, &suffixes);
                 let (file, problem) = match chosen {
                     None => (
                         None,
@@ -164,7 +217,7 @@ pub fn verify(
                         )),
                     ),
                     Some((b, suffix)) => {
-                        (Some(b.member.clone()), load_problem(b, leaf, suffix, *interp, &platform, &arches, specs))
+                        (Some(b.member.clone()), load_problem(b, &suffix, *interp, &platform, &arches, specs))
                     }
                 };
                 resolutions.push(Resolution {
@@ -182,13 +235,45 @@ pub fn verify(
             }
         }
     }
-    Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions }
+    let unresolved = (resolutions.is_empty() && !mods.is_empty()).then(|| {
+        let tags = set.expand();
+        if admitted.is_empty() && !tags.is_empty() && tags.iter().all(is_other_implementation) {
+            Unresolved::OtherImplementation
+        } else if admitted.is_empty()
+            && !pep809
+            && interpreters().iter().any(|i| i.installs_pep809(set, specs.abi2026().min_version))
+        {
+            Unresolved::Prototype
+        } else if admitted.is_empty() {
+            Unresolved::NoInterpreter
+        } else {
+            Unresolved::UnknownPlatform(set.platform.iter().map(|p| p.to_string()).collect())
+        }
+    });
+    Verification { admitted: admitted.iter().map(|(i, _)| i.to_string()).collect(), resolutions, unresolved }
+}
+
+/// The file `import` loads for one module, and the suffix that found it: the
+/// finder looks for a package first (`sub/__init__` with each suffix in order),
+/// then for a module file (`sub` with each suffix).
+fn pick<'b>(files: &[&'b AnalysedBinary], suffixes: &[String]) -> Option<(&'b AnalysedBinary, String)> {
+    let (packages, modules): (Vec<&AnalysedBinary>, Vec<&AnalysedBinary>) =
+        files.iter().copied().partition(|b| b.name.as_ref().is_some_and(naming::is_package_init));
+    [packages, modules].into_iter().find_map(|group| {
+        suffixes.iter().find_map(|suffix| {
+            group
+                .iter()
+                .find(|b| {
+                    b.name.as_ref().is_some_and(|n| naming::base_name(&b.member) == format!("{}{suffix}", n.stem))
+                })
+                .map(|b| (*b, suffix.clone()))
+        })
+    })
 }
 
 /// Why `b`, picked by `suffix`, cannot load on `interp`; `None` if it can.
 fn load_problem(
     b: &AnalysedBinary,
-    module: &str,
     suffix: &str,
     interp: Interpreter,
     platform: &SuffixPlatform,
@@ -223,6 +308,8 @@ fn load_problem(
             return Some(format!("{file} imports {sym}, which only free-threaded builds export"));
         }
     }
+    // CPython calls the hook named for the last part of the module's name (a package's own).
+    let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or_default();
     let hooks: Vec<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
     let init = format!("PyInit_{module}");
     let export = format!("PyModExport_{module}");
@@ -282,7 +369,8 @@ fn abi_info_problem(info: &AbiInfo, interp: Interpreter) -> Option<String> {
 pub struct WheelVerification {
     pub path: String,
     pub error: Option<String>,
-    /// True when every admitted interpreter loads every module.
+    /// True when its extension modules were resolved and every admitted interpreter loads
+    /// every one (never when they were resolved for no interpreter: see `unresolved`).
     pub ok: bool,
     /// For a project with `--python` and `--platform`: why an installer there finds no wheel
     /// (then `path` is the requirement and `ok` is false).

@@ -183,10 +183,25 @@ fn err_tags_admit_an_interpreter_no_binary_serves() {
     assert_eq!(error_codes(&doc), ["no-loadable-file"]);
     let text = doc.to_string();
     assert!(text.contains("3.13t"), "names the interpreter left without a file");
+    // Harmless cross-product tags: one warning naming the count and one example; JSON lists each.
     let dead: Vec<&serde_json::Value> =
         doc["inputs"][0]["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "dead-tag").collect();
-    assert_eq!(dead.len(), 2, "{doc:#}");
-    assert!(dead.iter().all(|f| f["severity"] == "warning" && f["message"].as_str().unwrap().contains("harmless")));
+    assert_eq!(dead.len(), 1, "{doc:#}");
+    assert_eq!(dead[0]["severity"], "warning");
+    assert_eq!(
+        dead[0]["symbols"],
+        serde_json::json!(["cp313-cp314t-manylinux_2_28_x86_64", "cp314-cp313t-manylinux_2_28_x86_64"])
+    );
+    assert!(
+        dead[0]["message"].as_str().unwrap().starts_with(
+            "no installer accepts 2 tags of the file name's cross product (as cp313-cp314t-manylinux_2_28_x86_64: "
+        ),
+        "{doc:#}"
+    );
+    let human = stdout(&run(&["check", &p.to_string_lossy()]));
+    let lines: Vec<&str> = human.lines().filter(|l| l.contains("dead-tag")).collect();
+    assert_eq!(lines.len(), 1, "{human}");
+    assert!(!human.contains("cp314-cp313t-manylinux_2_28_x86_64"), "the example alone is named: {human}");
 }
 
 #[test]
@@ -213,6 +228,34 @@ fn err_abi3_binary_in_a_version_specific_wheel() {
         |_| {},
     );
     assert_fails_with(&p, &["suffix-not-claimed", "unloadable"]);
+}
+
+#[test]
+fn ok_abi3_binary_in_a_version_specific_gil_wheel() {
+    // pygit2's, pymunk's and xattr's cffi modules: `_lib.abi3.so` in a cp3XY-cp3XY wheel. The one
+    // interpreter the tags admit searches `.abi3.so`: nothing is wrong, and a cp3XY-abi3 tag would
+    // serve the later ones too.
+    let dir = scratch_for("abi3-as-cp313");
+    let wheels = [
+        (PSUTIL_LINUX_ABI3, "psutil-7.1.2-cp313-cp313-manylinux_2_28_x86_64.whl", "cp313-cp313-manylinux_2_28_x86_64"),
+        ("psutil-7.1.2-cp37-abi3-win_amd64", "psutil-7.1.2-cp313-cp313-win_amd64.whl", "cp313-cp313-win_amd64"),
+    ];
+    for (from, name, tag) in wheels {
+        let p = retag(from, &dir, name, &[tag], |_| {});
+        let (code, doc) = check_json(&[&p.to_string_lossy()]);
+        assert_eq!((code, &doc["inputs"][0]["verdict"]), (0, &serde_json::json!("pass")), "{doc:#}");
+        let findings = doc["inputs"][0]["findings"].as_array().unwrap();
+        let codes: Vec<&str> = findings.iter().map(|f| f["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["abi3-tag-possible"], "{doc:#}");
+        assert_eq!(findings[0]["severity"], "info");
+        let message = findings[0]["message"].as_str().unwrap();
+        assert!(message.starts_with("its extension module is an abi3 build whose imports qualify for abi3 from 3.13: a cp313-abi3 tag would also serve 3.14, "), "{message}");
+        assert!(message.ends_with("`uniabi retag WHEEL --tags cp313-abi3` writes it"), "{message}");
+        // What the hint advises, retag accepts.
+        let out =
+            run(&["retag", "--dry-run", &p.to_string_lossy(), "--tags", "cp313-abi3", "-o", &dir.to_string_lossy()]);
+        assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    }
 }
 
 #[test]
@@ -366,9 +409,23 @@ fn ok_no_free_threaded_is_said_once_per_release() {
     // naming both platforms.
     let abi3_mac = rel(&sample("psutil-7.1.2-cp36-abi3-macosx"));
     let (_, doc) = check_json(&[&abi3_linux, &abi3_mac]);
-    assert_eq!(warned(&doc), [abi3_linux]);
+    assert_eq!(warned(&doc), std::slice::from_ref(&abi3_linux));
     let text = doc.to_string();
     assert!(text.contains("macosx_11_0_arm64") && text.contains("manylinux_2_28_x86_64"), "{text}");
+    // Judged by platform family (psutil 7.2.2's macosx_10_9_x86_64 abi3 wheel beside its
+    // macosx_10_13 cp313t one): a free-threaded wheel for another manylinux tag set serves
+    // the same machines, a musllinux one does not.
+    let dir = scratch_for("no-ft-family");
+    let ft = |name: &str, platform: &str| {
+        let tag = format!("cp313-cp313t-{platform}");
+        rel(&retag("psutil-7.1.2-cp313-cp313t-manylinux", &dir, name, &[&tag], |_| {}))
+    };
+    let glibc = ft("psutil-7.1.2-cp313-cp313t-manylinux_2_17_x86_64.whl", "manylinux_2_17_x86_64");
+    let (_, doc) = check_json(&[&abi3_linux, &glibc]);
+    assert!(warned(&doc).is_empty(), "{doc:#}");
+    let musl = ft("psutil-7.1.2-cp313-cp313t-musllinux_1_2_x86_64.whl", "musllinux_1_2_x86_64");
+    let (_, doc) = check_json(&[&abi3_linux, &musl]);
+    assert_eq!(warned(&doc), std::slice::from_ref(&abi3_linux), "{doc:#}");
 }
 
 #[test]
@@ -414,4 +471,101 @@ fn err_truncated_wheel_and_the_counts() {
     let usage = run(&["check", "--abi", "abi4", &good]);
     assert_eq!(usage.status.code(), Some(2));
     assert!(stderr(&usage).starts_with("uniabi: error: invalid value 'abi4' for '--abi <ABI>'"), "{}", stderr(&usage));
+}
+
+/// A module's bytes with its `PyInit_` export renamed in the dynamic string table, as a
+/// helper library that uses the C API but exports no hook (memray's `_inject.abi3.so`).
+fn without_hook(mut so: Vec<u8>, hook: &str) -> Vec<u8> {
+    let at = so.windows(hook.len() + 1).position(|w| w[..hook.len()] == *hook.as_bytes() && w[hook.len()] == 0);
+    so[at.expect("the hook is in the string table")] = b'Q';
+    so
+}
+
+#[test]
+fn ok_compiled_package_init_is_named_after_its_package() {
+    // zeroconf 0.154.0's `_services/__init__.cpython-314t-….so` exports PyInit__services: CPython
+    // calls the hook named for the package. Here psutil's cp314t module becomes the package
+    // `psutil._psutil_linux`, whose `__init__` exports PyInit__psutil_linux.
+    let dir = scratch_for("package-init");
+    let module = "psutil/_psutil_linux.cpython-314t-x86_64-linux-gnu.so";
+    let init = "psutil/_psutil_linux/__init__.cpython-314t-x86_64-linux-gnu.so";
+    let moved = |to: &str| {
+        retag(
+            "psutil-7.1.2-cp314-cp314t-manylinux",
+            &dir,
+            "psutil-7.1.2-cp314-cp314t-manylinux_2_28_x86_64.whl",
+            &["cp314-cp314t-manylinux_2_28_x86_64"],
+            |m| {
+                for (n, _) in m.iter_mut() {
+                    if n == module {
+                        *n = to.into();
+                    }
+                }
+            },
+        )
+    };
+    let p = moved(init);
+    let (code, doc) = check_json(&[&p.to_string_lossy()]);
+    assert_eq!(code, 0, "{doc:#}");
+    let out = run(&["verify", "--json", &p.to_string_lossy()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = doc["inputs"][0]["resolutions"].as_array().unwrap().iter().find(|r| r["file"] == init).cloned();
+    let row = row.unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!((row["module"].as_str(), row["loads"].as_bool()), (Some("psutil._psutil_linux"), Some(true)));
+    // The same file exporting another package's hook is a module meant and misnamed.
+    let p = moved("psutil/_services/__init__.cpython-314t-x86_64-linux-gnu.so");
+    let doc = assert_fails_with(&p, &["missing-hook"]);
+    assert_eq!(symbols_of(&doc, "missing-hook"), ["PyInit__psutil_linux"]);
+}
+
+#[test]
+fn ok_helper_library_using_the_c_api_is_judged_by_its_imports_not_failed_as_a_module() {
+    // memray's `_inject.abi3.so`: CPython imports, no module hook (loaded by injection).
+    let dir = scratch_for("c-api-library");
+    let so = read_members(&sample(PSUTIL_LINUX_ABI3)).into_iter().find(|(n, _)| n == PSUTIL_LINUX_SO).unwrap().1;
+    let helper = without_hook(so, "PyInit__psutil_linux");
+    let add = |m: &mut Members| m.insert(0, ("psutil/_inject.abi3.so".to_string(), helper.clone()));
+    let p = retag(
+        PSUTIL_LINUX_ABI3,
+        &dir,
+        "psutil-7.1.2-cp36-abi3-manylinux_2_28_x86_64.whl",
+        &["cp36-abi3-manylinux_2_28_x86_64"],
+        add,
+    );
+    let path = p.to_string_lossy().into_owned();
+    let (code, doc) = check_json(&[&path]);
+    assert_eq!(code, 0, "no missing-hook, no unloadable: {doc:#}");
+    assert!(!doc.to_string().contains("_inject"), "its imports are abi3's: nothing to say: {doc:#}");
+    let inspect = stdout(&run(&["inspect", &path]));
+    assert!(inspect.contains("psutil/_inject.abi3.so  [elf library using the C API, suffix abi3]"), "{inspect}");
+    // It still counts for ABI readiness: it blocks abi3t as the module does.
+    let (_, doc) = check_json(&["--abi", "abi3t", &path]);
+    let findings = doc["inputs"][0]["findings"].as_array().unwrap();
+    let library: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["member"] == "psutil/_inject.abi3.so")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(library, ["abi3t-unusable"], "{doc:#}");
+    assert!(
+        findings.iter().any(|f| f["member"] == "psutil/_inject.abi3.so"
+            && f["message"].as_str().unwrap().contains("cannot be used by an abi3t library")),
+        "{doc:#}"
+    );
+
+    // Beside a module that qualifies (the universal demo), the library keeps the
+    // release from qualifying for PEP 803, and is named as the blocker.
+    let p = retag(
+        "cp313-abi3.abi3t-manylinux",
+        &dir,
+        "abi3_abi3t_universal-0.2-cp315-abi3.abi3t-manylinux_2_5_x86_64.whl",
+        &["cp315-abi3-manylinux_2_5_x86_64", "cp315-abi3t-manylinux_2_5_x86_64"],
+        |m| m.insert(0, ("abi3_abi3t_universal_inject.abi3.so".to_string(), helper.clone())),
+    );
+    let out = run(&["compare", "--json", &p.to_string_lossy()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pep803 = &doc["groups"][0]["pep803"];
+    assert_eq!(pep803["qualifies"], false, "{pep803:#}");
+    assert_eq!(pep803["blockers"][0]["member"], "abi3_abi3t_universal_inject.abi3.so");
+    assert_eq!(pep803["blockers"][0]["library"], true);
 }

@@ -259,3 +259,80 @@ pub fn deflated_zeros(len: u64) -> Vec<u8> {
     bits.put(0, 7);
     bits.out
 }
+
+/// A small PE32+ DLL laid out as delvewheel leaves shapely's `geos_c-….dll`: the import
+/// descriptors, lookup tables and hint/name entries in `.rdata`, but the DLL names in the
+/// spare space of another section (`.pdata`), where delvewheel wrote the renamed names.
+/// The Windows loader (and llvm-readobj) finds each by its RVA; a reader that takes every
+/// name from the section of the first DLL name fails on the hint/name entries.
+/// Returns the bytes and the imports a loader reads: (DLL, symbol).
+pub fn pe_with_dll_names_elsewhere() -> (Vec<u8>, Vec<(String, String)>) {
+    const RDATA: u32 = 0x1000;
+    const PDATA: u32 = 0x2000;
+    let dlls: [(&str, &[&str]); 2] = [
+        ("geos-bf067cd6ff74ee0ad5f3ff52c7ef08c9.dll", &["GEOSContext_setErrorHandler_r", "GEOSGeom_destroy_r"]),
+        ("KERNEL32.dll", &["GetLastError"]),
+    ];
+    let put = |buf: &mut Vec<u8>, at: usize, bytes: &[u8]| buf[at..at + bytes.len()].copy_from_slice(bytes);
+    let mut file = vec![0u8; 0x800];
+    // DOS header and PE signature.
+    put(&mut file, 0, b"MZ");
+    put(&mut file, 0x3c, &0x40u32.to_le_bytes());
+    put(&mut file, 0x40, b"PE\0\0");
+    // COFF header: x86-64, two sections, a PE32+ optional header of 240 bytes, a DLL.
+    let coff = 0x44;
+    put(&mut file, coff, &0x8664u16.to_le_bytes());
+    put(&mut file, coff + 2, &2u16.to_le_bytes());
+    put(&mut file, coff + 16, &240u16.to_le_bytes());
+    put(&mut file, coff + 18, &0x2022u16.to_le_bytes());
+    let opt = coff + 20;
+    put(&mut file, opt, &0x20bu16.to_le_bytes());
+    put(&mut file, opt + 24, &0x1_8000_0000u64.to_le_bytes()); // ImageBase
+    put(&mut file, opt + 32, &0x1000u32.to_le_bytes()); // SectionAlignment
+    put(&mut file, opt + 36, &0x200u32.to_le_bytes()); // FileAlignment
+    put(&mut file, opt + 40, &6u16.to_le_bytes()); // OS version
+    put(&mut file, opt + 48, &6u16.to_le_bytes()); // subsystem version
+    put(&mut file, opt + 56, &0x3000u32.to_le_bytes()); // SizeOfImage
+    put(&mut file, opt + 60, &0x400u32.to_le_bytes()); // SizeOfHeaders
+    put(&mut file, opt + 68, &2u16.to_le_bytes()); // Subsystem
+    put(&mut file, opt + 108, &16u32.to_le_bytes()); // NumberOfRvaAndSizes
+    let descriptors = (dlls.len() as u32 + 1) * 20;
+    put(&mut file, opt + 112 + 8, &RDATA.to_le_bytes()); // data directory 1: imports
+    put(&mut file, opt + 112 + 12, &descriptors.to_le_bytes());
+    // Section headers: .rdata at file 0x400, .pdata at file 0x600, 0x200 bytes each.
+    let sections = opt + 240;
+    for (i, (name, rva, raw)) in [(b".rdata\0\0", RDATA, 0x400u32), (b".pdata\0\0", PDATA, 0x600)].iter().enumerate() {
+        let h = sections + 40 * i;
+        put(&mut file, h, *name);
+        put(&mut file, h + 8, &0x200u32.to_le_bytes()); // VirtualSize
+        put(&mut file, h + 12, &rva.to_le_bytes());
+        put(&mut file, h + 16, &0x200u32.to_le_bytes()); // SizeOfRawData
+        put(&mut file, h + 20, &raw.to_le_bytes());
+        put(&mut file, h + 36, &0x4000_0040u32.to_le_bytes()); // initialized data, readable
+    }
+    let offset = |rva: u32| -> usize {
+        if rva >= PDATA { (rva - PDATA + 0x600) as usize } else { (rva - RDATA + 0x400) as usize }
+    };
+    // Lookup tables from .rdata+0x40, hint/name entries from .rdata+0x100, DLL names in
+    // .pdata's spare space from +0x100 (its first bytes stand for the unwind data).
+    let (mut table, mut hint_name, mut dll_name) = (RDATA + 0x40, RDATA + 0x100, PDATA + 0x100);
+    let mut expected = Vec::new();
+    for (i, (dll, symbols)) in dlls.iter().enumerate() {
+        let d = offset(RDATA) + 20 * i;
+        put(&mut file, d, &table.to_le_bytes()); // OriginalFirstThunk
+        put(&mut file, d + 12, &dll_name.to_le_bytes()); // Name
+        put(&mut file, d + 16, &table.to_le_bytes()); // FirstThunk (bound to the same list)
+        put(&mut file, offset(dll_name), dll.as_bytes());
+        dll_name += dll.len() as u32 + 1;
+        for s in symbols.iter() {
+            put(&mut file, offset(table), &u64::from(hint_name).to_le_bytes());
+            table += 8;
+            put(&mut file, offset(hint_name) + 2, s.as_bytes());
+            hint_name += (2 + s.len() as u32 + 1 + 1) & !1;
+            expected.push((dll.to_string(), s.to_string()));
+        }
+        table += 8; // the terminating zero entry
+    }
+    put(&mut file, offset(PDATA), &[0x11; 0x40]);
+    (file, expected)
+}

@@ -150,3 +150,51 @@ fn ok_jobs_change_nothing_but_speed() {
         assert!(outputs.iter().all(|o| *o == outputs[0]), "{command:?}: output depends on --jobs");
     }
 }
+
+/// psutil's Windows abi3 wheel carrying, as delvewheel leaves them, a vendored DLL whose
+/// import table spans two sections (which the loader reads) and one that is no PE at all.
+fn wheel_with_vendored_dlls(dir: &std::path::Path) -> std::path::PathBuf {
+    let (dll, _) = pe_with_dll_names_elsewhere();
+    let name = "psutil-7.1.2-cp37-abi3-win_amd64.whl";
+    retag("cp37-abi3-win_amd64", dir, name, &["cp37-abi3-win_amd64"], |m| {
+        m.insert(0, ("psutil.libs/geos_c-6dd9fd915eef8a7928285416bef1e666.dll".into(), dll));
+        m.insert(1, ("psutil.libs/broken-0123.dll".into(), b"MZ but no PE image behind it".to_vec()));
+    })
+}
+
+#[test]
+fn ok_unreadable_library_is_a_warning_and_the_run_goes_on() {
+    let dir = scratch("inspect-vendored-dlls");
+    let wheel = wheel_with_vendored_dlls(&dir);
+    let path = wheel.display().to_string();
+    let warning = format!(
+        "uniabi: warning: {path}: psutil.libs/broken-0123.dll: a vendored library that could not be read (malformed pe file: "
+    );
+
+    let out = run(&["inspect", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&warning) && stderr(&out).lines().count() == 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("  psutil.libs/geos_c-6dd9fd915eef8a7928285416bef1e666.dll  [pe library]\n    x86_64: 0 CPython imports of 3 imported symbols"), "{text}");
+    assert!(text.contains("  psutil.libs/broken-0123.dll  [library, not read: malformed pe file: "), "{text}");
+    assert!(text.ends_with("1 input: 1 wheel, 2 binaries (1 library not read), 2 slices, 0 unreadable\n"), "{text}");
+    let doc: serde_json::Value = serde_json::from_slice(&run(&["inspect", "--json", &path]).stdout).unwrap();
+    assert_eq!(doc["inputs"][0]["unreadable_libraries"][0]["member"], "psutil.libs/broken-0123.dll");
+
+    // compare and survey go on too, saying so; check never reads vendored libraries.
+    let out = run(&["compare", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&warning), "{}", stderr(&out));
+    assert!(stdout(&out).contains("psutil 7.1.2 for win_amd64"), "{}", stdout(&out));
+    let out = run(&["survey", "--json", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = doc["projects"][0]["notes"].to_string();
+    assert!(notes.contains("psutil.libs/broken-0123.dll: a vendored library that could not be read"), "{notes}");
+    let out = run(&["check", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // merge copies it raw, and says so.
+    let out = run(&["merge", "--dry-run", "-o", &dir.join("out").display().to_string(), &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("psutil.libs/broken-0123.dll: a vendored library that could not be read"));
+}

@@ -252,6 +252,8 @@ fn ok_pep803_renames_the_universal_binary_and_names_what_it_cannot_serve() {
     assert_eq!(o["uncovered"], serde_json::json!(["3.13", "3.13t", "3.14", "3.14t"]));
     assert_eq!(o["uncovered_inputs"], serde_json::json!([input]));
     assert_eq!(tag_lines(&out.join(name)).len(), 4);
+    // The input still serves 3.13 and 3.14: it is still needed beside the output.
+    assert_eq!((&doc["summary"]["still_needed"], &doc["summary"]["wheels_after"]), (&1.into(), &2.into()));
 
     // auto: the one input still serves 3.13/3.14, which a cp315 wheel cannot, so a
     // pep803 wheel would replace nothing: auto keeps the build as it is (a fat wheel of
@@ -402,11 +404,11 @@ fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// The samples hold eleven merge groups: psutil's three (METADATA differs), the universal
-/// demo's two Windows builds (one binary name), argon2-cffi-bindings' three builds, and seven
+/// The samples hold seventeen merge groups: psutil's three (METADATA differs), the universal
+/// demo's two Windows builds (one binary name), argon2-cffi-bindings' three builds, and twelve
 /// groups of one wheel. With `--metadata-from` the psutil Linux group is fine: it is written,
 /// argon2's group becomes its universal wheel and one fat wheel, the three other refused
-/// groups are reported with their reasons, the seven single wheels are left unchanged, and the
+/// groups are reported with their reasons, the twelve single wheels are left unchanged, and the
 /// exit code is 1. Run again, the outputs exist: nothing is written, exit 2, true counts.
 #[test]
 fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
@@ -454,6 +456,12 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
         assert!(line.starts_with(&format!("uniabi: error: {group}: refused (fat): ")), "{line}");
         assert!(line.contains(naming_base(member)), "{line}");
     }
+    // The wheel --metadata-from names is in the Linux group: the advice says so, and no other.
+    assert!(lines[1].ends_with(&format!(
+        "(--metadata-from {ft314} is not one of this group's inputs, so it does not choose this group's .dist-info; \
+         merge this group in a run of its own with --metadata-from one of its inputs)"
+    )), "{}", lines[1]);
+    assert!(!lines[0].contains("--metadata-from"), "{}", lines[0]);
     let unchanged: Vec<&str> =
         doc["unchanged"].as_array().unwrap().iter().map(|u| u["input"].as_str().unwrap()).collect();
     assert_eq!(
@@ -462,23 +470,28 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
             "samples/abi3_abi3t_universal-0.2-cp313-abi3.abi3t-macosx_10_15_universal2.whl",
             "samples/abi3_abi3t_universal-0.2-cp313-abi3.abi3t-manylinux1_x86_64.manylinux_2_5_x86_64.whl",
             "samples/cryptography-50.0.2-cp315-abi3.abi3t-manylinux_2_34_x86_64.whl",
+            "samples/markupsafe-3.0.4-cp313-cp313-android_24_arm64_v8a.whl",
+            "samples/markupsafe-3.0.4-cp313-cp313-ios_13_0_arm64_iphoneos.whl",
+            "samples/markupsafe-3.0.4-cp313-cp313-ios_13_0_x86_64_iphonesimulator.whl",
+            "samples/msgpack-1.2.4-cp313-cp313-pyemscripten_2025_0_wasm32.whl",
             "samples/numpy-2.3.5-cp313-cp313t-win_amd64.whl",
             "samples/orjson-3.11.4-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
             "samples/pycryptodomex-3.24.2-cp37-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
             "samples/rpds_py-2026.9.1-pp311-pypy311_pp73-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "samples/xattr-1.3.1-cp312-cp312-manylinux1_x86_64.manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_5_x86_64.whl",
         ]
     );
     assert_eq!(
         doc["summary"],
-        serde_json::json!({"inputs": 19, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
-                           "unchanged": 7, "wheels_after": 16})
+        serde_json::json!({"inputs": 24, "planned": 3, "written": 3, "refused": 3, "refused_inputs": 6,
+                           "unchanged": 12, "still_needed": 0, "wheels_after": 21})
     );
     let human = run(&["merge", "-o", &s(&out), "samples", "--metadata-from", &ft314, "--dry-run"]);
     assert_eq!(human.status.code(), Some(1));
     assert!(
         stdout(&human).ends_with(
             "3 outputs planned, 0 written (dry run), 3 groups refused (6 inputs kept as they are), \
-             7 inputs unchanged: 19 wheels -> 16\n"
+             12 inputs unchanged: 24 wheels -> 21\n"
         ),
         "{}",
         stdout(&human)
@@ -492,7 +505,7 @@ fn ok_several_groups_write_the_fine_ones_and_report_the_rest() {
     assert!(
         stdout(&o).ends_with(
             "3 outputs planned, 0 written, 3 groups refused (6 inputs kept as they are), \
-             7 inputs unchanged: 19 wheels -> 16; 3 errors\n"
+             12 inputs unchanged: 24 wheels -> 21; 3 errors\n"
         ),
         "{}",
         stdout(&o)
@@ -521,8 +534,8 @@ fn ok_nothing_to_write_creates_no_directory() {
     assert_eq!(doc["summary"]["planned"], 0);
     assert_eq!(doc["summary"]["refused"], 4);
     assert_eq!(doc["summary"]["refused_inputs"], 9);
-    assert_eq!(doc["summary"]["unchanged"], 7);
-    assert_eq!(doc["summary"]["wheels_after"], 16);
+    assert_eq!(doc["summary"]["unchanged"], 12);
+    assert_eq!(doc["summary"]["wheels_after"], 21);
     assert!(!base.join("a").exists());
     // A lone wheel: unchanged, exit 0, no directory either.
     let o = run(&["merge", "-o", &s(&out), &rel(&sample("orjson"))]);
@@ -669,7 +682,7 @@ fn ok_merge_then_split_round_trip() {
         assert_eq!(o.status.code(), Some(0), "{combo:?}: {}", stderr(&o));
         if combo.len() == 1 {
             // A fat wheel of one input is that input: left unchanged, nothing written.
-            assert!(stdout(&o).contains(": unchanged: one input"), "{}", stdout(&o));
+            assert!(stdout(&o).starts_with("unchanged: 1 group: one input"), "{}", stdout(&o));
             assert!(!merged_dir.exists());
             continue;
         }
@@ -830,4 +843,159 @@ fn ok_split_dropped_lines_are_short() {
         assert!(!line.contains("(from ") && line.contains(".so: not loaded by the interpreters"), "{line}");
     }
     assert!(text.lines().count() <= 30, "{text}");
+}
+
+/// argon2-cffi-bindings' three builds, each given the SBOMs maturin writes (PEP 770: one
+/// per build, differing in serial number and timestamp) and one SBOM all three share.
+fn argon2_with_sboms(dir: &Path, extra: impl Fn(&str, &mut Members)) -> Vec<PathBuf> {
+    let builds = [("cp310-abi3", "cp310-abi3"), ("cp314-cp314t", "cp314-cp314t"), ("cp315-abi3.abi3t", "cp315-abi3")];
+    let mut wheels = Vec::new();
+    for (n, (build, first_tag)) in builds.iter().enumerate() {
+        let mut tags = vec![format!("{first_tag}-manylinux_2_26_x86_64"), format!("{first_tag}-manylinux_2_28_x86_64")];
+        if *build == "cp315-abi3.abi3t" {
+            tags.extend(["cp315-abi3t-manylinux_2_26_x86_64".into(), "cp315-abi3t-manylinux_2_28_x86_64".into()]);
+        }
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let name = format!("argon2_cffi_bindings-26.2.0-{build}-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl");
+        wheels.push(retag(&format!("26.2.0-{build}-"), dir, &name, &tags, |m| {
+            let sboms = "argon2_cffi_bindings-26.2.0.dist-info/sboms";
+            let own = format!(
+                "{{\"bomFormat\": \"CycloneDX\", \"serialNumber\": \"urn:uuid:{n}\", \"build\": \"{build}\"}}\n"
+            );
+            m.insert(0, (format!("{sboms}/argon2.cyclonedx.json"), own.into_bytes()));
+            m.insert(0, (format!("{sboms}/shared.spdx.json"), b"{\"spdxVersion\": \"SPDX-2.3\"}\n".to_vec()));
+            extra(build, m);
+        }));
+    }
+    wheels
+}
+
+/// The members of a written wheel under `.dist-info/sboms/`, with their bytes.
+fn sboms_of(wheel: &Path) -> BTreeMap<String, Vec<u8>> {
+    read_members(wheel).into_iter().filter(|(n, _)| n.contains(".dist-info/sboms/")).collect()
+}
+
+/// PEP 770 SBOMs never refuse a group: each build whose binaries an output keeps keeps
+/// its SBOM (under a name with its build's tags where the builds' SBOMs differ), listed
+/// in RECORD; `--metadata-from` does not drop them; an SBOM of a build none of whose
+/// binaries an output keeps is dropped with the reason.
+#[test]
+fn ok_sboms_of_every_build_are_kept() {
+    let dir = scratch("merge-sboms");
+    let wheels = argon2_with_sboms(&dir, |_, _| {});
+    let own =
+        |i: usize| read_members(&wheels[i]).into_iter().find(|(n, _)| n.ends_with("argon2.cyclonedx.json")).unwrap().1;
+    let sboms = "argon2_cffi_bindings-26.2.0.dist-info/sboms";
+    // The abi3 and cp314t builds: one fat wheel with both builds' SBOMs.
+    let out = dir.join("fat");
+    let (outdir, first, second) = (s(&out), s(&wheels[0]), s(&wheels[1]));
+    let ft = wheels[1].file_name().unwrap().to_string_lossy().into_owned();
+    for extra in [vec![], vec!["--metadata-from", ft.as_str()]] {
+        let mut args = vec!["-o", outdir.as_str(), "--force", first.as_str(), second.as_str()];
+        args.extend(extra);
+        let (code, doc, err) = merge_json(&args);
+        assert_eq!(code, 0, "{err}\n{doc:#}");
+        assert_eq!(doc["outputs"][0]["dropped"], serde_json::json!([]), "{doc:#}");
+        let written = wheels_in(&out);
+        assert_eq!(written.len(), 1);
+        let kept = sboms_of(&written[0]);
+        let want = BTreeMap::from([
+            (format!("{sboms}/argon2.cp310-abi3.cyclonedx.json"), own(0)),
+            (format!("{sboms}/argon2.cp314-cp314t.cyclonedx.json"), own(1)),
+            (format!("{sboms}/shared.spdx.json"), b"{\"spdxVersion\": \"SPDX-2.3\"}\n".to_vec()),
+        ]);
+        assert_eq!(kept, want);
+        // RECORD lists each with its hash, and check and verify pass the wheel.
+        let w = Wheel::open(&written[0], Limits::default()).unwrap();
+        let record =
+            String::from_utf8(read_members(&written[0]).into_iter().find(|(n, _)| n.ends_with("RECORD")).unwrap().1)
+                .unwrap();
+        for (name, data) in &want {
+            assert!(record.contains(&format!("{name},{},{}\n", record_hash(data), data.len())), "{name}:\n{record}");
+            assert!(w.member(name).is_some());
+        }
+        assert_check_passes(&written[0]);
+    }
+    // All three (auto): the PEP 803 wheel keeps the abi3t build's SBOM under its own name
+    // and drops the two others', which its companion fat wheel keeps.
+    let out = dir.join("auto");
+    let (code, doc, err) = merge_json(&["-o", &s(&out), &s(&wheels[0]), &s(&wheels[1]), &s(&wheels[2])]);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let written = wheels_in(&out);
+    assert_eq!(written.len(), 2, "{doc:#}");
+    let universal = written.iter().find(|w| s(w).contains("cp315-abi3.abi3t")).unwrap();
+    assert_eq!(
+        sboms_of(universal).into_keys().collect::<Vec<_>>(),
+        [format!("{sboms}/argon2.cyclonedx.json"), format!("{sboms}/shared.spdx.json")]
+    );
+    assert_eq!(sboms_of(universal)[&format!("{sboms}/argon2.cyclonedx.json")], own(2));
+    let plan = doc["outputs"].as_array().unwrap().iter().find(|o| o["scheme"] == "pep803").unwrap();
+    let dropped: Vec<(&str, &str)> = plan["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["member"].as_str().unwrap().contains("/sboms/"))
+        .map(|d| (d["member"].as_str().unwrap(), d["reason"].as_str().unwrap()))
+        .collect();
+    let reason = "an SBOM of a build none of whose binaries the output keeps";
+    let member = format!("{sboms}/argon2.cyclonedx.json");
+    assert_eq!(dropped, [(member.as_str(), reason), (member.as_str(), reason)], "{plan:#}");
+    let fat = written.iter().find(|w| !s(w).contains("cp315-abi3.abi3t")).unwrap();
+    assert_eq!(sboms_of(fat).len(), 3);
+}
+
+/// A refusal shows a bounded diff: three hunks or 40 lines, then how many more.
+#[test]
+fn ok_refusal_diff_is_bounded() {
+    let dir = scratch("merge-long-diff");
+    let wheels = argon2_with_sboms(&dir, |build, m| {
+        let text: String = (0..200).map(|i| format!("{build} line {i}\n")).collect();
+        m.insert(0, ("_argon2_cffi_bindings/notes.txt".to_string(), text.into_bytes()));
+    });
+    let (code, doc, err) = merge_json(&["--scheme", "fat", "-o", &s(&dir.join("out")), &s(&wheels[0]), &s(&wheels[1])]);
+    assert_eq!(code, 1, "{err}\n{doc:#}");
+    let conflicts = doc["refused"][0]["conflicts"].as_array().unwrap();
+    let members: Vec<&str> = conflicts.iter().map(|c| c["member"].as_str().unwrap()).collect();
+    assert_eq!(members, ["_argon2_cffi_bindings/notes.txt"], "the SBOMs are no conflict");
+    // 2 header lines, 1 hunk header, 200 removed and 200 added: 40 shown, 363 more.
+    let diff = conflicts[0]["diff"].as_str().unwrap();
+    assert_eq!(diff.lines().count(), 41, "{diff}");
+    assert!(diff.ends_with("\n… 363 more lines\n"), "{diff}");
+    let human =
+        run(&["merge", "--dry-run", "--scheme", "fat", "-o", &s(&dir.join("out")), &s(&wheels[0]), &s(&wheels[1])]);
+    assert!(stdout(&human).lines().count() < 60, "{}", stdout(&human));
+}
+
+/// `--scheme pep803` on argon2-cffi-bindings' three builds (as on pyoxigraph's cp312 +
+/// cp314t + abi3.abi3t): the universal wheel serves 3.15 on, so the abi3 build (3.10–3.14)
+/// and the cp314t build are still needed beside it, and the summary counts them.
+#[test]
+fn ok_summary_counts_the_inputs_still_needed() {
+    let out = scratch("merge-still-needed");
+    let inputs: Vec<String> = sample_wheels().iter().filter(|w| s(w).contains("argon2")).map(|w| rel(w)).collect();
+    assert_eq!(inputs.len(), 3);
+    let outdir = s(&out);
+    let mut args = vec!["--dry-run", "--scheme", "pep803", "-o", &outdir];
+    args.extend(inputs.iter().map(String::as_str));
+    let (code, doc, err) = merge_json(&args);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let needed = [inputs[0].as_str(), inputs[1].as_str()];
+    assert!(inputs[0].contains("cp310-abi3") && inputs[1].contains("cp314-cp314t"), "{inputs:?}");
+    assert_eq!(doc["outputs"][0]["uncovered_inputs"], serde_json::json!(needed));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"inputs": 3, "planned": 1, "written": 0, "refused": 0, "refused_inputs": 0,
+                           "unchanged": 0, "still_needed": 2, "wheels_after": 3})
+    );
+    let mut human = vec!["merge"];
+    human.extend(args.iter().copied());
+    let o = run(&human);
+    assert!(
+        stdout(&o).ends_with(
+            "1 output planned, 0 written (dry run), 0 groups refused, 0 inputs unchanged, 2 inputs still needed \
+             for interpreters no output serves: 3 wheels -> 3\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
 }

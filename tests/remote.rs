@@ -9,15 +9,18 @@ use crate::common::{root, run, stderr, stdout};
 use crate::server::{RangeMode, Server};
 
 /// Every project in `samples/`.
-const PROJECTS: [&str; 8] = [
+const PROJECTS: [&str; 11] = [
     "abi3_abi3t_universal",
     "argon2_cffi_bindings",
     "cryptography",
+    "markupsafe",
+    "msgpack",
     "numpy",
     "orjson",
     "psutil",
     "pycryptodomex",
     "rpds_py",
+    "xattr",
 ];
 
 fn samples_server() -> Server {
@@ -808,19 +811,23 @@ fn ok_a_project_without_a_wheel_for_the_platform_is_a_finding_with_its_reason() 
         serde_json::json!([
             {"project": "cryptography", "why": "no wheel for --platform manylinux_2_28_x86_64 in cryptography 50.0.2, \
               the newest release: its manylinux x86_64 wheels need manylinux_2_34_x86_64 or newer"},
+            {"project": "markupsafe", "why": "no wheel for --platform manylinux_2_28_x86_64 in markupsafe 3.0.4, \
+              the newest release: its 3 wheels are for other platforms (android arm64_v8a, ios arm64, ios-simulator x86_64)"},
+            {"project": "msgpack", "why": "no wheel for --platform manylinux_2_28_x86_64 in msgpack 1.2.4, \
+              the newest release: its 1 wheel is for other platforms (emscripten wasm32)"},
             {"project": "numpy", "why": "no wheel for --platform manylinux_2_28_x86_64 in numpy 2.3.5, \
               the newest release: its 1 wheel is for other platforms (windows amd64)"},
         ])
     );
-    assert_eq!((doc["summary"]["no_wheel"].as_u64(), doc["summary"]["projects"].as_u64()), (Some(2), Some(6)));
+    assert_eq!((doc["summary"]["no_wheel"].as_u64(), doc["summary"]["projects"].as_u64()), (Some(4), Some(7)));
     let text = remote(&server, &[&args[..1], &args[2..]].concat());
     assert_eq!(text.status.code(), Some(0));
-    assert!(stdout(&text).contains("  no wheel for the filters           2 more projects\n"), "{}", stdout(&text));
+    assert!(stdout(&text).contains("  no wheel for the filters           4 more projects\n"), "{}", stdout(&text));
     assert!(stdout(&text).contains("\nNo wheel for the filters:\n  cryptography: no wheel for"), "{}", stdout(&text));
     // The same in JSONL, and reduced.
     let lines = remote(&server, &[&["survey", "--jsonl"], &args[2..]].concat());
     assert_eq!(lines.status.code(), Some(0));
-    assert_eq!(stdout(&lines).matches("\"no_wheel\":{\"project\"").count(), 2);
+    assert_eq!(stdout(&lines).matches("\"no_wheel\":{\"project\"").count(), 4);
 }
 
 #[test]

@@ -57,11 +57,14 @@ fn ok_samples_golden() {
             "abi3_abi3t_universal",
             "argon2_cffi_bindings",
             "cryptography",
+            "markupsafe",
+            "msgpack",
             "numpy",
             "orjson",
             "psutil",
             "pycryptodomex",
-            "rpds_py"
+            "rpds_py",
+            "xattr"
         ]
     );
     // argon2-cffi-bindings: abi3 + cp314t + a cffi abi3t wheel; merge keeps the universal
@@ -142,17 +145,39 @@ fn ok_samples_golden() {
     assert_eq!(cryptography["pep803"]["qualifies"], true);
     assert_eq!(strings(&cryptography["free_threaded_via"]), ["abi3t"]);
 
-    // Summary over 8 projects (one release each): free-threaded are the demo, argon2,
-    // cryptography, numpy and psutil (5; orjson, pycryptodomex's abi3-only wheel and the PyPy
-    // wheel are not); wheels 4 + 3 + 1 + 1 + 1 + 7 + 1 + 1 = 19; after merge 18: argon2's three
-    // become two, merge with its defaults refuses psutil's three groups (METADATA) and the
-    // demo's Windows pair (one binary name), and leaves every group of one wheel unchanged.
+    // markupsafe's mobile wheels: an iOS device, an iOS simulator and an Android machine are
+    // three families, each served (3.13 loads) by its own suffix.
+    let markupsafe = release(&doc, "markupsafe", "3.0.4");
+    let families: Vec<&str> =
+        markupsafe["platforms"].as_array().unwrap().iter().map(|p| p["platform"].as_str().unwrap()).collect();
+    assert_eq!(families, ["android arm64_v8a", "ios arm64", "ios-simulator x86_64"]);
+    for p in markupsafe["platforms"].as_array().unwrap() {
+        assert_eq!((strings(&p["serves"]), strings(&p["broken"])), (vec!["3.13".to_string()], vec![]), "{p}");
+    }
+
+    // msgpack's Pyodide wheel: a WebAssembly module that 3.13 loads under Emscripten.
+    let msgpack = release(&doc, "msgpack", "1.2.4");
+    let wasm = platform(msgpack, "emscripten wasm32");
+    assert_eq!((strings(&wasm["serves"]), strings(&wasm["broken"])), (vec!["3.13".to_string()], vec![]));
+    assert_eq!(msgpack["pep803"]["qualifies"], false, "a version-specific Cython build");
+
+    // xattr's cffi `_lib.abi3.so` in its cp312-cp312 wheel: 3.12 loads it, nothing is broken.
+    let xattr = release(&doc, "xattr", "1.3.1");
+    let linux = platform(xattr, "linux x86_64");
+    assert_eq!((strings(&linux["serves"]), strings(&linux["broken"])), (vec!["3.12".to_string()], vec![]));
+
+    // Summary over 11 projects (one release each): free-threaded are the demo, argon2,
+    // cryptography, numpy and psutil (5; markupsafe's and msgpack's cp313 wheels, orjson,
+    // pycryptodomex's abi3-only wheel, the PyPy wheel and xattr's cp312 wheel are not); wheels
+    // 4 + 3 + 1 + 3 + 1 + 1 + 1 + 7 + 1 + 1 + 1 = 24; after merge 23: argon2's three become two, merge with its
+    // defaults refuses psutil's three groups (METADATA) and the demo's Windows pair (one binary
+    // name), and leaves every group of one wheel unchanged.
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(8), Some(5)));
-    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(19), Some(18)));
-    assert!(human.contains("  wheels                             19 now, 18 after merge\n"), "{human}");
+    assert_eq!((s["projects"].as_u64(), s["free_threaded"].as_u64()), (Some(11), Some(5)));
+    assert_eq!((s["wheels"].as_u64(), s["wheels_after_merge"].as_u64()), (Some(24), Some(23)));
+    assert!(human.contains("  wheels                             24 now, 23 after merge\n"), "{human}");
     assert!(csv.starts_with("name,version,wheels,wheels_after_merge,free_threaded,"));
-    assert_eq!(csv.lines().count(), 9);
+    assert_eq!(csv.lines().count(), 12);
 }
 
 /// A copy of `wheel`'s sample as project `name` version `version`: `.dist-info`

@@ -253,15 +253,15 @@ fn ok_page_figures_are_the_json_figures() {
     let doc: Value = serde_json::from_str(&json).unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
     assert_page_matches_report(&html, &doc);
-    // What the page shows of the samples: 8 projects, 3 shipping abi3.abi3t
+    // What the page shows of the samples: 11 projects, 3 shipping abi3.abi3t
     // (abi3_abi3t_universal, argon2_cffi_bindings and cryptography).
     let s = &doc["summary"];
-    assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(8), Some(3)));
-    assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 8 (38%)"));
+    assert_eq!((s["projects"].as_u64(), s["ships_abi3t"].as_u64()), (Some(11), Some(3)));
+    assert!(html.contains("<span class=\"num\" data-figure=\"ships_abi3t\">3</span> <span class=\"of\">of 11 (27%)"));
     // 5 ship a wheel tagged for free-threaded CPython: those 3 (abi3t), numpy and psutil (cp313t).
     assert_eq!(s["ships_free_threaded"].as_u64(), Some(5));
     // The subtitle names what the survey was made from.
-    assert!(html.contains("A survey by uniabi 0.1.0 of <code>samples</code>: 8 releases of 8 projects"), "{html}");
+    assert!(html.contains("A survey by uniabi 0.1.0 of <code>samples</code>: 11 releases of 11 projects"), "{html}");
     // The bar of PyModule_Create2 gives the manifest's replacement.
     let row = html.split("data-symbol=\"PyModule_Create2\"").nth(1).unwrap().split("</li>").next().unwrap();
     assert!(row.contains("instead: PyModExport_&lt;name&gt; (PEP 793), or PyModule_FromSlotsAndSpec"), "{row}");
@@ -530,11 +530,11 @@ fn ok_page_in_headless_chromium() {
     // Wheels ascending keeps ties in name order (a stable sort), descending reverses.
     assert_eq!(
         lines[0],
-        "asc=cryptography:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,argon2_cffi_bindings:3,abi3_abi3t_universal:4,psutil:7"
+        "asc=cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,xattr:1,argon2_cffi_bindings:3,markupsafe:3,abi3_abi3t_universal:4,psutil:7"
     );
     assert_eq!(
         lines[1],
-        "desc=psutil:7,abi3_abi3t_universal:4,argon2_cffi_bindings:3,cryptography:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1"
+        "desc=psutil:7,abi3_abi3t_universal:4,argon2_cffi_bindings:3,markupsafe:3,cryptography:1,msgpack:1,numpy:1,orjson:1,pycryptodomex:1,rpds_py:1,xattr:1"
     );
     assert_eq!(lines[2], "filtered=psutil:7");
 
@@ -596,7 +596,7 @@ fn ok_jsonl_and_html_in_one_run_give_the_page_of_the_whole_survey() {
     let page = dir.join("page.html");
     let (code, lines, err) = survey_at(Some(EPOCH), &["--jsonl", "--html", &path_str(&page), "samples"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(lines.lines().filter(|l| l.contains("\"release\":")).count(), 8, "the lines are printed as ever");
+    assert_eq!(lines.lines().filter(|l| l.contains("\"release\":")).count(), 11, "the lines are printed as ever");
     assert_eq!(std::fs::read_to_string(&page).unwrap(), direct, "the same page as a plain survey writes");
     // Resumed: the page covers the releases of the resumed file too.
     let file = dir.join("run.jsonl");
@@ -605,6 +605,6 @@ fn ok_jsonl_and_html_in_one_run_give_the_page_of_the_whole_survey() {
     let (code, rest, err) =
         survey_at(Some(EPOCH), &["--jsonl", "--resume", &path_str(&file), "--html", &path_str(&page), "samples"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(rest.lines().filter(|l| l.contains("\"release\":")).count(), 5);
+    assert_eq!(rest.lines().filter(|l| l.contains("\"release\":")).count(), 8);
     assert_eq!(std::fs::read_to_string(&page).unwrap(), direct);
 }

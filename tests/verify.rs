@@ -19,14 +19,69 @@ fn ok_every_sample_resolves() {
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(doc["schema"], "uniabi/verify/1");
     for input in doc["inputs"].as_array().unwrap() {
-        assert_eq!(input["ok"], true, "{input:#}");
         let path = input["path"].as_str().unwrap();
-        // PyPy's wheel admits no CPython; pycryptodomex's .so files are libraries, not modules.
-        let nothing_to_resolve = path.contains("-pp311-") || path.contains("pycryptodomex");
+        // PyPy's wheel admits no CPython: its module is resolved for no interpreter, so it is
+        // not ok, but not judged either (exit 0, as check passes it).
+        let pypy = path.contains("-pp311-");
+        assert_eq!(input["ok"], !pypy, "{input:#}");
+        // pycryptodomex's .so files are libraries, not modules: nothing to resolve, and ok.
+        let nothing_to_resolve = pypy || path.contains("pycryptodomex");
         assert_eq!(input["resolutions"].as_array().unwrap().is_empty(), nothing_to_resolve, "{path}");
+        assert_eq!(input.get("unresolved").is_some(), pypy, "{path}");
     }
-    let (_, doc) = verify_json(&[&rel(&sample("pp311-pypy311_pp73"))]);
+    let (code, doc) = verify_json(&[&rel(&sample("pp311-pypy311_pp73"))]);
+    assert_eq!(code, 0);
     assert_eq!(doc["inputs"][0]["admitted"], serde_json::json!([]));
+    assert!(doc["inputs"][0]["unresolved"].as_str().unwrap().starts_with("not CPython"), "{doc:#}");
+    let human = stdout(&run(&["verify", &rel(&sample("pp311-pypy311_pp73"))]));
+    assert!(human.contains(": not judged; tags admit none"), "{human}");
+}
+
+#[test]
+fn ok_mobile_wheels_resolve_by_their_own_suffixes() {
+    // iOS and Android interpreters search `.cpython-313-iphoneos.so`,
+    // `.cpython-313-iphonesimulator.so`, `.cpython-313-aarch64-linux-android.so`.
+    for (part, file) in [
+        ("ios_13_0_arm64_iphoneos", "markupsafe/_speedups.cpython-313-iphoneos.so"),
+        ("ios_13_0_x86_64_iphonesimulator", "markupsafe/_speedups.cpython-313-iphonesimulator.so"),
+        ("android_24_arm64_v8a", "markupsafe/_speedups.cpython-313-aarch64-linux-android.so"),
+    ] {
+        let (code, doc) = verify_json(&[&rel(&sample(part))]);
+        assert_eq!(code, 0, "{doc:#}");
+        let input = &doc["inputs"][0];
+        assert_eq!(input["ok"], true, "{input:#}");
+        let rows = input["resolutions"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{input:#}");
+        assert_eq!((rows[0]["python"].as_str(), rows[0]["file"].as_str()), (Some("3.13"), Some(file)));
+    }
+}
+
+#[test]
+fn err_unknown_platform_is_never_ok() {
+    // The Android wheel under a platform tag uniabi knows no suffixes for:
+    // nothing is resolved, so it is NOT VERIFIED (exit 1), never ok.
+    let dir = scratch("verify-unknown-platform");
+    let p = retag(
+        "android_24_arm64_v8a",
+        &dir,
+        "markupsafe-3.0.4-cp313-cp313-fuchsia_1_arm64.whl",
+        &["cp313-cp313-fuchsia_1_arm64"],
+        |_| {},
+    );
+    let (code, doc) = verify_json(&[&p.display().to_string()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let input = &doc["inputs"][0];
+    assert_eq!(input["ok"], false);
+    assert_eq!(input["admitted"], serde_json::json!(["3.13"]));
+    assert!(input["unresolved"].as_str().unwrap().contains("fuchsia_1_arm64"), "{input:#}");
+    let human = stdout(&run(&["verify", &p.display().to_string()]));
+    assert!(human.contains(": NOT VERIFIED; tags admit 3.13"), "{human}");
+    // check says so once, instead of calling the module dead weight to drop.
+    let out = run(&["check", "--json", &p.display().to_string()]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> =
+        doc["inputs"][0]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unknown-platform"], "{doc:#}");
 }
 
 #[test]
@@ -104,8 +159,10 @@ fn ok_abi2026_wheel_resolves_only_under_the_pep809_prototype() {
     );
     let path = p.to_string_lossy().into_owned();
     let (code, doc) = verify_json(&[&path]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 0, "not judged, as check passes it");
     assert_eq!(doc["inputs"][0]["admitted"], serde_json::json!([]), "no installer accepts abi2026 today");
+    assert_eq!(doc["inputs"][0]["ok"], false, "resolved for no interpreter: never ok");
+    assert!(doc["inputs"][0]["unresolved"].as_str().unwrap().contains("--pep809"), "{doc:#}");
     let (code, doc) = verify_json(&["--pep809", &path]);
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(doc["inputs"][0]["admitted"], serde_json::json!(["3.15", "3.15t", "3.16", "3.16t"]));

@@ -1,11 +1,12 @@
-//! Reading extension modules: ELF, Mach-O (thin and fat) and PE.
+//! Reading extension modules: ELF, Mach-O (thin and fat), PE and WebAssembly.
 //!
 //! Every format reader returns the same small [`Binary`]: one [`Slice`] per
 //! architecture, each with the symbols it imports and exports. The dispatcher
 //! [`parse`] picks the reader by magic bytes.
 //!
-//! The production reader is the `object` crate for all three formats: one
-//! uniform, zero-copy, lazily parsed API over `&[u8]`. On Mach-O the imports
+//! The production reader is the `object` crate for all four formats: one
+//! uniform, zero-copy, lazily parsed API over `&[u8]` (PE import tables are
+//! walked by RVA as the Windows loader walks them, see `pe`). On Mach-O the imports
 //! come from the symbol table (the undefined external `nlist` entries of
 //! `LC_SYMTAB`), so chained fixups (`LC_DYLD_CHAINED_FIXUPS`, used by macOS 11+
 //! arm64 builds) cannot hide an import the way they hide it from a reader that
@@ -22,6 +23,7 @@ mod abi_info;
 mod elf;
 mod macho;
 mod pe;
+mod wasm;
 
 pub use abi_info::AbiInfo;
 
@@ -35,15 +37,18 @@ pub enum Format {
     Macho,
     /// Windows `.pyd` (a DLL).
     Pe,
+    /// WebAssembly side modules (Emscripten, as Pyodide loads them).
+    Wasm,
 }
 
 impl Format {
-    /// The lowercase name: `elf`, `macho` or `pe`.
+    /// The lowercase name: `elf`, `macho`, `pe` or `wasm`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Elf => "elf",
             Format::Macho => "macho",
             Format::Pe => "pe",
+            Format::Wasm => "wasm",
         }
     }
 }
@@ -62,13 +67,14 @@ pub struct Binary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Slice {
     /// `x86_64`, `aarch64` (also Mach-O arm64; Mach-O arm64e stays `arm64e`), `x86`, `arm`,
-    /// `ppc64le`, `s390x`, `riscv64`, ...
+    /// `ppc64le`, `s390x`, `riscv64`, `wasm32`, ...
     pub arch: String,
     /// Every imported symbol (Mach-O leading `_` removed), sorted by name then library, no duplicates.
     pub imports: Vec<Import>,
     /// Every exported symbol (Mach-O leading `_` removed), sorted, no duplicates.
     pub exports: Vec<String>,
-    /// The libraries it links (ELF `DT_NEEDED`, Mach-O load commands, PE DLLs), in file order.
+    /// The libraries it links (ELF `DT_NEEDED`, Mach-O load commands, PE DLLs, the
+    /// libraries WebAssembly's `dylink.0` needs), in file order.
     pub libraries: Vec<String>,
     /// The `PyABIInfo` record the module declares through its `Py_mod_abi`
     /// slot, when it can be located without doubt (see [`AbiInfo`]).
@@ -186,7 +192,7 @@ impl Slice {
 #[derive(Debug, thiserror::Error)]
 pub enum BinaryError {
     /// The first bytes match no format uniabi reads.
-    #[error("not an ELF, Mach-O or PE file (unknown magic bytes)")]
+    #[error("not an ELF, Mach-O, PE or WebAssembly file (unknown magic bytes)")]
     UnknownFormat,
     /// The file claims a format but its structure is broken (truncated, offsets outside the file...).
     #[error("malformed {} file: {detail}", format.as_str())]
@@ -205,6 +211,7 @@ pub fn sniff(data: &[u8]) -> Option<Format> {
         [0xfe, 0xed, 0xfa, 0xce | 0xcf] | [0xce | 0xcf, 0xfa, 0xed, 0xfe] => Some(Format::Macho),
         [0xca, 0xfe, 0xba, 0xbe | 0xbf] => Some(Format::Macho),
         [b'M', b'Z', ..] => Some(Format::Pe),
+        [0, b'a', b's', b'm'] => Some(Format::Wasm),
         _ => None,
     }
 }
@@ -217,6 +224,7 @@ pub fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
         Some(Format::Elf) => elf::parse(data),
         Some(Format::Macho) => macho::parse(data),
         Some(Format::Pe) => pe::parse(data),
+        Some(Format::Wasm) => wasm::parse(data),
         None => Err(BinaryError::UnknownFormat),
     }
 }

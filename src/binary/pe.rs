@@ -1,7 +1,11 @@
 //! PE images (`.pyd`): the import, delay-load import and export directories.
+//!
+//! `object` parses the headers, sections and exports; the import tables are
+//! walked here by relative virtual address, each through the section table, as
+//! the Windows loader walks them (see [`Mapped`]).
 
 use object::pe;
-use object::read::pe::{ImageNtHeaders, ImageOptionalHeader, Import as PeImport, PeFile};
+use object::read::pe::{ImageNtHeaders, ImageOptionalHeader, PeFile};
 use object::{FileKind, LittleEndian as LE};
 
 use super::abi_info::{Image, data_regions};
@@ -25,47 +29,40 @@ fn malformed(err: object::read::Error) -> BinaryError {
 }
 
 fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError> {
-    let data = file.data();
-    // No more thunks than the file has room for, however often descriptors
+    let image = Mapped { file };
+    // No more entries than the file has room for, however often descriptors
     // point at the same list.
-    let mut budget = data.len() / 4;
+    let mut budget = file.data().len() / 4;
     let mut imports = Vec::new();
     let mut libraries = Vec::new();
 
-    if let Some(table) = file.import_table().map_err(malformed)? {
-        let mut descriptors = table.descriptors().map_err(malformed)?;
-        while let Some(descriptor) = descriptors.next().map_err(malformed)? {
-            let dll = dll_name(file, table.name(descriptor.name.get(LE)), descriptor.name.get(LE))?;
-            let lookup = match descriptor.original_first_thunk.get(LE) {
-                0 => descriptor.first_thunk.get(LE),
-                rva => rva,
-            };
-            let mut thunks = table.thunks(lookup).map_err(malformed)?;
-            while let Some(thunk) = thunks.next::<Pe>().map_err(malformed)? {
-                budget = spend(budget)?;
-                let import = table.import::<Pe>(thunk).map_err(malformed)?;
-                imports.push(pe_import(import, &dll));
-            }
+    // IMAGE_IMPORT_DESCRIPTOR: OriginalFirstThunk, TimeDateStamp, ForwarderChain, Name,
+    // FirstThunk; the loader stops at the first without a name or an address table.
+    image.each_entry(pe::IMAGE_DIRECTORY_ENTRY_IMPORT, 20, &mut budget, |descriptor, budget| {
+        let (lookup, name, first) = (u32_at(descriptor, 0), u32_at(descriptor, 12), u32_at(descriptor, 16));
+        if name == 0 || first == 0 {
+            return Ok(false);
+        }
+        let dll = image.name(name, "an import descriptor's DLL name")?;
+        image.thunks(if lookup == 0 { first } else { lookup }, &dll, budget, &mut imports)?;
+        libraries.push(dll);
+        Ok(true)
+    })?;
+
+    // ImgDelayDescr: Attributes, DllNameRVA, ModuleHandleRVA, ImportAddressTableRVA,
+    // ImportNameTableRVA, BoundImportAddressTableRVA, UnloadInformationTableRVA, TimeDateStamp.
+    image.each_entry(pe::IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, 32, &mut budget, |descriptor, budget| {
+        let (name, names) = (u32_at(descriptor, 4), u32_at(descriptor, 16));
+        if name == 0 {
+            return Ok(false);
+        }
+        let dll = image.name(name, "a delay-load descriptor's DLL name")?;
+        image.thunks(names, &dll, budget, &mut imports)?;
+        if !libraries.contains(&dll) {
             libraries.push(dll);
         }
-    }
-
-    if let Some(table) = file.delay_load_import_table().map_err(malformed)? {
-        let mut descriptors = table.descriptors().map_err(malformed)?;
-        while let Some(descriptor) = descriptors.next().map_err(malformed)? {
-            let dll = dll_name(file, table.name(descriptor.dll_name_rva.get(LE)), descriptor.dll_name_rva.get(LE))?;
-            let names = descriptor.import_name_table_rva.get(LE);
-            let mut thunks = table.thunks(names).map_err(malformed)?;
-            while let Some(thunk) = thunks.next::<Pe>().map_err(malformed)? {
-                budget = spend(budget)?;
-                let import = table.import::<Pe>(thunk).map_err(malformed)?;
-                imports.push(pe_import(import, &dll));
-            }
-            if !libraries.contains(&dll) {
-                libraries.push(dll);
-            }
-        }
-    }
+        Ok(true)
+    })?;
 
     let mut exports = Vec::new();
     if let Some(table) = file.export_table().map_err(malformed)? {
@@ -78,39 +75,106 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     Ok(Slice::new(arch(machine), imports, exports, libraries, abi_info(file)))
 }
 
-/// A DLL name from the import directory's own section, or — where a tool such as
-/// delvewheel renamed the DLL and put the new name in a section of its own — from
-/// whichever section holds the RVA.
-fn dll_name<Pe: ImageNtHeaders>(
-    file: &PeFile<'_, Pe>,
-    in_table: object::read::Result<&[u8]>,
-    rva: u32,
-) -> Result<String, BinaryError> {
-    if let Ok(name) = in_table {
-        return Ok(text(name));
+/// The image as the Windows loader sees it: every relative virtual address (RVA)
+/// found through the section table on its own. Import descriptors, lookup
+/// tables, hint/name entries and DLL names may each lie in any section (a tool
+/// such as delvewheel writes renamed DLL names into another section's spare
+/// space, and linkers split `.idata` among sections), so none is assumed to
+/// share another's section.
+struct Mapped<'f, 'd, Pe: ImageNtHeaders> {
+    file: &'f PeFile<'d, Pe>,
+}
+
+impl<'d, Pe: ImageNtHeaders> Mapped<'_, 'd, Pe> {
+    /// The bytes from `rva` to the end of its section's data in the file.
+    fn at(&self, rva: u32) -> Option<&'d [u8]> {
+        self.file.section_table().pe_data_at(self.file.data(), rva)
     }
-    let bytes = file.section_table().pe_data_at(file.data(), rva).ok_or_else(|| {
-        BinaryError::malformed(Format::Pe, "an import descriptor's DLL name lies outside every section")
-    })?;
-    let end = bytes
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| BinaryError::malformed(Format::Pe, "an import descriptor's DLL name has no terminating NUL"))?;
-    Ok(text(&bytes[..end]))
+
+    /// Call `f` on each entry of `size` bytes of a data directory's table until it
+    /// returns `false` (at the table's end, as the loader decides); a table that
+    /// runs past its section without ending is malformed.
+    fn each_entry(
+        &self,
+        directory: usize,
+        size: usize,
+        budget: &mut usize,
+        mut f: impl FnMut(&'d [u8], &mut usize) -> Result<bool, BinaryError>,
+    ) -> Result<(), BinaryError> {
+        let rva = self.file.data_directory(directory).map_or(0, |dir| dir.virtual_address.get(LE));
+        if rva == 0 {
+            return Ok(());
+        }
+        let what = if directory == pe::IMAGE_DIRECTORY_ENTRY_IMPORT { "import" } else { "delay-load import" };
+        let bytes = self.at(rva).ok_or_else(|| {
+            BinaryError::malformed(Format::Pe, format!("the {what} directory lies outside every section"))
+        })?;
+        for entry in bytes.chunks_exact(size) {
+            *budget = spend(*budget)?;
+            if !f(entry, budget)? {
+                return Ok(());
+            }
+        }
+        Err(BinaryError::malformed(Format::Pe, format!("the {what} directory has no terminating entry")))
+    }
+
+    /// A NUL-terminated name at `rva`.
+    fn name(&self, rva: u32, what: &str) -> Result<String, BinaryError> {
+        let bytes = self
+            .at(rva)
+            .ok_or_else(|| BinaryError::malformed(Format::Pe, format!("{what} lies outside every section")))?;
+        let end = bytes
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| BinaryError::malformed(Format::Pe, format!("{what} has no terminating NUL")))?;
+        Ok(text(&bytes[..end]))
+    }
+
+    /// The imports of one DLL: the lookup table at `rva` (32- or 64-bit entries up
+    /// to a zero one), each an ordinal or the RVA of a hint and a name.
+    fn thunks(&self, rva: u32, dll: &str, budget: &mut usize, imports: &mut Vec<Import>) -> Result<(), BinaryError> {
+        let table = self.at(rva).ok_or_else(|| {
+            BinaryError::malformed(Format::Pe, format!("the import lookup table of {dll} lies outside every section"))
+        })?;
+        let wide = self.file.nt_headers().optional_header().magic() == pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC;
+        let width = if wide { 8 } else { 4 };
+        for entry in table.chunks_exact(width) {
+            let value = if wide { u64_at(entry, 0) } else { u64::from(u32_at(entry, 0)) };
+            if value == 0 {
+                return Ok(());
+            }
+            *budget = spend(*budget)?;
+            let ordinal_flag = if wide { pe::IMAGE_ORDINAL_FLAG64 } else { u64::from(pe::IMAGE_ORDINAL_FLAG32) };
+            let name = if value & ordinal_flag != 0 {
+                ordinal_name(value)
+            } else {
+                // The RVA of a two-byte hint, then the name.
+                let at = (value & 0x7fff_ffff) as u32;
+                self.name(at.saturating_add(2), &format!("an import name of {dll}"))?
+            };
+            imports.push(Import { name, library: Some(dll.to_owned()), weak: false });
+        }
+        Err(BinaryError::malformed(Format::Pe, format!("the import lookup table of {dll} has no terminating entry")))
+    }
+}
+
+/// An import by ordinal, written `#<ordinal>` (the low 16 bits of the entry).
+fn ordinal_name(entry: u64) -> String {
+    format!("#{}", entry & 0xffff)
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes)
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    bytes.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
 }
 
 fn spend(budget: usize) -> Result<usize, BinaryError> {
     budget
         .checked_sub(1)
         .ok_or_else(|| BinaryError::malformed(Format::Pe, "import directory lists more entries than the file can hold"))
-}
-
-fn pe_import(import: PeImport<'_>, dll: &str) -> Import {
-    let name = match import {
-        PeImport::Name(_hint, name) => text(name),
-        PeImport::Ordinal(ordinal) => format!("#{ordinal}"),
-    };
-    Import { name, library: Some(dll.to_owned()), weak: false }
 }
 
 /// The architecture name for a COFF `Machine`.
@@ -152,9 +216,8 @@ mod tests {
 
     #[test]
     fn ok_ordinal_import_name() {
-        let import = pe_import(PeImport::Ordinal(17), "python3.dll");
-        assert_eq!(import.name, "#17");
-        assert_eq!(import.library.as_deref(), Some("python3.dll"));
+        assert_eq!(ordinal_name(0x8000_0000_0000_0011), "#17");
+        assert_eq!(ordinal_name(0x8000_0011), "#17");
     }
 
     #[test]

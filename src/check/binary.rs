@@ -9,17 +9,25 @@ use super::{AbiChoice, Checker, Claims, Code, Finding, Severity, StableAbi};
 use crate::analysis::{AnalysedBinary, Role};
 use crate::binary::{AbiInfo, Format, PythonDll};
 use crate::naming::{self, SuffixAbi};
+use crate::specs::Specs;
 use crate::verify::MODEXPORT_SINCE;
-use crate::version::PyVersion;
 
 impl Checker<'_> {
-    /// Binary-level findings for one shared object judged by `claims`.
+    /// Binary-level findings for one shared object judged by `claims`: a module
+    /// by its hooks, suffix, DLL, PyABIInfo and imports; a library that uses the
+    /// C API by its DLL and imports only (`import` never loads it); any other
+    /// library not at all.
     pub(super) fn check_binary(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
-        if b.role != Role::Extension {
-            return;
+        if b.role == Role::Extension {
+            self.check_module(b, claims, findings);
+        } else if b.is_c_api_library() {
+            self.check_imports(b, claims, findings);
         }
+    }
+
+    /// A module's own findings (hooks, suffix, PyABIInfo), then its imports'.
+    fn check_module(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
         let finding = |code, severity, symbols, message| Finding::member(code, severity, &b.member, symbols, message);
-        let abi3t_since = self.specs.abi3t().min_version;
         let hooks: BTreeSet<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
         let module = b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("");
         let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
@@ -29,11 +37,13 @@ impl Checker<'_> {
         let needs_init = claims.lowest_version().is_none_or(|v| v < MODEXPORT_SINCE);
         if module.is_ascii() && !module.is_empty() {
             if !hooks.contains(init.as_str()) && !hooks.contains(format!("PyModExport_{module}").as_str()) {
+                // It exports a hook (it would be a library otherwise), named for another module.
+                let exported: Vec<String> = hooks.iter().map(|h| h.to_string()).collect();
                 findings.push(finding(
                     Code::MissingHook,
                     Severity::Error,
-                    vec![],
-                    format!("exports neither {init} nor PyModExport_{module}: `import {module}` fails; the hook must be named for the file's module"),
+                    exported,
+                    format!("exports a module hook, but neither {init} nor PyModExport_{module}: `import {module}` fails; the hook must be named for the module it is imported as (a package's own name for its `__init__`)"),
                 ));
             } else if needs_init && !hooks.contains(init.as_str()) {
                 findings.push(finding(
@@ -50,8 +60,24 @@ impl Checker<'_> {
         if matches!(self.abi, AbiChoice::Auto | AbiChoice::Specific(..)) {
             self.suffix_findings(b, claims, findings);
         }
+        self.check_imports(b, claims, findings);
+        if !has_export
+            && let Some(abi) =
+                [StableAbi::Abi3t, StableAbi::Abi2026].into_iter().find(|a| claims.stable.contains_key(a))
+        {
+            self.no_modexport(b, abi, module, findings);
+        }
+        self.abi_info_findings(b, claims, findings);
+    }
+
+    /// What a binary's imports say against `claims`: the Python DLL it links, stable-ABI
+    /// membership and versions, and free-threading internals.
+    fn check_imports(&self, b: &AnalysedBinary, claims: &Claims, findings: &mut Vec<Finding>) {
+        let finding = |code, severity, symbols, message| Finding::member(code, severity, &b.member, symbols, message);
+        let hooks: BTreeSet<&str> = b.slices().iter().flat_map(|s| s.module_hooks()).collect();
+        let has_export = hooks.iter().any(|h| h.starts_with("PyModExport"));
         if b.format() == Format::Pe {
-            dll_findings(b, claims, abi3t_since, findings);
+            dll_findings(b, claims, self.specs, findings);
         }
         for (abi, min) in &claims.stable {
             let per_slice: Vec<Vec<Finding>> = b
@@ -88,13 +114,6 @@ impl Checker<'_> {
                 ));
             }
         }
-        if !has_export
-            && let Some(abi) =
-                [StableAbi::Abi3t, StableAbi::Abi2026].into_iter().find(|a| claims.stable.contains_key(a))
-        {
-            self.no_modexport(b, abi, module, findings);
-        }
-        self.abi_info_findings(b, claims, findings);
     }
 
     /// abi3t/abi2026 claimed and no `PyModExport_`: an error when the module needs a
@@ -150,13 +169,17 @@ impl Checker<'_> {
         let Some(abi) = b.name.as_ref().and_then(|n| n.abi) else {
             return;
         };
+        // A stable-ABI binary picked only by version-specific builds it serves is fine.
+        let served = |abi| claims.stable.is_empty() && claims.specific_served_by(abi, self.specs);
         let claimed = match abi {
-            SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3),
+            SuffixAbi::Abi3 => claims.stable.contains_key(&StableAbi::Abi3) || served(StableAbi::Abi3),
             // PEP 803: `.abi3t.so` means "abi3 and abi3t"; GIL builds pick it from 3.15 on.
             SuffixAbi::Abi3t => {
-                claims.stable.contains_key(&StableAbi::Abi3t) || claims.stable.contains_key(&StableAbi::Abi3)
+                claims.stable.contains_key(&StableAbi::Abi3t)
+                    || claims.stable.contains_key(&StableAbi::Abi3)
+                    || served(StableAbi::Abi3t)
             }
-            SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026),
+            SuffixAbi::Abi2026 => claims.stable.contains_key(&StableAbi::Abi2026) || served(StableAbi::Abi2026),
             SuffixAbi::CPython { version, free_threaded, .. } => claims.specific.contains(&(version, free_threaded)),
         };
         let file = naming::base_name(&b.member);
@@ -180,7 +203,7 @@ impl Checker<'_> {
                 vec![],
                 format!(
                     "{file} ends in .abi3.so but abi3t is claimed: a free-threaded interpreter never loads an .abi3.so; name an abi3t build {}.abi3t.so",
-                    b.name.as_ref().map(|n| n.module.as_str()).unwrap_or("module")
+                    b.name.as_ref().map(|n| n.stem.as_str()).unwrap_or("module")
                 ),
             ));
         }
@@ -253,9 +276,12 @@ fn merge_slices(b: &AnalysedBinary, per_slice: Vec<Vec<Finding>>, findings: &mut
     }
 }
 
-fn dll_findings(b: &AnalysedBinary, claims: &Claims, abi3t_since: PyVersion, findings: &mut Vec<Finding>) {
-    // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is served.
-    let abi3_from_abi3t = matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since);
+fn dll_findings(b: &AnalysedBinary, claims: &Claims, specs: &Specs, findings: &mut Vec<Finding>) {
+    let abi3t_since = specs.abi3t().min_version;
+    // GIL interpreters from 3.15 ship python3t.dll too: abi3 claimed only from there on is
+    // served, and so are version-specific builds from there on.
+    let abi3_from_abi3t = matches!(claims.stable.get(&StableAbi::Abi3), Some(Some(v)) if *v >= abi3t_since)
+        || (claims.stable.is_empty() && claims.specific_served_by(StableAbi::Abi3t, specs));
     let Some(kind) = dll_kind(b) else { return };
     let dll = b.slices().iter().find_map(|s| s.python_library()).unwrap_or_default().to_string();
     let name_abi = b.name.as_ref().and_then(|n| n.abi);

@@ -85,6 +85,20 @@ impl Claims {
         self.stable.values().flatten().chain(self.specific.iter().map(|(v, _)| v)).min().copied()
     }
 
+    /// True when some version-specific build is claimed, and a binary built for the
+    /// stable ABI `abi` loads on every one: abi3 on GIL builds, abi3t (which also
+    /// means abi3, PEP 803) and abi2026 on both builds from their first version. Such
+    /// a binary serves more interpreters than the tags admit, which does no harm
+    /// (an `.abi3.so` in a `cp314-cp314` wheel: 3.14 searches `.abi3.so`).
+    pub fn specific_served_by(&self, abi: StableAbi, specs: &Specs) -> bool {
+        let since = abi.since(specs);
+        !self.specific.is_empty()
+            && self.specific.iter().all(|(version, free_threaded)| match abi {
+                StableAbi::Abi3 => !free_threaded,
+                StableAbi::Abi3t | StableAbi::Abi2026 => since.is_some_and(|s| *version >= s),
+            })
+    }
+
     pub(crate) fn add_stable(&mut self, abi: StableAbi, version: Option<PyVersion>) {
         let slot = self.stable.entry(abi).or_insert(version);
         *slot = match (*slot, version) {

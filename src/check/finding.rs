@@ -75,11 +75,13 @@ codes! {
     InternalSymbol = "internal-symbol", "error",
         "a stable ABI (or a GIL build) claimed, and imports of free-threading internals (`_Py_DecRefShared`, `_Py_MergeZeroLocalRefcount`)";
     MissingHook = "missing-hook", "error",
-        "no hook named for the file's module";
+        "a module hook exported, but none named for the module the file is imported as (a package's own name for its `__init__`)";
     MissingPyinit = "missing-pyinit", "error",
         "no `PyInit_` while interpreters before 3.15 pick the file";
     SuffixNotClaimed = "suffix-not-claimed", "error",
         "the file suffix names an ABI that the tags through which interpreters pick it (or `--abi cp3XY`) do not claim";
+    Abi3TagPossible = "abi3-tag-possible", "info",
+        "a version-specific GIL wheel whose every extension module is an abi3 build qualifying from its version: a `cp3Y-abi3` tag would serve later interpreters too, and `uniabi retag` writes it";
     SuffixAbi3ForAbi3t = "suffix-abi3-for-abi3t", "error",
         "an `.abi3.so` picked where abi3t is claimed";
     DllMismatch = "dll-mismatch", "error",
@@ -91,15 +93,17 @@ codes! {
     PlatformOnlySymbol = "platform-only-symbol", "warning",
         "imports that exist only on other platforms (`MS_WINDOWS` items in an ELF)";
     DeadTag = "dead-tag", "error; warning",
-        "a tag no installer accepts: an error when it is the wheel's only way to serve a build it ships (`cp315t-abi3t` alone); a warning beside live tags of the same ABI (compressed cross products such as `cp313-cp314t`) or for `abi2026` (the PEP 809 prototype)";
+        "a tag no installer accepts: an error when it is the wheel's only way to serve a build it ships (`cp315t-abi3t` alone); a warning beside live tags of the same ABI (compressed cross products such as `cp313-cp314t`: one warning per wheel naming their count and one example, each listed in `symbols`) or for `abi2026` (the PEP 809 prototype)";
     NotCpython = "not-cpython", "info",
         "tags of another implementation (PyPy `pp311-pypy311_pp73`, GraalPy): not judged";
     UnusedBinary = "unused-binary", "warning",
         "an extension module no interpreter the tags admit picks: dead weight";
+    UnknownPlatform = "unknown-platform", "warning",
+        "the tags admit interpreters only on platforms whose extension suffixes uniabi does not know: which file `import` loads is not judged";
     Abi3tBelow315 = "abi3t-below-315", "warning",
         "abi3t claimed below cp315: installers accept it, CPython defines abi3t only from 3.15";
     NoFreeThreaded = "no-free-threaded", "warning",
-        "the wheel serves no free-threaded interpreter, and no other input of the same release and platform does (said once per release)";
+        "the wheel serves no free-threaded interpreter, and no other input of the same release does on the same machines (platform family; said once per release)";
     CompressedTagLine = "compressed-tag-line", "warning",
         "WHEEL holds a compressed tag set on one `Tag:` line instead of one tag per line";
     TagsMismatch = "tags-mismatch", "error",

@@ -38,7 +38,7 @@ use crate::analysis::{Analysed, AnalysedBinary, Role, WheelInfo};
 use crate::specs::Specs;
 use crate::suffixes::SuffixTable;
 use crate::tags::{PythonTag, Tag, TagSet, WheelFilename, is_other_implementation};
-use crate::verify::{self, Resolution, Verification};
+use crate::verify::{self, Resolution, Unresolved, Verification};
 use crate::version::PyVersion;
 
 /// The outcome for one input.
@@ -198,6 +198,18 @@ impl Checker<'_> {
                 pickers.entry(file.as_str()).or_default().push(r);
             }
         }
+        if let Some(Unresolved::UnknownPlatform(platforms)) = &v.unresolved {
+            findings.push(Finding::wheel(
+                Code::UnknownPlatform,
+                Severity::Warning,
+                format!(
+                    "the tags admit {} only on {}, whose extension suffixes uniabi does not know: which file `import` loads there is not judged",
+                    crate::output::interpreter_list(&v.admitted),
+                    platforms.join(", ")
+                ),
+            ));
+        }
+        let unknown_platform = matches!(v.unresolved, Some(Unresolved::UnknownPlatform(_)));
         for b in a.binaries.iter().filter(|b| b.role == Role::Extension) {
             match pickers.get(b.member.as_str()) {
                 Some(rs) => {
@@ -205,7 +217,7 @@ impl Checker<'_> {
                     let claims = Claims::from_tags(rs.iter().map(|r| &r.tag));
                     self.check_binary(b, &claims, findings);
                 }
-                None if foreign => {}
+                None if foreign || unknown_platform => {}
                 None => findings.push(Finding::member(
                     Code::UnusedBinary,
                     Severity::Warning,
@@ -219,12 +231,21 @@ impl Checker<'_> {
                 )),
             }
         }
+        // Libraries that use the C API are loaded by whichever interpreter imports the
+        // package: judged by their imports against every claim of the wheel.
+        for b in a.binaries.iter().filter(|b| b.is_c_api_library()) {
+            self.check_binary(b, &own, findings);
+        }
         wheel::unloadable_findings(&v, findings);
+        if v.ok() {
+            self.abi3_tag_hint(&a.binaries, &own, findings);
+        }
         let mut platforms: Vec<String> = set.platform.iter().map(|p| p.to_string()).collect();
         platforms.sort();
         *sibling = Some(wheel::Sibling {
             release: (crate::tags::normalize_name(&w.name), w.version.clone()),
             platforms,
+            families: crate::tags::PlatformTag::families_of(&set.platform),
             serves_free_threaded: v
                 .admitted
                 .iter()

@@ -62,6 +62,7 @@ pub(super) fn stable_findings(
         }
     }
     let abi_name = abi.to_string();
+    let what = if b.is_c_api_library() { "library" } else { "module" };
     if !outside.is_empty() {
         let message = match abi {
             StableAbi::Abi2026 => format!(
@@ -69,7 +70,7 @@ pub(super) fn stable_findings(
                 count_noun(outside.len(), "import")
             ),
             _ => format!(
-                "{} outside the stable ABI, so the module is not a real {abi_name} module; replace them with Limited API calls or ship a version-specific wheel",
+                "{} outside the stable ABI, so the {what} is not a real {abi_name} {what}; replace them with Limited API calls or ship a version-specific wheel",
                 count_noun(outside.len(), "import")
             ),
         };
@@ -97,7 +98,7 @@ pub(super) fn stable_findings(
             Code::Abi3tUnusable,
             Severity::Error,
             vec![sym.clone()],
-            format!("{sym} cannot be used by an {abi_name} module: {reason}; instead: {replacement}"),
+            format!("{sym} cannot be used by an {abi_name} {what}: {reason}; instead: {replacement}"),
         ));
     }
     if !shim.is_empty() {

@@ -154,7 +154,8 @@ pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose:
         for f in input.findings.iter().filter(|f| verbose || f.severity != Severity::Info) {
             let member = f.member.as_deref().map(|m| format!(" {m}:")).unwrap_or_default();
             writeln!(out, "  {} {}:{member} {}", color::severity(f.severity), f.code, f.message)?;
-            if !f.symbols.is_empty() {
+            // Dead tags are named by the message (the count and one example); JSON lists each.
+            if !f.symbols.is_empty() && f.code != Code::DeadTag {
                 writeln!(out, "      {}", f.symbols.join(", "))?;
             }
         }

@@ -42,6 +42,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     for e in &report.errors {
         messages::error(e);
     }
+    for w in &report.warnings {
+        messages::warning(w);
+    }
     output::to_stdout(|out| {
         if args.json {
             return output::json(out, &report);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{CmdError, EXIT_ERROR, EXIT_OK, InputArgs, Names, messages};
-use crate::analysis::{self, Analysed, AnalysedBinary, Role, WheelInfo};
+use crate::analysis::{self, Analysed, AnalysedBinary, Role, UnreadableLibrary, WheelInfo};
 use crate::binary::{AbiInfo, Format, Slice};
 use crate::naming::SuffixAbi;
 use crate::output;
@@ -39,6 +39,9 @@ pub struct InputReport {
     pub error: Option<String>,
     pub wheel: Option<WheelReport>,
     pub binaries: Vec<BinaryReport>,
+    /// Vendored libraries that do not parse (warnings; the rest of the input is read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_libraries: Vec<UnreadableLibrary>,
 }
 
 /// The wheel-level facts of an input.
@@ -135,6 +138,7 @@ impl InputReport {
             error: a.error().map(|e| e.to_string()),
             wheel: a.wheel.as_ref().map(WheelReport::new),
             binaries: a.binaries.iter().map(BinaryReport::new).collect(),
+            unreadable_libraries: a.unreadable_libraries.clone(),
         }
     }
 }
@@ -151,6 +155,9 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         if let Some(e) = &input.error {
             messages::error(e);
         }
+        for library in &input.unreadable_libraries {
+            messages::warning(format_args!("{}: {library}", input.path));
+        }
     }
     output::to_stdout(|out| {
         if args.json {
@@ -165,7 +172,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 
 /// The human printer: wheel → binary → slice, with counts; inputs named as `names` says.
 pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose: bool) -> io::Result<()> {
-    let (mut wheels, mut binaries, mut slices, mut errors) = (0, 0, 0, 0);
+    let (mut wheels, mut binaries, mut slices, mut errors, mut left_out) = (0, 0, 0, 0, 0);
     for input in &report.inputs {
         writeln!(out, "{}", names.get(&input.path))?;
         if let Some(w) = &input.wheel {
@@ -180,6 +187,10 @@ pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose:
             binaries += 1;
             write_binary(out, b, verbose, &mut slices)?;
         }
+        for library in &input.unreadable_libraries {
+            left_out += 1;
+            writeln!(out, "  {}  [library, not read: {}]", library.member, library.problem)?;
+        }
         if input.wheel.is_some() && input.binaries.is_empty() && input.error.is_none() {
             writeln!(out, "  no shared objects")?;
         }
@@ -188,9 +199,14 @@ pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names, verbose:
             writeln!(out, "  unreadable (the error is on stderr)")?;
         }
     }
+    let left_out = match left_out {
+        0 => String::new(),
+        1 => " (1 library not read)".to_string(),
+        n => format!(" ({n} libraries not read)"),
+    };
     writeln!(
         out,
-        "{}: {}, {binaries} binar{}, {}, {errors} unreadable",
+        "{}: {}, {binaries} binar{}{left_out}, {}, {errors} unreadable",
         output::count_noun(report.inputs.len(), "input"),
         output::count_noun(wheels, "wheel"),
         if binaries == 1 { "y" } else { "ies" },
@@ -208,6 +224,7 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport, verbose: bool, slices: &m
     let module = b.module.as_deref().map(|m| format!(", module {m}")).unwrap_or_default();
     let role = match b.role {
         Role::Extension => "extension",
+        Role::Library if b.slices.iter().any(|s| !s.python_imports.is_empty()) => "library using the C API",
         Role::Library => "library",
     };
     writeln!(out, "  {}  [{} {role}{module}{claim}]", b.member, b.format.as_str())?;

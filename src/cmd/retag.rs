@@ -96,7 +96,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
         "  check: {} (the input: {}); import resolution: {}",
         j.check.verdict,
         o.verdict_before,
-        if j.verify.ok() { "ok" } else { "FAILS" }
+        j.verify.verdict()
     )?;
     if o.verdict != Verdict::Pass || verbose {
         let checked = super::check::Report::new(vec![j.check.clone()], Vec::new());

@@ -10,6 +10,7 @@ use super::{CmdError, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, InputArgs, Names, mess
 use crate::analysis;
 use crate::environment::{self, Judging, LockAnswer};
 use crate::output;
+use crate::verify::Verification;
 use crate::verify::{WheelVerification, verify_input};
 
 /// Arguments of `uniabi verify`.
@@ -116,7 +117,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
 fn level(inputs: &[WheelVerification], unreadable: bool, failing: bool) -> u8 {
     if unreadable || inputs.iter().any(|i| i.error.is_some()) {
         EXIT_ERROR
-    } else if failing || inputs.iter().any(|i| !i.ok) {
+    } else if failing || inputs.iter().any(|i| !i.ok && !i.verification.as_ref().is_some_and(Verification::passes)) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -130,7 +131,7 @@ pub fn print_human(out: &mut dyn Write, report: &Report, names: &Names) -> io::R
 }
 
 fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names) -> io::Result<()> {
-    let (mut ok, mut fail, mut unreadable) = (0, 0, 0);
+    let (mut ok, mut fail, mut unreadable, mut not_judged) = (0, 0, 0, 0);
     for input in inputs {
         let name = names.get(&input.path);
         if let Some(why) = &input.no_wheel {
@@ -145,11 +146,16 @@ fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names
         };
         if input.ok {
             ok += 1;
+        } else if v.passes() {
+            not_judged += 1;
         } else {
             fail += 1;
         }
-        let verdict = crate::color::verdict(if input.ok { "ok" } else { "FAILS" });
+        let verdict = crate::color::verdict(if input.ok { "ok" } else { v.verdict() });
         writeln!(out, "{name}: {verdict}; tags admit {}", output::interpreter_list(&v.admitted))?;
+        if let Some(why) = &v.unresolved {
+            writeln!(out, "  no extension module resolved for any interpreter: {why}")?;
+        }
         for r in &v.resolutions {
             let file = r.file.as_deref().map(crate::naming::base_name).unwrap_or("-");
             match &r.problem {
@@ -169,5 +175,10 @@ fn print_inputs(out: &mut dyn Write, inputs: &[WheelVerification], names: &Names
     if inputs.is_empty() {
         return Ok(());
     }
-    writeln!(out, "{}: {ok} ok, {fail} fail, {unreadable} unreadable", output::count_noun(inputs.len(), "input"))
+    let not_judged = if not_judged > 0 { format!(", {not_judged} not judged") } else { String::new() };
+    writeln!(
+        out,
+        "{}: {ok} ok, {fail} fail, {unreadable} unreadable{not_judged}",
+        output::count_noun(inputs.len(), "input")
+    )
 }

@@ -219,11 +219,12 @@ pub fn print_human(out: &mut dyn Write, report: &Report, verbose: bool) -> io::R
             None => writeln!(out, "  {:<10}{verdict} (planned; not written)", "verify")?,
         }
     }
-    for u in &report.unchanged {
-        if !verbose {
-            writeln!(out, "{}: unchanged: {}", u.group, u.reason)?;
-            continue;
+    if !verbose {
+        for line in unchanged_counts(&report.unchanged) {
+            writeln!(out, "{line}")?;
         }
+    }
+    for u in report.unchanged.iter().filter(|_| verbose) {
         writeln!(out, "{}: unchanged", u.group)?;
         writeln!(out, "  {:<10}{}", "input", u.input)?;
         writeln!(out, "  {:<10}{}", "reason", u.reason)?;
@@ -273,8 +274,12 @@ pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
         1 => " (1 input kept as it is)".to_string(),
         n => format!(" ({n} inputs kept as they are)"),
     };
+    let needed = match c.still_needed {
+        0 => String::new(),
+        n => format!(", {n} input{} still needed for interpreters no output serves", s(n)),
+    };
     let mut line = format!(
-        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged: {} wheel{} -> {}",
+        "{} output{} planned, {} written{}, {} group{} refused{kept}, {} input{} unchanged{needed}: {} wheel{} -> {}",
         c.planned,
         s(c.planned),
         c.written,
@@ -291,6 +296,38 @@ pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
         line.push_str(&format!("; {errors} error{}", s(errors)));
     }
     line
+}
+
+/// Unchanged groups counted per reason, each reason once with the releases it
+/// holds for (`markupsafe 3.0.4 (3 platforms)`).
+fn unchanged_counts(unchanged: &[merge::Unchanged]) -> Vec<String> {
+    let mut reasons: Vec<(&str, Vec<(&str, usize)>, usize)> = Vec::new();
+    for u in unchanged {
+        let release = u.group.split(" [").next().unwrap_or(&u.group);
+        let at = match reasons.iter().position(|(r, ..)| *r == u.reason) {
+            Some(at) => at,
+            None => {
+                reasons.push((&u.reason, Vec::new(), 0));
+                reasons.len() - 1
+            }
+        };
+        let (_, releases, groups) = &mut reasons[at];
+        *groups += 1;
+        match releases.iter_mut().find(|(r, _)| *r == release) {
+            Some((_, n)) => *n += 1,
+            None => releases.push((release, 1)),
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|(reason, releases, groups)| {
+            let named: Vec<String> = releases
+                .into_iter()
+                .map(|(r, n)| if n == 1 { r.to_string() } else { format!("{r} ({n} platforms)") })
+                .collect();
+            format!("unchanged: {}: {reason}: {}", crate::output::count_noun(groups, "group"), named.join(", "))
+        })
+        .collect()
 }
 
 /// Dropped members counted per input and reason: `12 members of mypkg-1.0-cp313-cp313-linux_x86_64.whl: REASON`.
@@ -332,18 +369,33 @@ mod tests {
             refused: 3,
             refused_inputs: 6,
             unchanged: 5,
+            still_needed: 0,
             wheels_after: 12,
         };
         assert_eq!(
             summary_line(&c, false, 0),
             "1 output planned, 1 written, 3 groups refused (6 inputs kept as they are), 5 inputs unchanged: 14 wheels -> 12"
         );
-        let one =
-            Counts { inputs: 1, planned: 0, written: 0, refused: 1, refused_inputs: 1, unchanged: 0, wheels_after: 1 };
+        let one = Counts {
+            inputs: 1,
+            planned: 0,
+            written: 0,
+            refused: 1,
+            refused_inputs: 1,
+            unchanged: 0,
+            still_needed: 0,
+            wheels_after: 1,
+        };
         assert_eq!(
             summary_line(&one, true, 2),
             "0 outputs planned, 0 written (dry run), 1 group refused (1 input kept as it is), 0 inputs unchanged: \
              1 wheel -> 1; 2 errors"
+        );
+        let pep803 = Counts { planned: 1, refused: 0, refused_inputs: 0, still_needed: 2, wheels_after: 3, ..one };
+        assert_eq!(
+            summary_line(&Counts { inputs: 3, ..pep803 }, false, 0),
+            "1 output planned, 0 written, 0 groups refused, 0 inputs unchanged, 2 inputs still needed for \
+             interpreters no output serves: 3 wheels -> 3"
         );
     }
 }

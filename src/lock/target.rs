@@ -6,7 +6,7 @@ use std::fmt;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use serde::Serialize;
 
-use crate::tags::{Interpreter, Os, PlatformKind, PlatformTag};
+use crate::tags::{Interpreter, Os, PlatformTag};
 
 /// A platform for which no marker environment can be given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,14 +49,14 @@ impl Target {
             Os::Linux => ("linux", "Linux", "posix"),
             Os::Macos => ("darwin", "Darwin", "posix"),
             Os::Windows => ("win32", "Windows", "nt"),
-            Os::Any | Os::Other => return Err(TargetError::Os(self.platform.clone())),
+            _ => return Err(TargetError::Os(self.platform.clone())),
         };
         let arch = self.platform.arch().ok_or_else(|| TargetError::Os(self.platform.clone()))?;
-        let machine = match (self.platform.kind(), arch) {
-            (PlatformKind::Windows, "amd64") => "AMD64",
-            (PlatformKind::Windows, "arm64") => "ARM64",
-            (PlatformKind::Windows, "x86") => "x86",
-            (PlatformKind::Macos, "universal2" | "universal" | "intel" | "fat" | "fat3" | "fat64") => {
+        let machine = match (self.platform.os(), arch) {
+            (Os::Windows, "amd64") => "AMD64",
+            (Os::Windows, "arm64") => "ARM64",
+            (Os::Windows, "x86") => "x86",
+            (Os::Macos, "universal2" | "universal" | "intel" | "fat" | "fat3" | "fat64") => {
                 return Err(TargetError::Machine(self.platform.clone()));
             }
             (_, arch) => arch,

@@ -68,7 +68,7 @@ pub(crate) fn judge(
 ) -> Result<Judged, Box<Refusal>> {
     let judged = draft.judge(set, tags, ctx);
     match judged.verification() {
-        Some(v) if v.ok() => Ok(judged),
+        Some(v) if v.no_failures() => Ok(judged),
         Some(v) => {
             let mut r = draft.refuse(why());
             r.failures = failures(v);

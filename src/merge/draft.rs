@@ -142,6 +142,7 @@ impl<'g, 'a> Draft<'g, 'a> {
             }),
             binaries: self.binaries(),
             errors: Vec::new(),
+            unreadable_libraries: Vec::new(),
         };
         Judged::of(analysed, ctx)
     }
@@ -151,8 +152,11 @@ impl<'g, 'a> Draft<'g, 'a> {
     pub fn finish(self, judged: Judged, ctx: &Context) -> OutputPlan {
         let group = self.group;
         let resolved = judged.verification().is_some();
-        let verification =
-            judged.check.verification.clone().unwrap_or(Verification { admitted: Vec::new(), resolutions: Vec::new() });
+        let verification = judged.check.verification.clone().unwrap_or(Verification {
+            admitted: Vec::new(),
+            resolutions: Vec::new(),
+            unresolved: None,
+        });
         let before: BTreeSet<String> = group.inputs.iter().flat_map(|i| served(i)).collect();
         let uncovered: Vec<String> = crate::tags::interpreters()
             .iter()
@@ -174,10 +178,14 @@ impl<'g, 'a> Draft<'g, 'a> {
             members: self.members,
             dropped: self.dropped,
             admitted: verification.admitted.clone(),
-            uncovered,
             uncovered_inputs: uncovered_by.iter().map(|i| i.display().to_string()).collect(),
+            uncovered_served: uncovered_by
+                .iter()
+                .map(|i| (i.display().to_string(), served(i).into_iter().filter(|s| uncovered.contains(s)).collect()))
+                .collect(),
+            uncovered,
             notes: Vec::new(),
-            verified: resolved && verification.ok(),
+            verified: resolved && verification.no_failures(),
             input_size: group.inputs.iter().map(|i| i.size).sum(),
             written: None,
             file,

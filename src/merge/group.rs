@@ -80,7 +80,12 @@ pub(crate) fn groups(inputs: &[MergeInput]) -> (Vec<Group<'_>>, Vec<String>) {
     for i in inputs {
         map.entry(i.group_key()).or_default().push(i);
     }
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| {
+            i.analysed.unreadable_libraries.iter().map(move |l| format!("{}: {l}; copied as it is", i.display()))
+        })
+        .collect();
     let mut per_release: BTreeMap<(String, String, Option<String>), Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for (key, mut members) in map {

@@ -7,9 +7,12 @@
 //!   copied, the input stays where it is and counts as one wheel after merge.
 //! - A planned output that would be written over one of the inputs refuses its
 //!   group (inputs are never written over, not even with `--force`).
+//! - An input serving interpreters that no output of its group serves (a
+//!   pep803 wheel does not serve 3.12) is **still needed**.
 //! - Wheels after merge = outputs planned + inputs of refused groups +
-//!   unchanged inputs.
+//!   unchanged inputs + inputs still needed.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -31,7 +34,10 @@ pub struct Counts {
     pub refused_inputs: usize,
     /// Inputs left unchanged.
     pub unchanged: usize,
-    /// The wheels there would be after the merge: planned + refused inputs + unchanged.
+    /// Inputs merged into an output that serve interpreters no output of their group
+    /// serves: they are still needed beside the outputs.
+    pub still_needed: usize,
+    /// The wheels there would be after the merge: planned + refused inputs + unchanged + still needed.
     pub wheels_after: usize,
 }
 
@@ -39,6 +45,25 @@ impl Counts {
     /// The counts of a plan (written: the outputs marked written).
     pub fn of(inputs: usize, outputs: &[OutputPlan], refused: &[Refusal], unchanged: &[Unchanged]) -> Counts {
         let refused_inputs = refused.iter().map(|r| r.inputs.len()).sum();
+        let kept: BTreeSet<&str> = refused
+            .iter()
+            .flat_map(|r| r.inputs.iter())
+            .chain(unchanged.iter().map(|u| &u.input))
+            .map(String::as_str)
+            .collect();
+        let mut needed: BTreeSet<&str> = BTreeSet::new();
+        for o in outputs {
+            let admitted: BTreeSet<&str> = outputs
+                .iter()
+                .filter(|p| p.group == o.group)
+                .flat_map(|p| p.admitted.iter().map(String::as_str))
+                .collect();
+            for (input, left) in &o.uncovered_served {
+                if !kept.contains(input.as_str()) && left.iter().any(|i| !admitted.contains(i.as_str())) {
+                    needed.insert(input);
+                }
+            }
+        }
         Counts {
             inputs,
             planned: outputs.len(),
@@ -46,7 +71,8 @@ impl Counts {
             refused: refused.len(),
             refused_inputs,
             unchanged: unchanged.len(),
-            wheels_after: outputs.len() + refused_inputs + unchanged.len(),
+            still_needed: needed.len(),
+            wheels_after: outputs.len() + refused_inputs + unchanged.len() + needed.len(),
         }
     }
 }
@@ -339,7 +365,16 @@ mod tests {
         let c = Counts::of(5, &[], &r, &u);
         assert_eq!(
             c,
-            Counts { inputs: 5, planned: 0, written: 0, refused: 1, refused_inputs: 3, unchanged: 1, wheels_after: 4 }
+            Counts {
+                inputs: 5,
+                planned: 0,
+                written: 0,
+                refused: 1,
+                refused_inputs: 3,
+                unchanged: 1,
+                still_needed: 0,
+                wheels_after: 4
+            }
         );
     }
 }

@@ -35,6 +35,9 @@ pub struct OutputPlan {
     pub uncovered: Vec<String>,
     /// The inputs that served them.
     pub uncovered_inputs: Vec<String>,
+    /// Per input of `uncovered_inputs`, the interpreters of `uncovered` it served.
+    #[serde(skip)]
+    pub(crate) uncovered_served: Vec<(String, Vec<String>)>,
     pub notes: Vec<String>,
     /// Whether every admitted interpreter loads every module of the planned wheel.
     pub verified: bool,

@@ -90,6 +90,7 @@ pub fn plan_split(input: &MergeInput, ctx: &Context) -> Result<(Vec<OutputPlan>,
         out.uncovered.clear();
         out.uncovered_inputs.clear();
         out.uncovered_ids.clear();
+        out.uncovered_served.clear();
         outputs.push(super::judge::judged(out, &errors, &group)?);
     }
     Ok((outputs, notes))

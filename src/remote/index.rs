@@ -441,10 +441,11 @@ fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> 
     if !platform_accepts(host, tag) {
         return None;
     }
-    Some(match platform_parts(tag.as_str()) {
-        Some(t) => {
-            (std::cmp::Reverse(t.version), u8::from(t.arch == "universal2" && host.arch() != Some("universal2")))
-        }
+    Some(match tag.version() {
+        Some((major, minor)) => (
+            std::cmp::Reverse((u32::from(major), u32::from(minor))),
+            u8::from(tag.arch() == Some("universal2") && host.arch() != Some("universal2")),
+        ),
         None => (std::cmp::Reverse((u32::MAX, u32::MAX)), 0),
     })
 }
@@ -568,20 +569,20 @@ fn why_none(wheels: &[&WheelFilename], sdist: bool, filters: &Filters) -> String
         return format!("its wheels for this platform are for other interpreters ({}){sdist_too}", bounded_list(&tags));
     }
     if let Some(host) = &filters.platform
-        && let Some(h) = platform_parts(host.as_str())
+        && let (Some(version), Some(arch)) = (host.version(), host.arch())
     {
-        let mut newer: Vec<(u32, u32, String)> = wheels
+        // Wheels for the same machines that need a newer C library, macOS, iOS or API level.
+        let machines = host.families();
+        let mut newer: Vec<((u16, u16), &str)> = wheels
             .iter()
             .flat_map(|w| &w.tags.platform)
-            .filter_map(|p| {
-                let t = platform_parts(p.as_str())?;
-                (t.family == h.family && t.arch == h.arch && t.version > h.version)
-                    .then(|| (t.version.0, t.version.1, p.as_str().to_string()))
-            })
+            .filter(|p| p.families().iter().any(|f| machines.contains(f)))
+            .filter_map(|p| p.version().filter(|v| *v > version).map(|v| (v, p.as_str())))
             .collect();
         newer.sort();
-        if let Some((.., oldest)) = newer.first() {
-            return format!("its {} {} wheels need {oldest} or newer{sdist_too}", h.family, h.arch);
+        if let Some((_, oldest)) = newer.first() {
+            let kind = host.as_str().split('_').next().unwrap_or_default();
+            return format!("its {kind} {arch} wheels need {oldest} or newer{sdist_too}");
         }
     }
     let mut families: Vec<String> = wheels.iter().map(|w| crate::survey::platform_family(&w.tags.platform)).collect();
@@ -636,49 +637,10 @@ fn wheel_fits(name: &WheelFilename, filters: &Filters) -> bool {
     true
 }
 
-/// Whether an installer on platform `host` accepts a wheel tagged `tag`:
-/// the same tag; `manylinux`/`musllinux` of the same architecture and an older
-/// or equal C library (legacy `manylinux1/2010/2014` aliases understood);
-/// `macosx` of the same architecture (or `universal2`) and an older or equal
-/// macOS; `win` tags exactly.
+/// Whether an installer on platform `host` accepts a wheel tagged `tag`
+/// ([`PlatformTag::accepts`]).
 pub fn platform_accepts(host: &PlatformTag, tag: &PlatformTag) -> bool {
-    if host == tag {
-        return true;
-    }
-    let (Some(h), Some(t)) = (platform_parts(host.as_str()), platform_parts(tag.as_str())) else {
-        return false;
-    };
-    if h.family != t.family {
-        return false;
-    }
-    let arch_ok = h.arch == t.arch
-        || (h.family == "macosx" && t.arch == "universal2" && (h.arch == "x86_64" || h.arch == "arm64"));
-    arch_ok && t.version <= h.version
-}
-
-struct PlatformParts {
-    family: &'static str,
-    version: (u32, u32),
-    arch: String,
-}
-
-fn platform_parts(tag: &str) -> Option<PlatformParts> {
-    let legacy = [("manylinux1_", (2, 5)), ("manylinux2010_", (2, 12)), ("manylinux2014_", (2, 17))];
-    for (prefix, version) in legacy {
-        if let Some(arch) = tag.strip_prefix(prefix) {
-            return Some(PlatformParts { family: "manylinux", version, arch: arch.to_string() });
-        }
-    }
-    for family in ["manylinux", "musllinux", "macosx"] {
-        if let Some(rest) = tag.strip_prefix(family).and_then(|r| r.strip_prefix('_')) {
-            let mut it = rest.splitn(3, '_');
-            let major = it.next()?.parse().ok()?;
-            let minor = it.next()?.parse().ok()?;
-            let arch = it.next()?.to_string();
-            return Some(PlatformParts { family, version: (major, minor), arch });
-        }
-    }
-    None
+    host.accepts(tag)
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub use filename::{WheelFilename, normalize_name};
 pub use installer::{
     DeadReason, DeadTag, Harm, Interpreter, dead_tags, interpreters, is_other_implementation, other_implementation_tags,
 };
-pub use platform::{Os, PlatformKind, PlatformTag};
+pub use platform::{EmscriptenFlavor, Family, Os, Platform, PlatformTag};
 pub use python::PythonTag;
 pub use set::{Tag, TagSet};
 

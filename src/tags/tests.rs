@@ -101,27 +101,117 @@ fn err_abi_tags() {
 #[test]
 fn ok_platform_tags_classified() {
     let cases = [
-        ("any", PlatformKind::Any, Os::Any, None),
-        ("linux_x86_64", PlatformKind::Linux, Os::Linux, Some("x86_64")),
-        ("manylinux_2_28_x86_64", PlatformKind::Manylinux, Os::Linux, Some("x86_64")),
-        ("manylinux2014_aarch64", PlatformKind::Manylinux, Os::Linux, Some("aarch64")),
-        ("manylinux1_x86_64", PlatformKind::Manylinux, Os::Linux, Some("x86_64")),
-        ("musllinux_1_2_armv7l", PlatformKind::Musllinux, Os::Linux, Some("armv7l")),
-        ("macosx_11_0_arm64", PlatformKind::Macos, Os::Macos, Some("arm64")),
-        ("macosx_10_15_universal2", PlatformKind::Macos, Os::Macos, Some("universal2")),
-        ("win_amd64", PlatformKind::Windows, Os::Windows, Some("amd64")),
-        ("win_arm64", PlatformKind::Windows, Os::Windows, Some("arm64")),
-        ("win32", PlatformKind::Windows, Os::Windows, Some("x86")),
-        ("ios_13_0_arm64_iphoneos", PlatformKind::Other, Os::Other, None),
-        ("manylinux_2_28", PlatformKind::Manylinux, Os::Linux, None),
+        ("any", Os::Any, None),
+        ("linux_x86_64", Os::Linux, Some("x86_64")),
+        ("manylinux_2_28_x86_64", Os::Linux, Some("x86_64")),
+        ("manylinux2014_aarch64", Os::Linux, Some("aarch64")),
+        ("manylinux1_x86_64", Os::Linux, Some("x86_64")),
+        ("musllinux_1_2_armv7l", Os::Linux, Some("armv7l")),
+        ("macosx_11_0_arm64", Os::Macos, Some("arm64")),
+        ("macosx_10_15_universal2", Os::Macos, Some("universal2")),
+        ("win_amd64", Os::Windows, Some("amd64")),
+        ("win_arm64", Os::Windows, Some("arm64")),
+        ("win32", Os::Windows, Some("x86")),
+        ("ios_13_0_arm64_iphoneos", Os::Ios, Some("arm64")),
+        ("ios_13_0_x86_64_iphonesimulator", Os::Ios, Some("x86_64")),
+        ("android_24_arm64_v8a", Os::Android, Some("arm64_v8a")),
+        ("android_21_x86_64", Os::Android, Some("x86_64")),
+        ("pyemscripten_2025_0_wasm32", Os::Emscripten, Some("wasm32")),
+        ("pyodide_2024_0_wasm32", Os::Emscripten, Some("wasm32")),
+        ("emscripten_3_1_58_wasm32", Os::Emscripten, Some("wasm32")),
+        // Malformed members of a known family are not that family.
+        ("manylinux_2_28", Os::Other, None),
+        ("ios_13_0_arm64_ipados", Os::Other, None),
+        ("android_x_arm64_v8a", Os::Other, None),
     ];
-    for (text, kind, os, arch) in cases {
+    for (text, os, arch) in cases {
         let p: PlatformTag = text.parse().unwrap();
-        assert_eq!((p.kind(), p.os(), p.arch()), (kind, os, arch), "{text}");
+        assert_eq!((p.os(), p.arch()), (os, arch), "{text}");
         assert_eq!(p.to_string(), text);
         assert_eq!(p.as_str(), text);
     }
     assert_eq!(Os::Macos.to_string(), "macos");
+}
+
+#[test]
+fn ok_platform_tags_closed_fields() {
+    let p = |t: &str| t.parse::<PlatformTag>().unwrap().platform().clone();
+    assert_eq!(
+        p("manylinux2014_aarch64"),
+        Platform::Manylinux { glibc: (2, 17), legacy: true, arch: "aarch64".into() }
+    );
+    assert_eq!(
+        p("manylinux_2_28_x86_64"),
+        Platform::Manylinux { glibc: (2, 28), legacy: false, arch: "x86_64".into() }
+    );
+    assert_eq!(p("musllinux_1_2_x86_64"), Platform::Musllinux { musl: (1, 2), arch: "x86_64".into() });
+    assert_eq!(
+        p("ios_13_0_arm64_iphonesimulator"),
+        Platform::Ios { version: (13, 0), arch: "arm64".into(), simulator: true }
+    );
+    assert_eq!(p("android_24_arm64_v8a"), Platform::Android { api_level: 24, abi: "arm64_v8a".into() });
+    assert_eq!(
+        p("pyemscripten_2025_0_wasm32"),
+        Platform::Emscripten {
+            flavor: EmscriptenFlavor::Pyemscripten,
+            version: "2025_0".into(),
+            arch: "wasm32".into()
+        }
+    );
+    assert_eq!(p("solaris_2_11_sun4v"), Platform::Other);
+}
+
+#[test]
+fn ok_platform_families_are_machines() {
+    let fam = |t: &str| -> Vec<String> {
+        t.parse::<PlatformTag>().unwrap().families().iter().map(|f| f.to_string()).collect()
+    };
+    assert_eq!(fam("manylinux_2_17_x86_64"), ["linux x86_64"]);
+    assert_eq!(fam("manylinux2014_x86_64"), ["linux x86_64"]);
+    assert_eq!(fam("musllinux_1_2_x86_64"), ["linux-musl x86_64"]);
+    assert_eq!(fam("linux_x86_64"), ["linux x86_64", "linux-musl x86_64"]);
+    assert_eq!(fam("macosx_10_9_x86_64"), fam("macosx_10_13_x86_64"));
+    assert_eq!(fam("macosx_10_15_universal2"), ["macos arm64", "macos x86_64"]);
+    assert_eq!(fam("win_amd64"), ["windows amd64"]);
+    assert_eq!(fam("ios_13_0_arm64_iphoneos"), ["ios arm64"]);
+    assert_eq!(fam("ios_13_0_arm64_iphonesimulator"), ["ios-simulator arm64"]);
+    assert_eq!(fam("android_24_arm64_v8a"), ["android arm64_v8a"]);
+    assert_eq!(fam("pyemscripten_2025_0_wasm32"), fam("pyodide_2024_0_wasm32"));
+    assert_eq!(fam("any"), ["any"]);
+    assert_eq!(fam("solaris_2_11_sun4v"), ["solaris_2_11_sun4v"]);
+}
+
+#[test]
+fn ok_platform_binary_arches() {
+    let arches = |t: &str| t.parse::<PlatformTag>().unwrap().binary_arches();
+    assert_eq!(arches("manylinux_2_28_x86_64"), ["x86_64"]);
+    assert_eq!(arches("win_amd64"), ["x86_64"]);
+    assert_eq!(arches("win32"), ["x86"]);
+    assert_eq!(arches("macosx_10_15_universal2"), ["aarch64", "x86_64"]);
+    assert_eq!(arches("android_24_arm64_v8a"), ["aarch64"]);
+    assert_eq!(arches("android_24_armeabi_v7a"), ["arm"]);
+    assert_eq!(arches("ios_13_0_x86_64_iphonesimulator"), ["x86_64"]);
+    assert_eq!(arches("pyemscripten_2025_0_wasm32"), ["wasm32"]);
+    assert!(arches("any").is_empty());
+}
+
+#[test]
+fn ok_platform_accepts_as_installers_do() {
+    let tag = |t: &str| t.parse::<PlatformTag>().unwrap();
+    let host = tag("manylinux_2_28_x86_64");
+    for ok in ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64", "manylinux_2_28_x86_64"] {
+        assert!(host.accepts(&tag(ok)), "{ok}");
+    }
+    for no in ["manylinux_2_34_x86_64", "manylinux_2_17_aarch64", "musllinux_1_2_x86_64", "win_amd64"] {
+        assert!(!host.accepts(&tag(no)), "{no}");
+    }
+    assert!(tag("macosx_14_0_arm64").accepts(&tag("macosx_10_15_universal2")));
+    assert!(!tag("macosx_10_9_x86_64").accepts(&tag("macosx_10_13_x86_64")));
+    assert!(tag("ios_17_0_arm64_iphoneos").accepts(&tag("ios_13_0_arm64_iphoneos")));
+    assert!(!tag("ios_17_0_arm64_iphoneos").accepts(&tag("ios_13_0_arm64_iphonesimulator")));
+    assert!(tag("android_34_arm64_v8a").accepts(&tag("android_24_arm64_v8a")));
+    assert!(!tag("android_21_arm64_v8a").accepts(&tag("android_24_arm64_v8a")));
+    assert!(!tag("pyemscripten_2026_0_wasm32").accepts(&tag("pyemscripten_2025_0_wasm32")));
 }
 
 #[test]
