@@ -301,31 +301,38 @@ pub fn summary_line(c: &Counts, dry_run: bool, errors: usize) -> String {
 /// Unchanged groups counted per reason, each reason once with the releases it
 /// holds for (`markupsafe 3.0.4 (3 platforms)`).
 fn unchanged_counts(unchanged: &[merge::Unchanged]) -> Vec<String> {
-    let mut reasons: Vec<(&str, Vec<(&str, usize)>, usize)> = Vec::new();
+    /// One reason: how many groups, and each release with its number of groups.
+    struct Reason<'a> {
+        text: &'a str,
+        groups: usize,
+        releases: Vec<(&'a str, usize)>,
+    }
+    let mut reasons: Vec<Reason> = Vec::new();
     for u in unchanged {
         let release = u.group.split(" [").next().unwrap_or(&u.group);
-        let at = match reasons.iter().position(|(r, ..)| *r == u.reason) {
+        let at = match reasons.iter().position(|r| r.text == u.reason) {
             Some(at) => at,
             None => {
-                reasons.push((&u.reason, Vec::new(), 0));
+                reasons.push(Reason { text: &u.reason, groups: 0, releases: Vec::new() });
                 reasons.len() - 1
             }
         };
-        let (_, releases, groups) = &mut reasons[at];
-        *groups += 1;
-        match releases.iter_mut().find(|(r, _)| *r == release) {
+        let reason = &mut reasons[at];
+        reason.groups += 1;
+        match reason.releases.iter_mut().find(|(r, _)| *r == release) {
             Some((_, n)) => *n += 1,
-            None => releases.push((release, 1)),
+            None => reason.releases.push((release, 1)),
         }
     }
     reasons
         .into_iter()
-        .map(|(reason, releases, groups)| {
-            let named: Vec<String> = releases
+        .map(|r| {
+            let named: Vec<String> = r
+                .releases
                 .into_iter()
-                .map(|(r, n)| if n == 1 { r.to_string() } else { format!("{r} ({n} platforms)") })
+                .map(|(release, n)| if n == 1 { release.to_string() } else { format!("{release} ({n} platforms)") })
                 .collect();
-            format!("unchanged: {}: {reason}: {}", crate::output::count_noun(groups, "group"), named.join(", "))
+            format!("unchanged: {}: {}: {}", crate::output::count_noun(r.groups, "group"), r.text, named.join(", "))
         })
         .collect()
 }
