@@ -30,8 +30,9 @@ use std::sync::Arc;
 use crate::analysis::{InputError, ReadError};
 use crate::lock::{Location, Lock, LockError, LockFormat, LockedWheel, Selection, Target, TargetError, WheelAt};
 use crate::naming;
-use crate::remote::index::{self, IndexError, Installer, Requirement};
+use crate::remote::index::{self, IndexError, Requirement};
 use crate::remote::{self, RemoteFile, Session};
+use crate::tags::Installer;
 use crate::wheel::{Limits, Wheel, WheelError};
 
 /// One input: how reports name it, and what it is.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use uniabi::environment::{Judging, answer};
 use uniabi::input::{Locks, Request, resolve};
 use uniabi::lock::{Abi3tReadiness, Choice, Lock, State, Target, TargetReport, read, select};
-use uniabi::remote::index::Installer;
+use uniabi::tags::Installer;
 use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
 use uniabi::wheel::Limits;

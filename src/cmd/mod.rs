@@ -175,7 +175,7 @@ impl InputArgs {
     pub fn resolve_with(
         &self,
         keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
+        installer: Option<crate::tags::Installer>,
     ) -> Result<Resolution, CmdError> {
         self.resolve_locks(keep, installer, false)
     }
@@ -185,7 +185,7 @@ impl InputArgs {
     pub fn resolve_locks(
         &self,
         keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
+        installer: Option<crate::tags::Installer>,
         apart: bool,
     ) -> Result<Resolution, CmdError> {
         let locks = crate::input::Locks {
@@ -235,7 +235,7 @@ impl RemoteArgs {
     /// What these options ask of remote inputs. With `installer`, each
     /// requirement becomes the one wheel an installer on `--python` /
     /// `--platform` picks (see [`crate::remote::index::Filters::installer`]).
-    pub fn options(&self, installer: Option<crate::remote::index::Installer>) -> crate::remote::Options {
+    pub fn options(&self, installer: Option<crate::tags::Installer>) -> crate::remote::Options {
         crate::remote::Options {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
@@ -293,7 +293,7 @@ impl RemoteArgs {
         &self,
         paths: &[std::path::PathBuf],
         keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
+        installer: Option<crate::tags::Installer>,
     ) -> Result<Resolution, CmdError> {
         self.resolve_locks(paths, keep, installer, None)
     }
@@ -304,7 +304,7 @@ impl RemoteArgs {
         &self,
         paths: &[std::path::PathBuf],
         keep: &dyn Fn(&str) -> bool,
-        installer: Option<crate::remote::index::Installer>,
+        installer: Option<crate::tags::Installer>,
         locks: Option<&crate::input::Locks>,
     ) -> Result<Resolution, CmdError> {
         let several = self.python.len() > 1 || self.platform.len() > 1;

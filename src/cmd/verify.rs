@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // With --python and --platform, a project is the one wheel an installer
     // there picks, judged for that interpreter.
     let only = installer(&args);
-    let pick = crate::remote::index::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) };
+    let pick = crate::tags::Installer { pep809: args.pep809.then_some(specs.abi2026().min_version) };
     let lock = args.input.has_lock();
     if lock && args.input.remote.python.is_empty() && args.input.remote.platform.is_empty() {
         return Err(CmdError::new(

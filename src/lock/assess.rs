@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::remote::index::platform_accepts;
 use crate::tags::AbiTag;
 
 use super::model::{Location, Lock, LockedPackage, LockedWheel};
@@ -179,7 +178,7 @@ pub fn assess(lock: &Lock, selection: &Selection, judge: &dyn Judge) -> TargetRe
         .filter(|(_, p, _)| {
             p.wheels.iter().filter_map(|w| w.name.as_ref()).any(|n| {
                 n.tags.abi.contains(&AbiTag::Abi3t)
-                    && n.tags.platform.iter().any(|t| t.is_any() || platform_accepts(&target.platform, t))
+                    && n.tags.platform.iter().any(|t| t.is_any() || target.platform.accepts(t))
             })
         })
         .map(|(_, p, _)| p.label())
@@ -240,7 +239,7 @@ fn newest_binary<'a>(p: &'a LockedPackage, target: &Target) -> Option<(usize, &'
         .enumerate()
         .filter_map(|(i, w)| {
             let n = w.name.as_ref()?;
-            let here = n.tags.platform.iter().any(|t| !t.is_any() && platform_accepts(&target.platform, t));
+            let here = n.tags.platform.iter().any(|t| !t.is_any() && target.platform.accepts(t));
             let version = n
                 .tags
                 .python

@@ -7,7 +7,7 @@
 //! files it can be installed from. A [`Target`] (`3.15t` on
 //! `manylinux_2_28_x86_64`) gives the marker environment; [`select`] evaluates
 //! each package's marker there and picks the one wheel an installer would
-//! (the ranking `verify` uses, [`crate::remote::index::installer_rank`]), or
+//! (the ranking `verify` uses, [`crate::tags::installer_rank`]), or
 //! says why there is none; [`assess`] hands each picked wheel to a [`Judge`]
 //! (the commands' is [`crate::environment`]'s: each wheel read once through
 //! its typed input, then import resolution for the target) and sums the

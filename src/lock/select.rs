@@ -2,8 +2,8 @@
 //! (its marker does not hold), take one wheel, build its sdist or source tree,
 //! or stop.
 
-use crate::remote::index::{Installer, installer_rank, platform_accepts};
 use crate::tags::{AbiTag, PythonTag, WheelFilename};
+use crate::tags::{Installer, installer_rank};
 use crate::version::PyVersion;
 
 use super::model::{Lock, LockedPackage, LockedWheel};
@@ -143,7 +143,7 @@ fn newest(wheels: &[LockedWheel], target: &Target) -> String {
     let here: Vec<&WheelFilename> = wheels
         .iter()
         .filter_map(|w| w.name.as_ref())
-        .filter(|n| n.tags.platform.iter().any(|p| p.is_any() || platform_accepts(&target.platform, p)))
+        .filter(|n| n.tags.platform.iter().any(|p| p.is_any() || target.platform.accepts(p)))
         .collect();
     if here.is_empty() {
         let n = wheels.len();

@@ -9,8 +9,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use serde::Deserialize;
 
 use super::http::{Client, HttpError, PageReply};
-use crate::tags::{Interpreter, PlatformTag, TagSet, WheelFilename, normalize_name};
-use crate::version::PyVersion;
+use crate::tags::{Installer, Interpreter, PlatformTag, WheelFilename, installer_rank, normalize_name};
 
 /// What the index is asked for: JSON first, HTML accepted.
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
@@ -292,14 +291,6 @@ pub struct Filters {
     pub newest_with_wheels: bool,
 }
 
-/// How an installer picks (`verify --python X --platform Y`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Installer {
-    /// Accept `abi2026` as the PEP 809 prototype would, from this version (the
-    /// abi2026 manifest's `min_version`).
-    pub pep809: Option<PyVersion>,
-}
-
 /// What an installer on one interpreter and platform does with a requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
@@ -399,55 +390,6 @@ fn sdist_name_version(filename: &str) -> Option<(String, String)> {
     let stem = filename.strip_suffix(".tar.gz").or_else(|| filename.strip_suffix(".zip"))?;
     let (name, version) = stem.rsplit_once('-')?;
     Some((name.to_string(), version.to_string()))
-}
-
-/// A platform tag's place in an installer's order (lower is preferred): C library or
-/// macOS version, newest first; then exact architecture before `universal2`.
-pub type PlatformRank = (std::cmp::Reverse<(u32, u32)>, u8);
-
-/// A wheel's place in an installer's order (lower is preferred): `any` after concrete
-/// platforms, the (python, ABI) pair's place, the platform's place.
-pub type Rank = (u8, usize, PlatformRank);
-
-/// Where a wheel with tags `set` ranks for an installer (lower is preferred;
-/// `None`: it does not install): the best of its tags, ranked by (concrete
-/// platform before `any`, the (python, ABI) pair's place in the
-/// interpreter's order, the platform's place in the host's order).
-pub fn installer_rank(set: &TagSet, python: Interpreter, platform: &PlatformTag, installer: Installer) -> Option<Rank> {
-    let native = match installer.pep809 {
-        Some(since) => python.supported_pep809(since),
-        None => python.supported(),
-    };
-    let any = python.supported_any();
-    set.expand()
-        .into_iter()
-        .filter_map(|tag| {
-            if tag.platform.is_any() {
-                let i = any.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
-                Some((1, i, (std::cmp::Reverse((0, 0)), 0)))
-            } else {
-                let i = native.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
-                Some((0, i, platform_rank(platform, &tag.platform)?))
-            }
-        })
-        .min()
-}
-
-/// A platform tag's place in the order an installer on `host` tries them
-/// (`None`: not accepted): the host's own tag first, then older C library or
-/// macOS versions, newest first; at one version the exact architecture before
-/// `universal2`.
-fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> {
-    if !platform_accepts(host, tag) {
-        return None;
-    }
-    Some(match tag.version() {
-        Some((major, minor)) => (
-            std::cmp::Reverse((u32::from(major), u32::from(minor))),
-            u8::from(tag.arch() == Some("universal2") && host.arch() != Some("universal2")),
-        ),
-        None => (std::cmp::Reverse((u32::MAX, u32::MAX)), 0),
-    })
 }
 
 /// What [`choose`] takes of a project.
@@ -554,10 +496,7 @@ fn why_none(wheels: &[&WheelFilename], sdist: bool, filters: &Filters) -> String
         return if sdist { "sdist only".to_string() } else { "no wheel".to_string() };
     }
     let on_platform = |w: &&&WheelFilename| {
-        filters
-            .platform
-            .as_ref()
-            .is_none_or(|host| w.tags.platform.iter().any(|p| p.is_any() || platform_accepts(host, p)))
+        filters.platform.as_ref().is_none_or(|host| w.tags.platform.iter().any(|p| p.is_any() || host.accepts(p)))
     };
     let here: Vec<&&WheelFilename> = wheels.iter().filter(on_platform).collect();
     if !here.is_empty() {
@@ -625,7 +564,7 @@ fn describe(filters: &Filters) -> String {
 /// Whether a wheel passes `--platform` and `--python`.
 fn wheel_fits(name: &WheelFilename, filters: &Filters) -> bool {
     if let Some(want) = &filters.platform
-        && !name.tags.platform.iter().any(|p| p.is_any() || platform_accepts(want, p))
+        && !name.tags.platform.iter().any(|p| p.is_any() || want.accepts(p))
     {
         return false;
     }
@@ -635,12 +574,6 @@ fn wheel_fits(name: &WheelFilename, filters: &Filters) -> bool {
         return false;
     }
     true
-}
-
-/// Whether an installer on platform `host` accepts a wheel tagged `tag`
-/// ([`PlatformTag::accepts`]).
-pub fn platform_accepts(host: &PlatformTag, tag: &PlatformTag) -> bool {
-    host.accepts(tag)
 }
 
 #[cfg(test)]
@@ -689,13 +622,13 @@ mod tests {
     fn ok_platform_acceptance() {
         let host: PlatformTag = "manylinux_2_28_x86_64".parse().unwrap();
         for ok in ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64", "manylinux_2_28_x86_64"] {
-            assert!(platform_accepts(&host, &ok.parse().unwrap()), "{ok}");
+            assert!(host.accepts(&ok.parse().unwrap()), "{ok}");
         }
         for no in ["manylinux_2_34_x86_64", "manylinux_2_17_aarch64", "musllinux_1_2_x86_64", "win_amd64"] {
-            assert!(!platform_accepts(&host, &no.parse().unwrap()), "{no}");
+            assert!(!host.accepts(&no.parse().unwrap()), "{no}");
         }
         let mac: PlatformTag = "macosx_14_0_arm64".parse().unwrap();
-        assert!(platform_accepts(&mac, &"macosx_10_15_universal2".parse().unwrap()));
+        assert!(mac.accepts(&"macosx_10_15_universal2".parse().unwrap()));
     }
 
     #[test]

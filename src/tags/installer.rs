@@ -372,3 +372,60 @@ pub fn dead_tags(set: &TagSet) -> Vec<DeadTag> {
         })
         .collect()
 }
+
+/// How an installer picks (`verify --python X --platform Y`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Installer {
+    /// Accept `abi2026` as the PEP 809 prototype would, from this version (the
+    /// abi2026 manifest's `min_version`).
+    pub pep809: Option<PyVersion>,
+}
+
+/// A platform tag's place in an installer's order (lower is preferred): C library or
+/// macOS version, newest first; then exact architecture before `universal2`.
+pub type PlatformRank = (std::cmp::Reverse<(u32, u32)>, u8);
+
+/// A wheel's place in an installer's order (lower is preferred): `any` after concrete
+/// platforms, the (python, ABI) pair's place, the platform's place.
+pub type Rank = (u8, usize, PlatformRank);
+
+/// Where a wheel with tags `set` ranks for an installer (lower is preferred;
+/// `None`: it does not install): the best of its tags, ranked by (concrete
+/// platform before `any`, the (python, ABI) pair's place in the
+/// interpreter's order, the platform's place in the host's order).
+pub fn installer_rank(set: &TagSet, python: Interpreter, platform: &PlatformTag, installer: Installer) -> Option<Rank> {
+    let native = match installer.pep809 {
+        Some(since) => python.supported_pep809(since),
+        None => python.supported(),
+    };
+    let any = python.supported_any();
+    set.expand()
+        .into_iter()
+        .filter_map(|tag| {
+            if tag.platform.is_any() {
+                let i = any.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
+                Some((1, i, (std::cmp::Reverse((0, 0)), 0)))
+            } else {
+                let i = native.iter().position(|(p, a)| *p == tag.python && *a == tag.abi)?;
+                Some((0, i, platform_rank(platform, &tag.platform)?))
+            }
+        })
+        .min()
+}
+
+/// A platform tag's place in the order an installer on `host` tries them
+/// (`None`: not accepted): the host's own tag first, then older C library or
+/// macOS versions, newest first; at one version the exact architecture before
+/// `universal2`.
+fn platform_rank(host: &PlatformTag, tag: &PlatformTag) -> Option<PlatformRank> {
+    if !host.accepts(tag) {
+        return None;
+    }
+    Some(match tag.version() {
+        Some((major, minor)) => (
+            std::cmp::Reverse((u32::from(major), u32::from(minor))),
+            u8::from(tag.arch() == Some("universal2") && host.arch() != Some("universal2")),
+        ),
+        None => (std::cmp::Reverse((u32::MAX, u32::MAX)), 0),
+    })
+}

@@ -38,7 +38,8 @@ use serde::{Serialize, Serializer};
 pub use abi::AbiTag;
 pub use filename::{WheelFilename, normalize_name};
 pub use installer::{
-    DeadReason, DeadTag, Harm, Interpreter, dead_tags, interpreters, is_other_implementation, other_implementation_tags,
+    DeadReason, DeadTag, Harm, Installer, Interpreter, PlatformRank, Rank, dead_tags, installer_rank, interpreters,
+    is_other_implementation, other_implementation_tags,
 };
 pub use platform::{EmscriptenFlavor, Family, Os, Platform, PlatformTag};
 pub use python::PythonTag;
