@@ -12,139 +12,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::binary::{self, Binary, BinaryError, Format, Slice};
+use crate::binary::{self, Binary, Format, Slice};
 use crate::budget::{Budget, Permit};
 use crate::input::{Input, InputKind, Source};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
-use crate::tags::TagError;
 use crate::wheel::{Fingerprint, Limits, Wheel, WheelError};
 
-/// An input that could not be read, or not wholly: the path or URL as the
-/// user gave it, and why. Its text is `input: cause: cause…`.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{input}")]
-pub struct InputError {
-    /// The path or URL as given (or, for a directory's contents, the directory joined with the file).
-    pub input: String,
-    #[source]
-    pub source: Arc<ReadError>,
-}
-
-impl InputError {
-    pub fn new(input: impl Into<String>, source: impl Into<ReadError>) -> Self {
-        InputError { input: input.into(), source: Arc::new(source.into()) }
-    }
-}
-
-/// Why an input (or a part of it) could not be read or used.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The path does not exist or cannot be opened.
-    #[error("cannot open")]
-    Open(#[source] io::Error),
-    /// A directory that could not be listed.
-    #[error("cannot list the directory")]
-    List(#[source] io::Error),
-    /// A directory without wheels or extension modules.
-    #[error("directory holds no wheels or extension modules")]
-    EmptyDirectory,
-    /// A project or URL that could not be resolved on the index.
-    #[error(transparent)]
-    Index(Arc<IndexError>),
-    /// A bare name that is neither a local path nor a project the index gave:
-    /// a mistyped directory must not read as an index look-up alone.
-    #[error("no file or directory of that name, and {0}")]
-    NoPathNorProject(#[source] Arc<IndexError>),
-    /// The wheel could not be read, or a member disagrees with its RECORD.
-    #[error(transparent)]
-    Wheel(#[from] WheelError),
-    /// A wheel member that does not parse as a shared object.
-    #[error("{member}")]
-    Member { member: String, source: BinaryError },
-    /// A bare file that does not parse as a shared object.
-    #[error(transparent)]
-    Binary(#[from] BinaryError),
-    /// A bare file that could not be read.
-    #[error("cannot read")]
-    Read(#[source] io::Error),
-    /// A bare file larger than the member limit, by the file system's word.
-    #[error("{size} bytes, more than the limit of {limit}")]
-    TooLarge { size: u64, limit: u64 },
-    /// A bare file that kept going past the member limit.
-    #[error("more than the limit of {limit} bytes")]
-    TooLong { limit: u64 },
-    /// A bare file that is a zip archive.
-    #[error("a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)")]
-    ZipNotWheel,
-    /// A bare file given to a command that reads wheels only (the reason says which).
-    #[error("not a wheel; {0}")]
-    NotAWheel(&'static str),
-    /// The file name is not a wheel name.
-    #[error(transparent)]
-    Filename(#[from] TagError),
-    /// A lock lists a file without saying where it is.
-    #[error("the lock records no location for this file")]
-    Unlocated,
-    /// WHEEL has a `Tag:` line that does not parse.
-    #[error("WHEEL has a Tag: line '{line}' that is not a wheel tag")]
-    TagLine { line: String },
-}
-
-/// Every error of one input, at least one: one line of a report,
-/// `input: cause; input: cause`.
-#[derive(Debug, Clone)]
-pub struct InputErrors(pub Vec<InputError>);
-
-impl From<InputError> for InputErrors {
-    fn from(e: InputError) -> Self {
-        InputErrors(vec![e])
-    }
-}
-
-/// At most this many of an input's errors are written out in its line; the rest are counted.
-pub const ERRORS_SHOWN: usize = 3;
-
-impl fmt::Display for InputErrors {
-    /// `input: cause; input: cause; and 42 more errors`, each error cut to
-    /// [`crate::output::MESSAGE_MAX`] bytes: one line of bounded length however
-    /// many members failed (a wheel with 45 unreadable members once gave 12 KB).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().take(ERRORS_SHOWN).enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            f.write_str(&crate::output::bounded(crate::output::Chain(e).to_string()))?;
-        }
-        if self.0.len() > ERRORS_SHOWN {
-            let more = self.0.len() - ERRORS_SHOWN;
-            write!(f, "; and {more} more error{}", crate::output::plural(more))?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for InputErrors {}
-
-impl Serialize for InputErrors {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl schemars::JsonSchema for InputErrors {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
+pub use crate::input::{ERRORS_SHOWN, InputError, InputErrors, ReadError};
 
 /// Whether a shared object is an importable extension or a vendored library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -656,6 +531,7 @@ pub fn analyse_map<R: Send>(
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::binary::BinaryError;
     use std::path::PathBuf;
 
     /// A fresh directory under the system's temporary directory.

@@ -23,16 +23,20 @@
 //! project of the same name.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::analysis::{InputError, ReadError};
+use serde::Serialize;
+
+use crate::binary::BinaryError;
 use crate::lock::{Location, Lock, LockError, LockFormat, LockedWheel, Selection, Target, TargetError, WheelAt};
 use crate::naming;
 use crate::remote::index::{self, IndexError, Requirement};
-use crate::remote::{self, RemoteFile, Session};
+use crate::remote::{self, DownloadError, Session};
 use crate::tags::Installer;
+use crate::tags::TagError;
 use crate::wheel::{Limits, Wheel, WheelError};
 
 /// One input: how reports name it, and what it is.
@@ -77,18 +81,7 @@ pub enum InputKind {
     File,
 }
 
-/// A wheel on a server, with what is known of it before it is read.
-#[derive(Debug, Clone)]
-pub struct RemoteWheel {
-    /// The URL, size and sha256 (from the index, or the URL's `#sha256=`).
-    pub file: RemoteFile,
-    /// The wheel's file name (from the index, else the URL's last segment).
-    pub filename: String,
-    /// The run's client, cache and counters.
-    pub session: Arc<Session>,
-    /// Why the newest release of its project was passed over for this one's (`--newest-with-wheels`).
-    pub passed_over: Option<Arc<str>>,
-}
+pub use crate::remote::RemoteWheel;
 
 impl Input {
     /// A file on disk, a wheel if its name ends in `.whl`.
@@ -347,7 +340,8 @@ pub fn resolve(request: &Request) -> Result<Resolution, ResolveError> {
             out.inputs.extend(expand(arg, path));
         } else if arg.starts_with("https://") || arg.starts_with("http://") {
             let session = session(&mut out, options);
-            out.inputs.push(remote::url_input(arg, &session, options.verify_sha256));
+            let (display, wheel) = remote::url_wheel(arg, &session, options.verify_sha256);
+            out.inputs.push(Input { display, source: Source::Remote(wheel) });
         } else if index::looks_like_requirement(arg) {
             match arg.parse::<Requirement>() {
                 Ok(req) if !(request.keep)(&req.name) => {}
@@ -429,7 +423,11 @@ fn locked_input(wheel: &LockedWheel, session: &mut dyn FnMut() -> Arc<Session>, 
         Some(Location::Path(path)) => on_disk(path.clone()),
         Some(Location::Url(url)) => match file_url_path(url) {
             Some(path) => on_disk(path),
-            None => remote::lock_input(url, file, &session(), verify_sha256),
+            None => {
+                let claims = (file.filename.as_str(), file.size, file.sha256.clone());
+                let (display, wheel) = remote::lock_wheel(url, claims, &session(), verify_sha256);
+                Input { display, source: Source::Remote(wheel) }
+            }
         },
         None => Input::failed(InputError::new(file.filename.clone(), ReadError::Unlocated)),
     }
@@ -549,11 +547,9 @@ fn resolve_requirement(
             out.projects.push(ResolvedProject { name, versions, index: how.index_name.to_string(), wheels });
             let passed_over: Option<Arc<str>> = passed_over.map(Arc::from);
             out.inputs.extend(files.into_iter().map(|f| {
-                let mut input = remote::index_input(f, session, how.verify_sha256);
-                if let Source::Remote(w) = &mut input.source {
-                    w.passed_over.clone_from(&passed_over);
-                }
-                input
+                let (display, mut wheel) = remote::index_wheel(f, session, how.verify_sha256);
+                wheel.passed_over.clone_from(&passed_over);
+                Input { display, source: Source::Remote(wheel) }
             }));
         }
         Ok(Err(why)) => out.inputs.push(Input { display: arg.to_string(), source: Source::NoWheel { why } }),
@@ -746,5 +742,195 @@ mod tests {
         assert_eq!(open(Some(10), None).to_string(), "9 bytes, but the lock's size is 10");
         assert_eq!(open(None, Some("00")).to_string(), format!("sha256 is {sha}, but the lock's sha256 is 00"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// Whole local copies of the remote wheels among some inputs, for `merge`,
+/// which copies members raw and so needs every byte. The copies live in a
+/// temporary directory removed when this is dropped.
+#[derive(Debug)]
+pub struct WholeCopies {
+    /// The inputs, each remote wheel replaced by its downloaded copy ([`Source::Fetched`]).
+    pub inputs: Vec<Input>,
+    /// Each remote wheel that could not be downloaded, and why.
+    pub errors: Vec<(Input, DownloadError)>,
+    _dir: Option<(tempfile::TempDir, crate::cleanup::Tracked)>,
+}
+
+/// Download every remote wheel among `inputs` whole (streamed, its sha256
+/// checked against the index), in parallel; other inputs stay as they are.
+pub fn download_whole(inputs: &[Input]) -> WholeCopies {
+    let mut out = WholeCopies { inputs: inputs.to_vec(), errors: Vec::new(), _dir: None };
+    let remote: Vec<(usize, &RemoteWheel)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| match &input.source {
+            Source::Remote(w) => Some((i, w)),
+            _ => None,
+        })
+        .collect();
+    if remote.is_empty() {
+        return out;
+    }
+    let tracked = crate::cleanup::track(
+        crate::cleanup::Kind::TempDir,
+        || crate::remote::download::temp_dir("uniabi-download"),
+        |d| d.path().to_path_buf(),
+    );
+    let dir = match tracked {
+        Ok(d) => d,
+        Err(e) => {
+            let path = std::env::temp_dir();
+            let (i, _) = remote[0];
+            out.errors.push((inputs[i].clone(), DownloadError::TempDir { path, source: e }));
+            return out;
+        }
+    };
+    // One subdirectory per wheel: two URLs may end in the same file name.
+    crate::progress::start(remote.len());
+    let results = crate::pool::parallel_map(&remote, |(i, wheel)| {
+        let sub = dir.0.path().join(i.to_string());
+        let got = std::fs::create_dir(&sub)
+            .map_err(|source| DownloadError::Io { path: sub.clone(), source })
+            .and_then(|()| crate::remote::download::download(&wheel.session.client, &wheel.file, &sub));
+        crate::progress::advance();
+        (*i, got)
+    });
+    for (i, got) in results {
+        match got {
+            Ok(copy) => {
+                let Source::Remote(wheel) = &inputs[i].source else { continue };
+                out.inputs[i].source = Source::Fetched { wheel: wheel.clone(), copy };
+            }
+            Err(e) => out.errors.push((inputs[i].clone(), e)),
+        }
+    }
+    out._dir = Some(dir);
+    out
+}
+
+/// An input that could not be read, or not wholly: the path or URL as the
+/// user gave it, and why. Its text is `input: cause: cause…`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{input}")]
+pub struct InputError {
+    /// The path or URL as given (or, for a directory's contents, the directory joined with the file).
+    pub input: String,
+    #[source]
+    pub source: Arc<ReadError>,
+}
+
+impl InputError {
+    pub fn new(input: impl Into<String>, source: impl Into<ReadError>) -> Self {
+        InputError { input: input.into(), source: Arc::new(source.into()) }
+    }
+}
+
+/// Why an input (or a part of it) could not be read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The path does not exist or cannot be opened.
+    #[error("cannot open")]
+    Open(#[source] io::Error),
+    /// A directory that could not be listed.
+    #[error("cannot list the directory")]
+    List(#[source] io::Error),
+    /// A directory without wheels or extension modules.
+    #[error("directory holds no wheels or extension modules")]
+    EmptyDirectory,
+    /// A project or URL that could not be resolved on the index.
+    #[error(transparent)]
+    Index(Arc<IndexError>),
+    /// A bare name that is neither a local path nor a project the index gave:
+    /// a mistyped directory must not read as an index look-up alone.
+    #[error("no file or directory of that name, and {0}")]
+    NoPathNorProject(#[source] Arc<IndexError>),
+    /// The wheel could not be read, or a member disagrees with its RECORD.
+    #[error(transparent)]
+    Wheel(#[from] WheelError),
+    /// A wheel member that does not parse as a shared object.
+    #[error("{member}")]
+    Member { member: String, source: BinaryError },
+    /// A bare file that does not parse as a shared object.
+    #[error(transparent)]
+    Binary(#[from] BinaryError),
+    /// A bare file that could not be read.
+    #[error("cannot read")]
+    Read(#[source] io::Error),
+    /// A bare file larger than the member limit, by the file system's word.
+    #[error("{size} bytes, more than the limit of {limit}")]
+    TooLarge { size: u64, limit: u64 },
+    /// A bare file that kept going past the member limit.
+    #[error("more than the limit of {limit} bytes")]
+    TooLong { limit: u64 },
+    /// A bare file that is a zip archive.
+    #[error("a zip archive, but not a wheel (no .dist-info/WHEEL, and its name does not end in .whl)")]
+    ZipNotWheel,
+    /// A bare file given to a command that reads wheels only (the reason says which).
+    #[error("not a wheel; {0}")]
+    NotAWheel(&'static str),
+    /// The file name is not a wheel name.
+    #[error(transparent)]
+    Filename(#[from] TagError),
+    /// A lock lists a file without saying where it is.
+    #[error("the lock records no location for this file")]
+    Unlocated,
+    /// WHEEL has a `Tag:` line that does not parse.
+    #[error("WHEEL has a Tag: line '{line}' that is not a wheel tag")]
+    TagLine { line: String },
+}
+
+/// Every error of one input, at least one: one line of a report,
+/// `input: cause; input: cause`.
+#[derive(Debug, Clone)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
+    }
+}
+
+/// At most this many of an input's errors are written out in its line; the rest are counted.
+pub const ERRORS_SHOWN: usize = 3;
+
+impl fmt::Display for InputErrors {
+    /// `input: cause; input: cause; and 42 more errors`, each error cut to
+    /// [`crate::output::MESSAGE_MAX`] bytes: one line of bounded length however
+    /// many members failed (a wheel with 45 unreadable members once gave 12 KB).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().take(ERRORS_SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            f.write_str(&crate::output::bounded(crate::output::Chain(e).to_string()))?;
+        }
+        if self.0.len() > ERRORS_SHOWN {
+            let more = self.0.len() - ERRORS_SHOWN;
+            write!(f, "; and {more} more error{}", crate::output::plural(more))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+impl Serialize for InputErrors {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for InputErrors {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
     }
 }

@@ -61,6 +61,7 @@
 
 pub mod html;
 
+pub use crate::tags::platform_family;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,7 +74,7 @@ use crate::binary::is_python_dll;
 use crate::check::{Checker, Claims};
 use crate::input::{Input, InputKind};
 use crate::merge::{self, Context, MergeInput};
-use crate::tags::{AbiTag, Family, PlatformTag, TagSet, WheelFilename, interpreters};
+use crate::tags::{AbiTag, PlatformTag, TagSet, WheelFilename, interpreters};
 use crate::universal::{self, Proposal};
 use crate::wheel::Limits;
 
@@ -547,28 +548,6 @@ fn load(input: &Input, limits: Limits) -> Result<Loaded, InputErrors> {
         return Err(e);
     }
     Ok(Loaded::Unmergeable(Box::new(a), errors.into_iter().next()))
-}
-
-/// The platform family of a tag set: the machines its tags serve
-/// ([`PlatformTag::families`]), those of one OS written once: `linux x86_64`,
-/// `linux-musl x86_64`, `macos arm64 + x86_64` (universal2), `any`.
-pub fn platform_family(platforms: &[PlatformTag]) -> String {
-    let families = PlatformTag::families_of(platforms);
-    let mut text = String::new();
-    let mut last_os = None;
-    for f in &families {
-        let os = match f {
-            Family::Machine { os, env, .. } => Some((*os, *env)),
-            _ => None,
-        };
-        match f {
-            Family::Machine { arch, .. } if os.is_some() && os == last_os => text.push_str(&format!(" + {arch}")),
-            _ if text.is_empty() => text.push_str(&f.to_string()),
-            _ => text.push_str(&format!(" + {f}")),
-        }
-        last_os = os;
-    }
-    if text.is_empty() { "unknown".to_string() } else { text }
 }
 
 fn release(key: &Key, loaded: Vec<Loaded>, ctx: &Context) -> Release {

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use uniabi::environment::{Judging, answer};
 use uniabi::input::{Locks, Request, resolve};
 use uniabi::lock::{Abi3tReadiness, Choice, Lock, State, Target, TargetReport, read, select};
-use uniabi::tags::Installer;
 use uniabi::specs::Specs;
 use uniabi::suffixes::SuffixTable;
+use uniabi::tags::Installer;
 use uniabi::wheel::Limits;
 
 use crate::common::{golden, root, run, sample, scratch, stderr, stdout};

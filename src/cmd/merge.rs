@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     // Remote inputs are merged from whole copies (members are copied raw),
     // named by their URL in the report; the copies go when the run ends.
     let resolved = args.remote.resolve(&args.paths, &|_| true, None)?;
-    let copies = crate::remote::download_whole(&resolved.inputs);
+    let copies = crate::input::download_whole(&resolved.inputs);
     super::finish(&resolved);
     if !copies.errors.is_empty() {
         let errors = copies.errors.iter().map(|(input, e)| format!("{}: {}", input.display, super::chain(e))).collect();

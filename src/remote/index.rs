@@ -524,7 +524,7 @@ fn why_none(wheels: &[&WheelFilename], sdist: bool, filters: &Filters) -> String
             return format!("its {kind} {arch} wheels need {oldest} or newer{sdist_too}");
         }
     }
-    let mut families: Vec<String> = wheels.iter().map(|w| crate::survey::platform_family(&w.tags.platform)).collect();
+    let mut families: Vec<String> = wheels.iter().map(|w| crate::tags::platform_family(&w.tags.platform)).collect();
     families.sort();
     families.dedup();
     format!(

@@ -22,7 +22,6 @@ pub mod range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::input::{Input, RemoteWheel, Source};
 use crate::wheel::{Limits, Wheel, WheelError};
 pub use download::DownloadError;
 use http::{Client, ClientOptions};
@@ -171,11 +170,24 @@ pub fn store_cached<T: serde::Serialize>(
     }
 }
 
-/// A remote wheel named by a URL argument: requested without its userinfo
-/// (the session's credentials keep it), shown with it as `***`. A `#sha256=`
-/// written on the command line is checked, so such a wheel is read whole (as
-/// pip does); `--verify-sha256` reads every remote wheel whole.
-pub fn url_input(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> crate::input::Input {
+/// A wheel on a server, with what is known of it before it is read.
+#[derive(Debug, Clone)]
+pub struct RemoteWheel {
+    /// The URL, size and sha256 (from the index, or the URL's `#sha256=`).
+    pub file: RemoteFile,
+    /// The wheel's file name (from the index, else the URL's last segment).
+    pub filename: String,
+    /// The run's client, cache and counters.
+    pub session: Arc<Session>,
+    /// Why the newest release of its project was passed over for this one's (`--newest-with-wheels`).
+    pub passed_over: Option<Arc<str>>,
+}
+
+/// A remote wheel named by a URL argument, and how it is shown: requested
+/// without its userinfo (the session's credentials keep it), shown with it as
+/// `***`. A `#sha256=` written on the command line is checked, so such a wheel
+/// is read whole (as pip does); `--verify-sha256` reads every remote wheel whole.
+pub fn url_wheel(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> (String, RemoteWheel) {
     let (url, fragment) = arg.split_once('#').unwrap_or((arg, ""));
     let sha256 = fragment.strip_prefix("sha256=").map(str::to_string);
     let display = auth::redact(url);
@@ -183,49 +195,29 @@ pub fn url_input(arg: &str, session: &Arc<Session>, verify_sha256: bool) -> crat
     let whole = sha256.is_some() || verify_sha256;
     let url = session.client.credentials.adopt(url);
     let file = RemoteFile { url, size: None, sha256, claim: Claim::Url, whole };
-    crate::input::Input {
-        display,
-        source: Source::Remote(RemoteWheel { file, filename, session: Arc::clone(session), passed_over: None }),
-    }
+    (display, RemoteWheel { file, filename, session: Arc::clone(session), passed_over: None })
 }
 
-/// A remote wheel an index listed, with its size and sha256.
-pub fn index_input(f: index::IndexFile, session: &Arc<Session>, verify_sha256: bool) -> crate::input::Input {
+/// A remote wheel an index listed, with its size and sha256, and how it is shown.
+pub fn index_wheel(f: index::IndexFile, session: &Arc<Session>, verify_sha256: bool) -> (String, RemoteWheel) {
     let url = session.client.credentials.adopt(&f.url);
     let display = auth::redact(&url);
     let file = RemoteFile { url, size: f.size, sha256: f.sha256, claim: Claim::Index, whole: verify_sha256 };
-    crate::input::Input {
-        display,
-        source: Source::Remote(RemoteWheel {
-            file,
-            filename: f.filename,
-            session: Arc::clone(session),
-            passed_over: None,
-        }),
-    }
+    (display, RemoteWheel { file, filename: f.filename, session: Arc::clone(session), passed_over: None })
 }
 
-/// A remote wheel a lock file lists, with the lock's size and sha256 (the
-/// lock is the claim a whole read is checked against).
-pub fn lock_input(
+/// A remote wheel a lock file lists at `url` as `filename`, with the lock's size
+/// and sha256 (the lock is the claim a whole read is checked against), and how it is shown.
+pub fn lock_wheel(
     url: &str,
-    file: &crate::lock::LockedFile,
+    (filename, size, sha256): (&str, Option<u64>, Option<String>),
     session: &Arc<Session>,
     verify_sha256: bool,
-) -> crate::input::Input {
+) -> (String, RemoteWheel) {
     let url = session.client.credentials.adopt(url);
     let display = auth::redact(&url);
-    let remote =
-        RemoteFile { url, size: file.size, sha256: file.sha256.clone(), claim: Claim::Lock, whole: verify_sha256 };
-    crate::input::Input {
-        display,
-        source: Source::Remote(RemoteWheel {
-            file: remote,
-            filename: file.filename.clone(),
-            session: Arc::clone(session),
-            passed_over: None,
-        }),
-    }
+    let file = RemoteFile { url, size, sha256, claim: Claim::Lock, whole: verify_sha256 };
+    (display, RemoteWheel { file, filename: filename.to_string(), session: Arc::clone(session), passed_over: None })
 }
 
 /// The index URL to ask (`--index-url`, `UV_INDEX_URL`, `PIP_INDEX_URL`, PyPI),
@@ -250,68 +242,4 @@ pub fn plain_http_warning(index: &str) -> Option<String> {
             auth::redact(index)
         )
     })
-}
-
-/// Whole local copies of the remote wheels among some inputs, for `merge`,
-/// which copies members raw and so needs every byte. The copies live in a
-/// temporary directory removed when this is dropped.
-#[derive(Debug)]
-pub struct WholeCopies {
-    /// The inputs, each remote wheel replaced by its downloaded copy ([`Source::Fetched`]).
-    pub inputs: Vec<Input>,
-    /// Each remote wheel that could not be downloaded, and why.
-    pub errors: Vec<(Input, DownloadError)>,
-    _dir: Option<(tempfile::TempDir, crate::cleanup::Tracked)>,
-}
-
-/// Download every remote wheel among `inputs` whole (streamed, its sha256
-/// checked against the index), in parallel; other inputs stay as they are.
-pub fn download_whole(inputs: &[Input]) -> WholeCopies {
-    let mut out = WholeCopies { inputs: inputs.to_vec(), errors: Vec::new(), _dir: None };
-    let remote: Vec<(usize, &RemoteWheel)> = inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, input)| match &input.source {
-            Source::Remote(w) => Some((i, w)),
-            _ => None,
-        })
-        .collect();
-    if remote.is_empty() {
-        return out;
-    }
-    let tracked = crate::cleanup::track(
-        crate::cleanup::Kind::TempDir,
-        || download::temp_dir("uniabi-download"),
-        |d| d.path().to_path_buf(),
-    );
-    let dir = match tracked {
-        Ok(d) => d,
-        Err(e) => {
-            let path = std::env::temp_dir();
-            let (i, _) = remote[0];
-            out.errors.push((inputs[i].clone(), DownloadError::TempDir { path, source: e }));
-            return out;
-        }
-    };
-    // One subdirectory per wheel: two URLs may end in the same file name.
-    crate::progress::start(remote.len());
-    let results = crate::pool::parallel_map(&remote, |(i, wheel)| {
-        let sub = dir.0.path().join(i.to_string());
-        let got = std::fs::create_dir(&sub)
-            .map_err(|source| download::DownloadError::Io { path: sub.clone(), source })
-            .and_then(|()| download::download(&wheel.session.client, &wheel.file, &sub));
-        crate::progress::advance();
-        (*i, got)
-    });
-    for (i, got) in results {
-        match got {
-            Ok(copy) => {
-                let Source::Remote(wheel) = &inputs[i].source else { continue };
-                out.inputs[i].source = Source::Fetched { wheel: wheel.clone(), copy };
-            }
-            Err(e) => out.errors.push((inputs[i].clone(), e)),
-        }
-    }
-    out._dir = Some(dir);
-    out
 }

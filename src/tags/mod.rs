@@ -41,7 +41,7 @@ pub use installer::{
     DeadReason, DeadTag, Harm, Installer, Interpreter, PlatformRank, Rank, dead_tags, installer_rank, interpreters,
     is_other_implementation, other_implementation_tags,
 };
-pub use platform::{EmscriptenFlavor, Family, Os, Platform, PlatformTag};
+pub use platform::{EmscriptenFlavor, Family, Os, Platform, PlatformTag, platform_family};
 pub use python::PythonTag;
 pub use set::{Tag, TagSet};
 

@@ -399,3 +399,25 @@ impl FromStr for PlatformTag {
         }
     }
 }
+
+/// The platform family of a tag set: the machines its tags serve
+/// ([`PlatformTag::families`]), those of one OS written once: `linux x86_64`,
+/// `linux-musl x86_64`, `macos arm64 + x86_64` (universal2), `any`.
+pub fn platform_family(platforms: &[PlatformTag]) -> String {
+    let families = PlatformTag::families_of(platforms);
+    let mut text = String::new();
+    let mut last_os = None;
+    for f in &families {
+        let os = match f {
+            Family::Machine { os, env, .. } => Some((*os, *env)),
+            _ => None,
+        };
+        match f {
+            Family::Machine { arch, .. } if os.is_some() && os == last_os => text.push_str(&format!(" + {arch}")),
+            _ if text.is_empty() => text.push_str(&f.to_string()),
+            _ => text.push_str(&format!(" + {f}")),
+        }
+        last_os = os;
+    }
+    if text.is_empty() { "unknown".to_string() } else { text }
+}
