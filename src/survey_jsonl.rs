@@ -44,52 +44,38 @@ pub struct Line {
 }
 
 impl Line {
-    pub fn release(r: &Release) -> Line {
+    /// A line of this schema holding nothing yet.
+    fn empty() -> Line {
         Line {
             schema: crate::output::schema::SURVEY_LINE.into(),
-            release: Some(r.clone()),
-            pep803_symbols: Some(r.pep803.all_symbols.clone()),
-            pep809_symbols: Some(r.pep809.all_symbols.clone()),
+            release: None,
+            pep803_symbols: None,
+            pep809_symbols: None,
             error: None,
             made_from: None,
             no_wheel: None,
+        }
+    }
+
+    pub fn release(r: &Release) -> Line {
+        Line {
+            release: Some(r.clone()),
+            pep803_symbols: Some(r.pep803.all_symbols.clone()),
+            pep809_symbols: Some(r.pep809.all_symbols.clone()),
+            ..Line::empty()
         }
     }
 
     pub fn error(e: &str) -> Line {
-        Line {
-            schema: crate::output::schema::SURVEY_LINE.into(),
-            release: None,
-            pep803_symbols: None,
-            pep809_symbols: None,
-            error: Some(e.into()),
-            made_from: None,
-            no_wheel: None,
-        }
+        Line { error: Some(e.into()), ..Line::empty() }
     }
 
     pub fn made_from(m: &MadeFrom) -> Line {
-        Line {
-            schema: crate::output::schema::SURVEY_LINE.into(),
-            release: None,
-            pep803_symbols: None,
-            pep809_symbols: None,
-            error: None,
-            made_from: Some(m.clone()),
-            no_wheel: None,
-        }
+        Line { made_from: Some(m.clone()), ..Line::empty() }
     }
 
     pub fn no_wheel(n: &NoWheel) -> Line {
-        Line {
-            schema: crate::output::schema::SURVEY_LINE.into(),
-            release: None,
-            pep803_symbols: None,
-            pep809_symbols: None,
-            error: None,
-            made_from: None,
-            no_wheel: Some(n.clone()),
-        }
+        Line { no_wheel: Some(n.clone()), ..Line::empty() }
     }
 
     /// The release with its blocking symbols restored.

@@ -45,13 +45,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
     for w in &report.warnings {
         messages::warning(w);
     }
-    output::to_stdout(|out| {
-        if args.json {
-            return output::json(out, &report);
-        }
-        super::write_projects(out, &resolved.projects)?;
-        print_human(out, &report, &names, args.verbose)
-    })?;
+    super::print_report(args.json, &report, &resolved.projects, |out| print_human(out, &report, &names, args.verbose))?;
     Ok(super::exit(if report.errors.is_empty() { EXIT_OK } else { EXIT_ERROR }))
 }
 

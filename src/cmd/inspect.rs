@@ -159,13 +159,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
             messages::warning(format_args!("{}: {library}", input.path));
         }
     }
-    output::to_stdout(|out| {
-        if args.json {
-            return output::json(out, &report);
-        }
-        super::write_projects(out, &resolved.projects)?;
-        print_human(out, &report, &names, args.verbose)
-    })?;
+    super::print_report(args.json, &report, &resolved.projects, |out| print_human(out, &report, &names, args.verbose))?;
     let failed = report.inputs.iter().any(|i| i.error.is_some());
     Ok(super::exit(if failed { EXIT_ERROR } else { EXIT_OK }))
 }

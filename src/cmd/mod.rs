@@ -399,6 +399,23 @@ pub fn write_projects(out: &mut dyn std::io::Write, projects: &[crate::input::Re
     Ok(())
 }
 
+/// Print a report on stdout: its JSON with `--json`, else the projects resolved
+/// on the index, one line each, then the text `human` writes.
+pub fn print_report<T: serde::Serialize>(
+    json: bool,
+    report: &T,
+    projects: &[crate::input::ResolvedProject],
+    human: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    crate::output::to_stdout(|out| {
+        if json {
+            return crate::output::json(out, report);
+        }
+        write_projects(out, projects)?;
+        human(out)
+    })
+}
+
 /// An argument resolution would look up on the index: not a path, a URL or a lock.
 fn is_project(arg: &str) -> bool {
     let path = std::path::Path::new(arg);

@@ -103,13 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode, CmdError> {
         })?;
         return Ok(super::exit(level(&report.inputs, unreadable, failing)));
     }
-    output::to_stdout(|out| {
-        if args.json {
-            return output::json(out, &report);
-        }
-        super::write_projects(out, &resolved.projects)?;
-        print_human(out, &report, &names)
-    })?;
+    super::print_report(args.json, &report, &resolved.projects, |out| print_human(out, &report, &names))?;
     Ok(super::exit(level(&report.inputs, false, false)))
 }
 
