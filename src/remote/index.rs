@@ -300,27 +300,19 @@ pub enum Pick {
     NoWheel(String),
 }
 
-/// The one file an installer (pip, uv) on `python` and `platform` picks for
-/// `req`: the newest release that has a wheel it accepts or an sdist it could
-/// build; there the wheel whose best tag ranks first in the installer's order
-/// (the interpreter's (python, ABI) pairs best first — `cp315-cp315t`, then
-/// `cp315-abi3t`, …, `py3-none` — each over the platform's tags, the newest
-/// C library first, then the `any` tags). A release where only an sdist fits
-/// is [`Pick::NoWheel`]: the installer would build from source.
-pub fn choose_installed(
-    project: &str,
-    req: &Requirement,
-    files: &[IndexFile],
-    python: Interpreter,
-    platform: &PlatformTag,
-    installer: Installer,
-) -> Result<Pick, IndexError> {
-    struct Release<'a> {
-        version: Version,
-        wheels: Vec<(&'a IndexFile, WheelFilename)>,
-        sdist: bool,
-    }
+/// A project's release on the index: its version, its wheels, whether it has an sdist.
+struct Release<'a> {
+    version: Version,
+    wheels: Vec<(&'a IndexFile, WheelFilename)>,
+    sdist: bool,
+}
+
+/// The releases of `project` among `files` that `req` admits (not yanked; a
+/// pre-release only when a specifier names one), newest first; none is an error
+/// saying whether the index listed nothing or nothing matched.
+fn releases<'a>(project: &str, req: &Requirement, files: &'a [IndexFile]) -> Result<Vec<Release<'a>>, IndexError> {
     let mut releases: Vec<Release> = Vec::new();
+    let mut any = false;
     for f in files.iter().filter(|f| !f.yanked) {
         let (name, version, wheel) = match f.filename.parse::<WheelFilename>() {
             Ok(w) => (w.name.clone(), w.version.clone(), Some(w)),
@@ -330,8 +322,11 @@ pub fn choose_installed(
             },
         };
         let Ok(version) = Version::from_str(&version) else { continue };
-        if normalize_name(&name) != normalize_name(project)
-            || !req.specifiers.contains(&version)
+        if normalize_name(&name) != normalize_name(project) {
+            continue;
+        }
+        any = true;
+        if !req.specifiers.contains(&version)
             || (version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()))
         {
             continue;
@@ -349,7 +344,7 @@ pub fn choose_installed(
         }
     }
     if releases.is_empty() {
-        let detail = if req.specifiers.is_empty() {
+        let detail = if !any || req.specifiers.is_empty() {
             "the index lists no wheels or sdists for this project".to_string()
         } else {
             format!("no release matches '{}'", req.specifiers)
@@ -357,6 +352,25 @@ pub fn choose_installed(
         return Err(IndexError::NoWheel { project: project.to_string(), detail });
     }
     releases.sort_by(|a, b| b.version.cmp(&a.version));
+    Ok(releases)
+}
+
+/// The one file an installer (pip, uv) on `python` and `platform` picks for
+/// `req`: the newest release that has a wheel it accepts or an sdist it could
+/// build; there the wheel whose best tag ranks first in the installer's order
+/// (the interpreter's (python, ABI) pairs best first — `cp315-cp315t`, then
+/// `cp315-abi3t`, …, `py3-none` — each over the platform's tags, the newest
+/// C library first, then the `any` tags). A release where only an sdist fits
+/// is [`Pick::NoWheel`]: the installer would build from source.
+pub fn choose_installed(
+    project: &str,
+    req: &Requirement,
+    files: &[IndexFile],
+    python: Interpreter,
+    platform: &PlatformTag,
+    installer: Installer,
+) -> Result<Pick, IndexError> {
+    let releases = releases(project, req, files)?;
     let for_whom = format!("no wheel for {python} on {}", platform.as_str());
     for release in &releases {
         let best = release
@@ -410,51 +424,7 @@ pub enum Chosen {
 /// interpreters), unless [`Filters::newest_with_wheels`] asks to go back to the
 /// newest release that has some, which is then marked.
 pub fn choose(project: &str, req: &Requirement, files: &[IndexFile], filters: &Filters) -> Result<Chosen, IndexError> {
-    struct Release<'a> {
-        version: Version,
-        wheels: Vec<(&'a IndexFile, WheelFilename)>,
-        sdist: bool,
-    }
-    let mut releases: Vec<Release> = Vec::new();
-    let mut any = false;
-    for f in files.iter().filter(|f| !f.yanked) {
-        let (name, version, wheel) = match f.filename.parse::<WheelFilename>() {
-            Ok(w) => (w.name.clone(), w.version.clone(), Some(w)),
-            Err(_) => match sdist_name_version(&f.filename) {
-                Some((n, v)) => (n, v, None),
-                None => continue,
-            },
-        };
-        let Ok(version) = Version::from_str(&version) else { continue };
-        if normalize_name(&name) != normalize_name(project) {
-            continue;
-        }
-        any = true;
-        if !req.specifiers.contains(&version)
-            || (version.any_prerelease() && !req.specifiers.iter().any(|s| s.any_prerelease()))
-        {
-            continue;
-        }
-        let at = match releases.iter().position(|r| r.version == version) {
-            Some(i) => i,
-            None => {
-                releases.push(Release { version, wheels: Vec::new(), sdist: false });
-                releases.len() - 1
-            }
-        };
-        match wheel {
-            Some(w) => releases[at].wheels.push((f, w)),
-            None => releases[at].sdist = true,
-        }
-    }
-    let no_wheel = |detail: String| IndexError::NoWheel { project: project.to_string(), detail };
-    if !any {
-        return Err(no_wheel("the index lists no wheels or sdists for this project".into()));
-    }
-    if releases.is_empty() {
-        return Err(no_wheel(format!("no release matches '{}'", req.specifiers)));
-    }
-    releases.sort_by(|a, b| b.version.cmp(&a.version));
+    let releases = releases(project, req, files)?;
     let fitting = |r: &Release| -> Vec<IndexFile> {
         let mut list: Vec<IndexFile> =
             r.wheels.iter().filter(|(_, w)| wheel_fits(w, filters)).map(|(f, _)| (*f).clone()).collect();
