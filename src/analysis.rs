@@ -17,7 +17,7 @@ use crate::budget::{Budget, Permit};
 use crate::input::{Input, InputKind, Source};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
-use crate::wheel::{Fingerprint, Limits, Wheel, WheelError};
+use crate::wheel::{Fingerprint, Limits, ReadOn, Wheel, WheelError};
 
 pub use crate::input::{ERRORS_SHOWN, InputError, InputErrors, ReadError};
 
@@ -169,9 +169,24 @@ pub fn role(binary: &Binary) -> Role {
 
 /// Parse one shared object (a wheel member or a file) and classify it.
 pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
-    let binary = binary::parse(data)?;
-    let name = naming::parse_extension_name(member);
-    Ok(AnalysedBinary { member: member.to_string(), role: role(&binary), name, binary })
+    Ok(AnalysedBinary::of(member, binary::parse(data)?))
+}
+
+impl AnalysedBinary {
+    /// Classify a parsed shared object. A library declares no `PyABIInfo`:
+    /// only a module's slots carry one, and a library read from its start
+    /// ([`binary::read_prefix`]) is not searched for it, so neither is one
+    /// read whole.
+    pub fn of(member: &str, mut binary: Binary) -> AnalysedBinary {
+        let role = role(&binary);
+        if role == Role::Library {
+            for slice in &mut binary.slices {
+                slice.abi_info = None;
+            }
+        }
+        let name = naming::parse_extension_name(member);
+        AnalysedBinary { member: member.to_string(), role, name, binary }
+    }
 }
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
@@ -277,16 +292,25 @@ fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Anal
                 for member in members {
                     // Held until the member is parsed (see crate::budget).
                     let _permit = Budget::global().acquire(member.size);
-                    let result = wheel.read(&member);
-                    match result {
-                        Ok(data) => match analyse_bytes(&member.name, &data) {
+                    let mut library = None;
+                    let result = wheel.read_while(&member, |start| match binary::read_prefix(start) {
+                        binary::Prefix::AtLeast(n) => ReadOn::AtLeast(n),
+                        binary::Prefix::Whole => ReadOn::ToTheEnd,
+                        binary::Prefix::Library(b) => {
+                            library = Some(b);
+                            ReadOn::Stop
+                        }
+                    });
+                    match (result, library) {
+                        (Ok(_), Some(library)) => out.binaries.push(AnalysedBinary::of(&member.name, library)),
+                        (Ok(data), None) => match analyse_bytes(&member.name, &data) {
                             Ok(b) => out.binaries.push(b),
                             Err(source) => match UnreadableLibrary::of(&member.name, &source) {
                                 Some(library) => out.unreadable_libraries.push(library),
                                 None => out.errors.push(fail(ReadError::Member { member: member.name, source })),
                             },
                         },
-                        Err(e) => out.errors.push(fail(e.into())),
+                        (Err(e), _) => out.errors.push(fail(e.into())),
                     }
                 }
             }

@@ -19,6 +19,22 @@ use zip::result::ZipError;
 use crate::budget::Budget;
 use crate::record::{Record, RecordEntry};
 
+/// How far [`Wheel::read_while`] reads on after each part of a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOn {
+    /// To at least this many bytes from the member's start, then ask again.
+    AtLeast(u64),
+    /// To the member's end, asking no more.
+    ToTheEnd,
+    /// No further: what has been read is enough.
+    Stop,
+}
+
+/// The first part of a member [`Wheel::read_while`] shows, and the least it
+/// reads on by: one MiB keeps the asking rare, and holds the headers and
+/// dynamic tables of most shared objects.
+pub const FIRST_PART: u64 = 1 << 20;
+
 /// Bounds on what a wheel may make uniabi read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -330,6 +346,50 @@ impl Wheel {
             Ok(_) if data.len() as u64 > limits.max_member_size => Err(too_large(member, &limits)),
             Ok(_) => Ok(data),
             Err(e) => Err(inflate_error(member, e)),
+        }
+    }
+
+    /// Inflate a member from its start only as far as `more` asks: it is
+    /// shown what has been inflated, first its first [`FIRST_PART`] bytes, then
+    /// at least as much more each time, and says how far to read on. A member
+    /// left early is not checked against its CRC-32 (its unread bytes are
+    /// never used), and its unread compressed bytes are never fetched.
+    pub fn read_while(
+        &mut self,
+        member: &Member,
+        mut more: impl FnMut(&[u8]) -> ReadOn,
+    ) -> Result<Vec<u8>, WheelError> {
+        let limits = self.limits;
+        check_declared_size(member, &limits)?;
+        let mut file = self
+            .archive
+            .by_index(member.index)
+            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
+        let mut data: Vec<u8> = Vec::new();
+        data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
+            WheelError::MemberTooLarge {
+                member: member.name.clone(),
+                detail: format!("declares {} bytes, more than can be held in memory", member.size),
+            }
+        })?;
+        let mut ask_at = FIRST_PART;
+        loop {
+            let want = ask_at.saturating_sub(data.len() as u64).max(1);
+            let read = (&mut file).take(want).read_to_end(&mut data).map_err(|e| inflate_error(member, e))?;
+            if data.len() as u64 > limits.max_member_size {
+                return Err(too_large(member, &limits));
+            }
+            if read == 0 {
+                return Ok(data);
+            }
+            if (data.len() as u64) < ask_at {
+                continue;
+            }
+            ask_at = match more(&data) {
+                ReadOn::Stop => return Ok(data),
+                ReadOn::AtLeast(n) => n.max(data.len() as u64 + FIRST_PART),
+                ReadOn::ToTheEnd => limits.max_member_size + 1,
+            };
         }
     }
 

@@ -229,6 +229,36 @@ pub fn parse(data: &[u8]) -> Result<Binary, BinaryError> {
     }
 }
 
+/// What the start of a shared object says about reading the rest of it.
+#[derive(Debug)]
+pub enum Prefix {
+    /// Read on to at least this many bytes from the start, then ask again.
+    AtLeast(u64),
+    /// Only the whole file will do: a module (whose `PyABIInfo` needs its
+    /// sections), a format read from its end (Mach-O, PE, WebAssembly), or an
+    /// ELF file whose dynamic tables the program headers alone cannot place.
+    Whole,
+    /// An ELF library (no module hook), read whole from this prefix: its
+    /// dynamic symbols and `DT_NEEDED` entries, as [`parse`] reads them from
+    /// the whole file. A library has no module slots, so no `PyABIInfo` either.
+    Library(Binary),
+}
+
+/// How much of a shared object whose first bytes are `data` reading it takes:
+/// an ELF library's CPython imports are all in its dynamic tables, which lie
+/// before its code's end, so the rest of it need not be inflated or fetched.
+pub fn read_prefix(data: &[u8]) -> Prefix {
+    match sniff(data) {
+        _ if data.len() < 4 => Prefix::AtLeast(4),
+        Some(Format::Elf) => match elf::parse_dynamic_prefix(data) {
+            Ok(binary) if binary.slices.iter().all(|s| s.module_hooks().is_empty()) => Prefix::Library(binary),
+            Ok(_) | Err(elf::Short::Whole) => Prefix::Whole,
+            Err(elf::Short::AtLeast(n)) => Prefix::AtLeast(n),
+        },
+        _ => Prefix::Whole,
+    }
+}
+
 impl BinaryError {
     fn malformed(format: Format, detail: impl Into<String>) -> Self {
         BinaryError::Malformed { format, detail: detail.into() }
@@ -250,4 +280,135 @@ impl BinaryError {
 /// A symbol name as text; names that are not UTF-8 are converted lossily.
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wheel::{Limits, Wheel};
+
+    /// Every ELF file of the sample wheels, and the shared libraries of this
+    /// machine's system directory where there is one (more linkers' layouts).
+    fn elf_corpus() -> Vec<(String, Vec<u8>)> {
+        let mut corpus = Vec::new();
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        for entry in std::fs::read_dir(samples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "whl") {
+                continue;
+            }
+            let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+            for member in wheel.members.clone() {
+                let data = wheel.read(&member).unwrap();
+                if sniff(&data) == Some(Format::Elf) {
+                    corpus.push((member.name, data));
+                }
+            }
+        }
+        corpus
+    }
+
+    /// The reader's loop: inflate in chunks, ask after each, stop when told.
+    fn read_as_a_stream(data: &[u8], chunk: usize) -> (usize, Prefix) {
+        let mut have = chunk.min(data.len());
+        loop {
+            match read_prefix(&data[..have]) {
+                Prefix::AtLeast(n) if have < data.len() => {
+                    have = (n as usize).max(have + chunk).min(data.len());
+                }
+                Prefix::AtLeast(_) => return (have, Prefix::Whole),
+                other => return (have, other),
+            }
+        }
+    }
+
+    #[test]
+    fn ok_a_library_read_from_its_start_equals_the_whole_read() {
+        let corpus = elf_corpus();
+        let mut libraries = 0;
+        let mut saved = 0;
+        for (name, data) in &corpus {
+            let whole = parse(data).unwrap();
+            let mut expected = whole.clone();
+            for slice in &mut expected.slices {
+                slice.abi_info = None;
+            }
+            // The program-header reading gives the section reading's tables.
+            assert_eq!(elf::parse_dynamic_prefix(data).unwrap(), expected, "{name}");
+            for chunk in [1, 4096, 1 << 20] {
+                let (read, prefix) = read_as_a_stream(data, chunk);
+                match prefix {
+                    Prefix::Library(binary) => {
+                        assert!(
+                            whole.slices.iter().all(|s| s.module_hooks().is_empty()),
+                            "{name}: a module stopped early"
+                        );
+                        assert_eq!(binary, expected, "{name}, chunks of {chunk}");
+                        if chunk == 1 {
+                            libraries += 1;
+                            saved += data.len() - read;
+                        }
+                    }
+                    Prefix::Whole => {
+                        assert!(
+                            whole.slices.iter().any(|s| !s.module_hooks().is_empty()),
+                            "{name}: a library read whole"
+                        )
+                    }
+                    Prefix::AtLeast(_) => unreachable!(),
+                }
+            }
+        }
+        // pycryptodomex's 42 libraries and the vendored ones are among them.
+        assert!(libraries >= 40, "{libraries} libraries of {}", corpus.len());
+        assert!(saved > 0);
+    }
+
+    /// The program headers of a 64-bit little-endian ELF file: (offset of each, its type).
+    fn program_headers(data: &[u8]) -> Vec<(usize, u32)> {
+        let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap()) as usize;
+        let u16_at = |at: usize| u16::from_le_bytes(data[at..at + 2].try_into().unwrap()) as usize;
+        let (phoff, phnum) = (u64_at(0x20), u16_at(0x38));
+        (0..phnum)
+            .map(|i| phoff + 56 * i)
+            .map(|at| (at, u32::from_le_bytes(data[at..at + 4].try_into().unwrap())))
+            .collect()
+    }
+
+    #[test]
+    fn err_a_prefix_that_cannot_place_the_tables_asks_for_the_whole_file() {
+        let (name, data) = elf_corpus().into_iter().find(|(n, _)| n.contains("Cryptodome")).unwrap();
+        assert!(matches!(read_prefix(&data), Prefix::Library(_)), "{name}");
+        // Too short to tell: read on.
+        assert!(matches!(read_prefix(&data[..64]), Prefix::AtLeast(n) if n > 64));
+        assert!(matches!(read_prefix(b"\x7fEL"), Prefix::AtLeast(4)));
+        assert!(matches!(read_prefix(b"MZ\0\0"), Prefix::Whole));
+        let (dynamic, _) = *program_headers(&data).iter().find(|(_, kind)| *kind == 2).unwrap();
+        // No dynamic segment: only the section headers can tell.
+        let mut no_dynamic = data.clone();
+        no_dynamic[dynamic..dynamic + 4].copy_from_slice(&0u32.to_le_bytes());
+        assert!(matches!(read_prefix(&no_dynamic), Prefix::Whole));
+        // A dynamic segment outside the file: read on to the end, then whole.
+        let mut outside = data.clone();
+        outside[dynamic + 8..dynamic + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(read_as_a_stream(&outside, 4096).1, Prefix::Whole));
+        // A string table claimed larger than its segment: whole, never a panic.
+        let offset = u64::from_le_bytes(data[dynamic + 8..dynamic + 16].try_into().unwrap()) as usize;
+        let mut huge = data.clone();
+        let strsz = (0..).map(|i| offset + 16 * i).find(|&at| huge[at..at + 8] == 10u64.to_le_bytes()).unwrap();
+        huge[strsz + 8..strsz + 16].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        assert!(matches!(read_as_a_stream(&huge, 4096).1, Prefix::Whole));
+        // A GNU hash table hashing nothing: GNU ld leaves unhashed symbols
+        // past its first index then, so it cannot give their number.
+        let gnu_hash = (0..).map(|i| offset + 16 * i).find(|&at| data[at..at + 8] == 0x6fff_fef5u64.to_le_bytes());
+        let table =
+            u64::from_le_bytes(data[gnu_hash.unwrap() + 8..gnu_hash.unwrap() + 16].try_into().unwrap()) as usize;
+        let first_load = program_headers(&data).into_iter().find(|(_, kind)| *kind == 1).unwrap().0;
+        assert_eq!(data[first_load + 8..first_load + 24], [0; 16], "the first load segment maps offset 0 at address 0");
+        let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        let (buckets, blooms) = (word(table), word(table + 8));
+        let mut unhashed = data.clone();
+        unhashed[table + 16 + 8 * blooms..table + 16 + 8 * blooms + 4 * buckets].fill(0);
+        assert!(matches!(read_as_a_stream(&unhashed, 4096).1, Prefix::Whole));
+    }
 }
