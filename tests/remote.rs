@@ -887,3 +887,42 @@ fn ok_requirements_file_names_the_lines_it_skips() {
     assert!(!err.contains("secret"), "{err}");
     assert!(stdout(&o).ends_with("7 inputs: 7 pass, 0 fail, 0 unreadable\n"), "{}", stdout(&o));
 }
+
+/// A library's CPython imports are in its dynamic tables, near its start: a
+/// big library is fetched only as far as they go, and reads as it does whole.
+#[test]
+fn ok_a_big_library_is_fetched_only_as_far_as_its_dynamic_tables() {
+    let dir = crate::common::scratch("remote-library-prefix");
+    let name = "pycryptodomex-3.24.2-cp37-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl";
+    let mut members = crate::common::read_members(&root().join("samples").join(name));
+    let (library, data) = members.iter_mut().find(|(n, _)| n.ends_with("_raw_aes.abi3.so")).unwrap();
+    let library = library.clone();
+    // 24 MiB of bytes no deflate stream shrinks, past the end of its sections.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    data.extend((0..(24 << 20) / 8).flat_map(|_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state.to_le_bytes()
+    }));
+    let wheel = dir.join(name);
+    crate::common::write_wheel(&wheel, &members);
+    let size = std::fs::metadata(&wheel).unwrap().len();
+    let server = Server::start(&dir);
+    let url = format!("{}/files/{name}", server.base);
+    // By name: the index gives the size, so every request is a range.
+    let far = remote(&server, &["inspect", "--json", "pycryptodomex"]);
+    assert_eq!(far.status.code(), Some(0), "{}", stderr(&far));
+    let near = run(&["inspect", "--json", wheel.to_str().unwrap()]);
+    assert_eq!(stdout(&far).replace(&url, "WHEEL"), stdout(&near).replace(wheel.to_str().unwrap(), "WHEEL"));
+    assert!(stdout(&near).contains(&library), "the padded library is read: {}", stdout(&near));
+    let fetched: u64 = server
+        .requests("/files/")
+        .iter()
+        .map(|(_, range)| {
+            let (from, to) = range.as_deref().unwrap().strip_prefix("bytes=").unwrap().split_once('-').unwrap();
+            to.parse::<u64>().unwrap() + 1 - from.parse::<u64>().unwrap()
+        })
+        .sum();
+    assert!(fetched < size / 4, "fetched {fetched} of {size} bytes");
+}
