@@ -17,7 +17,7 @@ use crate::budget::{Budget, Permit};
 use crate::input::{Input, InputKind, Source};
 use crate::naming::{self, ExtensionName};
 use crate::remote::index::IndexError;
-use crate::wheel::{Fingerprint, Limits, ReadOn, Wheel, WheelError};
+use crate::wheel::{Fingerprint, Limits, Member, ReadOn, Wheel, WheelError};
 
 pub use crate::input::{ERRORS_SHOWN, InputError, InputErrors, ReadError};
 
@@ -189,6 +189,26 @@ impl AnalysedBinary {
     }
 }
 
+/// How far to read a shared object from its start: an ELF library only as
+/// far as its dynamic tables ([`binary::read_prefix`]), anything else whole.
+fn read_on(start: &[u8]) -> ReadOn {
+    match binary::read_prefix(start) {
+        binary::Prefix::AtLeast(n) => ReadOn::AtLeast(n),
+        binary::Prefix::Whole => ReadOn::ToTheEnd,
+        binary::Prefix::Library(_) => ReadOn::Stop,
+    }
+}
+
+/// Parse a wheel member read whole, or a library read from its start by [`read_on`].
+fn analyse_member(member: &Member, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
+    if (data.len() as u64) < member.size
+        && let binary::Prefix::Library(library) = binary::read_prefix(data)
+    {
+        return Ok(AnalysedBinary::of(&member.name, library));
+    }
+    analyse_bytes(&member.name, data)
+}
+
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
 pub fn wheel_info(wheel: &Wheel) -> WheelInfo {
     let mut tags = Vec::new();
@@ -292,25 +312,15 @@ fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Anal
                 for member in members {
                     // Held until the member is parsed (see crate::budget).
                     let _permit = Budget::global().acquire(member.size);
-                    let mut library = None;
-                    let result = wheel.read_while(&member, |start| match binary::read_prefix(start) {
-                        binary::Prefix::AtLeast(n) => ReadOn::AtLeast(n),
-                        binary::Prefix::Whole => ReadOn::ToTheEnd,
-                        binary::Prefix::Library(b) => {
-                            library = Some(b);
-                            ReadOn::Stop
-                        }
-                    });
-                    match (result, library) {
-                        (Ok(_), Some(library)) => out.binaries.push(AnalysedBinary::of(&member.name, library)),
-                        (Ok(data), None) => match analyse_bytes(&member.name, &data) {
+                    match wheel.read_while(&member, read_on) {
+                        Ok(data) => match analyse_member(&member, &data) {
                             Ok(b) => out.binaries.push(b),
                             Err(source) => match UnreadableLibrary::of(&member.name, &source) {
                                 Some(library) => out.unreadable_libraries.push(library),
                                 None => out.errors.push(fail(ReadError::Member { member: member.name, source })),
                             },
                         },
-                        (Err(e), _) => out.errors.push(fail(e.into())),
+                        Err(e) => out.errors.push(fail(e.into())),
                     }
                 }
             }
@@ -391,9 +401,11 @@ fn analyse_verified_uncached(
     let record = wheel
         .hash_record_reading(
             |member| selected(&member.name),
-            // The members parsed are inflated whole; every other one is hashed as it streams.
+            // The members parsed are inflated (whole, or by ranges a library
+            // from its start only); every other one is hashed as it streams.
             |member| scope.includes(&member.name),
-            |member, data| match analyse_bytes(&member.name, data) {
+            |start| if ranged { read_on(start) } else { ReadOn::ToTheEnd },
+            |member, data| match analyse_member(member, data) {
                 Ok(b) => out.binaries.push(b),
                 Err(source) => match UnreadableLibrary::of(&member.name, &source) {
                     Some(library) => out.unreadable_libraries.push(library),

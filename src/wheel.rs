@@ -452,18 +452,21 @@ impl Wheel {
         keep: impl Fn(&Member) -> bool,
         visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
-        self.hash_record_reading(|_| true, keep, visit)
+        self.hash_record_reading(|_| true, keep, |_| ReadOn::ToTheEnd, visit)
     }
 
     /// [`Wheel::hash_record_visiting`] inflating only the members `read`
     /// selects; the others must have a sha256 row in RECORD whose size (when
     /// given) matches the central directory, and that row is taken as it is.
     /// For a remote wheel read by ranges, where the other members' bytes were
-    /// never fetched.
+    /// never fetched. A kept member is read as far as `more` asks (see
+    /// [`Wheel::read_while`]); one left early is handed to `visit` as far as
+    /// it was read, and its row is taken as it is too.
     pub fn hash_record_reading(
         &mut self,
         read: impl Fn(&Member) -> bool,
         keep: impl Fn(&Member) -> bool,
+        mut more: impl FnMut(&[u8]) -> ReadOn,
         mut visit: impl FnMut(&Member, &[u8]),
     ) -> Result<BTreeMap<String, RecordEntry>, WheelError> {
         let record_name = format!("{}/RECORD", self.dist_info);
@@ -482,7 +485,8 @@ impl Wheel {
             let Some(entry) = record.entries.get(&member.name) else {
                 return Err(corrupt("is not listed in RECORD".into()));
             };
-            if !read(&member) {
+            // A row taken as it is, for bytes not read (or not all read).
+            let as_stated = || -> Result<RecordEntry, WheelError> {
                 match &entry.hash {
                     Some(h) if h.starts_with("sha256=") => {}
                     Some(h) if !h.is_empty() => {
@@ -493,14 +497,24 @@ impl Wheel {
                 if let Some(size) = entry.size.filter(|&s| s != member.size) {
                     return Err(corrupt(format!("is {} bytes, but RECORD says {size}", member.size)));
                 }
-                verified.insert(member.name.clone(), RecordEntry { hash: entry.hash.clone(), size: Some(member.size) });
+                Ok(RecordEntry { hash: entry.hash.clone(), size: Some(member.size) })
+            };
+            if !read(&member) {
+                verified.insert(member.name.clone(), as_stated()?);
                 continue;
             }
-            // A kept member is inflated whole (its permit held until `visit`
+            // A kept member is inflated (its permit held until `visit`
             // returns); any other is hashed as it streams.
             let (permit, data, actual, size) = if keep(&member) {
                 let permit = Budget::global().acquire(member.size);
-                let data = self.read(&member)?;
+                let data = self.read_while(&member, &mut more)?;
+                if (data.len() as u64) < member.size {
+                    let stated = as_stated()?;
+                    visit(&member, &data);
+                    drop(permit);
+                    verified.insert(member.name.clone(), stated);
+                    continue;
+                }
                 let (actual, size) = (crate::record::hash(&data), data.len() as u64);
                 (Some(permit), Some(data), actual, size)
             } else {

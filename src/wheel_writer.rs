@@ -19,7 +19,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::record::{Record, RecordEntry};
-use crate::wheel::{Member, Wheel, WheelError};
+use crate::wheel::{Member, ReadOn, Wheel, WheelError};
 
 /// Why an output wheel could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -315,7 +315,7 @@ impl Staged {
             return Err(fail(format!("lacks the planned binary {missing}"), None));
         }
         wheel
-            .hash_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_, _| {})
+            .hash_record_reading(|m| binaries.contains(&m.name.as_str()), |_| false, |_| ReadOn::ToTheEnd, |_, _| {})
             .map_err(|e| fail("has a binary that does not match its RECORD".into(), Some(e)))?;
         Ok(())
     }
