@@ -173,19 +173,10 @@ pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary
 }
 
 impl AnalysedBinary {
-    /// Classify a parsed shared object. A library declares no `PyABIInfo`:
-    /// only a module's slots carry one, and a library read from its start
-    /// ([`binary::read_prefix`]) is not searched for it, so neither is one
-    /// read whole.
-    pub fn of(member: &str, mut binary: Binary) -> AnalysedBinary {
-        let role = role(&binary);
-        if role == Role::Library {
-            for slice in &mut binary.slices {
-                slice.abi_info = None;
-            }
-        }
+    /// Classify a parsed shared object (read whole, or a library from its start).
+    pub fn of(member: &str, binary: Binary) -> AnalysedBinary {
         let name = naming::parse_extension_name(member);
-        AnalysedBinary { member: member.to_string(), role, name, binary }
+        AnalysedBinary { member: member.to_string(), role: role(&binary), name, binary }
     }
 }
 

@@ -56,7 +56,8 @@ fn read<Elf: FileHeader<Endian = Endianness>>(file: &ElfFile<'_, Elf>) -> Result
         .collect::<Result<Vec<_>, _>>()?;
 
     let arch = arch(header.e_machine(endian), header.is_type_64(), endian.is_big_endian());
-    Ok(Slice::new(arch, imports, exports, libraries, abi_info(file)))
+    let abi_info = if super::exports_a_hook(&exports) { abi_info(file) } else { None };
+    Ok(Slice::new(arch, imports, exports, libraries, abi_info))
 }
 
 /// Read an ELF file's dynamic symbols, `DT_NEEDED` entries and architecture

@@ -153,7 +153,8 @@ fn read<Mach: MachHeader<Endian = Endianness>>(file: &MachOFile<'_, Mach>) -> Re
 
     let header = file.macho_header();
     let arch = arch(header.cputype(endian).0, header.cpusubtype(endian).0);
-    Ok(Slice::new(arch, imports, exports, libraries, abi_info(file)))
+    let abi_info = if super::exports_a_hook(&exports) { abi_info(file) } else { None };
+    Ok(Slice::new(arch, imports, exports, libraries, abi_info))
 }
 
 /// The architecture name for a Mach-O CPU type.

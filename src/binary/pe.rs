@@ -72,7 +72,8 @@ fn read<Pe: ImageNtHeaders>(file: &PeFile<'_, Pe>) -> Result<Slice, BinaryError>
     }
 
     let machine = file.nt_headers().file_header().machine.get(LE);
-    Ok(Slice::new(arch(machine), imports, exports, libraries, abi_info(file)))
+    let abi_info = if super::exports_a_hook(&exports) { abi_info(file) } else { None };
+    Ok(Slice::new(arch(machine), imports, exports, libraries, abi_info))
 }
 
 /// The image as the Windows loader sees it: every relative virtual address (RVA)

@@ -33,16 +33,6 @@ const TAIL: u64 = 64 * 1024;
 const COALESCE_GAP: u64 = 32 * 1024;
 /// A read the planned ranges do not cover fetches at least this much.
 const LAZY_MIN: u64 = 16 * 1024;
-/// A wanted member whose range is longer than this is not fetched ahead:
-/// its reader may stop early (an ELF library is read from its start only,
-/// see [`crate::binary::read_prefix`]), so it is fetched as it is read.
-const BIG_MEMBER: u64 = 8 << 20;
-/// A read inside a member the plan did not cover fetches this share of what
-/// is left of the member (at least [`LAZY_STEP`], and just that at its start):
-/// a member read to its end takes a few requests, one left early wastes at
-/// most this share of its rest.
-const LAZY_SHARE: u64 = 4;
-const LAZY_STEP: u64 = 1 << 20;
 
 /// Why a remote wheel could not be fetched.
 #[derive(Debug, thiserror::Error)]
@@ -202,9 +192,6 @@ pub struct RemoteZip {
     /// Every entry of the central directory.
     entries: Vec<DirectoryEntry>,
     cd_start: u64,
-    /// Where each member's range ends: the sorted starts of the local
-    /// headers, and the central directory's.
-    boundaries: Arc<Vec<u64>>,
     /// The bytes from the central directory to the end, as read.
     fingerprint: Fingerprint,
 }
@@ -259,23 +246,13 @@ impl RemoteZip {
             pos += take as u64;
         }
         let entries = directory_entries(&tail[..cd_size as usize]);
-        let mut boundaries: Vec<u64> = entries.iter().map(|e| e.offset).filter(|&o| o < cd_start).collect();
-        boundaries.push(cd_start);
-        boundaries.sort_unstable();
-        boundaries.dedup();
         let fingerprint = Fingerprint {
             directory_start: cd_start,
             size,
             directory_sha256: hex(&Sha256::digest(&tail)),
             sha256_checked: parts.whole && file.sha256.is_some(),
         };
-        Ok(RemoteZip {
-            parts: Arc::new(Mutex::new(parts)),
-            entries,
-            cd_start,
-            boundaries: Arc::new(boundaries),
-            fingerprint,
-        })
+        Ok(RemoteZip { parts: Arc::new(Mutex::new(parts)), entries, cd_start, fingerprint })
     }
 
     /// The fingerprint of what was read (see [`Fingerprint`]).
@@ -301,15 +278,17 @@ impl RemoteZip {
         if parts.whole {
             return Ok(());
         }
+        let mut offsets: Vec<u64> = self.entries.iter().map(|e| e.offset).filter(|&o| o < self.cd_start).collect();
+        offsets.push(self.cd_start);
+        offsets.sort_unstable();
+        offsets.dedup();
         let mut ranges: Vec<(u64, u64)> = Vec::new();
         for DirectoryEntry { name, offset: start, .. } in &self.entries {
             if !wanted(name) || *start >= self.cd_start {
                 continue;
             }
-            let end = member_end(&self.boundaries, *start, self.cd_start);
-            if end - start <= BIG_MEMBER {
-                ranges.push((*start, end));
-            }
+            let end = offsets.get(offsets.partition_point(|&o| o <= *start)).copied().unwrap_or(self.cd_start);
+            ranges.push((*start, end));
         }
         ranges.sort_unstable();
         let mut merged: Vec<(u64, u64)> = Vec::new();
@@ -334,20 +313,14 @@ impl RemoteZip {
     /// A reader over the file, positioned at its start.
     pub fn reader(&self) -> SparseReader {
         let size = self.parts.lock().map_or(0, |p| p.size);
-        SparseReader { parts: Arc::clone(&self.parts), boundaries: Arc::clone(&self.boundaries), pos: 0, size }
+        SparseReader { parts: Arc::clone(&self.parts), pos: 0, size }
     }
 }
 
-/// Where the member range holding `pos` ends: the next boundary after it, or `end`.
-fn member_end(boundaries: &[u64], pos: u64, end: u64) -> u64 {
-    boundaries.get(boundaries.partition_point(|&b| b <= pos)).copied().unwrap_or(end).min(end)
-}
-
 /// `Read + Seek` over a [`RemoteZip`]: reads from fetched ranges, fetching
-/// what the plan did not cover a share of the member at a time ([`LAZY_SHARE`]).
+/// (at least [`LAZY_MIN`] bytes) what the plan did not cover.
 pub struct SparseReader {
     parts: Arc<Mutex<Parts>>,
-    boundaries: Arc<Vec<u64>>,
     pos: u64,
     size: u64,
 }
@@ -359,13 +332,7 @@ impl Read for SparseReader {
         }
         let mut parts = self.parts.lock().map_err(|_| io::Error::other("poisoned"))?;
         if parts.covered(self.pos).is_none() {
-            let left = member_end(&self.boundaries, self.pos, self.size) - self.pos;
-            // A member's first step tells its reader how far it goes.
-            let share = match self.boundaries.binary_search(&self.pos) {
-                Ok(_) => LAZY_STEP.min(left),
-                Err(_) => (left / LAZY_SHARE).max(LAZY_STEP).min(left),
-            };
-            let end = (self.pos + share.max(buf.len() as u64).max(LAZY_MIN)).min(self.size);
+            let end = (self.pos + (buf.len() as u64).max(LAZY_MIN)).min(self.size);
             // Never fetch over a range already held: stop at the next chunk.
             let end = parts.chunks.range(self.pos..).next().map_or(end, |(&s, _)| end.min(s));
             parts.fetch(self.pos, end, true).map_err(io::Error::other)?;
