@@ -85,6 +85,20 @@ pub fn track<T>(
     Ok((value, Tracked { entry }))
 }
 
+/// A private temporary file without a name (the system's temporary
+/// directory; `O_TMPFILE`, or created and unlinked at once): nothing is left
+/// behind whatever ends the run, even SIGKILL, as its space is freed when it is
+/// closed. Made under the lock the signal handler takes, so a stop cannot fall
+/// between the creation and the unlinking; fails with
+/// [`io::ErrorKind::Interrupted`] once the run is being stopped.
+pub fn private_file() -> io::Result<std::fs::File> {
+    let reg = registry();
+    if reg.stopping {
+        return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+    }
+    tempfile::tempfile()
+}
+
 /// The directories a run created for its outputs, tracked until the outputs
 /// are in place ([`CreatedDirs::keep`]) or removed again ([`CreatedDirs::remove`]).
 #[derive(Debug, Default)]

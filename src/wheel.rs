@@ -10,14 +10,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
 use zip::result::ZipError;
 
 use crate::budget::Budget;
-use crate::record::{Record, RecordEntry};
+use crate::record::{Hasher, Record, RecordEntry};
 
 /// Bounds on what a wheel may make uniabi read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,97 @@ impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT
     }
+}
+
+/// Members declared larger than this (the [`Budget`] of inflated bytes in
+/// memory) are inflated into a private temporary file and mapped, so a wheel's
+/// largest library (torch's inflate past 500 MB) costs the pages its parsing
+/// touches, not its size.
+pub const MAP_ABOVE: u64 = crate::budget::DEFAULT_BYTES;
+
+/// A member's inflated bytes: in memory, or in a private temporary file
+/// ([`crate::cleanup::private_file`], unnamed, gone when closed) mapped
+/// read-only. Either way a `&[u8]` for the parsers.
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped {
+        map: memmap2::Mmap,
+        /// The temporary file the map shows (kept open while mapped).
+        _file: File,
+    },
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(data) => data,
+            Bytes::Mapped { map, .. } => map,
+        }
+    }
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = if matches!(self, Bytes::Mapped { .. }) { "Mapped" } else { "Owned" };
+        write!(f, "Bytes::{how}({} bytes)", self.len())
+    }
+}
+
+impl Bytes {
+    /// The bytes in memory (a mapped member is copied).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Owned(data) => data,
+            Bytes::Mapped { map, .. } => map.to_vec(),
+        }
+    }
+
+    /// Whether the bytes are a mapped temporary file rather than memory.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self, Bytes::Mapped { .. })
+    }
+}
+
+/// Inflate a member from `reader` (bounded by the limit plus one) into a
+/// private temporary file, feeding `hasher`, and map it.
+fn inflate_mapped(
+    member: &Member,
+    reader: &mut impl Read,
+    mut hasher: Option<&mut Hasher>,
+    limits: &Limits,
+) -> Result<Bytes, WheelError> {
+    let spill = |source: io::Error| WheelError::Spill { member: member.name.clone(), source };
+    let mut file = crate::cleanup::private_file().map_err(spill)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut written = 0u64;
+    let mut out = io::BufWriter::with_capacity(1 << 20, &mut file);
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(inflate_error(member, e)),
+        };
+        written += n as u64;
+        if written > limits.max_member_size {
+            return Err(too_large(member, limits));
+        }
+        if let Some(hasher) = hasher.as_deref_mut() {
+            hasher.update(&buf[..n]);
+        }
+        out.write_all(&buf[..n]).map_err(spill)?;
+    }
+    out.flush().map_err(spill)?;
+    drop(out);
+    if written == 0 {
+        return Ok(Bytes::Owned(Vec::new()));
+    }
+    // SAFETY: the file is private to this process (unnamed, never shared) and
+    // never written again while the map lives, so its bytes cannot change under it.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(spill)?;
+    Ok(Bytes::Mapped { map, _file: file })
 }
 
 /// Why a wheel could not be read.
@@ -92,6 +183,9 @@ pub enum WheelError {
     /// A member disagrees with RECORD (hash, size, or missing row).
     #[error("corrupt wheel: member '{member}' {detail}")]
     Corrupt { member: String, detail: String },
+    /// A large member could not be inflated into a temporary file (a full disk).
+    #[error("member '{member}' cannot be inflated into a temporary file")]
+    Spill { member: String, source: io::Error },
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
     #[error("cannot fetch")]
     Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -186,6 +280,8 @@ pub struct Wheel {
     pub version: String,
     pub metadata: WheelMetadata,
     limits: Limits,
+    /// Members declared larger than this are inflated to a mapped temporary file ([`MAP_ABOVE`]).
+    map_above: u64,
     /// Index into `members` by name.
     by_name: HashMap<String, usize>,
     /// For a wheel read from elsewhere, what it was read from (set by its opener).
@@ -278,6 +374,7 @@ impl Wheel {
             version,
             metadata: WheelMetadata::default(),
             limits,
+            map_above: MAP_ABOVE,
             fingerprint: None,
         };
         let wheel_file = format!("{}/WHEEL", wheel.dist_info);
@@ -308,14 +405,27 @@ impl Wheel {
         self.by_name.get(name).map(|&i| &self.members[i])
     }
 
-    /// Inflate a whole member into memory, under the wheel's [`Limits`].
-    pub fn read(&mut self, member: &Member) -> Result<Vec<u8>, WheelError> {
+    /// Inflate a whole member, under the wheel's [`Limits`]: into memory, or,
+    /// declared larger than [`MAP_ABOVE`], into a private temporary file
+    /// mapped read-only (see [`Bytes`]).
+    pub fn read(&mut self, member: &Member) -> Result<Bytes, WheelError> {
+        self.inflate(member, None)
+    }
+
+    /// [`Wheel::read`], feeding the inflated bytes to `hasher` as they stream
+    /// (a mapped member's pages are then never read again to hash them).
+    fn inflate(&mut self, member: &Member, hasher: Option<&mut Hasher>) -> Result<Bytes, WheelError> {
         let limits = self.limits;
         check_declared_size(member, &limits)?;
-        let mut file = self
+        let map_above = self.map_above;
+        let file = self
             .archive
             .by_index(member.index)
             .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
+        let mut file = file.take(limits.max_member_size + 1);
+        if member.size > map_above {
+            return inflate_mapped(member, &mut file, hasher, &limits);
+        }
         let mut data = Vec::new();
         // The declared size, checked above, is reserved at once (the zip reader
         // stops a member at it); memory that cannot be had is an error, not an abort.
@@ -325,10 +435,14 @@ impl Wheel {
                 detail: format!("declares {} bytes, more than can be held in memory", member.size),
             }
         })?;
-        let read = (&mut file).take(limits.max_member_size + 1).read_to_end(&mut data);
-        match read {
+        match file.read_to_end(&mut data) {
             Ok(_) if data.len() as u64 > limits.max_member_size => Err(too_large(member, &limits)),
-            Ok(_) => Ok(data),
+            Ok(_) => {
+                if let Some(hasher) = hasher {
+                    hasher.update(&data);
+                }
+                Ok(Bytes::Owned(data))
+            }
             Err(e) => Err(inflate_error(member, e)),
         }
     }
@@ -356,7 +470,7 @@ impl Wheel {
             return Ok(None);
         };
         let data = self.read(&member)?;
-        String::from_utf8(data).map(Some).map_err(|_| WheelError::BadMember {
+        String::from_utf8(data.into_vec()).map(Some).map_err(|_| WheelError::BadMember {
             member: name.to_string(),
             source: ZipError::InvalidArchive("member is not UTF-8 text".into()),
         })
@@ -440,8 +554,9 @@ impl Wheel {
             // returns); any other is hashed as it streams.
             let (permit, data, actual, size) = if keep(&member) {
                 let permit = Budget::global().acquire(member.size);
-                let data = self.read(&member)?;
-                let (actual, size) = (crate::record::hash(&data), data.len() as u64);
+                let mut hasher = Hasher::default();
+                let data = self.inflate(&member, Some(&mut hasher))?;
+                let (actual, size) = hasher.finish();
                 (Some(permit), Some(data), actual, size)
             } else {
                 let (actual, size) = self.hash_member(&member)?;
@@ -720,6 +835,61 @@ mod tests {
         assert_eq!(streamed, kept);
         assert_eq!(visited.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["psutil/_psutil_linux.abi3.so"]);
         assert_eq!(kept["psutil/_psutil_linux.abi3.so"].hash.as_ref(), Some(&visited[0].1));
+    }
+
+    /// The `/proc/self/maps` line of the mapping that starts at `ptr`, if any.
+    #[cfg(target_os = "linux")]
+    fn mapping_at(ptr: *const u8) -> Option<String> {
+        let start = format!("{:x}-", ptr as usize);
+        std::fs::read_to_string("/proc/self/maps").ok()?.lines().find(|l| l.starts_with(&start)).map(str::to_string)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ok_a_member_above_the_threshold_is_mapped_from_an_unnamed_temporary_and_reads_the_same() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/numpy-2.3.5-cp313-cp313t-win_amd64.whl");
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        let members = wheel.shared_objects();
+        let largest = members.iter().max_by_key(|m| m.size).unwrap().clone();
+        assert!(largest.size > 1 << 20, "{largest:?}");
+        let owned = wheel.read(&largest).unwrap();
+        assert!(!owned.is_mapped());
+        wheel.map_above = 1 << 20;
+        let mapped = wheel.read(&largest).unwrap();
+        assert!(mapped.is_mapped());
+        assert!(*owned == *mapped, "{}", largest.name);
+        let parsed =
+            |b: &[u8]| serde_json::to_string(&crate::analysis::analyse_bytes(&largest.name, b).unwrap().binary);
+        assert_eq!(parsed(&owned).unwrap(), parsed(&mapped).unwrap());
+        // The map shows a file in the temporary directory that has no name there.
+        let line = mapping_at(mapped.as_ptr()).expect("the map is listed");
+        let tmp = std::env::temp_dir();
+        assert!(line.contains(tmp.to_str().unwrap()) && line.ends_with("(deleted)"), "{line}");
+        let ptr = mapped.as_ptr();
+        drop(mapped);
+        assert!(mapping_at(ptr).is_none_or(|l| !l.ends_with("(deleted)")), "unmapped once dropped");
+        // Hashes computed while inflating to the file equal those of the bytes in memory.
+        let (record, visited) = wheel_hashes(&path, MAP_ABOVE);
+        assert_eq!((record, visited), wheel_hashes(&path, 1 << 20));
+    }
+
+    /// The verified RECORD of a wheel, and (name, RECORD hash of the bytes
+    /// visited) of each shared object, with members mapped above `map_above`.
+    #[allow(clippy::type_complexity)]
+    fn wheel_hashes(path: &Path, map_above: u64) -> (BTreeMap<String, RecordEntry>, Vec<(String, String)>) {
+        let mut wheel = Wheel::open(path, Limits::DEFAULT).unwrap();
+        wheel.map_above = map_above;
+        let mut visited = Vec::new();
+        let record = wheel
+            .hash_record_visiting(
+                |m| crate::naming::is_shared_object_name(&m.name),
+                |m, data| visited.push((m.name.clone(), crate::record::hash(data))),
+            )
+            .unwrap();
+        for (name, hash) in &visited {
+            assert_eq!(record[name].hash.as_ref(), Some(hash), "{name}");
+        }
+        (record, visited)
     }
 
     #[test]
