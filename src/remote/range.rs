@@ -553,6 +553,37 @@ mod tests {
     }
 
     #[test]
+    fn ok_only_the_bytes_not_held_are_missing() {
+        let mut spool = Spool { file: None, held: BTreeMap::new() };
+        spool.hold(100, 200);
+        spool.hold(300, 400);
+        assert_eq!(spool.missing(0, 500), [(0, 100), (200, 300), (400, 500)]);
+        assert_eq!(spool.missing(150, 350), [(200, 300)]);
+        assert_eq!(spool.missing(100, 200), []);
+        assert_eq!((spool.covered(199), spool.covered(200)), (Some((100, 200)), None));
+    }
+
+    #[test]
+    fn ok_a_spool_reads_back_what_was_written_at_its_offsets() {
+        let mut spool = Spool { file: None, held: BTreeMap::new() };
+        spool.at(10, false).unwrap().write_all(b"tail").unwrap();
+        spool.hold(10, 14);
+        spool.at(0, false).unwrap().write_all(b"head").unwrap();
+        spool.hold(0, 4);
+        let mut buf = [0u8; 8];
+        assert_eq!(spool.read_at(2, &mut buf).unwrap(), 2, "a read stops where the held range ends");
+        assert_eq!(&buf[..2], b"ad");
+        assert_eq!(spool.read_at(5, &mut buf).unwrap(), 0, "not held");
+        let mut tail = [0u8; 4];
+        read_held(&mut spool, 10, &mut tail).unwrap();
+        assert_eq!(&tail, b"tail");
+        assert!(read_held(&mut spool, 2, &mut buf).is_err(), "runs into bytes not held");
+        // A whole file written from 0 replaces everything held until it is marked held.
+        spool.at(0, true).unwrap();
+        assert!(spool.held.is_empty());
+    }
+
+    #[test]
     fn err_no_directory() {
         assert_eq!(directory_bounds(&[0u8; 100], 0).unwrap_err().to_string(), "no end-of-central-directory record");
     }
