@@ -277,6 +277,22 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ok_a_private_file_has_no_name_in_the_temporary_directory() {
+        use std::io::{Read, Seek, Write};
+        use std::os::fd::AsRawFd;
+        let mut file = private_file().unwrap();
+        let shown = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap();
+        let shown = shown.display().to_string();
+        assert!(shown.starts_with(std::env::temp_dir().to_str().unwrap()) && shown.ends_with("(deleted)"), "{shown}");
+        file.write_all(b"spooled").unwrap();
+        file.rewind().unwrap();
+        let mut back = String::new();
+        file.read_to_string(&mut back).unwrap();
+        assert_eq!(back, "spooled");
+    }
+
     #[test]
     fn ok_tracking_stops_when_the_guard_drops() {
         let dir = scratch("track");
