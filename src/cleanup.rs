@@ -85,6 +85,20 @@ pub fn track<T>(
     Ok((value, Tracked { entry }))
 }
 
+/// A private temporary file without a name (the system's temporary
+/// directory; `O_TMPFILE`, or created and unlinked at once): nothing is left
+/// behind whatever ends the run, even SIGKILL, as its space is freed when it is
+/// closed. Made under the lock the signal handler takes, so a stop cannot fall
+/// between the creation and the unlinking; fails with
+/// [`io::ErrorKind::Interrupted`] once the run is being stopped.
+pub fn private_file() -> io::Result<std::fs::File> {
+    let reg = registry();
+    if reg.stopping {
+        return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+    }
+    tempfile::tempfile()
+}
+
 /// The directories a run created for its outputs, tracked until the outputs
 /// are in place ([`CreatedDirs::keep`]) or removed again ([`CreatedDirs::remove`]).
 #[derive(Debug, Default)]
@@ -261,6 +275,22 @@ mod tests {
         assert!(fresh.exists(), "newer than the run");
         drop(holder);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ok_a_private_file_has_no_name_in_the_temporary_directory() {
+        use std::io::{Read, Seek, Write};
+        use std::os::fd::AsRawFd;
+        let mut file = private_file().unwrap();
+        let shown = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).unwrap();
+        let shown = shown.display().to_string();
+        assert!(shown.starts_with(std::env::temp_dir().to_str().unwrap()) && shown.ends_with("(deleted)"), "{shown}");
+        file.write_all(b"spooled").unwrap();
+        file.rewind().unwrap();
+        let mut back = String::new();
+        file.read_to_string(&mut back).unwrap();
+        assert_eq!(back, "spooled");
     }
 
     #[test]

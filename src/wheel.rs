@@ -10,14 +10,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
 use zip::result::ZipError;
 
 use crate::budget::Budget;
-use crate::record::{Record, RecordEntry};
+use crate::record::{Hasher, Record, RecordEntry};
 
 /// How far [`Wheel::read_while`] reads on after each part of a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,108 @@ impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT
     }
+}
+
+/// Members declared larger than this (the [`Budget`] of inflated bytes in
+/// memory) are inflated into a private temporary file and mapped, so a wheel's
+/// largest library (torch's inflate past 500 MB) costs the pages its parsing
+/// touches, not its size.
+pub const MAP_ABOVE: u64 = crate::budget::DEFAULT_BYTES;
+
+/// A member's inflated bytes: in memory, or in a private temporary file
+/// ([`crate::cleanup::private_file`], unnamed, gone when closed) mapped
+/// read-only. Either way a `&[u8]` for the parsers.
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped {
+        map: memmap2::Mmap,
+        /// The temporary file the map shows (kept open while mapped).
+        _file: File,
+    },
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(data) => data,
+            Bytes::Mapped { map, .. } => map,
+        }
+    }
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = if matches!(self, Bytes::Mapped { .. }) { "Mapped" } else { "Owned" };
+        write!(f, "Bytes::{how}({} bytes)", self.len())
+    }
+}
+
+impl Bytes {
+    /// The bytes in memory (a mapped member is copied).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Owned(data) => data,
+            Bytes::Mapped { map, .. } => map.to_vec(),
+        }
+    }
+
+    /// Whether the bytes are a mapped temporary file rather than memory.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self, Bytes::Mapped { .. })
+    }
+}
+
+/// Where a member is inflated to: memory, or a private temporary file
+/// ([`crate::cleanup::private_file`]) mapped once it is written.
+enum Sink {
+    Memory(Vec<u8>),
+    File(io::BufWriter<File>),
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Memory(data) => {
+                data.extend_from_slice(bytes);
+                Ok(())
+            }
+            Sink::File(out) => out.write_all(bytes),
+        }
+    }
+
+    /// Show what has been written so far to `more`.
+    fn show(&mut self, more: &mut dyn FnMut(&[u8]) -> ReadOn) -> io::Result<ReadOn> {
+        match self {
+            Sink::Memory(data) => Ok(more(data)),
+            Sink::File(out) => {
+                out.flush()?;
+                Ok(more(&map(out.get_ref())?))
+            }
+        }
+    }
+
+    fn into_bytes(self) -> io::Result<Bytes> {
+        match self {
+            Sink::Memory(data) => Ok(Bytes::Owned(data)),
+            Sink::File(out) => {
+                let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+                if file.metadata()?.len() == 0 {
+                    return Ok(Bytes::Owned(Vec::new()));
+                }
+                Ok(Bytes::Mapped { map: map(&file)?, _file: file })
+            }
+        }
+    }
+}
+
+/// Map a private temporary file read-only.
+fn map(file: &File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the file is private to this process (unnamed, never shared) and
+    // never written while a map of it lives (a map shown to a reader is dropped
+    // before the next write), so its bytes cannot change under it.
+    unsafe { memmap2::Mmap::map(file) }
 }
 
 /// Why a wheel could not be read.
@@ -108,6 +210,9 @@ pub enum WheelError {
     /// A member disagrees with RECORD (hash, size, or missing row).
     #[error("corrupt wheel: member '{member}' {detail}")]
     Corrupt { member: String, detail: String },
+    /// A large member could not be inflated into a temporary file (a full disk).
+    #[error("member '{member}' cannot be inflated into a temporary file")]
+    Spill { member: String, source: io::Error },
     /// A remote wheel could not be fetched (HTTP, size, sha256, directory).
     #[error("cannot fetch")]
     Remote(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -202,6 +307,8 @@ pub struct Wheel {
     pub version: String,
     pub metadata: WheelMetadata,
     limits: Limits,
+    /// Members declared larger than this are inflated to a mapped temporary file ([`MAP_ABOVE`]).
+    map_above: u64,
     /// Index into `members` by name.
     by_name: HashMap<String, usize>,
     /// For a wheel read from elsewhere, what it was read from (set by its opener).
@@ -294,6 +401,7 @@ impl Wheel {
             version,
             metadata: WheelMetadata::default(),
             limits,
+            map_above: MAP_ABOVE,
             fingerprint: None,
         };
         let wheel_file = format!("{}/WHEEL", wheel.dist_info);
@@ -324,73 +432,77 @@ impl Wheel {
         self.by_name.get(name).map(|&i| &self.members[i])
     }
 
-    /// Inflate a whole member into memory, under the wheel's [`Limits`].
-    pub fn read(&mut self, member: &Member) -> Result<Vec<u8>, WheelError> {
-        let limits = self.limits;
-        check_declared_size(member, &limits)?;
-        let mut file = self
-            .archive
-            .by_index(member.index)
-            .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
-        let mut data = Vec::new();
-        // The declared size, checked above, is reserved at once (the zip reader
-        // stops a member at it); memory that cannot be had is an error, not an abort.
-        data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
-            WheelError::MemberTooLarge {
-                member: member.name.clone(),
-                detail: format!("declares {} bytes, more than can be held in memory", member.size),
-            }
-        })?;
-        let read = (&mut file).take(limits.max_member_size + 1).read_to_end(&mut data);
-        match read {
-            Ok(_) if data.len() as u64 > limits.max_member_size => Err(too_large(member, &limits)),
-            Ok(_) => Ok(data),
-            Err(e) => Err(inflate_error(member, e)),
-        }
+    /// Inflate a whole member, under the wheel's [`Limits`]: into memory, or,
+    /// declared larger than [`MAP_ABOVE`], into a private temporary file
+    /// mapped read-only (see [`Bytes`]).
+    pub fn read(&mut self, member: &Member) -> Result<Bytes, WheelError> {
+        self.inflate(member, None, &mut |_| ReadOn::ToTheEnd)
     }
 
     /// Inflate a member from its start only as far as `more` asks: it is
     /// shown what has been inflated, first its first [`FIRST_PART`] bytes, then
     /// at least as much more each time, and says how far to read on. A member
     /// left early is not checked against its CRC-32 (its unread bytes are
-    /// never used), and its unread compressed bytes are never fetched.
-    pub fn read_while(
+    /// never used). Held as [`Wheel::read`] holds a whole member.
+    pub fn read_while(&mut self, member: &Member, mut more: impl FnMut(&[u8]) -> ReadOn) -> Result<Bytes, WheelError> {
+        self.inflate(member, None, &mut more)
+    }
+
+    /// [`Wheel::read_while`], feeding the inflated bytes to `hasher` as they
+    /// stream (a mapped member's pages are then never read again to hash them).
+    fn inflate(
         &mut self,
         member: &Member,
-        mut more: impl FnMut(&[u8]) -> ReadOn,
-    ) -> Result<Vec<u8>, WheelError> {
+        mut hasher: Option<&mut Hasher>,
+        more: &mut dyn FnMut(&[u8]) -> ReadOn,
+    ) -> Result<Bytes, WheelError> {
         let limits = self.limits;
         check_declared_size(member, &limits)?;
+        let spill = |source: io::Error| WheelError::Spill { member: member.name.clone(), source };
+        let mut sink = if member.size > self.map_above {
+            Sink::File(io::BufWriter::with_capacity(1 << 20, crate::cleanup::private_file().map_err(spill)?))
+        } else {
+            // The declared size, checked above, is reserved at once (the zip reader
+            // stops a member at it); memory that cannot be had is an error, not an abort.
+            let mut data = Vec::new();
+            data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
+                WheelError::MemberTooLarge {
+                    member: member.name.clone(),
+                    detail: format!("declares {} bytes, more than can be held in memory", member.size),
+                }
+            })?;
+            Sink::Memory(data)
+        };
         let mut file = self
             .archive
             .by_index(member.index)
             .map_err(|source| WheelError::BadMember { member: member.name.clone(), source })?;
-        let mut data: Vec<u8> = Vec::new();
-        data.try_reserve_exact(usize::try_from(member.size).unwrap_or(usize::MAX)).map_err(|_| {
-            WheelError::MemberTooLarge {
-                member: member.name.clone(),
-                detail: format!("declares {} bytes, more than can be held in memory", member.size),
-            }
-        })?;
-        let mut ask_at = FIRST_PART;
+        let mut buf = vec![0u8; 256 * 1024];
+        let (mut inflated, mut ask_at) = (0u64, FIRST_PART);
         loop {
-            let want = ask_at.saturating_sub(data.len() as u64).max(1);
-            let read = (&mut file).take(want).read_to_end(&mut data).map_err(|e| inflate_error(member, e))?;
-            if data.len() as u64 > limits.max_member_size {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(inflate_error(member, e)),
+            };
+            inflated += n as u64;
+            if inflated > limits.max_member_size {
                 return Err(too_large(member, &limits));
             }
-            if read == 0 {
-                return Ok(data);
+            if let Some(hasher) = hasher.as_deref_mut() {
+                hasher.update(&buf[..n]);
             }
-            if (data.len() as u64) < ask_at {
-                continue;
+            sink.write(&buf[..n]).map_err(spill)?;
+            if inflated >= ask_at {
+                ask_at = match sink.show(&mut *more).map_err(spill)? {
+                    ReadOn::Stop => break,
+                    ReadOn::AtLeast(n) => n.max(inflated + FIRST_PART),
+                    ReadOn::ToTheEnd => u64::MAX,
+                };
             }
-            ask_at = match more(&data) {
-                ReadOn::Stop => return Ok(data),
-                ReadOn::AtLeast(n) => n.max(data.len() as u64 + FIRST_PART),
-                ReadOn::ToTheEnd => limits.max_member_size + 1,
-            };
         }
+        sink.into_bytes().map_err(spill)
     }
 
     /// The RECORD hash (`sha256=…`) and size of a member, inflated in chunks
@@ -416,7 +528,7 @@ impl Wheel {
             return Ok(None);
         };
         let data = self.read(&member)?;
-        String::from_utf8(data).map(Some).map_err(|_| WheelError::BadMember {
+        String::from_utf8(data.into_vec()).map(Some).map_err(|_| WheelError::BadMember {
             member: name.to_string(),
             source: ZipError::InvalidArchive("member is not UTF-8 text".into()),
         })
@@ -507,7 +619,8 @@ impl Wheel {
             // returns); any other is hashed as it streams.
             let (permit, data, actual, size) = if keep(&member) {
                 let permit = Budget::global().acquire(member.size);
-                let data = self.read_while(&member, &mut more)?;
+                let mut hasher = Hasher::default();
+                let data = self.inflate(&member, Some(&mut hasher), &mut more)?;
                 if (data.len() as u64) < member.size {
                     let stated = as_stated()?;
                     visit(&member, &data);
@@ -515,7 +628,7 @@ impl Wheel {
                     verified.insert(member.name.clone(), stated);
                     continue;
                 }
-                let (actual, size) = (crate::record::hash(&data), data.len() as u64);
+                let (actual, size) = hasher.finish();
                 (Some(permit), Some(data), actual, size)
             } else {
                 let (actual, size) = self.hash_member(&member)?;
@@ -794,6 +907,88 @@ mod tests {
         assert_eq!(streamed, kept);
         assert_eq!(visited.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["psutil/_psutil_linux.abi3.so"]);
         assert_eq!(kept["psutil/_psutil_linux.abi3.so"].hash.as_ref(), Some(&visited[0].1));
+    }
+
+    /// The `/proc/self/maps` line of the mapping that starts at `ptr`, if any.
+    #[cfg(target_os = "linux")]
+    fn mapping_at(ptr: *const u8) -> Option<String> {
+        let start = format!("{:x}-", ptr as usize);
+        std::fs::read_to_string("/proc/self/maps").ok()?.lines().find(|l| l.starts_with(&start)).map(str::to_string)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ok_a_member_above_the_threshold_is_mapped_from_an_unnamed_temporary_and_reads_the_same() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/numpy-2.3.5-cp313-cp313t-win_amd64.whl");
+        let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+        let members = wheel.shared_objects();
+        let largest = members.iter().max_by_key(|m| m.size).unwrap().clone();
+        assert!(largest.size > 1 << 20, "{largest:?}");
+        let owned = wheel.read(&largest).unwrap();
+        assert!(!owned.is_mapped());
+        wheel.map_above = 1 << 20;
+        let mapped = wheel.read(&largest).unwrap();
+        assert!(mapped.is_mapped());
+        assert!(*owned == *mapped, "{}", largest.name);
+        let parsed =
+            |b: &[u8]| serde_json::to_string(&crate::analysis::analyse_bytes(&largest.name, b).unwrap().binary);
+        assert_eq!(parsed(&owned).unwrap(), parsed(&mapped).unwrap());
+        // The map shows a file in the temporary directory that has no name there.
+        let line = mapping_at(mapped.as_ptr()).expect("the map is listed");
+        let tmp = std::env::temp_dir();
+        assert!(line.contains(tmp.to_str().unwrap()) && line.ends_with("(deleted)"), "{line}");
+        let ptr = mapped.as_ptr();
+        drop(mapped);
+        assert!(mapping_at(ptr).is_none_or(|l| !l.ends_with("(deleted)")), "unmapped once dropped");
+        // Hashes computed while inflating to the file equal those of the bytes in memory.
+        let (record, visited) = wheel_hashes(&path, MAP_ABOVE);
+        assert_eq!((record, visited), wheel_hashes(&path, 1 << 20));
+    }
+
+    #[test]
+    fn ok_a_member_read_while_asked_stops_where_told_in_memory_or_mapped() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/numpy-2.3.5-cp313-cp313t-win_amd64.whl");
+        for map_above in [MAP_ABOVE, 1 << 20] {
+            let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
+            wheel.map_above = map_above;
+            let largest = wheel.shared_objects().into_iter().max_by_key(|m| m.size).unwrap();
+            let whole = wheel.read(&largest).unwrap().into_vec();
+            assert!(whole.len() as u64 > 2 * FIRST_PART, "{largest:?}");
+            // Shown its first part, then at least as far as asked, then stopped.
+            let mut shown = Vec::new();
+            let start = wheel
+                .read_while(&largest, |data| {
+                    shown.push(data.len() as u64);
+                    if shown.len() == 1 { ReadOn::AtLeast(FIRST_PART + 10) } else { ReadOn::Stop }
+                })
+                .unwrap();
+            assert_eq!(start.is_mapped(), map_above < largest.size);
+            assert!(shown[0] >= FIRST_PART && shown[1] >= 2 * FIRST_PART && shown.len() == 2, "{shown:?}");
+            assert_eq!(start.len() as u64, shown[1]);
+            assert!(*start == whole[..start.len()]);
+            // Read to the end when told so: the whole member.
+            let all = wheel.read_while(&largest, |_| ReadOn::ToTheEnd).unwrap();
+            assert!(*all == *whole);
+        }
+    }
+
+    /// The verified RECORD of a wheel, and (name, RECORD hash of the bytes
+    /// visited) of each shared object, with members mapped above `map_above`.
+    #[allow(clippy::type_complexity)]
+    fn wheel_hashes(path: &Path, map_above: u64) -> (BTreeMap<String, RecordEntry>, Vec<(String, String)>) {
+        let mut wheel = Wheel::open(path, Limits::DEFAULT).unwrap();
+        wheel.map_above = map_above;
+        let mut visited = Vec::new();
+        let record = wheel
+            .hash_record_visiting(
+                |m| crate::naming::is_shared_object_name(&m.name),
+                |m, data| visited.push((m.name.clone(), crate::record::hash(data))),
+            )
+            .unwrap();
+        for (name, hash) in &visited {
+            assert_eq!(record[name].hash.as_ref(), Some(hash), "{name}");
+        }
+        (record, visited)
     }
 
     #[test]

@@ -147,6 +147,44 @@ fn err_sigterm_while_downloading_removes_the_partial_downloads() {
     assert!(!dir.join("out").exists());
 }
 
+/// The files `child` holds open under `dir` (as `/proc` names them: an unnamed one ends in `(deleted)`).
+fn open_files_under(child: &Child, dir: &Path) -> Vec<String> {
+    let fds = std::fs::read_dir(format!("/proc/{}/fd", child.id())).into_iter().flatten().flatten();
+    let targets = fds.filter_map(|fd| std::fs::read_link(fd.path()).ok());
+    targets.filter(|t| t.starts_with(dir)).map(|t| t.display().to_string()).collect()
+}
+
+#[test]
+fn err_sigint_while_reading_by_ranges_leaves_no_temporary_behind() {
+    let server = crate::server::Server::start(&root().join("samples"));
+    let dir = scratch("interrupt-ranges");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let index = server.index();
+    let args = ["survey", "psutil", "--platform", "manylinux_2_28_x86_64", "--index-url", &index, "--no-cache"];
+    // A whole run: the fetched ranges went through TMPDIR and nothing is left there.
+    let mut child = spawn(&args, &[("TMPDIR", &tmp)]);
+    let (code, err) = finish(child);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listing(&tmp), Vec::<String>::new(), "left in TMPDIR");
+    // Stopped while a wheel arrives: the bytes go to an unnamed file in TMPDIR, not to memory.
+    server.set(|f| f.drip = Some(("psutil-7.1.2-cp3".into(), Duration::from_millis(5))));
+    child = spawn(&args, &[("TMPDIR", &tmp)]);
+    let start = Instant::now();
+    let mut held = Vec::new();
+    while held.is_empty() && start.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+        held = open_files_under(&child, &tmp);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(!held.is_empty(), "no temporary file was opened in TMPDIR while a wheel arrived");
+    assert!(held.iter().all(|p| p.ends_with("(deleted)")), "a temporary file with a name: {held:?}");
+    kill(&child, libc::SIGINT);
+    let (code, err) = finish(child);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.lines().last().is_some_and(|l| l.starts_with("uniabi: stopped by SIGINT; removed ")), "{err}");
+    assert_eq!(listing(&tmp), Vec::<String>::new(), "left in TMPDIR");
+}
+
 #[test]
 fn ok_a_later_run_sweeps_the_stale_temporaries_a_killed_run_left() {
     let dir = scratch("interrupt-sweep");

@@ -112,6 +112,43 @@ fn ok_range_reads_fetch_less_than_the_wheels() {
     assert!(fetched * 100 < total * 60, "fetched {fetched} of {total} bytes");
 }
 
+/// The byte ranges asked of the server for one file, as (first, last) inclusive
+/// (a request without `Range` is the HEAD that gives a URL's size).
+fn ranges_asked(server: &Server, file: &str) -> Vec<(u64, u64)> {
+    let path = format!("/files/{file}");
+    let asked = server.requests(&path).into_iter().filter_map(|(_, r)| r);
+    let parse = |r: String| {
+        let (a, b) = r.strip_prefix("bytes=").unwrap().split_once('-').unwrap();
+        (a.parse().unwrap(), b.parse().unwrap())
+    };
+    asked.map(parse).collect()
+}
+
+#[test]
+fn ok_a_small_wheel_is_fetched_whole_at_once_and_no_byte_is_fetched_twice() {
+    let server = samples_server();
+    let small = "psutil-7.1.2-cp37-abi3-win_amd64.whl";
+    let size = std::fs::metadata(root().join("samples").join(small)).unwrap().len();
+    assert!(size <= 256 * 1024, "{size}");
+    let url = format!("{}/files/{small}", server.base);
+    let o = run(&["inspect", "--json", "--net-stats", "--no-cache", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(ranges_asked(&server, small), [(0, size - 1)], "one request for the whole file");
+    assert!(stderr(&o).contains("fetched 0.2 MB of 0.2 MB (100.0 %) for 1 wheel;"), "{}", stderr(&o));
+    let local = run(&["inspect", "--json", &format!("samples/{small}")]);
+    assert_eq!(local_paths(&stdout(&o), &server), stdout(&local));
+    // A larger wheel is read by ranges, none of which asks again for a byte already fetched.
+    let large = "numpy-2.3.5-cp313-cp313t-win_amd64.whl";
+    let o = run(&["check", "--no-cache", &format!("{}/files/{large}", server.base)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut asked = ranges_asked(&server, large);
+    assert!(asked.len() >= 2, "{asked:?}");
+    asked.sort_unstable();
+    for pair in asked.windows(2) {
+        assert!(pair[0].1 < pair[1].0, "overlapping requests: {asked:?}");
+    }
+}
+
 #[test]
 fn ok_wheel_url_and_html_index() {
     let server = samples_server();

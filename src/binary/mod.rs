@@ -310,7 +310,7 @@ mod tests {
             }
             let mut wheel = Wheel::open(&path, Limits::DEFAULT).unwrap();
             for member in wheel.members.clone() {
-                let data = wheel.read(&member).unwrap();
+                let data = wheel.read(&member).unwrap().into_vec();
                 if sniff(&data) == Some(Format::Elf) {
                     corpus.push((member.name, data));
                 }

@@ -271,7 +271,7 @@ impl Side<'_> {
         let mut wheel = crate::wheel::Wheel::open(self.input.input.local_path()?, ctx.limits).ok()?;
         let m = wheel.member(self.member)?.clone();
         let _permit = crate::budget::Budget::global().acquire(m.size);
-        String::from_utf8(wheel.read(&m).ok()?).ok()
+        String::from_utf8(wheel.read(&m).ok()?.into_vec()).ok()
     }
 }
 

@@ -117,13 +117,13 @@ pub fn download(client: &Client, file: &RemoteFile, dir: &Path) -> Result<PathBu
     result.map(|_| path)
 }
 
-/// Download `file` whole into an unnamed temporary file (the system removes
-/// it when it is closed, whatever ends the run), streamed, its sha256 checked
+/// Download `file` whole into an unnamed temporary file
+/// ([`crate::cleanup::private_file`]: the system removes it when it is closed, whatever ends the run), streamed, its sha256 checked
 /// against the claim: the full proof of `--verify-sha256`. The file is
 /// returned at its start.
 pub fn whole_verified(client: &Client, file: &RemoteFile) -> Result<std::fs::File, DownloadError> {
     let tmp = std::env::temp_dir();
-    let out = tempfile::tempfile_in(&tmp).map_err(|source| DownloadError::TempDir { path: tmp.clone(), source })?;
+    let out = crate::cleanup::private_file().map_err(|source| DownloadError::TempDir { path: tmp.clone(), source })?;
     let mut out = fetch_into(client, file, out, &tmp)?;
     out.rewind().map_err(|source| DownloadError::Io { path: tmp, source })?;
     Ok(out)

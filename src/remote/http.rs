@@ -241,6 +241,36 @@ pub fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// Where a ranged GET ([`Client::get_range_into`]) writes what it receives.
+pub trait RangeSink {
+    /// The writer for bytes starting at `offset` of the file; `whole` when the
+    /// server sent the whole file (a 200) instead of the range asked for.
+    fn at(&mut self, offset: u64, whole: bool) -> io::Result<&mut dyn Write>;
+}
+
+/// What a ranged GET written into a [`RangeSink`] received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeAnswer {
+    /// 206 with exactly the bytes asked for, written at their offset.
+    Partial,
+    /// 200: the server ignored `Range`; the whole file was written from offset 0.
+    Whole,
+    /// 416 or 501: nothing was written; the file must be fetched whole.
+    Refused,
+}
+
+/// A ranged GET's bytes in memory.
+#[derive(Default)]
+struct InMemory {
+    bytes: Vec<u8>,
+}
+
+impl RangeSink for InMemory {
+    fn at(&mut self, _offset: u64, _whole: bool) -> io::Result<&mut dyn Write> {
+        Ok(&mut self.bytes)
+    }
+}
+
 /// An answer to a ranged GET.
 pub enum RangeReply {
     /// 206 with exactly the bytes asked for.
@@ -585,15 +615,33 @@ impl Client {
         Ok(content_length(&resp))
     }
 
-    /// GET bytes `start..end` (end exclusive) of a file of `total` bytes, over
-    /// by the request's deadline and `not_after` (the input's).
+    /// GET bytes `start..end` (end exclusive) of a file of `total` bytes into
+    /// memory, over by the request's deadline and `not_after` (the input's).
     pub fn get_range(
+        &self,
+        url: &str,
+        range: (u64, u64, u64),
+        member: bool,
+        not_after: Option<Instant>,
+    ) -> Result<RangeReply, HttpError> {
+        let mut sink = InMemory::default();
+        Ok(match self.get_range_into(url, range, member, not_after, &mut sink)? {
+            RangeAnswer::Partial => RangeReply::Partial(sink.bytes),
+            RangeAnswer::Whole => RangeReply::Whole(sink.bytes),
+            RangeAnswer::Refused => RangeReply::Refused,
+        })
+    }
+
+    /// [`Client::get_range`], streaming the body into `sink` as it arrives
+    /// (a failed write is [`HttpError::Write`]), so a large range is never held in memory.
+    pub fn get_range_into(
         &self,
         url: &str,
         (start, end, total): (u64, u64, u64),
         member: bool,
         not_after: Option<Instant>,
-    ) -> Result<RangeReply, HttpError> {
+        sink: &mut dyn RangeSink,
+    ) -> Result<RangeAnswer, HttpError> {
         if member {
             self.stats.member_requests.fetch_add(1, Ordering::Relaxed);
         }
@@ -603,6 +651,7 @@ impl Client {
         let (resp, _) = self.send(Method::Get, url, &headers, &deadline)?;
         let status = resp.status().as_u16();
         let mismatch = |detail: String| HttpError::Mismatch { url: redact(url), detail };
+        let write = |source: io::Error| HttpError::Write { url: redact(url), source };
         match status {
             206 => {
                 let header = resp.headers().get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -612,17 +661,17 @@ impl Client {
                         "the server answered Content-Range '{header}' to a request for bytes {start}-{last} of {total}"
                     )));
                 }
-                let mut body = Vec::with_capacity((end - start) as usize);
-                self.read_body(url, resp, &mut body, Some(end - start), end - start, &deadline, &self.stats.bytes)?;
-                Ok(RangeReply::Partial(body))
+                let body = sink.at(start, false).map_err(write)?;
+                self.read_body(url, resp, body, Some(end - start), end - start, &deadline, &self.stats.bytes)?;
+                Ok(RangeAnswer::Partial)
             }
             200 => {
-                let mut body = Vec::new();
                 let deadline = Deadline { expected: Some(total), ..deadline };
-                self.read_body(url, resp, &mut body, Some(total), total, &deadline, &self.stats.bytes)?;
-                Ok(RangeReply::Whole(body))
+                let body = sink.at(0, true).map_err(write)?;
+                self.read_body(url, resp, body, Some(total), total, &deadline, &self.stats.bytes)?;
+                Ok(RangeAnswer::Whole)
             }
-            416 | 501 => Ok(RangeReply::Refused),
+            416 | 501 => Ok(RangeAnswer::Refused),
             _ => Err(HttpError::Status { url: redact(url), status }),
         }
     }

@@ -16,13 +16,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::http::{Client, HttpError, RangeReply};
+use super::http::{Client, HttpError, RangeAnswer, RangeSink};
 use crate::wheel::{Fingerprint, Span, WheelError};
 
 /// The bytes fetched for the end of the file: the end-of-central-directory
@@ -31,6 +32,8 @@ use crate::wheel::{Fingerprint, Span, WheelError};
 const TAIL: u64 = 64 * 1024;
 /// Gaps between wanted members up to this size are fetched rather than split into two requests.
 const COALESCE_GAP: u64 = 32 * 1024;
+/// A file this small is fetched whole in one request.
+const SMALL_WHOLE: u64 = 256 * 1024;
 /// A read the planned ranges do not cover fetches at least this much.
 const LAZY_MIN: u64 = 16 * 1024;
 
@@ -107,25 +110,108 @@ pub struct RemoteFile {
     pub whole: bool,
 }
 
-/// The fetched parts of a remote file.
+/// The fetched parts of a remote file, spooled at their offsets into a
+/// private temporary file ([`crate::cleanup::private_file`]) so that a large
+/// wheel's ranges never sit in memory; only the map of what is held does.
 struct Parts {
     file: RemoteFile,
     size: u64,
-    /// Fetched byte ranges: start → bytes.
-    chunks: BTreeMap<u64, Vec<u8>>,
+    spool: Spool,
     client: Arc<Client>,
-    /// The whole file arrived (range ignored or refused), its sha256 checked.
+    /// The whole file arrived (range ignored or refused, or a small file read at once), its sha256 checked.
     whole: bool,
     /// The time its requests may take together ([`Client::input_allowance`]), and took so far.
     allowance: Duration,
     spent: Duration,
 }
 
-impl Parts {
-    fn covered(&self, pos: u64) -> Option<(&u64, &Vec<u8>)> {
-        self.chunks.range(..=pos).next_back().filter(|(s, b)| pos < *s + b.len() as u64)
+/// A sparse copy of a remote file: its fetched byte ranges, each written at
+/// its own offset of an unnamed temporary file, created at the first write.
+struct Spool {
+    file: Option<File>,
+    /// Fetched byte ranges: start → end (exclusive), none overlapping.
+    held: BTreeMap<u64, u64>,
+}
+
+impl Spool {
+    /// The fetched range `pos` lies in, as (start, end).
+    fn covered(&self, pos: u64) -> Option<(u64, u64)> {
+        self.held.range(..=pos).next_back().map(|(&s, &e)| (s, e)).filter(|&(_, e)| pos < e)
     }
 
+    /// Where the next fetched range after `pos` starts, if any.
+    fn next_held(&self, pos: u64) -> Option<u64> {
+        self.held.range(pos..).next().map(|(&s, _)| s)
+    }
+
+    /// The parts of `start..end` not fetched yet.
+    fn missing(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let mut pos = start;
+        while pos < end {
+            match self.covered(pos) {
+                Some((_, held_end)) => pos = held_end,
+                None => {
+                    let stop = self.next_held(pos).map_or(end, |s| s.min(end));
+                    out.push((pos, stop));
+                    pos = stop;
+                }
+            }
+        }
+        out
+    }
+
+    /// Mark `start..end` as fetched (it is written and does not overlap a held range).
+    fn hold(&mut self, start: u64, end: u64) {
+        if start < end {
+            self.held.insert(start, end);
+        }
+    }
+
+    /// Read held bytes at `pos` into `buf`; 0 if `pos` is not held.
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let Some((_, end)) = self.covered(pos) else { return Ok(0) };
+        let n = buf.len().min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        let file = self.file.as_mut().ok_or_else(|| io::Error::other("nothing fetched"))?;
+        file.seek(SeekFrom::Start(pos))?;
+        file.read_exact(&mut buf[..n])?;
+        Ok(n)
+    }
+
+    /// The sha256 (hex) of the held bytes `0..size`, read back from the spool.
+    fn sha256(&mut self, size: u64) -> io::Result<String> {
+        let mut hash = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut pos = 0;
+        while pos < size {
+            let n = self.read_at(pos, &mut buf)?;
+            if n == 0 {
+                return Err(io::Error::other("the file is not wholly held"));
+            }
+            hash.update(&buf[..n]);
+            pos += n as u64;
+        }
+        Ok(hex(&hash.finalize()))
+    }
+}
+
+impl RangeSink for Spool {
+    fn at(&mut self, offset: u64, whole: bool) -> io::Result<&mut dyn Write> {
+        if whole {
+            // The whole file is written over the ranges held: until it has
+            // arrived (and is marked held), nothing is.
+            self.held.clear();
+        }
+        let file = match &mut self.file {
+            Some(file) => file,
+            empty => empty.insert(crate::cleanup::private_file()?),
+        };
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(file)
+    }
+}
+
+impl Parts {
     /// Fetch `start..end`; a whole-file answer replaces everything.
     fn fetch(&mut self, start: u64, end: u64, member: bool) -> Result<(), RangeError> {
         let left = self.allowance.saturating_sub(self.spent);
@@ -134,37 +220,41 @@ impl Parts {
         }
         let started = Instant::now();
         let not_after = Some(started + left);
-        let reply = self.client.get_range(&self.file.url, (start, end, self.size), member, not_after);
+        let reply =
+            self.client.get_range_into(&self.file.url, (start, end, self.size), member, not_after, &mut self.spool);
         self.spent += started.elapsed();
-        let reply = reply?;
-        match reply {
-            RangeReply::Partial(bytes) => {
-                self.chunks.insert(start, bytes);
-            }
-            RangeReply::Whole(bytes) => self.take_whole(bytes)?,
-            RangeReply::Refused => {
-                let mut bytes = Vec::new();
+        match reply? {
+            RangeAnswer::Partial => self.spool.hold(start, end),
+            RangeAnswer::Whole => self.take_whole()?,
+            RangeAnswer::Refused => {
                 let started = Instant::now();
-                let got = self.client.download(&self.file.url, Some(self.size), self.size, &mut bytes, None);
+                let url = &self.file.url;
+                let got =
+                    self.spool.at(0, true).map_err(|source| HttpError::Write { url: super::auth::redact(url), source });
+                let got = got.and_then(|sink| self.client.download(url, Some(self.size), self.size, sink, None));
                 self.spent += started.elapsed();
                 got?;
-                self.take_whole(bytes)?;
+                self.take_whole()?;
             }
         }
         Ok(())
     }
 
-    fn take_whole(&mut self, bytes: Vec<u8>) -> Result<(), RangeError> {
-        check_sha256(&self.file, &bytes)?;
-        self.chunks.clear();
-        self.chunks.insert(0, bytes);
+    /// The whole file is in the spool: check its sha256 against the claim, and hold it.
+    fn take_whole(&mut self) -> Result<(), RangeError> {
+        self.spool.held.clear();
+        self.spool.hold(0, self.size);
+        let actual = self.spool.sha256(self.size).map_err(|source| {
+            self.spool.held.clear();
+            HttpError::Write { url: super::auth::redact(&self.file.url), source }
+        })?;
+        if let Err(e) = check_claim(&self.file, &actual) {
+            self.spool.held.clear();
+            return Err(e);
+        }
         self.whole = true;
         Ok(())
     }
-}
-
-fn check_sha256(file: &RemoteFile, bytes: &[u8]) -> Result<(), RangeError> {
-    check_claim(file, &hex(&Sha256::digest(bytes)))
 }
 
 /// Whether `actual` (a file's sha256, in hex) is what `file`'s claim says;
@@ -214,37 +304,29 @@ impl RemoteZip {
         client.stats.wheel_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
         let allowance = client.input_allowance(size);
         let spent = Duration::ZERO;
-        let mut parts =
-            Parts { file: file.clone(), size, chunks: BTreeMap::new(), client, whole: false, allowance, spent };
-        let tail_start = size.saturating_sub(TAIL);
+        let spool = Spool { file: None, held: BTreeMap::new() };
+        let mut parts = Parts { file: file.clone(), size, spool, client, whole: false, allowance, spent };
+        // A small file is read whole, at once: no more bytes than its end, its
+        // directory and its members would cost in several requests.
+        let tail_start = if size <= SMALL_WHOLE { 0 } else { size.saturating_sub(TAIL) };
         parts.fetch(tail_start, size, false)?;
-        let (cd_start, cd_size) = {
-            let (&start, tail) = parts.covered(tail_start).ok_or_else(|| bad(DirectoryError::TailUnread))?;
-            let tail = &tail[(tail_start - start) as usize..];
-            directory_bounds(tail, tail_start).map_err(&bad)?
-        };
-        if cd_start.checked_add(cd_size).is_none_or(|end| end > size) {
-            return Err(bad(DirectoryError::Outside { start: cd_start, size: cd_size }));
-        }
         if tail_start == 0 && !parts.whole {
             // The end of the file was the whole file: its sha256 is checked for free.
-            let whole = parts.chunks.remove(&0).unwrap_or_default();
-            parts.take_whole(whole)?;
+            parts.take_whole()?;
+        }
+        let mut tail = vec![0; (size - tail_start) as usize];
+        read_held(&mut parts.spool, tail_start, &mut tail).map_err(|_| bad(DirectoryError::TailUnread))?;
+        let (cd_start, cd_size) = directory_bounds(&tail, tail_start).map_err(&bad)?;
+        if cd_start.checked_add(cd_size).is_none_or(|end| end > size) {
+            return Err(bad(DirectoryError::Outside { start: cd_start, size: cd_size }));
         }
         if !parts.whole && cd_start < tail_start {
             parts.fetch(cd_start, tail_start, false)?;
         }
         // Everything from the central directory to the end is held now: the
         // directory, any zip64 records, the end record and its comment.
-        let mut tail = Vec::with_capacity((size - cd_start) as usize);
-        let mut pos = cd_start;
-        while pos < size {
-            let (&start, chunk) = parts.covered(pos).ok_or_else(|| bad(DirectoryError::Unread))?;
-            let from = (pos - start) as usize;
-            let take = ((size - pos) as usize).min(chunk.len() - from);
-            tail.extend_from_slice(&chunk[from..from + take]);
-            pos += take as u64;
-        }
+        let mut tail = vec![0; (size - cd_start) as usize];
+        read_held(&mut parts.spool, cd_start, &mut tail).map_err(|_| bad(DirectoryError::Unread))?;
         let entries = directory_entries(&tail[..cd_size as usize]);
         let fingerprint = Fingerprint {
             directory_start: cd_start,
@@ -298,14 +380,13 @@ impl RemoteZip {
                 _ => merged.push((s, e)),
             }
         }
-        for (s, e) in merged {
+        // Only the bytes not held yet are asked for (a member may end inside the end of the file, held already).
+        let missing: Vec<(u64, u64)> = merged.into_iter().flat_map(|(s, e)| parts.spool.missing(s, e)).collect();
+        for (s, e) in missing {
             if parts.whole {
                 break;
             }
-            let covered = parts.covered(s).is_some_and(|(cs, cb)| e <= cs + cb.len() as u64);
-            if !covered {
-                parts.fetch(s, e, true)?;
-            }
+            parts.fetch(s, e, true)?;
         }
         Ok(())
     }
@@ -331,19 +412,33 @@ impl Read for SparseReader {
             return Ok(0);
         }
         let mut parts = self.parts.lock().map_err(|_| io::Error::other("poisoned"))?;
-        if parts.covered(self.pos).is_none() {
+        if parts.spool.covered(self.pos).is_none() {
             let end = (self.pos + (buf.len() as u64).max(LAZY_MIN)).min(self.size);
-            // Never fetch over a range already held: stop at the next chunk.
-            let end = parts.chunks.range(self.pos..).next().map_or(end, |(&s, _)| end.min(s));
+            // Never fetch over a range already held: stop at the next one.
+            let end = parts.spool.next_held(self.pos).map_or(end, |s| end.min(s));
             parts.fetch(self.pos, end, true).map_err(io::Error::other)?;
         }
-        let (&start, chunk) = parts.covered(self.pos).ok_or_else(|| io::Error::other("range not fetched"))?;
-        let from = (self.pos - start) as usize;
-        let n = buf.len().min(chunk.len() - from);
-        buf[..n].copy_from_slice(&chunk[from..from + n]);
-        self.pos += n as u64;
-        Ok(n)
+        match parts.spool.read_at(self.pos, buf)? {
+            0 => Err(io::Error::other("range not fetched")),
+            n => {
+                self.pos += n as u64;
+                Ok(n)
+            }
+        }
     }
+}
+
+/// Fill `buf` with the held bytes from `pos`; an error if any of them is not held.
+fn read_held(spool: &mut Spool, mut pos: u64, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        let n = spool.read_at(pos, buf)?;
+        if n == 0 {
+            return Err(io::Error::other("range not fetched"));
+        }
+        pos += n as u64;
+        buf = &mut buf[n..];
+    }
+    Ok(())
 }
 
 impl Seek for SparseReader {
@@ -455,6 +550,37 @@ mod tests {
             let file = archive.by_index_raw(i).unwrap();
             assert_eq!((e.offset, e.compressed), (file.header_start(), file.compressed_size()), "{}", e.name);
         }
+    }
+
+    #[test]
+    fn ok_only_the_bytes_not_held_are_missing() {
+        let mut spool = Spool { file: None, held: BTreeMap::new() };
+        spool.hold(100, 200);
+        spool.hold(300, 400);
+        assert_eq!(spool.missing(0, 500), [(0, 100), (200, 300), (400, 500)]);
+        assert_eq!(spool.missing(150, 350), [(200, 300)]);
+        assert_eq!(spool.missing(100, 200), []);
+        assert_eq!((spool.covered(199), spool.covered(200)), (Some((100, 200)), None));
+    }
+
+    #[test]
+    fn ok_a_spool_reads_back_what_was_written_at_its_offsets() {
+        let mut spool = Spool { file: None, held: BTreeMap::new() };
+        spool.at(10, false).unwrap().write_all(b"tail").unwrap();
+        spool.hold(10, 14);
+        spool.at(0, false).unwrap().write_all(b"head").unwrap();
+        spool.hold(0, 4);
+        let mut buf = [0u8; 8];
+        assert_eq!(spool.read_at(2, &mut buf).unwrap(), 2, "a read stops where the held range ends");
+        assert_eq!(&buf[..2], b"ad");
+        assert_eq!(spool.read_at(5, &mut buf).unwrap(), 0, "not held");
+        let mut tail = [0u8; 4];
+        read_held(&mut spool, 10, &mut tail).unwrap();
+        assert_eq!(&tail, b"tail");
+        assert!(read_held(&mut spool, 2, &mut buf).is_err(), "runs into bytes not held");
+        // A whole file written from 0 replaces everything held until it is marked held.
+        spool.at(0, true).unwrap();
+        assert!(spool.held.is_empty());
     }
 
     #[test]
