@@ -1,8 +1,9 @@
 //! The analysis cache: per remote wheel, keyed by the sha256 the index (or the
 //! URL's `#sha256=`) claims, the result of reading it (gzip-compressed JSON),
-//! never the wheel. Beside it, index pages (compressed too) with their HTTP
-//! validators and freshness: a page still fresh is used without asking
-//! (`--refresh` asks anyway), and a stale one is revalidated (a 304 reuses it).
+//! never the wheel. Beside it, what the index reader keeps of each page (its
+//! files, compressed too) with the page's HTTP validators and freshness: a page
+//! still fresh is used without asking (`--refresh` asks anyway), and a stale one
+//! is revalidated (a 304 reuses it).
 //!
 //! A claim is not proof: an index can list a false sha256, or two wheels under
 //! one. So an entry carries the [`Proof`] of the bytes it was computed from
@@ -17,8 +18,8 @@
 //! (gzip checks its CRC-32 and length) or parse, was
 //! written by another uniabi version, names another sha256 or does not match
 //! the input's bytes is ignored and replaced, never trusted. Nothing stored
-//! holds a credential: entries hold no URL, and a stored page's URLs are
-//! [redacted](super::auth::redact).
+//! holds a credential: entries hold no URL, a stored page is keyed by its URL
+//! [redacted](super::auth::redact), and its reader keeps no file URL that carries one.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,7 +53,13 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
 /// to at most `limit` bytes; `None` for anything else.
 fn gunzip(data: &[u8], limit: u64) -> Option<Vec<u8>> {
     use std::io::Read;
-    let mut out = Vec::new();
+    // gzip's last four bytes are the length inflated (mod 2^32): room for it at once, within the limit.
+    let stated = data
+        .len()
+        .checked_sub(4)
+        .and_then(|at| data.get(at..))
+        .map_or(0, |b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    let mut out = Vec::with_capacity(usize::try_from(stated.min(limit)).unwrap_or(0));
     let decoder = flate2::read::GzDecoder::new(data);
     decoder.take(limit.saturating_add(1)).read_to_end(&mut out).ok()?;
     (out.len() as u64 <= limit).then_some(out)
