@@ -519,18 +519,27 @@ fn resolve_requirement(
     };
     let name = parsed.as_ref().map(|r| r.name.clone()).unwrap_or_else(|_| arg.to_string());
     let chosen = parsed.and_then(|req| {
-        let files = index::project_files(&session.client, index, &req.name, session.pages())?;
-        match installer {
-            None => Ok(match index::choose(&req.name, &req, &files, filters)? {
-                index::Chosen::Wheels { files, passed_over } => Ok((files, passed_over)),
-                index::Chosen::NoWheel(why) => Err(why),
-            }),
-            Some((how, python, platform)) => {
-                Ok(match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
-                    index::Pick::Wheel(f) => Ok((vec![f], None)),
-                    index::Pick::NoWheel(why) => Err(why),
-                })
+        let choose = |pages: Option<index::PageCache>| {
+            let files = index::project_files(&session.client, index, &req.name, pages)?;
+            Ok::<_, IndexError>(match installer {
+                None => match index::choose(&req.name, &req, &files, filters)? {
+                    index::Chosen::Wheels { files, passed_over } => Ok((files, passed_over)),
+                    index::Chosen::NoWheel(why) => Err(why),
+                },
+                Some((how, python, platform)) => {
+                    match index::choose_installed(&req.name, &req, &files, python, platform, how)? {
+                        index::Pick::Wheel(f) => Ok((vec![f], None)),
+                        index::Pick::NoWheel(why) => Err(why),
+                    }
+                }
+            })
+        };
+        match choose(session.pages())? {
+            // The cache kept only the names of the files chosen: the page is fetched whole.
+            Ok((files, _)) if files.iter().any(|f| f.stub) => {
+                choose(session.pages().map(|p| index::PageCache { whole: true, ..p }))
             }
+            chosen => Ok(chosen),
         }
     });
     match chosen {

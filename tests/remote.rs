@@ -341,7 +341,33 @@ fn ok_second_run_reads_the_cache_and_fetches_no_wheel_bytes() {
     }
     let entries = cache_entries(&dir);
     assert_eq!(entries.len(), 3 * 8, "one entry per wheel and kind of reading: {entries:?}");
-    assert!(entries.iter().all(|p| p.extension().is_some_and(|e| e == "json")), "no temporary files left");
+    assert!(entries.iter().all(|p| p.to_string_lossy().ends_with(".json.gz")), "no temporary files left");
+    // Entries are gzip-compressed JSON: each is far smaller than the JSON it holds.
+    let (mut stored, mut inflated) = (0, 0);
+    for entry in &entries {
+        let bytes = std::fs::read(entry).unwrap();
+        let json = gunzip(&bytes);
+        assert!(serde_json::from_slice::<serde_json::Value>(&json).is_ok(), "{}", entry.display());
+        stored += bytes.len();
+        inflated += json.len();
+    }
+    assert!(stored * 3 < inflated, "{stored} bytes stored for {inflated} bytes of JSON");
+}
+
+/// The bytes a gzip stream inflates to (the stream must be whole).
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// `bytes` gzip-compressed.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 #[test]
@@ -353,12 +379,15 @@ fn ok_a_corrupt_cache_entry_is_replaced_not_trusted() {
     let entries = cache_entries(&dir);
     assert_eq!(entries.len(), 1);
     let good = std::fs::read(&entries[0]).unwrap();
-    // A truncated entry, then one that parses but tells a different story.
-    let lying = String::from_utf8(good.clone())
+    // A truncated entry, one with a flipped byte, then one that parses but tells a different story.
+    let lying = String::from_utf8(gunzip(&good))
         .unwrap()
         .replace("\"x86_64\"", "\"arm\"")
         .replace(env!("CARGO_PKG_VERSION"), "0.0.0");
-    for bad in [good[..good.len() / 2].to_vec(), lying.into_bytes()] {
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x10;
+    for bad in [good[..good.len() / 2].to_vec(), flipped, gzip(lying.as_bytes())] {
         std::fs::write(&entries[0], &bad).unwrap();
         server.clear_log();
         let again = cached(&server, &dir, &["check", "--json", "orjson"]);
@@ -537,6 +566,116 @@ fn ok_a_page_fresh_by_max_age_is_not_asked_for_again_unless_refresh() {
 }
 
 #[test]
+fn ok_index_max_age_serves_pages_the_index_gave_no_lifetime_then_asks_again() {
+    let server = samples_server();
+    // An index that sends neither validators nor Cache-Control (as PyPI's CDN may here).
+    server.set(|f| f.no_etag = true);
+    let dir = crate::common::scratch("remote-index-max-age");
+    let args = ["survey", "--json", "psutil", "orjson"];
+    let first = cached(&server, &dir, &args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(server.page_counts(), (2, 0));
+    assert_eq!(cached_pages(&dir).len(), 2, "kept, for a later run with a lifetime");
+    // By default such a page is asked for again every run.
+    let again = cached(&server, &dir, &args);
+    assert_eq!(stdout(&again), stdout(&first));
+    assert_eq!(server.page_counts(), (4, 0));
+    // Within --index-max-age no page is asked for: the stored pages give the same report.
+    server.clear_log();
+    let within = cached(&server, &dir, &[&args[..], &["--index-max-age", "1h", "--net-stats"]].concat());
+    assert_eq!(stdout(&within), stdout(&first));
+    assert!(server.requests("/simple/").is_empty(), "{:?}", server.requests("/simple/"));
+    assert!(stderr(&within).contains("(2 from the cache)"), "{}", stderr(&within));
+    // The environment variable does the same; the flag wins over it.
+    let from_env = crate::common::uniabi()
+        .args(args)
+        .args(["--index-url", &server.index(), "--timeout", "5", "--cache-dir", dir.to_str().unwrap()])
+        .env("UNIABI_INDEX_MAX_AGE", "10m")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&from_env), stdout(&first));
+    assert!(server.requests("/simple/").is_empty(), "{:?}", server.requests("/simple/"));
+    let flag_wins = crate::common::uniabi()
+        .args(args)
+        .args(["--index-url", &server.index(), "--timeout", "5", "--cache-dir", dir.to_str().unwrap()])
+        .args(["--index-max-age", "0"])
+        .env("UNIABI_INDEX_MAX_AGE", "10m")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&flag_wins), stdout(&first));
+    assert_eq!(server.page_counts(), (6, 0), "--index-max-age 0 asks again");
+    // Once the lifetime has run out the pages are asked for again (received 0 s ago: 0 s is spent).
+    let spent = cached(&server, &dir, &[&args[..], &["--index-max-age", "0s"]].concat());
+    assert_eq!(stdout(&spent), stdout(&first));
+    assert_eq!(server.page_counts(), (8, 0));
+    // --refresh asks whatever the lifetime.
+    let _ = cached(&server, &dir, &[&args[..], &["--index-max-age", "1d", "--refresh"]].concat());
+    assert_eq!(server.page_counts(), (10, 0));
+    // The index's own lifetime wins over the user's: max-age=0 is asked for every run.
+    server.set(|f| f.max_age = Some(0));
+    let _ = cached(&server, &dir, &args);
+    let _ = cached(&server, &dir, &[&args[..], &["--index-max-age", "1d"]].concat());
+    assert_eq!(server.page_counts(), (14, 0), "max-age=0 from the index is honoured");
+    // A lifetime that is not one is refused on one line, exit 2, before any request.
+    for (bad, named) in [(["--index-max-age", "soon"].as_slice(), "'soon' is not a duration"), (&[][..], "")] {
+        let mut c = crate::common::uniabi();
+        c.args(args).args(["--index-url", &server.index(), "--cache-dir", dir.to_str().unwrap()]).args(bad);
+        if bad.is_empty() {
+            c.env("UNIABI_INDEX_MAX_AGE", "1 week");
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        let expected = if named.is_empty() { "UNIABI_INDEX_MAX_AGE: '1 week' is not a duration" } else { named };
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(server.page_counts(), (14, 0), "no request for a refused lifetime");
+}
+
+#[test]
+fn ok_a_stored_page_keeps_the_newest_releases_whole_and_an_older_choice_fetches_it_again() {
+    // orjson in six versions: 1.0 to 5.0 and a newer pre-release.
+    let wheels = crate::common::scratch("remote-kept-releases-wheels");
+    let tags = ["cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64"];
+    for version in ["1.0", "2.0", "3.0", "4.0", "5.0", "5.1rc1"] {
+        crate::survey::renamed("orjson-3.11.4", &wheels, "orjson", version, &tags);
+    }
+    let server = Server::start(&wheels);
+    server.set(|f| f.no_etag = true);
+    let dir = crate::common::scratch("remote-kept-releases");
+    let run = |req: &str| {
+        let o = cached(&server, &dir, &["check", "--json", req, "--index-max-age", "1h"]);
+        assert_eq!(o.status.code(), Some(0), "{req}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        doc.to_string()
+    };
+    let newest = run("orjson");
+    assert!(newest.contains("orjson-5.0-cp313"), "{newest}");
+    assert_eq!(server.page_counts(), (1, 0));
+    // What was kept: every file's name, the URL and sha256 of the three newest final releases' and newer.
+    let page = std::fs::read(&cached_pages(&dir)[0]).unwrap();
+    let newline = page.iter().position(|&b| b == b'\n').unwrap();
+    let kept: Vec<serde_json::Value> = serde_json::from_slice(&gunzip(&page[newline + 1..])).unwrap();
+    let whole: Vec<&str> =
+        kept.iter().filter(|f| f.get("url").is_some()).map(|f| f["filename"].as_str().unwrap()).collect();
+    assert_eq!(kept.len(), 6);
+    assert_eq!(whole.len(), 4, "5.1rc1, 5.0, 4.0, 3.0: {whole:?}");
+    assert!(kept.iter().all(|f| f.get("url").is_some() == f.get("sha256").is_some()));
+    // Within the lifetime: a kept release is read without asking for the page.
+    let three = run("orjson==3.0");
+    assert!(three.contains("orjson-3.0-cp313"), "{three}");
+    assert_eq!(server.page_counts(), (1, 0), "answered from the kept page");
+    // An older one was kept by name only: the page is fetched again, whole, and the answer is the same as without a cache.
+    let one = run("orjson==1.0");
+    assert_eq!(server.page_counts(), (2, 0), "fetched again for the stub");
+    let o = remote(&server, &["check", "--json", "orjson==1.0"]);
+    let uncached: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(one, uncached.to_string());
+    assert!(one.contains("orjson-1.0-cp313"), "{one}");
+}
+
+#[test]
 fn ok_report_and_page_record_the_list_and_the_filters() {
     let server = samples_server();
     let dir = crate::common::scratch("remote-made-from");
@@ -607,8 +746,11 @@ fn ok_a_corrupt_stored_page_is_replaced_and_a_changed_page_is_read_again() {
     let pages = cached_pages(&dir);
     assert_eq!(pages.len(), 1);
     let good = std::fs::read(&pages[0]).unwrap();
-    // Cut, and with a body that is not the one stored (the wheels' sizes altered).
-    let altered = String::from_utf8(good.clone()).unwrap().replace("\"size\":", "\"size\":9").into_bytes();
+    // Cut, and with a body that is not the one stored (the wheels' sizes altered), compressed whole.
+    let newline = good.iter().position(|&b| b == b'\n').unwrap();
+    let body = String::from_utf8(gunzip(&good[newline + 1..])).unwrap().replace("\"size\":", "\"size\":9");
+    let mut altered = good[..=newline].to_vec();
+    altered.extend(gzip(body.as_bytes()));
     assert_ne!(altered, good);
     for bad in [good[..good.len() - 10].to_vec(), altered] {
         std::fs::write(&pages[0], &bad).unwrap();

@@ -162,7 +162,16 @@ fn everything_under(dir: &Path) -> String {
     for entry in walkdir::WalkDir::new(dir).into_iter().flatten().filter(|e| e.file_type().is_file()) {
         out.push_str(&entry.path().display().to_string());
         out.push('\n');
-        out.push_str(&String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()));
+        let bytes = std::fs::read(entry.path()).unwrap();
+        out.push_str(&String::from_utf8_lossy(&bytes));
+        // Entries are gzip streams, and a stored page a header line then one: searched inflated too.
+        let stream = bytes.iter().position(|&b| b == b'\n').map_or(&bytes[..], |n| &bytes[n + 1..]);
+        for gz in [&bytes[..], stream] {
+            let mut inflated = Vec::new();
+            if std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut inflated).is_ok() {
+                out.push_str(&String::from_utf8_lossy(&inflated));
+            }
+        }
     }
     out
 }
@@ -233,6 +242,7 @@ fn ok_credentials_authenticate_and_are_never_printed_or_stored() {
     }
     let stored = everything_under(Path::new(cache));
     assert!(stored.contains(".page"), "pages were stored: {stored}");
+    assert!(stored.contains("psutil-7.1.2-cp37-abi3-win_amd64.whl"), "entries and pages are searched inflated");
     assert!(!stored.contains(SECRET) && !stored.contains(TOKEN), "a secret in the cache:\n{stored}");
     assert!(server.seen().iter().any(|s| s.authorization.is_some()));
 }

@@ -129,6 +129,10 @@ pub struct RemoteArgs {
     /// Ask the index again for every page, even one its `Cache-Control: max-age` says is still fresh.
     #[arg(long)]
     pub refresh: bool,
+    /// Use a stored index page without asking the index for this long (`600`, `10m`, `12h`, `7d`)
+    /// when the index sent no lifetime of its own (default `UNIABI_INDEX_MAX_AGE`, else 0: ask every run).
+    #[arg(long, value_name = "DURATION", value_parser = crate::remote::cache::parse_lifetime)]
+    pub index_max_age: Option<u64>,
     /// When the run ends, print on stderr the bytes fetched against the remote wheels' size.
     #[arg(long)]
     pub net_stats: bool,
@@ -235,8 +239,16 @@ impl RemoteArgs {
     /// What these options ask of remote inputs. With `installer`, each
     /// requirement becomes the one wheel an installer on `--python` /
     /// `--platform` picks (see [`crate::remote::index::Filters::installer`]).
-    pub fn options(&self, installer: Option<crate::tags::Installer>) -> crate::remote::Options {
-        crate::remote::Options {
+    pub fn options(&self, installer: Option<crate::tags::Installer>) -> Result<crate::remote::Options, CmdError> {
+        use crate::remote::cache::{INDEX_MAX_AGE_ENV, parse_lifetime};
+        let index_max_age = match (self.index_max_age, std::env::var(INDEX_MAX_AGE_ENV)) {
+            (Some(seconds), _) => seconds,
+            (None, Ok(text)) if !text.trim().is_empty() => {
+                parse_lifetime(&text).map_err(|e| CmdError::new(format!("{INDEX_MAX_AGE_ENV}: {e}")))?
+            }
+            _ => 0,
+        };
+        Ok(crate::remote::Options {
             index_url: self.index_url.clone(),
             filters: crate::remote::index::Filters {
                 releases: self.releases,
@@ -251,9 +263,10 @@ impl RemoteArgs {
             },
             stats: self.net_stats,
             refresh: self.refresh,
+            index_max_age,
             verify_sha256: self.verify_sha256,
             cache: if self.no_cache { None } else { self.cache_dir.clone().or_else(crate::remote::cache::default_dir) },
-        }
+        })
     }
 
     /// The arguments, then the requirement lines of the `-r` files.
@@ -321,7 +334,7 @@ impl RemoteArgs {
                 "several --python or --platform values select a lock's targets; a project takes one of each: run it separately",
             ));
         }
-        let request = crate::input::Request { args, remote: self.options(installer), keep, locks };
+        let request = crate::input::Request { args, remote: self.options(installer)?, keep, locks };
         let resolved = crate::input::resolve(&request).map_err(|e| CmdError::new(chain(&e)))?;
         self.jobs.apply(resolved.is_remote());
         for name in &resolved.local_wins {

@@ -307,6 +307,10 @@ pub struct Freshness {
     /// `no-store`: the response must not be kept at all.
     #[serde(default)]
     pub no_store: bool,
+    /// The server said how long (`max-age`, `no-cache`, `no-store`): a lifetime the
+    /// user sets for pages without one (`--index-max-age`) never overrides it.
+    #[serde(default)]
+    pub stated: bool,
 }
 
 impl Freshness {
@@ -325,7 +329,7 @@ impl Freshness {
         }
         let age: u64 = age.and_then(|a| a.trim().parse().ok()).unwrap_or(0);
         let lifetime = if no_cache || no_store { 0 } else { max_age.unwrap_or(0).saturating_sub(age) };
-        Freshness { lifetime, no_store }
+        Freshness { lifetime, no_store, stated: max_age.is_some() || no_cache || no_store }
     }
 
     fn from_response(resp: &ureq::http::Response<ureq::Body>) -> Freshness {
@@ -861,12 +865,17 @@ mod tests {
     #[test]
     fn ok_freshness_follows_cache_control_and_age() {
         let f = |cc: Option<&str>, age: Option<&str>| Freshness::of(cc, age);
-        assert_eq!(f(Some("max-age=600, public"), None), Freshness { lifetime: 600, no_store: false });
-        assert_eq!(f(Some("public, MAX-AGE=\"600\""), Some("100")), Freshness { lifetime: 500, no_store: false });
+        assert_eq!(f(Some("max-age=600, public"), None), Freshness { lifetime: 600, no_store: false, stated: true });
+        assert_eq!(
+            f(Some("public, MAX-AGE=\"600\""), Some("100")),
+            Freshness { lifetime: 500, no_store: false, stated: true }
+        );
         assert_eq!(f(Some("max-age=60"), Some("600")).lifetime, 0, "older than its lifetime");
         assert_eq!(f(Some("max-age=600, no-cache"), None).lifetime, 0);
-        assert_eq!(f(Some("no-store, max-age=600"), None), Freshness { lifetime: 0, no_store: true });
-        assert_eq!(f(None, Some("5")), Freshness::default(), "no Cache-Control: never fresh");
+        assert_eq!(f(Some("no-store, max-age=600"), None), Freshness { lifetime: 0, no_store: true, stated: true });
+        assert_eq!(f(None, Some("5")), Freshness::default(), "no Cache-Control: never fresh, nothing stated");
+        assert_eq!(f(Some("public"), None), Freshness::default(), "no lifetime stated");
+        assert!(f(Some("max-age=0"), None).stated && f(Some("no-cache"), None).stated);
         assert_eq!(f(Some("max-age=soon"), None).lifetime, 0);
     }
 

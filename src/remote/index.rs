@@ -6,7 +6,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::http::{Client, HttpError, PageReply};
 use crate::tags::{Installer, Interpreter, PlatformTag, WheelFilename, installer_rank, normalize_name};
@@ -95,14 +95,60 @@ pub fn requirement_lines(text: &str) -> (Vec<String>, Vec<String>) {
 pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
 
 /// One file of a project, as the index lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexFile {
     pub filename: String,
-    /// Absolute URL, fragment removed.
+    /// Absolute URL, fragment removed; empty in a stub.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub yanked: bool,
+    /// Only its name and yanked state were kept in the cache (a file of an older
+    /// release): reading it needs the page again ([`PageCache::whole`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stub: bool,
+}
+
+/// How many of a project's newest final releases a stored page keeps whole (URL,
+/// sha256, size), with any newer pre-release; of older ones it keeps the names,
+/// enough to choose, and a choice that falls there fetches the page again.
+const KEPT_WHOLE: usize = 3;
+
+/// What the cache keeps of a page's files: all of them, those of the
+/// [`KEPT_WHOLE`] newest final releases (not yanked) and anything newer whole,
+/// the others as stubs; a file whose URL carries a credential (a token in its
+/// query) is never kept whole.
+fn kept(files: &[IndexFile]) -> Vec<IndexFile> {
+    let version = |f: &IndexFile| {
+        let (_, version) = match f.filename.parse::<WheelFilename>() {
+            Ok(w) => (w.name, w.version),
+            Err(_) => sdist_name_version(&f.filename)?,
+        };
+        Version::from_str(&version).ok()
+    };
+    let mut finals: Vec<Version> =
+        files.iter().filter(|f| !f.yanked).filter_map(version).filter(|v| !v.any_prerelease()).collect();
+    finals.sort_unstable_by(|a, b| b.cmp(a));
+    finals.dedup();
+    let oldest_kept = finals.into_iter().take(KEPT_WHOLE).last();
+    files
+        .iter()
+        .map(|f| {
+            let newest = match (version(f), &oldest_kept) {
+                (Some(v), Some(oldest)) => v >= *oldest,
+                _ => true,
+            };
+            if newest && super::auth::redact(&f.url) == f.url {
+                f.clone()
+            } else {
+                IndexFile { filename: f.filename.clone(), yanked: f.yanked, stub: true, ..IndexFile::default() }
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -133,19 +179,23 @@ pub fn index_url(flag: Option<&str>) -> String {
     if url.ends_with('/') { url } else { format!("{url}/") }
 }
 
-/// Where index pages are kept between runs, and whether stored pages are
-/// revalidated even while fresh (`--refresh`).
+/// Where index pages are kept between runs, whether stored pages are
+/// revalidated even while fresh (`--refresh`), how long a page whose index
+/// stated no lifetime stays fresh (`--index-max-age`, seconds), and whether a
+/// stored page with stubs is fetched again whole (a choice fell on a stub).
 #[derive(Debug, Clone, Copy)]
 pub struct PageCache<'a> {
     pub dir: &'a Path,
     pub refresh: bool,
+    pub max_age: u64,
+    pub whole: bool,
 }
 
 /// Fetch a project's files from the index at `index` (ending in `/`). With a
-/// cache, a page stored there that is still fresh by its `Cache-Control`
-/// (as pip and uv honour it) is used without a request unless `refresh`; a
-/// stale one is revalidated (`If-None-Match` / `If-Modified-Since`) and reused
-/// on a 304; a new page is stored.
+/// cache, a page stored there that is still fresh (by its `Cache-Control`, as
+/// uv honours it; else by `max_age`) is used without a request unless
+/// `refresh`; a stale one is revalidated (`If-None-Match` /
+/// `If-Modified-Since`) and reused on a 304; a new page is stored.
 pub fn project_files(
     client: &Client,
     index: &str,
@@ -153,39 +203,47 @@ pub fn project_files(
     cache: Option<PageCache>,
 ) -> Result<Vec<IndexFile>, IndexError> {
     let url = format!("{index}{}/", normalize_name(project).replace('_', "-"));
-    let stored = cache.and_then(|c| super::cache::load_page(c.dir, &url));
-    let counted = |page| {
+    let stored = cache.and_then(|c| super::cache::load_page::<Vec<IndexFile>>(c.dir, &url, c.max_age));
+    // A page whose stubs are wanted is fetched whole: a 304 would give them no URL.
+    let stored = stored.filter(|s| !(cache.is_some_and(|c| c.whole) && s.kept.iter().any(|f| f.stub)));
+    let counted = |files| {
         client.stats.pages_cached.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        page
+        files
     };
-    let page = match stored {
-        Some(s) if s.fresh && !cache.is_some_and(|c| c.refresh) => counted(s.page),
-        stored => {
-            let known = stored.as_ref().map(|s| s.page.validators.clone()).unwrap_or_default();
-            let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
-                HttpError::Status { status: 404 | 410, url } => {
-                    IndexError::NoProject { project: project.to_string(), url }
-                }
-                source => IndexError::Fetch { project: project.to_string(), source },
-            })?;
-            let page = match (reply, stored) {
-                (PageReply::NotModified(freshness), Some(s)) => counted(super::http::Page { freshness, ..s.page }),
-                (PageReply::Fresh(page), _) => page,
-                (PageReply::NotModified(_), None) => {
-                    let detail = "HTTP 304 to an unconditional request".to_string();
-                    return Err(IndexError::Fetch {
-                        project: project.to_string(),
-                        source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
-                    });
-                }
-            };
-            // Stored again after a 304 too: it is fresh from now, for as long as the 304 says.
-            if let Some(c) = cache {
-                super::cache::store_page(c.dir, &url, &page);
-            }
-            page
+    if let Some(s) = &stored
+        && s.fresh
+        && !cache.is_some_and(|c| c.refresh)
+    {
+        return Ok(counted(s.kept.clone()));
+    }
+    let known = stored.as_ref().map(|s| s.validators.clone()).unwrap_or_default();
+    let reply = client.get_page_if(&url, ACCEPT, PAGE_LIMIT, &known).map_err(|source| match source {
+        HttpError::Status { status: 404 | 410, url } => IndexError::NoProject { project: project.to_string(), url },
+        source => IndexError::Fetch { project: project.to_string(), source },
+    })?;
+    let (files, validators, freshness) = match (reply, stored) {
+        // Kept again after a 304 too: it is fresh from now, for as long as the 304 says.
+        (PageReply::NotModified(freshness), Some(s)) => (counted(s.kept), s.validators, freshness),
+        (PageReply::Fresh(page), _) => {
+            let files = page_files(project, &page)?;
+            (files, page.validators, page.freshness)
+        }
+        (PageReply::NotModified(_), None) => {
+            let detail = "HTTP 304 to an unconditional request".to_string();
+            return Err(IndexError::Fetch {
+                project: project.to_string(),
+                source: HttpError::Mismatch { url: super::auth::redact(&url), detail },
+            });
         }
     };
+    if let Some(c) = cache {
+        super::cache::store_page(c.dir, &url, &validators, freshness, &kept(&files));
+    }
+    Ok(files)
+}
+
+/// The files a page fetched for `project` lists (PEP 691 JSON or PEP 503 HTML).
+fn page_files(project: &str, page: &super::http::Page) -> Result<Vec<IndexFile>, IndexError> {
     let page_error =
         |detail: String| IndexError::Page { project: project.to_string(), url: super::auth::redact(&page.url), detail };
     let ct = page.content_type.split(';').next().unwrap_or("").trim().to_string();
@@ -201,6 +259,7 @@ pub fn project_files(
                 sha256: f.hashes.get("sha256").cloned(),
                 size: f.size,
                 yanked: !matches!(f.yanked, serde_json::Value::Null | serde_json::Value::Bool(false)),
+                stub: false,
             })
             .collect())
     } else if ct == "text/html" || ct == "application/vnd.pypi.simple.v1+html" {
@@ -215,6 +274,7 @@ pub fn project_files(
                     sha256: fragment.strip_prefix("sha256=").map(str::to_string),
                     size: None,
                     yanked,
+                    stub: false,
                 }
             })
             .collect())
@@ -551,7 +611,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str) -> IndexFile {
-        IndexFile { filename: name.into(), url: format!("https://x/{name}"), sha256: None, size: None, yanked: false }
+        IndexFile { filename: name.into(), url: format!("https://x/{name}"), ..IndexFile::default() }
     }
 
     #[test]
@@ -672,7 +732,7 @@ mod installer_tests {
     use super::*;
 
     fn file(name: &str) -> IndexFile {
-        IndexFile { filename: name.into(), url: format!("https://x/{name}"), sha256: None, size: None, yanked: false }
+        IndexFile { filename: name.into(), url: format!("https://x/{name}"), ..IndexFile::default() }
     }
 
     fn pick(files: &[&str], req: &str, python: &str, platform: &str) -> Pick {

@@ -40,6 +40,9 @@ pub struct Options {
     pub cache: Option<PathBuf>,
     /// Revalidate stored index pages even while their `Cache-Control` says they are fresh (`--refresh`).
     pub refresh: bool,
+    /// How long a stored index page stays fresh when the index stated no lifetime
+    /// (`--index-max-age`, `UNIABI_INDEX_MAX_AGE`); 0: ask the index every run.
+    pub index_max_age: u64,
     /// Print what was fetched when the run ends (`--net-stats`).
     pub stats: bool,
     /// Download every remote wheel whole and check its sha256 (`--verify-sha256`).
@@ -55,6 +58,8 @@ pub struct Session {
     pub cache: Option<PathBuf>,
     /// `--refresh`: stored index pages are revalidated even while fresh.
     refresh: bool,
+    /// `--index-max-age`: the lifetime of a stored page whose index stated none.
+    index_max_age: u64,
     stats: bool,
 }
 
@@ -72,12 +77,23 @@ impl Session {
         crate::progress::detail(move || {
             format!("{} fetched", http::mb(counted.stats.bytes.load(std::sync::atomic::Ordering::Relaxed)))
         });
-        Session { client, cache: options.cache.clone(), refresh: options.refresh, stats: options.stats }
+        Session {
+            client,
+            cache: options.cache.clone(),
+            refresh: options.refresh,
+            index_max_age: options.index_max_age,
+            stats: options.stats,
+        }
     }
 
     /// Where index pages are kept between runs (none with `--no-cache`).
     pub fn pages(&self) -> Option<index::PageCache<'_>> {
-        self.cache.as_deref().map(|dir| index::PageCache { dir, refresh: self.refresh })
+        self.cache.as_deref().map(|dir| index::PageCache {
+            dir,
+            refresh: self.refresh,
+            max_age: self.index_max_age,
+            whole: false,
+        })
     }
 
     /// With `--net-stats`, what the run fetched: `fetched 1.2 MB in 45 requests

@@ -636,6 +636,11 @@ fn grid_cell(h: &mut String, p: &Platform, interpreter: &str, exists: bool) -> f
 /// Per release: its platforms' wheels with their tags, the per-binary findings, and notes.
 fn details(h: &mut String, report: &Report) -> fmt::Result {
     writeln!(h, "<section id=\"details\" aria-labelledby=\"details-h\">\n<h2 id=\"details-h\">Details</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"small\">Per platform, the binaries blocked by the same finding codes are one row, with every \
+         symbol that blocks one of them; each binary's own, with its member and wheel, are in <code>--json</code>.</p>"
+    )?;
     for (i, r) in report.projects.iter().enumerate() {
         writeln!(h, "<article class=\"release\" id=\"{}\">", anchor(i, r))?;
         writeln!(h, "<h3>{} {}</h3>", Esc(&r.name), Esc(&r.version))?;
@@ -734,21 +739,94 @@ fn platform_details(h: &mut String, p: &Platform, refused: &[crate::survey::Merg
     )?;
     writeln!(
         h,
-        "<div class=\"scroll\">\n<table class=\"findings\">\n<thead><tr><th scope=\"col\">Member</th>\
-         <th scope=\"col\">Module</th><th scope=\"col\">PEP 803</th><th scope=\"col\">PEP 809*</th></tr></thead>\n<tbody>"
+        "<div class=\"scroll\">\n<table class=\"findings\">\n<thead><tr><th scope=\"col\">Modules</th>\
+         <th scope=\"col\">PEP 803</th><th scope=\"col\">PEP 809*</th></tr></thead>\n<tbody>"
     )?;
-    for b in &p.binaries {
-        write!(h, "<tr><td><code>{}</code>", Esc(&b.member))?;
-        // Which wheel, when the platform has more than one.
-        if p.inputs.len() > 1 {
-            write!(h, "<br><span class=\"small\">in {}</span>", Esc(&b.wheel))?;
+    for group in same_codes(&p.binaries) {
+        h.push_str("<tr><td>");
+        for (i, module) in group.modules.iter().take(MODULES_SHOWN).enumerate() {
+            if i > 0 {
+                h.push_str(", ");
+            }
+            write!(h, "<code>{}</code>", Esc(module))?;
         }
-        write!(h, "</td><td><code>{}</code></td>", Esc(&b.module))?;
-        blocking_cell(h, &b.pep803, None)?;
-        blocking_cell(h, &b.pep809, Some(&b.pep803))?;
+        if group.modules.len() > MODULES_SHOWN {
+            write!(h, " and {} more", group.modules.len() - MODULES_SHOWN)?;
+        }
+        write!(
+            h,
+            "<br><span class=\"small\">{} binar{} in {}</span></td>",
+            group.binaries,
+            if group.binaries == 1 { "y" } else { "ies" },
+            count_noun(group.wheels, "wheel")
+        )?;
+        blocking_cell(h, &group.pep803, None)?;
+        blocking_cell(h, &group.pep809, Some(&group.pep803))?;
         writeln!(h, "</tr>")?;
     }
     writeln!(h, "</tbody>\n</table>\n</div>\n</details>")
+}
+
+/// How many modules a findings row names; the rest are counted (every binary is in `--json`).
+const MODULES_SHOWN: usize = 40;
+
+/// A platform's binaries blocked by the same finding codes under both proposals (or qualifying for both).
+struct CodesGroup<'a> {
+    /// The modules, each once, in the order first met.
+    modules: Vec<&'a str>,
+    binaries: usize,
+    wheels: usize,
+    /// The codes, and every symbol blocking one of the binaries, sorted.
+    pep803: Blocking,
+    pep809: Blocking,
+}
+
+/// The platform's binaries in groups of the same blocking codes under both
+/// proposals, each group where its first binary is: a module built for several
+/// interpreters, and modules failing alike, are one row.
+fn same_codes(binaries: &[crate::survey::BinaryFindings]) -> Vec<CodesGroup<'_>> {
+    use std::collections::BTreeSet;
+    type Symbols<'a> = (BTreeSet<&'a str>, BTreeSet<&'a str>);
+    let mut groups: Vec<(CodesGroup, Vec<&str>, Symbols)> = Vec::new();
+    for b in binaries {
+        let at = match groups
+            .iter()
+            .position(|(g, _, _)| g.pep803.codes == b.pep803.codes && g.pep809.codes == b.pep809.codes)
+        {
+            Some(at) => at,
+            None => {
+                let codes = |q: &Blocking| Blocking { codes: q.codes.clone(), symbols: Vec::new() };
+                let group = CodesGroup {
+                    modules: Vec::new(),
+                    binaries: 0,
+                    wheels: 0,
+                    pep803: codes(&b.pep803),
+                    pep809: codes(&b.pep809),
+                };
+                groups.push((group, Vec::new(), Default::default()));
+                groups.len() - 1
+            }
+        };
+        let (group, wheels, (s803, s809)) = &mut groups[at];
+        if !group.modules.contains(&b.module.as_str()) {
+            group.modules.push(&b.module);
+        }
+        if !wheels.contains(&b.wheel.as_str()) {
+            wheels.push(&b.wheel);
+        }
+        group.binaries += 1;
+        s803.extend(b.pep803.symbols.iter().map(String::as_str));
+        s809.extend(b.pep809.symbols.iter().map(String::as_str));
+    }
+    groups
+        .into_iter()
+        .map(|(mut group, wheels, (s803, s809))| {
+            group.wheels = wheels.len();
+            group.pep803.symbols = s803.into_iter().map(str::to_string).collect();
+            group.pep809.symbols = s809.into_iter().map(str::to_string).collect();
+            group
+        })
+        .collect()
 }
 
 /// How many blocking symbols a binary's cell lists; the rest are counted (every one is in `--json`).
@@ -916,6 +994,37 @@ mod tests {
         assert!(check_target(&dir.join("new-report")).is_ok());
         assert!(matches!(check_target(&dir.join("missing").join("r.html")), Err(HtmlError::Write { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn ok_binaries_with_the_same_codes_are_one_row_with_every_symbol() {
+        let b = |wheel: &str, module: &str, codes: &[&str], symbols: &[&str]| crate::survey::BinaryFindings {
+            wheel: wheel.into(),
+            member: format!("{module}.so"),
+            module: module.into(),
+            pep803: Blocking {
+                codes: codes.iter().map(ToString::to_string).collect(),
+                symbols: symbols.iter().map(ToString::to_string).collect(),
+            },
+            pep809: Blocking::default(),
+        };
+        let binaries = [
+            b("w311", "a", &["x"], &["PyB", "PyA"]),
+            b("w311", "b", &[], &[]),
+            b("w312", "a", &["x"], &["PyC"]),
+            b("w312", "c", &["x"], &["PyA"]),
+        ];
+        let groups = same_codes(&binaries);
+        assert_eq!(groups.len(), 2);
+        assert_eq!((groups[0].modules.clone(), groups[0].binaries, groups[0].wheels), (vec!["a", "c"], 3, 2));
+        assert_eq!(
+            groups[0].pep803,
+            Blocking { codes: vec!["x".into()], symbols: vec!["PyA".into(), "PyB".into(), "PyC".into()] }
+        );
+        assert_eq!(
+            (groups[1].modules.clone(), groups[1].binaries, groups[1].pep803.clone()),
+            (vec!["b"], 1, Blocking::default())
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 # internet; takes minutes): the 360 most-downloaded projects with binary wheels
 # (tests/bench/remote/top360.txt, the tracker's list of 2026-09-11), newest
 # releases, one platform; a cold run (empty cache), then a warm one (all
-# cached). Prints the table of figures with the targets, then the summary.
+# cached, index pages too: PyPI may send them without a lifetime, so the warm
+# run passes --index-max-age 1h). Prints the table of figures with the
+# targets, then the summary.
 #
 #   tests/bench/remote/top360.sh [LIST]      (LIST defaults to the top 360)
 #   UNIABI=target/debug/uniabi PLATFORM=manylinux_2_28_x86_64 JOBS=8 INDEX=URL
@@ -34,7 +36,7 @@ stats() { grep 'wheels: fetched' "$work/$1.err" | sed 's/^uniabi: //'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 
 survey cold
-survey warm
+survey warm --index-max-age 1h
 "$bin" survey --from-jsonl "$work/cold.jsonl" --html "$work/page.html" >"$work/summary.txt" 2>/dev/null || true
 page=$(stat -c %s "$work/page.html")
 cache_bytes=$(du -sb "$cache" | cut -f1)
@@ -47,11 +49,11 @@ echo "|---|---|---|"
 echo "| cold wall time | $(wall cold) | <= 4 min |"
 echo "| cold peak memory | $(peak cold) | <= 400 MB |"
 echo "| cold fetched | $(stats cold) | wheel bytes <= 50 % |"
-echo "| warm wall time | $(wall warm) | <= 10 s |"
+echo "| warm wall time (--index-max-age 1h) | $(wall warm) | <= 10 s |"
 echo "| warm peak memory | $(peak warm) | |"
 echo "| warm fetched | $(stats warm) | |"
 echo "| the page for $releases releases | $(mb "$page") | <= 3 MB |"
-echo "| cache | $(mb "$cache_bytes") | <= 100 MB |"
+echo "| cache | $(mb "$cache_bytes") ($(mb "$(du -sb "$cache"/index-pages-* | awk '{ s += $1 } END { print s + 0 }')") of index pages) | <= 100 MB |"
 echo
 sed -n '/^Summary/,/^  qualify for PEP 803/p' "$work/summary.txt"
 grep '^  no wheel for the filters' "$work/summary.txt" || true
