@@ -173,10 +173,19 @@ pub fn analyse_bytes(member: &str, data: &[u8]) -> Result<AnalysedBinary, binary
 }
 
 impl AnalysedBinary {
-    /// Classify a parsed shared object (read whole, or a library from its start).
-    pub fn of(member: &str, binary: Binary) -> AnalysedBinary {
+    /// Classify a parsed shared object (read whole, or a library from its
+    /// start). A library's exports are not kept: they name no module hook (or
+    /// it would be a module), and nothing else reads them, while a C++
+    /// library's run to hundreds of thousands of names (torch's, tensorflow's).
+    pub fn of(member: &str, mut binary: Binary) -> AnalysedBinary {
         let name = naming::parse_extension_name(member);
-        AnalysedBinary { member: member.to_string(), role: role(&binary), name, binary }
+        let role = role(&binary);
+        if role == Role::Library {
+            for slice in &mut binary.slices {
+                slice.exports = Vec::new();
+            }
+        }
+        AnalysedBinary { member: member.to_string(), role, name, binary }
     }
 }
 
