@@ -5,6 +5,7 @@
 //! Inputs are independent, so they are read on all cores; results keep the
 //! order the user gave (directories expand in sorted order).
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
@@ -191,22 +192,29 @@ impl AnalysedBinary {
 
 /// How far to read a shared object from its start: an ELF library only as
 /// far as its dynamic tables ([`binary::read_prefix`]), anything else whole.
-fn read_on(start: &[u8]) -> ReadOn {
+/// A library read so is kept in `library`, for [`analyse_member`].
+fn read_on(start: &[u8], library: &Cell<Option<Binary>>) -> ReadOn {
     match binary::read_prefix(start) {
         binary::Prefix::AtLeast(n) => ReadOn::AtLeast(n),
         binary::Prefix::Whole => ReadOn::ToTheEnd,
-        binary::Prefix::Library(_) => ReadOn::Stop,
+        binary::Prefix::Library(found) => {
+            library.set(Some(found));
+            ReadOn::Stop
+        }
     }
 }
 
-/// Parse a wheel member read whole, or a library read from its start by [`read_on`].
-fn analyse_member(member: &Member, data: &[u8]) -> Result<AnalysedBinary, binary::BinaryError> {
-    if (data.len() as u64) < member.size
-        && let binary::Prefix::Library(library) = binary::read_prefix(data)
-    {
-        return Ok(AnalysedBinary::of(&member.name, library));
+/// A wheel member's analysis: the library [`read_on`] read from its start,
+/// else the bytes read whole, parsed.
+fn analyse_member(
+    member: &Member,
+    data: &[u8],
+    library: &Cell<Option<Binary>>,
+) -> Result<AnalysedBinary, binary::BinaryError> {
+    match library.take() {
+        Some(found) => Ok(AnalysedBinary::of(&member.name, found)),
+        None => analyse_bytes(&member.name, data),
     }
-    analyse_bytes(&member.name, data)
 }
 
 /// Open a wheel's facts: name and version from `.dist-info`, build and tags from WHEEL.
@@ -312,8 +320,9 @@ fn analyse_scoped_uncached(input: &Input, limits: Limits, scope: Scope) -> (Anal
                 for member in members {
                     // Held until the member is parsed (see crate::budget).
                     let _permit = Budget::global().acquire(member.size);
-                    match wheel.read_while(&member, read_on) {
-                        Ok(data) => match analyse_member(&member, &data) {
+                    let library = Cell::new(None);
+                    match wheel.read_while(&member, |start| read_on(start, &library)) {
+                        Ok(data) => match analyse_member(&member, &data, &library) {
                             Ok(b) => out.binaries.push(b),
                             Err(source) => match UnreadableLibrary::of(&member.name, &source) {
                                 Some(library) => out.unreadable_libraries.push(library),
@@ -398,14 +407,15 @@ fn analyse_verified_uncached(
         errors: Vec::new(),
         unreadable_libraries: Vec::new(),
     };
+    let library = Cell::new(None);
     let record = wheel
         .hash_record_reading(
             |member| selected(&member.name),
             // The members parsed are inflated (whole, or by ranges a library
             // from its start only); every other one is hashed as it streams.
             |member| scope.includes(&member.name),
-            |start| if ranged { read_on(start) } else { ReadOn::ToTheEnd },
-            |member, data| match analyse_member(member, data) {
+            |start| if ranged { read_on(start, &library) } else { ReadOn::ToTheEnd },
+            |member, data| match analyse_member(member, data, &library) {
                 Ok(b) => out.binaries.push(b),
                 Err(source) => match UnreadableLibrary::of(&member.name, &source) {
                     Some(library) => out.unreadable_libraries.push(library),
